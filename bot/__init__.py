@@ -1,0 +1,1 @@
+"""swarmbot: intelligent swarming and tiered escalation for Slack."""

@@ -1,0 +1,1 @@
+"""Expertise index and expert recommender trained on resolution history. Does not import bot/."""
