@@ -1,0 +1,128 @@
+"""Settings from the environment and `.env` (pydantic-settings). Nothing is read at import.
+
+Names are the ones a Slack or Heroku user expects: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
+SLACK_APP_TOKEN, SLACK_API_URL, DATABASE_URL, PORT. swarmbot's own settings carry the
+SWARMBOT_ prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.domain.errors import ConfigError
+
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+
+
+class Settings(BaseSettings):
+    """Everything the processes need; built once by `load_settings` and passed down."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(None, validation_alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias="SLACK_API_URL")
+    database_url: str = Field("sqlite:///var/swarmbot.sqlite3", validation_alias="DATABASE_URL")
+    port: int = Field(3000, ge=0, le=65535, validation_alias="PORT")
+    host: str = Field("0.0.0.0", validation_alias="HOST")
+
+    hooks_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_HOOKS_TOKEN")
+    model_path: Path = Field(Path("var/model.joblib"), validation_alias="SWARMBOT_MODEL_PATH")
+    history_path: Path | None = Field(None, validation_alias="SWARMBOT_HISTORY_PATH")
+    swarm_severities: str = Field("sev1,sev2", validation_alias="SWARMBOT_SWARM_SEVERITIES")
+    invite_count: int = Field(3, ge=1, le=10, validation_alias="SWARMBOT_INVITE_COUNT")
+    invite_expiry_minutes: int = Field(20, ge=1, validation_alias="SWARMBOT_INVITE_EXPIRY_MINUTES")
+    status_cadence_minutes: str = Field(
+        "sev1=15,sev2=30,sev3=240,sev4=0", validation_alias="SWARMBOT_STATUS_CADENCE"
+    )
+    stakeholder_channel: str | None = Field(None, validation_alias="SWARMBOT_STAKEHOLDER_CHANNEL")
+    archive_grace_minutes: int = Field(60, ge=0, validation_alias="SWARMBOT_ARCHIVE_GRACE_MINUTES")
+    max_open_swarms: int = Field(3, ge=1, validation_alias="SWARMBOT_MAX_OPEN_SWARMS")
+    admins: str = Field("", validation_alias="SWARMBOT_ADMINS")
+    log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, e.g. https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        if value.startswith("postgres://"):  # Heroku's spelling
+            value = "postgresql://" + value[len("postgres://") :]
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value[len("postgresql://") :]
+        return value
+
+    @field_validator("swarm_severities")
+    @classmethod
+    def _swarm_severities(cls, value: str) -> str:
+        parts = [p.strip().lower() for p in value.split(",") if p.strip()]
+        bad = [p for p in parts if p not in SEVERITIES]
+        if bad:
+            raise ValueError(f"unknown severity {bad[0]!r}; use a comma list of sev1..sev4")
+        return ",".join(parts)
+
+    @field_validator("status_cadence_minutes")
+    @classmethod
+    def _cadence(cls, value: str) -> str:
+        _parse_cadence(value)
+        return value
+
+    # -- derived views -------------------------------------------------------------
+    @property
+    def sandbox(self) -> bool:
+        """No Slack credentials: run against the built-in Slack emulator."""
+        return self.slack_bot_token is None
+
+    @property
+    def swarm_severity_set(self) -> frozenset[str]:
+        return frozenset(self.swarm_severities.split(","))
+
+    @property
+    def status_cadence(self) -> dict[str, int]:
+        return _parse_cadence(self.status_cadence_minutes)
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(a.strip() for a in self.admins.split(",") if a.strip())
+
+
+def _parse_cadence(value: str) -> dict[str, int]:
+    cadence: dict[str, int] = {}
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        sev, sep, minutes = item.partition("=")
+        sev = sev.strip().lower()
+        if not sep or sev not in SEVERITIES or not minutes.strip().isdigit():
+            raise ValueError(f"bad item {item.strip()!r}; expected e.g. sev1=15,sev2=30")
+        cadence[sev] = int(minutes)
+    return cadence
+
+
+_ALIASES = {name: field.validation_alias for name, field in Settings.model_fields.items()}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings; a missing or malformed value raises ConfigError naming the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            variable = _ALIASES.get(field, field)
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{str(variable).upper()}: {message}")
+        raise ConfigError("Invalid configuration — " + "; ".join(problems)) from None

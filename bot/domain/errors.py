@@ -1,0 +1,32 @@
+"""Typed domain errors. Each carries the sentence a user sees; `bot/slack/errors.py` and the
+CLI turn them into messages in one place."""
+
+from __future__ import annotations
+
+
+class SwarmbotError(Exception):
+    """Base class: `str(error)` is a complete, user-facing sentence."""
+
+
+class ConfigError(SwarmbotError):
+    """Settings or a config file are missing or malformed."""
+
+
+class UsageError(SwarmbotError):
+    """A command was used the wrong way (unknown subcommand, missing argument...)."""
+
+
+class InvalidInput(SwarmbotError):
+    """A value is not acceptable (bad severity, oversized text, bad name...)."""
+
+
+class NotFound(SwarmbotError):
+    """A case, user or invite does not exist."""
+
+
+class NotAllowed(SwarmbotError):
+    """The actor may not do this (e.g. not the case owner)."""
+
+
+class Conflict(SwarmbotError):
+    """The action does not fit the case's current state (e.g. already resolved)."""

@@ -1,0 +1,133 @@
+"""A case and what hangs off it: participants, invites, timeline, status updates, levels."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, utcnow
+
+
+class Case(Base):
+    """An incident or ticket. `owner_id` is the case owner, who keeps it to the end."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    service: Mapped[str] = mapped_column(String(80), default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    mode: Mapped[str] = mapped_column(String(8), default="swarm")  # swarm | tiered
+    level: Mapped[str | None] = mapped_column(String(16), default=None)  # tiered: L1..Executive
+    is_private: Mapped[bool] = mapped_column(default=False)
+    owner_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
+    requester_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
+    channel_name: Mapped[str | None] = mapped_column(String(80), default=None)
+    summary_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    source: Mapped[str] = mapped_column(String(32), default="slack")
+    external_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolution_summary: Mapped[str | None] = mapped_column(Text, default=None)
+
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Participant.id"
+    )
+    invites: Mapped[list[Invite]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Invite.id"
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.id:04d}"
+
+
+class Participant(Base):
+    """Someone working on a case: owner, expert, responder or stakeholder."""
+
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("case_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    left_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    case: Mapped[Case] = relationship(back_populates="participants")
+
+
+class Invite(Base):
+    """A swarm invite sent to a recommended expert; answered by an emoji reaction."""
+
+    __tablename__ = "invites"
+    __table_args__ = (
+        UniqueConstraint("case_id", "expert_id"),
+        UniqueConstraint("dm_channel", "message_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    expert_id: Mapped[str] = mapped_column(String(32), index=True)
+    invited_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[float | None] = mapped_column(default=None)
+    dm_channel: Mapped[str | None] = mapped_column(String(32), default=None)
+    message_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    case: Mapped[Case] = relationship(back_populates="invites")
+
+
+class TimelineEvent(Base):
+    """Append-only record of everything that happened to a case."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_timeline_events_case_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(32), default=None)
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class StatusUpdate(Base):
+    __tablename__ = "status_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LevelChange(Base):
+    """Escalation level history of a tiered case (and switches between swarm and tiered)."""
+
+    __tablename__ = "level_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    from_level: Mapped[str | None] = mapped_column(String(16), default=None)
+    to_level: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(16))  # time | priority | complexity | manual
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str | None] = mapped_column(String(32), default=None)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,55 @@
+"""Experts as the bot knows them, and the resolution history the recommender learns from."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class Expert(Base):
+    """A Slack user with declared skills and availability."""
+
+    __tablename__ = "experts"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    away: Mapped[bool] = mapped_column(default=False)
+    tz: Mapped[str | None] = mapped_column(String(64), default=None)
+    work_start_hour: Mapped[int] = mapped_column(default=9)
+    work_end_hour: Mapped[int] = mapped_column(default=18)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ResolutionRecord(Base):
+    """One resolved case: imported history or a case swarmbot itself resolved."""
+
+    __tablename__ = "resolution_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    history_id: Mapped[str] = mapped_column(String(200), unique=True)
+    origin: Mapped[str] = mapped_column(String(200))  # import file name, or "swarmbot"
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text, default="")
+    service: Mapped[str] = mapped_column(String(120), default="")
+    severity: Mapped[str] = mapped_column(String(16), default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    owner: Mapped[str] = mapped_column(String(64), default="")
+    resolvers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ProcessedEvent(Base):
+    """Slack event ids (and other request keys) already handled: retries are dropped."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,260 @@
+"""Repositories: queries and inserts on one session. They never commit — the unit of work
+does, once per use case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.case import Case, Invite, Participant, StatusUpdate, TimelineEvent
+from models.expertise import Expert, ProcessedEvent, ResolutionRecord
+from models.scheduling import OutboxMessage, Timer
+
+
+def insert_once(session: Session, row: object) -> bool:
+    """Insert `row` unless a unique constraint says it is already there (portable upsert)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+        return True
+    except IntegrityError:
+        return False
+
+
+class CaseRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, case: Case) -> Case:
+        self.session.add(case)
+        self.session.flush()
+        return case
+
+    def get(self, case_id: int, *, for_update: bool = False) -> Case | None:
+        stmt = select(Case).where(Case.id == case_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.scalars(stmt).first()
+
+    def by_channel(self, channel_id: str, *, for_update: bool = False) -> Case | None:
+        stmt = select(Case).where(Case.channel_id == channel_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.scalars(stmt).first()
+
+    def by_external_id(self, source: str, external_id: str) -> Case | None:
+        stmt = select(Case).where(Case.source == source, Case.external_id == external_id)
+        return self.session.scalars(stmt).first()
+
+    def open_cases(self, *, limit: int = 50) -> Sequence[Case]:
+        stmt = select(Case).where(Case.status != "resolved").order_by(Case.id.desc()).limit(limit)
+        return self.session.scalars(stmt).all()
+
+    def open_cases_of(self, user_id: str) -> Sequence[Case]:
+        stmt = (
+            select(Case)
+            .join(Participant, Participant.case_id == Case.id)
+            .where(Case.status != "resolved", Participant.user_id == user_id,
+                   Participant.left_at.is_(None))
+            .order_by(Case.id.desc())
+        )
+        return self.session.scalars(stmt).all()
+
+    def open_swarm_load(self, user_ids: Iterable[str]) -> dict[str, int]:
+        """How many open swarms each user is in."""
+        ids = list(user_ids)
+        if not ids:
+            return {}
+        stmt = (
+            select(Participant.user_id, func.count())
+            .join(Case, Case.id == Participant.case_id)
+            .where(Case.status != "resolved", Case.mode == "swarm",
+                   Participant.user_id.in_(ids), Participant.left_at.is_(None))
+            .group_by(Participant.user_id)
+        )
+        return {user: count for user, count in self.session.execute(stmt)}
+
+
+class InviteRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, invite_id: int) -> Invite | None:
+        return self.session.get(Invite, invite_id)
+
+    def by_message(self, channel: str, ts: str) -> Invite | None:
+        stmt = select(Invite).where(Invite.dm_channel == channel, Invite.message_ts == ts)
+        return self.session.scalars(stmt).first()
+
+    def pending_for(self, user_id: str) -> Sequence[Invite]:
+        stmt = select(Invite).where(Invite.expert_id == user_id, Invite.state == "pending")
+        return self.session.scalars(stmt).all()
+
+
+class TimelineRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, case_id: int, kind: str, text: str = "", *, actor: str | None = None,
+               at: datetime | None = None, **data: Any) -> TimelineEvent:
+        event = TimelineEvent(case_id=case_id, kind=kind, text=text, actor=actor,
+                              at=at or utcnow(), data=data)
+        self.session.add(event)
+        return event
+
+    def for_case(self, case_id: int) -> Sequence[TimelineEvent]:
+        stmt = select(TimelineEvent).where(TimelineEvent.case_id == case_id).order_by(
+            TimelineEvent.at, TimelineEvent.id)
+        return self.session.scalars(stmt).all()
+
+
+class StatusUpdateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, update_: StatusUpdate) -> None:
+        self.session.add(update_)
+
+    def latest(self, case_id: int) -> StatusUpdate | None:
+        stmt = (select(StatusUpdate).where(StatusUpdate.case_id == case_id)
+                .order_by(StatusUpdate.posted_at.desc(), StatusUpdate.id.desc()))
+        return self.session.scalars(stmt).first()
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def enqueue(self, dedupe_key: str, kind: str, payload: dict[str, Any], *,
+                case_id: int | None = None, not_before: datetime | None = None) -> bool:
+        """Record a Slack side effect to deliver after commit; False if already recorded."""
+        message = OutboxMessage(dedupe_key=dedupe_key, kind=kind, payload=payload,
+                                case_id=case_id, next_attempt_at=not_before or utcnow())
+        return insert_once(self.session, message)
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        return self.session.get(OutboxMessage, message_id)
+
+    def claim_due(self, now: datetime, *, lease_until: datetime, limit: int = 20) -> list[int]:
+        """Claim due messages for delivery by this process (a lease another process respects)."""
+        stmt = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now,
+                   or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        claimed = []
+        for message_id in self.session.scalars(stmt).all():
+            result = self.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.state == "pending",
+                       or_(OutboxMessage.claimed_until.is_(None),
+                           OutboxMessage.claimed_until < now))
+                .values(claimed_until=lease_until)
+            )
+            if result.rowcount == 1:
+                claimed.append(message_id)
+        return claimed
+
+
+class TimerRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def schedule(self, key: str, kind: str, due_at: datetime, *, case_id: int | None = None,
+                 **payload: Any) -> bool:
+        """Schedule a timer under a natural key; False if that key is already scheduled."""
+        return insert_once(self.session, Timer(key=key, kind=kind, due_at=due_at,
+                                               case_id=case_id, payload=payload))
+
+    def cancel_for_case(self, case_id: int, kinds: Iterable[str] | None = None) -> int:
+        stmt = update(Timer).where(Timer.case_id == case_id, Timer.state == "pending")
+        if kinds is not None:
+            stmt = stmt.where(Timer.kind.in_(list(kinds)))
+        return self.session.execute(stmt.values(state="cancelled")).rowcount
+
+    def get(self, timer_id: int) -> Timer | None:
+        return self.session.get(Timer, timer_id)
+
+    def claim_due(self, now: datetime, *, owner: str, lease_until: datetime,
+                  limit: int = 50) -> list[int]:
+        stmt = (
+            select(Timer.id)
+            .where(Timer.state == "pending", Timer.due_at <= now,
+                   or_(Timer.claimed_until.is_(None), Timer.claimed_until < now))
+            .order_by(Timer.due_at, Timer.id)
+            .limit(limit)
+        )
+        claimed = []
+        for timer_id in self.session.scalars(stmt).all():
+            result = self.session.execute(
+                update(Timer)
+                .where(Timer.id == timer_id, Timer.state == "pending",
+                       or_(Timer.claimed_until.is_(None), Timer.claimed_until < now))
+                .values(claimed_by=owner, claimed_until=lease_until)
+            )
+            if result.rowcount == 1:
+                claimed.append(timer_id)
+        return claimed
+
+
+class ExpertRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, user_id: str) -> Expert | None:
+        return self.session.get(Expert, user_id)
+
+    def get_or_create(self, user_id: str) -> Expert:
+        expert = self.session.get(Expert, user_id)
+        if expert is None:
+            expert = Expert(user_id=user_id, skills=[])
+            self.session.add(expert)
+            self.session.flush()
+        return expert
+
+    def many(self, user_ids: Iterable[str]) -> dict[str, Expert]:
+        ids = list(user_ids)
+        if not ids:
+            return {}
+        return {e.user_id: e for e in self.session.scalars(select(Expert).where(Expert.user_id.in_(ids)))}
+
+
+class HistoryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def existing_ids(self, history_ids: Iterable[str]) -> set[str]:
+        ids = list(history_ids)
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found.update(self.session.scalars(
+                select(ResolutionRecord.history_id).where(ResolutionRecord.history_id.in_(chunk))))
+        return found
+
+    def add_all(self, records: Iterable[ResolutionRecord]) -> None:
+        self.session.add_all(list(records))
+
+    def all(self) -> Sequence[ResolutionRecord]:
+        return self.session.scalars(select(ResolutionRecord).order_by(ResolutionRecord.created_at)).all()
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(ResolutionRecord)) or 0
+
+
+class ProcessedEventRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def first_time(self, event_id: str) -> bool:
+        """Record `event_id`; True the first time it is seen, False on a retry/duplicate."""
+        return insert_once(self.session, ProcessedEvent(event_id=event_id))

@@ -1,0 +1,47 @@
+"""Unit of work: one transaction per use case, with the repositories it needs."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.repositories import (
+    CaseRepository, ExpertRepository, HistoryRepository, InviteRepository, OutboxRepository,
+    ProcessedEventRepository, StatusUpdateRepository, TimelineRepository, TimerRepository,
+)
+
+
+class UnitOfWork:
+    """`with uow: ...; uow.commit()` — anything not committed is rolled back on exit."""
+
+    session: Session
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = self._session_factory()
+        self.cases = CaseRepository(self.session)
+        self.invites = InviteRepository(self.session)
+        self.timeline = TimelineRepository(self.session)
+        self.status_updates = StatusUpdateRepository(self.session)
+        self.outbox = OutboxRepository(self.session)
+        self.timers = TimerRepository(self.session)
+        self.experts = ExpertRepository(self.session)
+        self.history = HistoryRepository(self.session)
+        self.events = ProcessedEventRepository(self.session)
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
