@@ -1,0 +1,20 @@
+"""The one place where errors become what a Slack user reads."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.domain.errors import SwarmbotError
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = ("Sorry, something went wrong on our side and nothing was changed. "
+              "Please try again; if it keeps failing, tell your swarmbot admins.")
+
+
+def user_message(error: BaseException) -> str:
+    """A domain error's own sentence; anything else a generic apology (logged, never leaked)."""
+    if isinstance(error, SwarmbotError):
+        return f":warning: {error}"
+    log.error("unexpected error in a Slack handler", exc_info=error)
+    return f":warning: {UNEXPECTED}"

@@ -1,0 +1,42 @@
+"""Every id Slack sees from us — commands, actions, blocks, views, reactions — in one place."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    SWARM = "/swarm"
+
+
+class Action(StrEnum):
+    CLAIM_CASE = "case.claim"
+    ACCEPT_INVITE = "invite.accept"
+    DECLINE_INVITE = "invite.decline"
+    CONFIRM_RESOLUTION = "case.confirm_resolution"
+    REOPEN_CASE = "case.reopen"
+
+
+class View(StrEnum):
+    DECLARE_CASE = "case.declare"
+
+
+class Block(StrEnum):
+    TITLE = "case_title"
+    SEVERITY = "case_severity"
+    SERVICE = "case_service"
+    DESCRIPTION = "case_description"
+
+
+class Reaction(StrEnum):
+    """Emoji names (without colons) that answer a swarm invite."""
+
+    ACCEPT = "white_check_mark"
+    ACCEPT_ALT = "raising_hand"
+    ACCEPT_THUMBS = "+1"
+    DECLINE = "x"
+    DECLINE_ALT = "no_entry_sign"
+
+
+ACCEPT_REACTIONS = frozenset({Reaction.ACCEPT, Reaction.ACCEPT_ALT, Reaction.ACCEPT_THUMBS})
+DECLINE_REACTIONS = frozenset({Reaction.DECLINE, Reaction.DECLINE_ALT})

@@ -1,0 +1,13 @@
+"""`/swarm help`: what the bot can do."""
+
+from __future__ import annotations
+
+from bot.slack.blocks import help_blocks
+from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+
+
+def add_to(table: SubcommandTable) -> None:
+    def handle(_: CommandContext) -> Reply:
+        return Reply(text="swarmbot help", blocks=help_blocks(table.usages()))
+
+    table.add(Subcommand("help", "help", "show this help", handle))

@@ -1,0 +1,30 @@
+"""The web process's HTTP surface: Slack's single request URL, health, (later) hooks and
+dashboard. Built by a factory; nothing happens at import."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, request
+from slack_bolt import App
+from slack_bolt.adapter.flask import SlackRequestHandler
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+
+def create_web_app(*, bolt_app: App, engine: Engine) -> Flask:
+    web = Flask("swarmbot")
+    slack_handler = SlackRequestHandler(bolt_app)
+
+    @web.post("/slack/events")
+    def slack_events() -> Response:
+        return slack_handler.handle(request)
+
+    @web.get("/healthz")
+    def health() -> tuple[Response, int]:
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 — health reports, it does not raise
+            return jsonify(status="unavailable", database="unreachable"), 503
+        return jsonify(status="ok"), 200
+
+    return web

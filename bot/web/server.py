@@ -1,0 +1,39 @@
+"""Serving a WSGI app with waitress: in the foreground (`swarmbot serve`) or on a background
+thread (the sandbox and the end-to-end tests), on a fixed port or a free one (port 0)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import waitress
+
+
+class WebServer:
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+        self._server = waitress.create_server(app, host=host, port=port, threads=threads,
+                                              ident="swarmbot")
+        self._thread: threading.Thread | None = None
+        self.host = host
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start(self) -> WebServer:
+        self._thread = threading.Thread(target=self._server.run, name="swarmbot-web", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

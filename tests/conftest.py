@@ -1,0 +1,75 @@
+"""Shared fixtures: a fresh, migrated database per test — SQLite always, PostgreSQL too when
+TEST_POSTGRES_URL points at a server (`bash .ci/run` starts one). Tests that take
+`database_url` (or `uow`) run once per backend."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from models.db import make_engine, make_session_factory, upgrade
+from models.uow import UnitOfWork
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+NO_POSTGRES = ("PostgreSQL tests need a server: set TEST_POSTGRES_URL="
+               "postgresql://USER@HOST:PORT/postgres (bash .ci/run installs and starts one)")
+
+
+def _sqlalchemy_pg_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "swarmbot.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[tuple[str, str]]:
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    admin_url = _sqlalchemy_pg_url(POSTGRES_URL)
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"swarmbot_tpl_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    upgrade(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    yield admin_url, name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "swarmbot.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    admin_url, template = request.getfixturevalue("postgres_template")
+    name = f"swarmbot_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def uow_factory(database_url: str) -> Iterator[Callable[[], UnitOfWork]]:
+    engine = make_engine(database_url)
+    factory = make_session_factory(engine)
+    yield lambda: UnitOfWork(factory)
+    engine.dispose()

@@ -1,0 +1,115 @@
+"""The data model on a real database (SQLite and PostgreSQL): constraints that keep
+duplicates out, UTC times, timers and outbox claims."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from models import Case, Invite, Participant
+from models.db import make_engine
+from models.uow import UnitOfWork
+
+UowFactory = Callable[[], UnitOfWork]
+T0 = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
+
+
+def _case(**overrides: object) -> Case:
+    return Case(**{"title": "Checkout latency", "severity": "sev1", "owner_id": "U1", **overrides})
+
+
+def test_migrations_create_every_table(database_url: str) -> None:
+    engine = make_engine(database_url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"cases", "participants", "invites", "timeline_events", "status_updates",
+            "level_changes", "timers", "experts", "resolution_history", "processed_events",
+            "outbox", "alembic_version"} <= tables
+
+
+def test_times_come_back_as_aware_utc(uow_factory: UowFactory) -> None:
+    berlin = datetime(2026, 3, 29, 3, 30, tzinfo=UTC).astimezone()  # any zone in, UTC out
+    with uow_factory() as uow:
+        case = uow.cases.add(_case(created_at=berlin))
+        uow.commit()
+        case_id = case.id
+    with uow_factory() as uow:
+        stored = uow.cases.get(case_id)
+        assert stored is not None
+        assert stored.created_at == berlin and stored.created_at.tzinfo is not None
+        assert stored.created_at.utcoffset() == timedelta(0)
+
+
+def test_a_webhook_case_is_stored_once_per_external_id(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.cases.add(_case(source="pagerduty", external_id="PD-1"))
+        uow.cases.add(_case(owner_id=None))  # Slack-declared cases have no external id
+        uow.cases.add(_case(owner_id=None))
+        uow.commit()
+    with uow_factory() as uow, pytest.raises(IntegrityError):
+        uow.cases.add(_case(source="pagerduty", external_id="PD-1"))
+
+
+def test_one_invite_per_expert_and_one_participation_per_user(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        case = uow.cases.add(_case())
+        case.invites.append(Invite(expert_id="U2"))
+        case.participants.append(Participant(user_id="U1", role="owner"))
+        uow.commit()
+        case_id = case.id
+    with uow_factory() as uow, pytest.raises(IntegrityError):
+        uow.session.add(Invite(case_id=case_id, expert_id="U2"))
+        uow.session.flush()
+    with uow_factory() as uow, pytest.raises(IntegrityError):
+        uow.session.add(Participant(case_id=case_id, user_id="U1", role="expert"))
+        uow.session.flush()
+
+
+def test_a_retried_slack_event_is_recognised(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.events.first_time("Ev01")
+        assert not uow.events.first_time("Ev01")
+        uow.commit()
+    with uow_factory() as uow:
+        assert not uow.events.first_time("Ev01")
+        assert uow.events.first_time("Ev02")
+
+
+def test_scheduling_a_timer_twice_keeps_one(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        case = uow.cases.add(_case())
+        assert uow.timers.schedule("reminder:1", "status_reminder", T0, case_id=case.id)
+        assert not uow.timers.schedule("reminder:1", "status_reminder", T0, case_id=case.id)
+        uow.commit()
+
+
+def test_a_due_timer_is_claimed_by_one_process_only(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.timers.schedule("t:1", "status_reminder", T0)
+        uow.timers.schedule("t:2", "status_reminder", T0 + timedelta(hours=1))
+        uow.commit()
+    lease = T0 + timedelta(minutes=5)
+    with uow_factory() as first:
+        claimed = first.timers.claim_due(T0 + timedelta(minutes=1), owner="clock-a", lease_until=lease)
+        first.commit()
+    with uow_factory() as second:
+        again = second.timers.claim_due(T0 + timedelta(minutes=1), owner="clock-b", lease_until=lease)
+        second.commit()
+    assert len(claimed) == 1 and again == []
+    with uow_factory() as third:  # the lease ran out (process died): claimable again
+        assert third.timers.claim_due(lease + timedelta(seconds=1), owner="clock-b",
+                                      lease_until=lease + timedelta(minutes=5)) == claimed
+
+
+def test_an_outbox_message_is_recorded_once(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        assert uow.outbox.enqueue("case:1:summary", "post_message", {"text": "hi"})
+        assert not uow.outbox.enqueue("case:1:summary", "post_message", {"text": "hi"})
+        uow.commit()
+    with uow_factory() as uow:
+        assert len(uow.outbox.claim_due(datetime.now(UTC), lease_until=datetime.now(UTC)
+                                        + timedelta(minutes=1))) == 1

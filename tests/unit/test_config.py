@@ -1,0 +1,45 @@
+import pytest
+
+from bot.config import load_settings
+from bot.domain.errors import ConfigError
+
+
+def test_reads_slack_and_heroku_names_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-abc")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "shh")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example:5432/swarm")
+    monkeypatch.setenv("PORT", "5055")
+    settings = load_settings()
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-abc"
+    assert settings.database_url == "postgresql+psycopg://u:p@db.example:5432/swarm"
+    assert settings.port == 5055
+    assert not settings.sandbox
+
+
+def test_defaults_run_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SLACK_BOT_TOKEN", "DATABASE_URL", "SLACK_API_URL", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings(_env_file=None)
+    assert settings.sandbox
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.status_cadence["sev1"] == 15
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("PORT", "eighty"), ("DATABASE_URL", "mysql://x/y"), ("SLACK_API_URL", "slack.com"),
+     ("SWARMBOT_SWARM_SEVERITIES", "sev1,critical"), ("SWARMBOT_STATUS_CADENCE", "sev1:15")],
+)
+def test_malformed_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str,
+                                              value: str) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as error:
+        load_settings(_env_file=None)
+    assert variable in str(error.value)
+    assert "Traceback" not in str(error.value)
+
+
+def test_secrets_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
+    assert "xoxb-very-secret" not in repr(load_settings(_env_file=None))
