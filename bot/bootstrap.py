@@ -1,8 +1,8 @@
 """The one place where everything is wired: `build(settings, **overrides)`.
 
-Tests and the sandbox pass overrides (a clock, the Slack emulator's URL through settings,
-a ready engine); production passes nothing. Building opens no connection and calls no
-Slack method — that happens on first use."""
+Tests and the sandbox pass overrides (a clock, a ready engine; the Slack emulator's URL goes
+in through settings); production passes nothing. Building opens no connection, calls no
+Slack method and starts no thread — `start()` starts the background delivery."""
 
 from __future__ import annotations
 
@@ -14,17 +14,21 @@ from typing import Any
 from flask import Flask
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.domain.errors import ConfigError
+from bot.jobs.dispatcher import OutboxDispatcher
 from bot.services.context import ServiceContext
+from bot.services.model import ModelHolder
 from bot.slack.app import build_bolt_app
+from bot.slack.effects import build_executors
 from bot.slack.gateway import make_slack_client
 from bot.web.app import create_web_app
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
+from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
 
@@ -35,13 +39,20 @@ class Container:
     session_factory: sessionmaker[Session]
     slack_client: WebClient
     services: ServiceContext
+    model: ModelHolder
+    dispatcher: OutboxDispatcher
     bolt_app: App
     web_app: Flask
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
+    def start(self) -> Container:
+        self.dispatcher.start()
+        return self
+
     def close(self) -> None:
+        self.dispatcher.stop()
         self.engine.dispose()
 
 
@@ -56,9 +67,32 @@ def build(settings: Settings, **overrides: Any) -> Container:
     now: Callable[[], datetime] = overrides.get("clock") or utcnow
     client: WebClient = overrides.get("slack_client") or make_slack_client(
         settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    services = ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory), now=now)
+    model = overrides.get("model") or ModelHolder(settings.model_path)
+    services = ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, now),
+                              now=now, recommender=model)
+    dispatcher = OutboxDispatcher(services, build_executors(client))
+    _kick_after_commit(session_factory, dispatcher)
     bolt_app = build_bolt_app(client=client, services=services,
                               signing_secret=settings.slack_signing_secret.get_secret_value())
-    web_app = create_web_app(bolt_app=bolt_app, engine=engine)
+    web_app = create_web_app(bolt_app=bolt_app, engine=engine, services=services)
     return Container(settings=settings, engine=engine, session_factory=session_factory,
-                     slack_client=client, services=services, bolt_app=bolt_app, web_app=web_app)
+                     slack_client=client, services=services, model=model, dispatcher=dispatcher,
+                     bolt_app=bolt_app, web_app=web_app)
+
+
+def _kick_after_commit(session_factory: sessionmaker[Session], dispatcher: OutboxDispatcher) -> None:
+    """Wake the dispatcher when a commit recorded Slack side effects."""
+
+    @event.listens_for(session_factory, "after_flush")
+    def _note_outbox(session: Session, _context: Any) -> None:
+        if any(isinstance(obj, OutboxMessage) for obj in session.new):
+            session.info["outbox"] = True
+
+    @event.listens_for(session_factory, "after_commit")
+    def _kick(session: Session) -> None:
+        if session.info.pop("outbox", False):
+            dispatcher.kick()
+
+    @event.listens_for(session_factory, "after_rollback")
+    def _forget(session: Session) -> None:
+        session.info.pop("outbox", None)

@@ -30,6 +30,55 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _clock(args: argparse.Namespace) -> int:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from bot.bootstrap import build
+    from bot.config import load_settings
+    from bot.jobs.clock import add_clock_jobs
+    from bot.services.model import retrain
+
+    container = build(load_settings()).start()  # its dispatcher delivers what timers record
+    scheduler = BlockingScheduler(timezone="UTC")
+    add_clock_jobs(scheduler, container.services,
+                   retrain=lambda: retrain(container.services, container.model))
+    logging.getLogger("swarmbot").info("clock started: timers every 10 s, retraining daily")
+    try:
+        scheduler.start()
+    finally:
+        container.close()
+    return 0
+
+
+def _history_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.config import load_settings
+    from bot.services.context import ServiceContext
+    from bot.services.history import import_history
+    from models.base import utcnow
+    from models.db import make_engine, make_session_factory, upgrade
+    from models.uow import UnitOfWork
+
+    settings = load_settings()
+    if settings.database_url.startswith("sqlite"):
+        upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    factory = make_session_factory(engine)
+    services = ServiceContext(settings=settings, uow=lambda: UnitOfWork(factory), now=utcnow)
+    try:
+        report = import_history(services, Path(args.file))
+    finally:
+        engine.dispose()
+    for problem in report.bad_rows[:50]:
+        print(f"skipped {problem}", file=sys.stderr)
+    if len(report.bad_rows) > 50:
+        print(f"... and {len(report.bad_rows) - 50} more bad rows", file=sys.stderr)
+    print(f"read {report.read} cases: {report.added} added, {report.already_there} already "
+          f"there, {len(report.bad_rows)} bad rows skipped")
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from models.db import upgrade
@@ -52,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web process (Slack HTTP mode)")
     serve.set_defaults(run=_serve)
 
+    clock = commands.add_parser("clock", help="run the clock process (timers, retraining)")
+    clock.set_defaults(run=_clock)
+
     sandbox = commands.add_parser(
         "sandbox", help="run swarmbot on one machine with the built-in Slack emulator")
     sandbox.add_argument("--port", type=int, default=8080, help="web page port (0 = any free)")
@@ -62,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="migrate DATABASE_URL to the newest schema").set_defaults(
         run=_db_upgrade)
+
+    history = commands.add_parser("history", help="resolution history the recommender learns from")
+    history_commands = history.add_subparsers(dest="history_command", required=True,
+                                              metavar="ACTION")
+    importer = history_commands.add_parser("import", help="import a CSV or JSON Lines history")
+    importer.add_argument("file")
+    importer.set_defaults(run=_history_import)
 
     try:
         from skills_index.cli import add_model_commands

@@ -16,6 +16,7 @@ class Expert(Base):
     __tablename__ = "experts"
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    handle: Mapped[str | None] = mapped_column(String(80), unique=True, default=None)
     display_name: Mapped[str] = mapped_column(String(120), default="")
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     away: Mapped[bool] = mapped_column(default=False)

@@ -3,11 +3,11 @@ does, once per use case."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -129,14 +129,16 @@ class StatusUpdateRepository:
 
 
 class OutboxRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, now: Callable[[], datetime] = utcnow) -> None:
         self.session = session
+        self.now = now
 
     def enqueue(self, dedupe_key: str, kind: str, payload: dict[str, Any], *,
                 case_id: int | None = None, not_before: datetime | None = None) -> bool:
         """Record a Slack side effect to deliver after commit; False if already recorded."""
         message = OutboxMessage(dedupe_key=dedupe_key, kind=kind, payload=payload,
-                                case_id=case_id, next_attempt_at=not_before or utcnow())
+                                case_id=case_id, created_at=self.now(),
+                                next_attempt_at=not_before or self.now())
         return insert_once(self.session, message)
 
     def get(self, message_id: int) -> OutboxMessage | None:
@@ -181,6 +183,10 @@ class TimerRepository:
             stmt = stmt.where(Timer.kind.in_(list(kinds)))
         return self.session.execute(stmt.values(state="cancelled")).rowcount
 
+    def cancel(self, key: str) -> bool:
+        stmt = update(Timer).where(Timer.key == key, Timer.state == "pending")
+        return self.session.execute(stmt.values(state="cancelled")).rowcount == 1
+
     def get(self, timer_id: int) -> Timer | None:
         return self.session.get(Timer, timer_id)
 
@@ -221,6 +227,14 @@ class ExpertRepository:
             self.session.flush()
         return expert
 
+    def by_handles(self, handles: Iterable[str]) -> dict[str, str]:
+        """handle → Slack user id for the experts known by those handles."""
+        names = list(handles)
+        if not names:
+            return {}
+        stmt = select(Expert.handle, Expert.user_id).where(Expert.handle.in_(names))
+        return {handle: user_id for handle, user_id in self.session.execute(stmt)}
+
     def many(self, user_ids: Iterable[str]) -> dict[str, Expert]:
         ids = list(user_ids)
         if not ids:
@@ -243,6 +257,9 @@ class HistoryRepository:
 
     def add_all(self, records: Iterable[ResolutionRecord]) -> None:
         self.session.add_all(list(records))
+
+    def remove(self, history_id: str) -> None:
+        self.session.execute(delete(ResolutionRecord).where(ResolutionRecord.history_id == history_id))
 
     def all(self) -> Sequence[ResolutionRecord]:
         return self.session.scalars(select(ResolutionRecord).order_by(ResolutionRecord.created_at)).all()

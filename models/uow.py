@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
+
+from models.base import utcnow
 
 from models.repositories import (
     CaseRepository, ExpertRepository, HistoryRepository, InviteRepository, OutboxRepository,
@@ -17,8 +21,10 @@ class UnitOfWork:
 
     session: Session
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session],
+                 now: Callable[[], datetime] = utcnow) -> None:
         self._session_factory = session_factory
+        self.now = now
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
@@ -26,7 +32,7 @@ class UnitOfWork:
         self.invites = InviteRepository(self.session)
         self.timeline = TimelineRepository(self.session)
         self.status_updates = StatusUpdateRepository(self.session)
-        self.outbox = OutboxRepository(self.session)
+        self.outbox = OutboxRepository(self.session, self.now)
         self.timers = TimerRepository(self.session)
         self.experts = ExpertRepository(self.session)
         self.history = HistoryRepository(self.session)

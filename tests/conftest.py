@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_session_factory, upgrade
 from models.uow import UnitOfWork
@@ -68,8 +69,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def uow_factory(database_url: str) -> Iterator[Callable[[], UnitOfWork]]:
+def session_factory(database_url: str) -> Iterator[sessionmaker[Session]]:
     engine = make_engine(database_url)
-    factory = make_session_factory(engine)
-    yield lambda: UnitOfWork(factory)
+    yield make_session_factory(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def uow_factory(session_factory: sessionmaker[Session]) -> Callable[[], UnitOfWork]:
+    return lambda: UnitOfWork(session_factory)

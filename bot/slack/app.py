@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.slack.listeners import commands
+from bot.slack.listeners import actions, commands, events, views
 
 
 def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> App:
@@ -23,5 +23,6 @@ def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> 
         request_verification_enabled=True,
         logger=logging.getLogger("swarmbot.bolt"),
     )
-    commands.register(app, services)
+    for listeners in (commands, events, actions, views):
+        listeners.register(app, services)
     return app

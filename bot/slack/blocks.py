@@ -26,3 +26,148 @@ def help_blocks(usages: Iterable[tuple[str, str]]) -> Blocks:
         context("Accept a swarm invite by reacting :white_check_mark: (or :raising_hand:), "
                 "decline with :x:."),
     ]
+
+
+SEVERITY_EMOJI = {"sev1": ":red_circle:", "sev2": ":large_orange_circle:",
+                  "sev3": ":large_yellow_circle:", "sev4": ":white_circle:"}
+
+
+def _user(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "_nobody yet_"
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "button", "text": {"type": "plain_text", "text": text},
+                               "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def case_topic(*, reference: str, severity: str, owner_id: str | None, status: str,
+               mode: str, level: str | None) -> str:
+    where = f"level {level}" if mode == "tiered" and level else mode
+    owner = f"<@{owner_id}>" if owner_id else "unclaimed"
+    return f"{reference} · {severity} · owner {owner} · {status} · {where}"[:250]
+
+
+def case_summary(*, reference: str, title: str, severity: str, status: str, mode: str,
+                 owner_id: str | None, service: str, tags: list[str], description: str,
+                 participants: list[str], claim_action: str | None = None,
+                 case_id: int | None = None) -> Blocks:
+    """The pinned-style summary at the top of a case channel; updated as the case moves."""
+    facts = [f"*Severity:* {SEVERITY_EMOJI.get(severity, '')} {severity}",
+             f"*Status:* {status}", f"*Owner:* {_user(owner_id)}", f"*Mode:* {mode}"]
+    if service:
+        facts.append(f"*Service:* `{service}`")
+    if tags:
+        facts.append("*Tags:* " + " ".join(f"`{t}`" for t in tags))
+    blocks: Blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"{reference} {title}"[:150]}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts[:10]]},
+    ]
+    if description:
+        blocks.append(section(description[:2900]))
+    people = ", ".join(_user(p) for p in participants) or "—"
+    blocks.append(context(f"In the swarm: {people}"))
+    if owner_id is None and claim_action and case_id is not None:
+        blocks.append({"type": "actions", "elements": [
+            button("Claim this case", claim_action, str(case_id), style="primary")]})
+    return blocks
+
+
+def invite_message(*, reference: str, title: str, severity: str, owner_id: str | None,
+                   reason: str, channel_id: str | None, state: str) -> tuple[str, Blocks]:
+    """The DM to an expert: what the case is, why them, how to answer."""
+    where = f" in <#{channel_id}>" if channel_id else ""
+    text = f"Swarm invite: {reference} {title} ({severity})"
+    blocks: Blocks = [
+        section(f"{SEVERITY_EMOJI.get(severity, '')} *{reference} {title}* ({severity}){where}\n"
+                f"{_user(owner_id)} owns it and could use your help."),
+        section(f"*Why you:* {reason}"),
+    ]
+    if state == "pending":
+        blocks.append(context("React :white_check_mark: to join the swarm, or :x: to decline."))
+    else:
+        blocks.append(context(f"This invite is *{state}*."))
+    return text, blocks
+
+
+def resolution_message(*, reference: str, owner_id: str | None, duration: str,
+                       helpers: list[str], summary: str, timeline: list[str],
+                       confirm_from: str | None, confirm_action: str, reopen_action: str,
+                       case_id: int) -> tuple[str, Blocks]:
+    helped = ", ".join(_user(h) for h in helpers) or "nobody else"
+    text = f"Case {reference} resolved by <@{owner_id}> after {duration}"
+    lines = "\n".join(f"• {line}" for line in timeline[-15:]) or "—"
+    blocks: Blocks = [
+        section(f":white_check_mark: *Case {reference} resolved* by {_user(owner_id)} after "
+                f"{duration}. Helped: {helped}."),
+        section(f"*Resolution:* {summary[:2800]}"),
+        section(f"*Timeline:*\n{lines}"[:2900]),
+        section(f"{_user(confirm_from)}, is it resolved for you?"),
+        {"type": "actions", "elements": [
+            button("Yes, resolved", confirm_action, str(case_id), style="primary"),
+            button("Reopen", reopen_action, str(case_id))]},
+    ]
+    return text, blocks
+
+
+def case_list(lines: list[tuple[str, str, str, str | None, str | None]]) -> Blocks:
+    """`/swarm list`: (reference, title, severity, owner, channel) per open case."""
+    if not lines:
+        return [section("No open cases. :tada:")]
+    rows = [f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title} — {_user(owner)}"
+            + (f" · <#{channel}>" if channel else "") for ref, title, sev, owner, channel in lines]
+    return [section("*Open cases*"), section("\n".join(rows)[:2900])]
+
+
+def home_view(*, my_cases: list[tuple[str, str, str, str | None]],
+              invites: list[tuple[str, str, str, str]], open_swarms: int,
+              skills: list[str], away: bool) -> dict[str, Any]:
+    """The App Home tab: your open cases, invites waiting for you, your swarm load."""
+    case_rows = "\n".join(f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title}"
+                          + (f" · <#{channel}>" if channel else "")
+                          for ref, title, sev, channel in my_cases) or "None."
+    invite_rows = "\n".join(f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title} — {why}"
+                            for ref, title, sev, why in invites) or "None waiting."
+    status = "away (no invites)" if away else "available"
+    skill_text = ", ".join(f"`{s}`" for s in skills) or "none declared (`/swarm skills add …`)"
+    return {"type": "home", "blocks": [
+        {"type": "header", "text": {"type": "plain_text", "text": "swarmbot"}},
+        section(f"*Your open cases*\n{case_rows}"),
+        {"type": "divider"},
+        section(f"*Invites waiting for you*\n{invite_rows}"),
+        {"type": "divider"},
+        section(f"*Your swarm load:* {open_swarms} open swarm(s) · you are {status}\n"
+                f"*Your skills:* {skill_text}"),
+    ]}
+
+
+def declare_modal(*, callback_id: str, private_metadata: str = "") -> dict[str, Any]:
+    """The modal `/swarm new` opens when it has no text."""
+    def text_input(block_id: str, label: str, *, multiline: bool = False,
+                   optional: bool = False) -> dict[str, Any]:
+        return {"type": "input", "block_id": block_id, "optional": optional,
+                "label": {"type": "plain_text", "text": label},
+                "element": {"type": "plain_text_input", "action_id": "value",
+                            "multiline": multiline}}
+
+    options = [{"text": {"type": "plain_text", "text": f"{sev} — {word}"}, "value": sev}
+               for sev, word in (("sev1", "critical"), ("sev2", "major"), ("sev3", "minor"),
+                                 ("sev4", "low"))]
+    return {
+        "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
+        "title": {"type": "plain_text", "text": "Declare a case"},
+        "submit": {"type": "plain_text", "text": "Declare"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            text_input("case_title", "Title"),
+            {"type": "input", "block_id": "case_severity",
+             "label": {"type": "plain_text", "text": "Severity"},
+             "element": {"type": "static_select", "action_id": "value", "options": options,
+                         "initial_option": options[2]}},
+            text_input("case_service", "Service", optional=True),
+            text_input("case_description", "What is happening?", multiline=True, optional=True),
+        ],
+    }

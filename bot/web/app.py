@@ -9,10 +9,14 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot.services.context import ServiceContext
+from bot.web.hooks import hooks_blueprint
 
-def create_web_app(*, bolt_app: App, engine: Engine) -> Flask:
+
+def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -> Flask:
     web = Flask("swarmbot")
     slack_handler = SlackRequestHandler(bolt_app)
+    web.register_blueprint(hooks_blueprint(services))
 
     @web.post("/slack/events")
     def slack_events() -> Response:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:14:31.899179
+Create Date: 2026-11-22 16:25:06.937958
 """
 from alembic import op
 import sqlalchemy as sa
@@ -49,6 +49,7 @@ def upgrade() -> None:
 
     op.create_table('experts',
     sa.Column('user_id', sa.String(length=32), nullable=False),
+    sa.Column('handle', sa.String(length=80), nullable=True),
     sa.Column('display_name', sa.String(length=120), nullable=False),
     sa.Column('skills', sa.JSON(), nullable=False),
     sa.Column('away', sa.Boolean(), nullable=False),
@@ -56,7 +57,8 @@ def upgrade() -> None:
     sa.Column('work_start_hour', sa.Integer(), nullable=False),
     sa.Column('work_end_hour', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_experts'))
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_experts')),
+    sa.UniqueConstraint('handle', name=op.f('uq_experts_handle'))
     )
     op.create_table('processed_events',
     sa.Column('event_id', sa.String(length=120), nullable=False),

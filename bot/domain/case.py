@@ -1,0 +1,88 @@
+"""What a case is before it is stored: severity, the declaration, its channel's name. Pure."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from bot.domain.errors import InvalidInput, UsageError
+
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+SEVERITY_WORDS = {"sev1": "critical", "sev2": "major", "sev3": "minor", "sev4": "low"}
+MAX_TITLE = 150
+MAX_DESCRIPTION = 3000
+MAX_TAGS = 10
+CHANNEL_NAME_MAX = 80
+
+_SEVERITY = re.compile(r"^(?:sev|s|p)[-_ ]?([1-4])$", re.IGNORECASE)
+_SEVERITY_LIKE = re.compile(r"^sev[-_]?\d+$", re.IGNORECASE)
+_SERVICE = re.compile(r"^service:([\w.\-/]{1,60})$", re.IGNORECASE)
+_TAG = re.compile(r"^#([\w.\-/]{1,40})$")
+_NAME_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+def parse_severity(text: str) -> str:
+    """`sev1`, `SEV-2`, `s3`, `p4`, `1` → `sev1`..`sev4`; anything else is refused."""
+    cleaned = text.strip()
+    match = _SEVERITY.match(cleaned) or re.match(r"^([1-4])$", cleaned)
+    if not match:
+        raise InvalidInput(f"`{cleaned[:20]}` is not a severity. Use sev1 (critical), sev2 "
+                           "(major), sev3 (minor) or sev4 (low).")
+    return f"sev{match.group(1)}"
+
+
+@dataclass(frozen=True)
+class CaseDraft:
+    title: str
+    severity: str = "sev3"
+    service: str = ""
+    tags: tuple[str, ...] = field(default=())
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.title.strip():
+            raise UsageError("A case needs a title: `/swarm new <title> [sev1..sev4] "
+                             "[service:<name>] [#tags]`.")
+        if len(self.title) > MAX_TITLE:
+            raise InvalidInput(f"That title is {len(self.title)} characters; keep it under "
+                               f"{MAX_TITLE} and put the details in the description.")
+        if self.severity not in SEVERITIES:
+            raise InvalidInput(f"`{self.severity}` is not a severity; use sev1..sev4.")
+        if len(self.description) > MAX_DESCRIPTION:
+            raise InvalidInput(f"The description is too long (at most {MAX_DESCRIPTION} "
+                               "characters).")
+        if len(self.tags) > MAX_TAGS:
+            raise InvalidInput(f"At most {MAX_TAGS} tags per case.")
+
+
+def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft:
+    """`Checkout latency sev1 service:payments #db #latency` → a CaseDraft.
+
+    Severity, `service:` and `#tags` may stand anywhere; the remaining words are the title."""
+    severity, service, tags, words = None, "", [], []
+    for word in text.split():
+        if severity is None and (_SEVERITY.match(word) or _SEVERITY_LIKE.match(word)):
+            severity = parse_severity(word)  # `sev9` is refused, not taken as a title word
+        elif match := _SERVICE.match(word):
+            service = match.group(1).lower()
+        elif match := _TAG.match(word):
+            tag = match.group(1).lower()
+            if tag not in tags:
+                tags.append(tag)
+        else:
+            words.append(word)
+    return CaseDraft(title=" ".join(words), severity=severity or default_severity,
+                     service=service, tags=tuple(tags))
+
+
+def channel_name(case_id: int, title: str, *, prefix: str = "swarm", suffix: int = 0) -> str:
+    """A readable, valid, unique-by-construction Slack channel name for a case:
+    `swarm-0042-checkout-latency` (lowercase letters, digits and `-`, at most 80 chars)."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = _NAME_JUNK.sub("-", ascii_title.lower()).strip("-")
+    head = f"{prefix}-{case_id:04d}"
+    tail = f"-{suffix + 1}" if suffix else ""
+    room = CHANNEL_NAME_MAX - len(head) - len(tail) - 1
+    slug = slug[:room].rstrip("-")
+    return f"{head}-{slug}{tail}" if slug else f"{head}{tail}"

@@ -1,0 +1,96 @@
+"""`swarmbot sandbox` (what `make run` starts): the whole product on one machine — SQLite,
+a model trained on the bundled sample history, and the Slack emulator with Parcelly's
+people in it. The bot is the production code, talking to the emulator by URL."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.bootstrap import Container, build
+from bot.config import load_settings
+from bot.jobs.clock import add_clock_jobs
+from bot.sandbox.emulator import SlackEmulator
+from bot.sandbox.seed import HISTORY_FILE, PEOPLE
+from bot.services.expertise import register_expert
+from bot.services.history import import_history
+from bot.services.model import retrain
+from bot.web.server import WebServer
+from models.db import upgrade
+
+log = logging.getLogger("swarmbot.sandbox")
+
+
+@dataclass
+class Sandbox:
+    emulator: SlackEmulator
+    container: Container
+    server: WebServer
+    scheduler: BackgroundScheduler
+    users: dict[str, str]  # handle → Slack user id
+    channels: dict[str, str]
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        self.server.stop()
+        self.container.close()
+        self.emulator.stop()
+
+
+def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
+                  history: Path = HISTORY_FILE, hooks_token: str = "sandbox") -> Sandbox:
+    signing_secret, bot_token = secrets.token_hex(16), "xoxb-sandbox-" + secrets.token_hex(8)
+    emulator = SlackEmulator(signing_secret=signing_secret, bot_token=bot_token,
+                             team_domain="parcelly")
+    emulator.start()
+    users = {p.handle: emulator.add_user(p.handle, real_name=p.real_name,
+                                         email=f"{p.handle}@parcelly.example", tz=p.tz)
+             for p in PEOPLE}
+    everyone = list(users.values())
+    channels = {name: emulator.add_channel(name, members=everyone)
+                for name in ("general", "incidents")}
+    upgrade(database_url)
+    settings = load_settings(
+        _env_file=None, slack_bot_token=bot_token, slack_signing_secret=signing_secret,
+        slack_api_url=emulator.api_url, database_url=database_url,
+        stakeholder_channel=channels["incidents"], hooks_token=hooks_token,
+        model_path=model_path)
+    container = build(settings)
+    for person in PEOPLE:
+        register_expert(container.services, user_id=users[person.handle], handle=person.handle,
+                        display_name=person.real_name, tz=person.tz, skills=person.skills)
+    import_history(container.services, history)
+    retrain(container.services, container.model)
+    container.start()
+    server = WebServer(container.web_app, port=port).start()
+    emulator.request_url = f"{server.url}/slack/events"
+    scheduler = BackgroundScheduler(timezone="UTC")
+    add_clock_jobs(scheduler, container.services, timer_seconds=5)
+    scheduler.start()
+    return Sandbox(emulator, container, server, scheduler, users, channels)
+
+
+def run_sandbox(*, port: int, database_url: str) -> int:
+    sandbox = start_sandbox(database_url=database_url, port=port,
+                            model_path=Path("var/sandbox-model.joblib"))
+    print(f"swarmbot sandbox is up.\n"
+          f"  bot (Slack request URL): {sandbox.server.url}/slack/events\n"
+          f"  Slack emulator Web API:  {sandbox.emulator.api_url}\n"
+          f"  case webhook:            curl -X POST {sandbox.server.url}/hooks/cases "
+          f"-H 'Authorization: Bearer sandbox' -H 'Content-Type: application/json' "
+          f"-d '{{\"title\": \"Disk full on db-3\", \"external_id\": \"PD-1\", "
+          f"\"severity\": \"sev2\", \"service\": \"db\"}}'\n"
+          f"  people: {', '.join(sandbox.users)}\n"
+          f"Press Ctrl-C to stop.", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return 0

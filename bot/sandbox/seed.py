@@ -1,0 +1,117 @@
+"""The sandbox's fictional company, Parcelly (an online shop), its people and a year of past
+incidents: what makes the recommendations in `make run` meaningful.
+
+`python -m bot.sandbox.seed` rewrites bot/sandbox/data/sample_history.csv (deterministic)."""
+
+from __future__ import annotations
+
+import csv
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+HISTORY_FILE = Path(__file__).parent / "data" / "sample_history.csv"
+FIELDS = ["id", "title", "description", "service", "severity", "tags", "created_at",
+          "resolved_at", "owner", "resolvers"]
+
+
+@dataclass(frozen=True)
+class Person:
+    handle: str
+    real_name: str
+    tz: str
+    skills: tuple[str, ...]
+    services: tuple[str, ...]  # where they resolve things in the sample history
+
+
+PEOPLE = (
+    Person("maya", "Maya Okafor", "Europe/London", ("postgres", "db"), ("db", "payments")),
+    Person("lars", "Lars Eriksen", "Europe/Oslo", ("kubernetes", "infra"), ("infra", "search")),
+    Person("priya", "Priya Raman", "Asia/Kolkata", ("payments", "stripe"), ("payments", "checkout")),
+    Person("tom", "Tom Becker", "Europe/Berlin", ("checkout", "frontend"), ("checkout", "web")),
+    Person("ana", "Ana Souza", "America/Sao_Paulo", ("search", "elasticsearch"), ("search",)),
+    Person("kenji", "Kenji Sato", "Asia/Tokyo", ("mobile", "ios"), ("mobile",)),
+    Person("fatima", "Fatima Zahra", "Africa/Casablanca", ("auth", "security"), ("auth",)),
+    Person("diego", "Diego Alvarez", "America/Mexico_City", ("kafka", "queues"), ("orders", "infra")),
+    Person("olivia", "Olivia Chen", "America/Los_Angeles", ("frontend", "web"), ("web", "checkout")),
+    Person("sam", "Sam Walker", "America/New_York", ("orders", "warehouse"), ("orders",)),
+    Person("ines", "Ines Martin", "Europe/Paris", ("db", "redis"), ("db", "search")),
+    Person("noah", "Noah Fischer", "Europe/Zurich", ("security", "auth"), ("auth", "infra")),
+)
+
+PROBLEMS = {
+    "db": ["replication lag on {x}", "connection pool exhausted on {x}", "slow queries on {x}",
+           "disk almost full on {x}", "deadlocks in {x} writes", "failover of {x} did not complete"],
+    "payments": ["card payments declined for {x}", "refunds stuck in {x}",
+                 "payment provider timeouts in {x}", "duplicate charges in {x}"],
+    "checkout": ["checkout latency over 3s in {x}", "cart totals wrong for {x}",
+                 "checkout button unresponsive in {x}", "coupon codes rejected in {x}"],
+    "search": ["search results empty for {x}", "indexing backlog on {x}",
+               "search latency spikes on {x}", "stale prices in {x} results"],
+    "infra": ["node pool out of memory in {x}", "certificate expiring on {x}",
+              "autoscaler stuck in {x}", "DNS resolution failures in {x}"],
+    "mobile": ["iOS app crashes on {x}", "push notifications delayed for {x}",
+               "login loop in the {x} app"],
+    "auth": ["SSO login failures for {x}", "password reset emails not sent for {x}",
+             "suspicious login spike on {x}", "tokens expiring early for {x}"],
+    "orders": ["orders stuck in {x}", "warehouse sync failing for {x}",
+               "order emails delayed for {x}"],
+    "web": ["homepage 500 errors on {x}", "images not loading on {x}", "CDN cache misses on {x}"],
+}
+PLACES = ["eu-west", "us-east", "the primary", "the replica", "premium customers", "guest users",
+          "the mobile API", "black friday traffic", "the Android build", "the admin console"]
+TAGS = {"db": ["postgres", "redis"], "payments": ["stripe", "refunds"], "checkout": ["cart", "latency"],
+        "search": ["elasticsearch", "indexing"], "infra": ["kubernetes", "dns"],
+        "mobile": ["ios", "android"], "auth": ["sso", "security"], "orders": ["kafka", "warehouse"],
+        "web": ["cdn", "frontend"]}
+
+
+def sample_history(*, count: int = 420, seed: int = 7,
+                   end: datetime = datetime(2026, 10, 31, tzinfo=UTC)) -> list[dict[str, str]]:
+    """A year of resolved incidents: each service's cases mostly resolved by the people who
+    know it, with some drift (people's focus changes over the year)."""
+    rng = random.Random(seed)
+    start = end - timedelta(days=365)
+    by_service: dict[str, list[Person]] = {}
+    for person in PEOPLE:
+        for service in person.services:
+            by_service.setdefault(service, []).append(person)
+    services = sorted(PROBLEMS)
+    rows = []
+    for _ in range(count):
+        service = rng.choice(services)
+        created = start + timedelta(minutes=rng.randrange(365 * 24 * 60))
+        experts = list(by_service[service])
+        if created > end - timedelta(days=120) and service == "infra":
+            experts.reverse()  # drift: a newer infra owner took over in the last months
+        main = experts[0] if rng.random() < 0.7 else rng.choice(experts)
+        helpers = [p for p in rng.sample(PEOPLE, 2) if p != main][: rng.randrange(0, 2)]
+        severity = rng.choices(["sev1", "sev2", "sev3", "sev4"], [1, 3, 5, 4])[0]
+        title = rng.choice(PROBLEMS[service]).format(x=rng.choice(PLACES))
+        resolved = created + timedelta(minutes=rng.randrange(20, 60 * 30))
+        rows.append({
+            "id": "", "title": title[0].upper() + title[1:],
+            "description": "", "service": service, "severity": severity,
+            "tags": ";".join(rng.sample(TAGS[service], rng.randrange(1, 3))),
+            "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "resolved_at": resolved.strftime("%Y-%m-%dT%H:%M:%SZ"), "owner": main.handle,
+            "resolvers": ";".join([main.handle, *(h.handle for h in helpers)]),
+        })
+    rows.sort(key=lambda r: r["created_at"])
+    for number, row in enumerate(rows, start=1):
+        row["id"] = f"PCL-{number:04d}"
+    return rows
+
+
+def write_history(path: Path = HISTORY_FILE) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(sample_history())
+
+
+if __name__ == "__main__":
+    write_history()
+    print(f"wrote {HISTORY_FILE}")

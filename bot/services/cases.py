@@ -1,0 +1,187 @@
+"""Opening and owning cases: declare, intake from a webhook, claim, hand over, severity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.domain.case import CaseDraft, parse_severity
+from bot.domain.errors import Conflict, InvalidInput
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.guards import case_in_channel, require_open, require_owner
+from bot.services.swarm import invite_experts
+from models.case import Case, Participant
+from models.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CaseOpened:
+    case_id: int
+    reference: str
+    created: bool  # False when a repeated delivery found the case already there
+    swarm: bool
+
+
+def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
+                 description: str = "", origin_channel: str | None = None) -> CaseOpened:
+    """The declaring person becomes the case owner; the bot opens its channel."""
+    with ctx.uow() as uow:
+        case = uow.cases.add(Case(
+            title=draft.title, description=description or draft.description,
+            service=draft.service, tags=list(draft.tags), severity=draft.severity,
+            mode=_mode(ctx, draft.severity), owner_id=owner_id, requester_id=owner_id,
+            source="slack", created_at=ctx.now(), acknowledged_at=ctx.now()))
+        case.participants.append(Participant(user_id=owner_id, role="owner", joined_at=ctx.now()))
+        uow.timeline.record(case.id, "declared", f"Declared by <@{owner_id}> as {draft.severity}",
+                            actor=owner_id, at=ctx.now(), severity=draft.severity)
+        _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel)
+        uow.commit()
+        return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
+
+
+def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
+                        draft: CaseDraft) -> CaseOpened:
+    """A case from an alerting or ticketing tool: same flow, no owner until someone claims."""
+    with ctx.uow() as uow:
+        existing = uow.cases.by_external_id(source, external_id)
+        if existing is not None:
+            return CaseOpened(existing.id, existing.reference, False, existing.mode == "swarm")
+        case = uow.cases.add(Case(
+            title=draft.title, description=draft.description, service=draft.service,
+            tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
+            source=source, external_id=external_id, created_at=ctx.now()))
+        uow.timeline.record(case.id, "declared", f"Opened by {source} ({external_id})",
+                            at=ctx.now(), severity=draft.severity, source=source)
+        _open_channel_and_timers(ctx, uow, case)
+        uow.commit()
+        return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
+
+
+def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: str | None = None,
+               user_id: str) -> str:
+    """The first person who claims an unowned case becomes its owner."""
+    with ctx.uow() as uow:
+        case = (uow.cases.get(case_id, for_update=True) if case_id is not None
+                else case_in_channel(uow, channel_id or ""))
+        if case is None:
+            raise Conflict("That case no longer exists.")
+        require_open(case)
+        if case.owner_id == user_id:
+            return f"You already own case {case.reference}."
+        if case.owner_id is not None:
+            raise Conflict(f"Case {case.reference} is already owned by <@{case.owner_id}>.")
+        case.owner_id, case.acknowledged_at = user_id, ctx.now()
+        _add_participant(case, user_id, "owner", ctx)
+        uow.timeline.record(case.id, "claimed", f"Claimed by <@{user_id}>", actor=user_id,
+                            at=ctx.now())
+        schedule_status_reminder(ctx, uow, case)
+        effects.case_changed(uow, case, members=True)
+        effects.post(uow, case=case,
+                     text=f":raising_hand: <@{user_id}> claimed this case and owns it now.")
+        uow.commit()
+        return f"You own case {case.reference} now."
+
+
+def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: str) -> str:
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        require_open(case)
+        require_owner(case, actor, ctx.settings.admin_ids, "hand the case over")
+        if new_owner == case.owner_id:
+            raise InvalidInput(f"<@{new_owner}> already owns case {case.reference}.")
+        previous = case.owner_id
+        for participant in case.participants:
+            if participant.user_id == previous and participant.role == "owner":
+                participant.role = "responder"
+        case.owner_id = new_owner
+        _add_participant(case, new_owner, "owner", ctx)
+        uow.timeline.record(case.id, "owner_changed", f"<@{previous}> handed the case to "
+                            f"<@{new_owner}>", actor=actor, at=ctx.now(), previous=previous,
+                            owner=new_owner)
+        effects.case_changed(uow, case, members=True)
+        effects.post(uow, case=case,
+                     text=f":handshake: <@{previous}> handed case {case.reference} to "
+                          f"<@{new_owner}>, who owns it now.")
+        uow.commit()
+        return f"<@{new_owner}> owns case {case.reference} now."
+
+
+def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severity_text: str
+                    ) -> str:
+    """A severity that calls for a swarm turns the case into one (experts invited)."""
+    severity = parse_severity(severity_text)
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        require_open(case)
+        require_owner(case, actor, ctx.settings.admin_ids, "change the severity")
+        if severity == case.severity:
+            return f"Case {case.reference} is already {severity}."
+        previous, was_swarm = case.severity, case.mode == "swarm"
+        case.severity, case.mode = severity, _mode(ctx, severity)
+        uow.timeline.record(case.id, "severity_changed", f"{previous} → {severity}", actor=actor,
+                            at=ctx.now(), previous=previous, severity=severity)
+        uow.timers.cancel_for_case(case.id, kinds=["status_reminder"])
+        schedule_status_reminder(ctx, uow, case)
+        effects.case_changed(uow, case)
+        effects.post(uow, case=case,
+                     text=f":rotating_light: Severity changed {previous} → *{severity}* by "
+                          f"<@{actor}>.")
+        if case.mode == "swarm" and not was_swarm:
+            uow.timeline.record(case.id, "mode_changed", "Now swarmed", at=ctx.now(), mode="swarm")
+            invite_experts(ctx, uow, case, count=ctx.settings.invite_count, invited_by=actor)
+        uow.commit()
+        return f"Case {case.reference} is {severity} now."
+
+
+def schedule_status_reminder(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> None:
+    minutes = ctx.settings.status_cadence.get(case.severity, 0)
+    if minutes <= 0:
+        return
+    due = ctx.now() + timedelta(minutes=minutes)
+    uow.timers.schedule(f"status_reminder:{case.id}:{due.isoformat()}", "status_reminder", due,
+                        case_id=case.id)
+
+
+def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *,
+                             notify_in: str | None = None) -> None:
+    effects.create_channel(uow, case, notify_in=notify_in)
+    if case.owner_id is not None:
+        schedule_status_reminder(ctx, uow, case)
+    if case.mode == "swarm":
+        invite_experts(ctx, uow, case, count=ctx.settings.invite_count)
+
+
+def _add_participant(case: Case, user_id: str, role: str, ctx: ServiceContext) -> None:
+    for participant in case.participants:
+        if participant.user_id == user_id:
+            participant.role, participant.left_at = role, None
+            return
+    case.participants.append(Participant(user_id=user_id, role=role, joined_at=ctx.now()))
+
+
+def _mode(ctx: ServiceContext, severity: str) -> str:
+    return "swarm" if severity in ctx.settings.swarm_severity_set else "tiered"
+
+
+def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
+    """Validate an inbound webhook body into (source, external id, draft)."""
+    if not isinstance(payload, dict):
+        raise InvalidInput("The body must be a JSON object.")
+    title = payload.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise InvalidInput("`title` is required and must be a string.")
+    external_id = payload.get("external_id")
+    if not isinstance(external_id, (str, int)) or not str(external_id).strip():
+        raise InvalidInput("`external_id` is required (the id in the sending tool).")
+    source = str(payload.get("source") or "webhook").strip()[:32]
+    severity = parse_severity(str(payload.get("severity") or "sev3"))
+    tags = payload.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InvalidInput("`tags` must be a list of strings.")
+    draft = CaseDraft(title=title.strip(), severity=severity,
+                      service=str(payload.get("service") or "").strip().lower()[:80],
+                      tags=tuple(t.strip().lower() for t in tags if t.strip()),
+                      description=str(payload.get("description") or ""))
+    return source, str(external_id).strip()[:200], draft

@@ -1,0 +1,104 @@
+"""Slack side effects a use case implies, recorded in the outbox in the same transaction.
+
+Each function names one intent and gives it a dedupe key, so recording it twice (a retried
+request) delivers it once. What exactly is sent is rendered at delivery time from the
+database, so a message always shows the case as it is then."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from models.case import Case, Invite
+from models.uow import UnitOfWork
+
+
+class Effect(StrEnum):
+    CREATE_CHANNEL = "create_channel"
+    SYNC_MEMBERS = "sync_members"
+    SET_TOPIC = "set_topic"
+    POST_SUMMARY = "post_summary"
+    POST = "post"
+    POST_RESOLUTION = "post_resolution"
+    SEND_INVITE = "send_invite"
+    UPDATE_INVITE = "update_invite"
+    EPHEMERAL = "ephemeral"
+    ARCHIVE_CHANNEL = "archive_channel"
+    UNARCHIVE_CHANNEL = "unarchive_channel"
+    PUBLISH_HOME = "publish_home"
+
+
+def _once() -> str:
+    return uuid.uuid4().hex
+
+
+def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None) -> None:
+    """Open the case channel; `notify_in` is where the owner declared it (they get the link)."""
+    uow.outbox.enqueue(f"create_channel:{case.id}", Effect.CREATE_CHANNEL,
+                       {"notify_in": notify_in}, case_id=case.id)
+
+
+def sync_members(uow: UnitOfWork, case: Case) -> None:
+    uow.outbox.enqueue(f"sync_members:{case.id}:{_once()}", Effect.SYNC_MEMBERS, {}, case_id=case.id)
+
+
+def refresh_topic(uow: UnitOfWork, case: Case) -> None:
+    uow.outbox.enqueue(f"set_topic:{case.id}:{_once()}", Effect.SET_TOPIC, {}, case_id=case.id)
+
+
+def post_summary(uow: UnitOfWork, case: Case) -> None:
+    """Post the case summary once; later calls update the same message."""
+    uow.outbox.enqueue(f"post_summary:{case.id}:{_once()}", Effect.POST_SUMMARY, {}, case_id=case.id)
+
+
+def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
+    """Show a change of the case in its channel: topic and summary (and members if asked)."""
+    if members:
+        sync_members(uow, case)
+    refresh_topic(uow, case)
+    post_summary(uow, case)
+
+
+def post(uow: UnitOfWork, *, text: str, blocks: list[dict[str, Any]] | None = None,
+         case: Case | None = None, channel: str | None = None, key: str | None = None) -> None:
+    """Post a message to `channel`, or to the case's channel once it exists. Give `key` when
+    the same intent may be recorded twice and must be posted once."""
+    payload: dict[str, Any] = {"text": text, "blocks": blocks, "channel": channel}
+    uow.outbox.enqueue(key or f"post:{_once()}", Effect.POST, payload,
+                       case_id=case.id if case else None)
+
+
+def post_resolution(uow: UnitOfWork, case: Case) -> None:
+    """The resolution summary (duration, who helped, timeline) with confirm/reopen buttons."""
+    uow.outbox.enqueue(f"post_resolution:{case.id}:{_once()}", Effect.POST_RESOLUTION, {},
+                       case_id=case.id)
+
+
+def send_invite(uow: UnitOfWork, invite: Invite) -> None:
+    uow.outbox.enqueue(f"send_invite:{invite.id}", Effect.SEND_INVITE, {"invite_id": invite.id},
+                       case_id=invite.case_id)
+
+
+def update_invite(uow: UnitOfWork, invite: Invite) -> None:
+    uow.outbox.enqueue(f"update_invite:{invite.id}:{invite.state}", Effect.UPDATE_INVITE,
+                       {"invite_id": invite.id}, case_id=invite.case_id)
+
+
+def ephemeral(uow: UnitOfWork, *, user: str, channel: str, text: str,
+              blocks: list[dict[str, Any]] | None = None) -> None:
+    uow.outbox.enqueue(f"ephemeral:{_once()}", Effect.EPHEMERAL,
+                       {"user": user, "channel": channel, "text": text, "blocks": blocks})
+
+
+def archive_channel(uow: UnitOfWork, case: Case) -> None:
+    uow.outbox.enqueue(f"archive:{case.id}:{_once()}", Effect.ARCHIVE_CHANNEL, {}, case_id=case.id)
+
+
+def unarchive_channel(uow: UnitOfWork, case: Case) -> None:
+    uow.outbox.enqueue(f"unarchive:{case.id}:{_once()}", Effect.UNARCHIVE_CHANNEL, {},
+                       case_id=case.id)
+
+
+def publish_home(uow: UnitOfWork, user: str) -> None:
+    uow.outbox.enqueue(f"home:{user}:{_once()}", Effect.PUBLISH_HOME, {"user": user})

@@ -1,0 +1,60 @@
+"""What people say about themselves: declared skills and availability."""
+
+from __future__ import annotations
+
+import re
+
+from bot.domain.errors import InvalidInput, UsageError
+from bot.services.context import ServiceContext
+
+_SKILL = re.compile(r"^[a-z0-9][a-z0-9.+#/_-]{0,39}$")
+MAX_SKILLS = 30
+
+
+def change_skills(ctx: ServiceContext, *, user_id: str, action: str, words: tuple[str, ...]) -> str:
+    if action not in ("add", "remove", "list", ""):
+        raise UsageError("Use `/swarm skills add <skill>…`, `/swarm skills remove <skill>…` "
+                         "or `/swarm skills`.")
+    skills = [w.lower().lstrip("#") for w in words]
+    bad = [s for s in skills if not _SKILL.match(s)]
+    if bad:
+        raise InvalidInput(f"`{bad[0][:40]}` is not a skill name (letters, digits, `.+#/_-`, "
+                           "at most 40 characters).")
+    if action in ("add", "remove") and not skills:
+        raise UsageError(f"Name the skill to {action}, e.g. `/swarm skills {action} postgres`.")
+    with ctx.uow() as uow:
+        expert = uow.experts.get_or_create(user_id)
+        current = list(expert.skills or [])
+        if action == "add":
+            current += [s for s in skills if s not in current]
+            if len(current) > MAX_SKILLS:
+                raise InvalidInput(f"At most {MAX_SKILLS} skills per person.")
+        elif action == "remove":
+            current = [s for s in current if s not in skills]
+        expert.skills = current
+        uow.commit()
+    listed = ", ".join(f"`{s}`" for s in current) or "none yet"
+    return f"Your skills: {listed}."
+
+
+def set_away(ctx: ServiceContext, *, user_id: str, away: bool) -> str:
+    with ctx.uow() as uow:
+        expert = uow.experts.get_or_create(user_id)
+        expert.away = away
+        uow.commit()
+    if away:
+        return "You are marked away: swarmbot won't invite you to swarms until `/swarm back`."
+    return "Welcome back: swarmbot may invite you to swarms again."
+
+
+def register_expert(ctx: ServiceContext, *, user_id: str, handle: str | None = None,
+                    display_name: str = "", tz: str | None = None,
+                    skills: tuple[str, ...] = ()) -> None:
+    """Create or refresh what the bot knows of a person (from Slack's profile or a seed)."""
+    with ctx.uow() as uow:
+        expert = uow.experts.get_or_create(user_id)
+        expert.handle = handle or expert.handle
+        expert.display_name = display_name or expert.display_name
+        expert.tz = tz or expert.tz
+        expert.skills = list(dict.fromkeys([*(expert.skills or []), *skills]))
+        uow.commit()

@@ -1,0 +1,129 @@
+"""Delivering recorded Slack side effects: claim, send outside any transaction, record the
+result — with retries and exponential backoff. A crash between claim and record only
+delays delivery until the claim's lease runs out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any, Protocol
+
+from bot.services.context import ServiceContext
+from models.scheduling import OutboxMessage
+from models.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+
+
+class NotReady(Exception):
+    """The effect depends on something not there yet (e.g. the case channel); try soon."""
+
+
+class PermanentFailure(Exception):
+    """Retrying will not help (e.g. the channel was deleted); give up and record why."""
+
+
+class EffectExecutor(Protocol):
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> Any | None:
+        """Read what sending needs, as plain data; None means nothing to do any more."""
+
+    def send(self, message: OutboxMessage, prepared: Any) -> dict[str, Any]:
+        """Make the Slack calls. Raise NotReady, PermanentFailure, or anything (retried)."""
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        """Record the result (message ts, channel id...) and any follow-up effects."""
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** attempts, 300))
+
+
+def deliver_due(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
+                limit: int = 50) -> DeliveryReport:
+    now = ctx.now()
+    with ctx.uow() as uow:
+        claimed = uow.outbox.claim_due(now, lease_until=now + LEASE, limit=limit)
+        uow.commit()
+    report = DeliveryReport()
+    for message_id in claimed:
+        _deliver_one(ctx, executors, message_id, report)
+    return report
+
+
+def _deliver_one(ctx: ServiceContext, executors: dict[str, EffectExecutor], message_id: int,
+                 report: DeliveryReport) -> None:
+    with ctx.uow() as uow:
+        message = uow.outbox.get(message_id)
+        if message is None or message.state != "pending":
+            return
+        executor = executors[message.kind]
+        prepared = executor.prepare(message, uow)
+        uow.commit()
+    try:
+        result = executor.send(message, prepared) if prepared is not None else {}
+    except NotReady as reason:
+        _reschedule(ctx, message_id, str(reason) or "waiting", count_attempt=False)
+        report.retried += 1
+        return
+    except PermanentFailure as reason:
+        _give_up(ctx, message_id, str(reason))
+        report.failed += 1
+        report.errors.append(str(reason))
+        return
+    except Exception as error:  # noqa: BLE001 — any Slack/transport failure is retried
+        log.warning("delivering %s #%s failed: %s", message.kind, message_id, error)
+        failed = _reschedule(ctx, message_id, f"{type(error).__name__}: {error}",
+                             count_attempt=True)
+        report.failed += failed
+        report.retried += not failed
+        report.errors.append(str(error))
+        return
+    with ctx.uow() as uow:
+        stored = uow.outbox.get(message_id)
+        assert stored is not None
+        executor.apply(stored, result, uow)
+        stored.state, stored.done_at, stored.result = "done", ctx.now(), result
+        stored.claimed_until = None
+        uow.commit()
+    report.delivered += 1
+
+
+def _reschedule(ctx: ServiceContext, message_id: int, error: str, *, count_attempt: bool) -> bool:
+    """Try again later; True if this was the last attempt and the message is given up."""
+    with ctx.uow() as uow:
+        message = uow.outbox.get(message_id)
+        assert message is not None
+        if count_attempt:
+            message.attempts += 1
+        message.last_error = error[:2000]
+        message.claimed_until = None
+        gave_up = message.attempts >= MAX_ATTEMPTS
+        if gave_up:
+            message.state = "failed"
+            log.error("giving up on %s #%s after %s attempts: %s", message.kind, message_id,
+                      message.attempts, error)
+        delay = backoff(message.attempts) if count_attempt else timedelta(seconds=1)
+        message.next_attempt_at = ctx.now() + delay
+        uow.commit()
+        return gave_up
+
+
+def _give_up(ctx: ServiceContext, message_id: int, error: str) -> None:
+    with ctx.uow() as uow:
+        message = uow.outbox.get(message_id)
+        assert message is not None
+        message.state, message.last_error, message.claimed_until = "failed", error[:2000], None
+        uow.commit()
+    log.error("effect #%s failed for good: %s", message_id, error)

@@ -1,0 +1,75 @@
+"""Read-only views: open cases, and a person's own cases, invites and load (App Home)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services import effects
+from bot.services.context import ServiceContext
+from models.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    case_id: int
+    reference: str
+    title: str
+    severity: str
+    mode: str
+    owner_id: str | None
+    channel_id: str | None
+    is_private: bool
+
+
+@dataclass(frozen=True)
+class InviteLine:
+    case_reference: str
+    case_title: str
+    severity: str
+    reason: str
+    is_private: bool
+
+
+@dataclass(frozen=True)
+class HomeData:
+    my_cases: list[CaseLine]
+    invites: list[InviteLine]
+    open_swarms: int
+    skills: list[str]
+    away: bool
+
+
+def _line(case) -> CaseLine:  # type: ignore[no-untyped-def]
+    return CaseLine(case.id, case.reference, case.title, case.severity, case.mode, case.owner_id,
+                    case.channel_id, case.is_private)
+
+
+def open_cases(ctx: ServiceContext, *, viewer: str, limit: int = 25) -> list[CaseLine]:
+    """Open cases the viewer may see: private cases only for the people in them."""
+    with ctx.uow() as uow:
+        mine = {c.id for c in uow.cases.open_cases_of(viewer)}
+        return [_line(c) for c in uow.cases.open_cases(limit=limit)
+                if not c.is_private or c.id in mine]
+
+
+def home_data(uow: UnitOfWork, user_id: str) -> HomeData:
+    my_cases = [_line(c) for c in uow.cases.open_cases_of(user_id)]
+    invites = []
+    for invite in uow.invites.pending_for(user_id):
+        case = invite.case
+        if case.status != "resolved":
+            invites.append(InviteLine(case.reference, case.title, case.severity, invite.reason,
+                                      case.is_private))
+    expert = uow.experts.get(user_id)
+    load = uow.cases.open_swarm_load([user_id]).get(user_id, 0)
+    return HomeData(my_cases, invites, load, list(expert.skills) if expert else [],
+                    bool(expert and expert.away))
+
+
+def request_home(ctx: ServiceContext, *, user_id: str) -> None:
+    """Ask for the user's App Home to be (re)published."""
+    if not user_id:
+        return
+    with ctx.uow() as uow:
+        effects.publish_home(uow, user_id)
+        uow.commit()

@@ -1,0 +1,55 @@
+"""Status updates: posted by people on the case, reminded by the bot on a cadence."""
+
+from __future__ import annotations
+
+from bot.domain.errors import InvalidInput, NotAllowed
+from bot.services import effects
+from bot.services.cases import schedule_status_reminder
+from bot.services.context import ServiceContext
+from bot.services.guards import case_in_channel, require_open
+from models.case import StatusUpdate
+from models.uow import UnitOfWork
+
+MAX_STATUS = 2000
+
+
+def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput("Say what the status is: `/swarm status <what changed, what's next>`.")
+    if len(text) > MAX_STATUS:
+        raise InvalidInput(f"Keep a status update under {MAX_STATUS} characters.")
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        require_open(case)
+        if actor not in {p.user_id for p in case.participants if p.left_at is None} \
+                and actor not in ctx.settings.admin_ids:
+            raise NotAllowed("Only people working on this case can post its status.")
+        uow.status_updates.add(StatusUpdate(case_id=case.id, author_id=actor, text=text,
+                                            posted_at=ctx.now()))
+        uow.timeline.record(case.id, "status_update", text, actor=actor, at=ctx.now())
+        message = f":memo: *Status update* on {case.reference} from <@{actor}>:\n{text}"
+        effects.post(uow, case=case, text=message)
+        if ctx.settings.stakeholder_channel and not case.is_private:
+            effects.post(uow, channel=ctx.settings.stakeholder_channel,
+                         text=f":memo: *{case.reference} {case.title}* ({case.severity}) — "
+                              f"{text}")
+        uow.timers.cancel_for_case(case.id, kinds=["status_reminder"])
+        schedule_status_reminder(ctx, uow, case)
+        uow.commit()
+        return f"Status update posted on case {case.reference}."
+
+
+def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
+    """Timer: nudge the owner for a status update and schedule the next nudge."""
+    case = uow.cases.get(case_id, for_update=True)
+    if case is None or case.status == "resolved" or case.owner_id is None:
+        return
+    latest = uow.status_updates.latest(case.id)
+    since = latest.posted_at if latest else case.created_at
+    minutes = int((ctx.now() - since).total_seconds() // 60)
+    effects.post(uow, case=case, text=(
+        f":alarm_clock: <@{case.owner_id}>, time for a status update on {case.reference} "
+        f"(last one {minutes} min ago): `/swarm status <what changed, what's next>`."))
+    uow.timeline.record(case.id, "status_reminder", f"Reminded <@{case.owner_id}>", at=ctx.now())
+    schedule_status_reminder(ctx, uow, case)

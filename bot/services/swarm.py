@@ -1,0 +1,211 @@
+"""Bringing experts to a swarm: recommend, invite, answer by reaction, expire, add directly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.domain.availability import within_working_hours
+from bot.domain.errors import InvalidInput
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.guards import case_in_channel, require_open, require_owner
+from models.case import Case, Invite, Participant
+from models.uow import UnitOfWork
+from skills_index.model import CaseQuery, Recommendation
+from skills_index.rerank import ExpertProfile, rerank
+
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+MAX_EXPERTS_PER_ASK = 5
+
+
+@dataclass(frozen=True)
+class InviteAnswer:
+    case_id: int
+    expert_id: str
+    state: str
+    changed: bool
+
+
+def case_query(case: Case) -> CaseQuery:
+    return CaseQuery(id=str(case.id), title=case.title, description=case.description or "",
+                     service=case.service or "", severity=case.severity,
+                     tags=tuple(case.tags or ()))
+
+
+def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: int,
+                   invited_by: str | None = None) -> list[Invite]:
+    """Ask the recommender for `count` more experts and invite them (inside the caller's
+    transaction). Nobody is invited twice to the same case."""
+    model = ctx.recommender()
+    if model is None:
+        uow.timeline.record(case.id, "no_recommendation", "No expert model is trained yet; "
+                            "invite people with `/swarm invite @user`.", at=ctx.now())
+        return []
+    taken = {i.expert_id for i in case.invites} | {p.user_id for p in case.participants}
+    if case.owner_id:
+        taken.add(case.owner_id)
+    candidates = _known_slack_users(uow, model.recommend(
+        case_query(case), top=max(10, count * 5), exclude=taken))
+    candidates = [c for c in candidates if c.expert not in taken]
+    profiles = _profiles(ctx, uow, case, [c.expert for c in candidates])
+    chosen = rerank(candidates, case=case_query(case), profiles=profiles, owner=case.owner_id,
+                    k=count, max_open_swarms=ctx.settings.max_open_swarms)
+    invites = []
+    for recommendation in chosen:
+        invite = Invite(expert_id=recommendation.expert, reason=recommendation.why,
+                        score=float(recommendation.score), invited_by=invited_by,
+                        created_at=ctx.now(),
+                        expires_at=ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes))
+        case.invites.append(invite)
+        uow.session.flush()
+        uow.timeline.record(case.id, "invited", f"Invited <@{invite.expert_id}>: {invite.reason}",
+                            actor=invited_by, at=ctx.now(), expert=invite.expert_id,
+                            score=invite.score)
+        uow.timers.schedule(f"invite_expiry:{invite.id}", "invite_expiry", invite.expires_at,
+                            case_id=case.id, invite_id=invite.id)
+        effects.send_invite(uow, invite)
+        effects.publish_home(uow, invite.expert_id)
+        invites.append(invite)
+    if invites:
+        lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}" for i in invites)
+        effects.post(uow, case=case, text=f":mag: Recommended experts, invited now:\n{lines}")
+    return invites
+
+
+def answer_invite(ctx: ServiceContext, *, channel: str, ts: str, user_id: str,
+                  accepted: bool, event_id: str | None = None) -> InviteAnswer | None:
+    """An expert reacted to their invite. None if the message is not an invite to them, or
+    the event is a retry of one already handled."""
+    with ctx.uow() as uow:
+        invite = uow.invites.by_message(channel, ts)
+        if invite is None or invite.expert_id != user_id:
+            return None
+        if event_id and not uow.events.first_time(event_id):
+            return None
+        case = uow.cases.get(invite.case_id, for_update=True)
+        assert case is not None
+        if invite.state != "pending" or case.status == "resolved":
+            return InviteAnswer(case.id, user_id, invite.state, False)
+        invite.state, invite.answered_at = ("accepted" if accepted else "declined"), ctx.now()
+        _cancel_expiry(uow, invite)
+        effects.update_invite(uow, invite)
+        effects.publish_home(uow, user_id)
+        if accepted:
+            _join(ctx, uow, case, user_id, role="expert")
+            uow.timeline.record(case.id, "invite_accepted", f"<@{user_id}> joined the swarm",
+                                actor=user_id, at=ctx.now(), expert=user_id)
+            effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
+                                               "joined the swarm.")
+        else:
+            uow.timeline.record(case.id, "invite_declined", f"<@{user_id}> declined",
+                                actor=user_id, at=ctx.now(), expert=user_id)
+            invite_experts(ctx, uow, case, count=1)
+        uow.commit()
+        return InviteAnswer(case.id, user_id, invite.state, True)
+
+
+def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
+    """Timer: an unanswered invite expires and the next expert is asked (caller commits)."""
+    invite = uow.invites.get(invite_id)
+    if invite is None or invite.state != "pending":
+        return
+    case = uow.cases.get(invite.case_id, for_update=True)
+    assert case is not None
+    invite.state, invite.answered_at = "expired", ctx.now()
+    effects.update_invite(uow, invite)
+    uow.timeline.record(case.id, "invite_expired", f"Invite to <@{invite.expert_id}> expired",
+                        at=ctx.now(), expert=invite.expert_id)
+    if case.status != "resolved":
+        invite_experts(ctx, uow, case, count=1)
+
+
+def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: list[str]) -> str:
+    """`/swarm invite @a @b`: the owner adds people straight to the swarm."""
+    if not user_ids:
+        raise InvalidInput("Mention who to add, e.g. `/swarm invite @dana` (pick them from "
+                           "Slack's autocomplete so the mention is a real user).")
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        require_open(case)
+        require_owner(case, actor, ctx.settings.admin_ids, "add people to the swarm")
+        added = [u for u in user_ids if _join(ctx, uow, case, u, role="responder")]
+        for user in added:
+            for invite in case.invites:
+                if invite.expert_id == user and invite.state == "pending":
+                    invite.state, invite.answered_at = "accepted", ctx.now()
+                    _cancel_expiry(uow, invite)
+                    effects.update_invite(uow, invite)
+            uow.timeline.record(case.id, "added", f"<@{actor}> added <@{user}>", actor=actor,
+                                at=ctx.now(), user=user)
+        if added:
+            mentions = ", ".join(f"<@{u}>" for u in added)
+            effects.post(uow, case=case, text=f":heavy_plus_sign: <@{actor}> added {mentions}.")
+        uow.commit()
+        if not added:
+            return "They are already in this swarm."
+        return f"Added {', '.join(f'<@{u}>' for u in added)} to case {case.reference}."
+
+
+def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int) -> str:
+    """`/swarm experts [n]`: invite n more recommended experts."""
+    if not 1 <= count <= MAX_EXPERTS_PER_ASK:
+        raise InvalidInput(f"Ask for 1 to {MAX_EXPERTS_PER_ASK} experts at a time.")
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        require_open(case)
+        require_owner(case, actor, ctx.settings.admin_ids, "invite more experts")
+        invites = invite_experts(ctx, uow, case, count=count, invited_by=actor)
+        uow.commit()
+        if not invites:
+            return ("No more experts to suggest right now (everyone likely is already invited, "
+                    "away or busy). Add someone with `/swarm invite @user`.")
+        return "Invited " + ", ".join(f"<@{i.expert_id}>" for i in invites) + "."
+
+
+def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *, role: str) -> bool:
+    for participant in case.participants:
+        if participant.user_id == user_id:
+            if participant.left_at is None:
+                return False
+            participant.left_at = None
+            break
+    else:
+        case.participants.append(Participant(user_id=user_id, role=role, joined_at=ctx.now()))
+    effects.sync_members(uow, case)
+    return True
+
+
+def _cancel_expiry(uow: UnitOfWork, invite: Invite) -> None:
+    uow.timers.cancel(f"invite_expiry:{invite.id}")
+
+
+def _known_slack_users(uow: UnitOfWork, recommendations: list[Recommendation]
+                       ) -> list[Recommendation]:
+    """History may name people by handle; the swarm needs Slack user ids."""
+    handles = [r.expert for r in recommendations if not _SLACK_USER_ID.match(r.expert)]
+    by_handle = uow.experts.by_handles(handles)
+    result = []
+    for rec in recommendations:
+        user_id = rec.expert if _SLACK_USER_ID.match(rec.expert) else by_handle.get(rec.expert)
+        if user_id:
+            result.append(Recommendation(expert=user_id, score=rec.score, why=rec.why))
+    return result
+
+
+def _profiles(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_ids: list[str]
+              ) -> dict[str, ExpertProfile]:
+    experts = uow.experts.many(user_ids)
+    load = uow.cases.open_swarm_load(user_ids)
+    urgent = case.severity == "sev1"
+    profiles = {}
+    for user_id in user_ids:
+        expert = experts.get(user_id)
+        outside = expert is not None and not urgent and not within_working_hours(
+            ctx.now(), expert.tz, expert.work_start_hour, expert.work_end_hour)
+        profiles[user_id] = ExpertProfile(
+            expert=user_id, skills=frozenset(expert.skills if expert else ()),
+            away=bool(expert and expert.away), outside_working_hours=outside,
+            open_swarms=load.get(user_id, 0))
+    return profiles

@@ -1,0 +1,62 @@
+"""Firing due timers. Each timer is claimed by one process (a lease), then done and marked
+fired in one transaction — so a restart neither loses nor double-fires it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import timedelta
+
+from bot.services.context import ServiceContext
+from bot.services.resolution import archive_after_grace
+from bot.services.status import remind_owner
+from bot.services.swarm import expire_invite
+from models.scheduling import Timer
+from models.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=2)
+
+TimerHandler = Callable[[ServiceContext, UnitOfWork, Timer], None]
+
+HANDLERS: dict[str, TimerHandler] = {
+    "status_reminder": lambda ctx, uow, t: remind_owner(ctx, uow, t.case_id or 0),
+    "invite_expiry": lambda ctx, uow, t: expire_invite(ctx, uow, int(t.payload["invite_id"])),
+    "archive_channel": lambda ctx, uow, t: archive_after_grace(ctx, uow, t.case_id or 0),
+}
+
+
+def fire_due_timers(ctx: ServiceContext, *, handlers: dict[str, TimerHandler] | None = None,
+                    limit: int = 100) -> int:
+    """Fire every timer due now; returns how many fired."""
+    handlers = handlers or HANDLERS
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    now = ctx.now()
+    with ctx.uow() as uow:
+        claimed = uow.timers.claim_due(now, owner=owner, lease_until=now + LEASE, limit=limit)
+        uow.commit()
+    fired = 0
+    for timer_id in claimed:
+        try:
+            fired += _fire(ctx, handlers, timer_id, owner)
+        except Exception:  # one broken timer must not stop the others; its lease will expire
+            log.exception("timer #%s failed; it will be retried", timer_id)
+    return fired
+
+
+def _fire(ctx: ServiceContext, handlers: dict[str, TimerHandler], timer_id: int, owner: str) -> int:
+    with ctx.uow() as uow:
+        timer = uow.timers.get(timer_id)
+        if timer is None or timer.state != "pending" or timer.claimed_by != owner:
+            return 0
+        handler = handlers.get(timer.kind)
+        if handler is None:
+            log.error("no handler for timer kind %r (#%s)", timer.kind, timer.id)
+            timer.state = "cancelled"
+        else:
+            handler(ctx, uow, timer)
+            timer.state, timer.fired_at = "fired", ctx.now()
+        uow.commit()
+        return 1

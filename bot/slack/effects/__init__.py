@@ -1,0 +1,33 @@
+"""Executors that deliver outbox records as Slack Web API calls, one module per surface."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from bot.services.effects import Effect
+from bot.services.outbox import EffectExecutor
+from bot.slack.effects.channel import (
+    ArchiveChannel, CreateChannel, SetTopic, SyncMembers, UnarchiveChannel)
+from bot.slack.effects.home import PublishHome
+from bot.slack.effects.invites import SendInvite, UpdateInvite
+from bot.slack.effects.messages import Ephemeral, Post, PostResolution, PostSummary
+from bot.slack.effects.support import SlackIdentity
+
+
+def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset()
+                    ) -> dict[str, EffectExecutor]:
+    identity = SlackIdentity(client)
+    return {
+        Effect.CREATE_CHANNEL: CreateChannel(client, identity),
+        Effect.SYNC_MEMBERS: SyncMembers(client),
+        Effect.SET_TOPIC: SetTopic(client),
+        Effect.POST_SUMMARY: PostSummary(client),
+        Effect.POST: Post(client),
+        Effect.POST_RESOLUTION: PostResolution(client),
+        Effect.SEND_INVITE: SendInvite(client),
+        Effect.UPDATE_INVITE: UpdateInvite(client),
+        Effect.EPHEMERAL: Ephemeral(client),
+        Effect.ARCHIVE_CHANNEL: ArchiveChannel(client),
+        Effect.UNARCHIVE_CHANNEL: UnarchiveChannel(client),
+        Effect.PUBLISH_HOME: PublishHome(client),
+    }

@@ -1,0 +1,181 @@
+"""The case channel: create (name clashes handled), members, topic, archive."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.domain.case import channel_name
+from bot.services import effects
+from bot.services.outbox import PermanentFailure
+from bot.slack.blocks import case_topic
+from bot.slack.effects.support import SlackIdentity, case_channel, case_for, slack_error
+from models.scheduling import OutboxMessage
+from models.uow import UnitOfWork
+
+MAX_NAME_TRIES = 20
+
+
+@dataclass(frozen=True)
+class ChannelPlan:
+    case_id: int
+    title: str
+    is_private: bool
+    created_at: float
+
+
+class CreateChannel:
+    def __init__(self, client: WebClient, identity: SlackIdentity) -> None:
+        self.client, self.identity = client, identity
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> ChannelPlan | None:
+        case = case_for(uow, message.case_id)
+        if case is None or case.channel_id:
+            return None
+        return ChannelPlan(case.id, case.title, case.is_private, case.created_at.timestamp())
+
+    def send(self, message: OutboxMessage, plan: ChannelPlan) -> dict[str, Any]:
+        for attempt in range(MAX_NAME_TRIES):
+            name = channel_name(plan.case_id, plan.title, suffix=attempt)
+            try:
+                channel = self.client.conversations_create(name=name, is_private=plan.is_private)
+                return {"channel_id": channel["channel"]["id"], "name": channel["channel"]["name"]}
+            except SlackApiError as error:
+                if slack_error(error) != "name_taken":
+                    raise
+            adopted = self._our_earlier_channel(name, plan)
+            if adopted:
+                return {"channel_id": adopted, "name": name}
+        raise PermanentFailure(f"no free channel name for case {plan.case_id}")
+
+    def _our_earlier_channel(self, name: str, plan: ChannelPlan) -> str | None:
+        """A crash after conversations.create but before we stored its id leaves a channel
+        we made for this very case; find and reuse it rather than open a second one."""
+        types = "private_channel" if plan.is_private else "public_channel"
+        cursor = None
+        while True:
+            page = self.client.conversations_list(types=types, exclude_archived=True,
+                                                  limit=200, cursor=cursor)
+            for channel in page["channels"]:
+                if (channel.get("name") == name and channel.get("creator") == self.identity.bot_user_id
+                        and float(channel.get("created", 0)) >= plan.created_at - 60):
+                    return str(channel["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        case = case_for(uow, message.case_id)
+        if case is None or not result:
+            return
+        case.channel_id, case.channel_name = result["channel_id"], result["name"]
+        uow.timeline.record(case.id, "channel_created", f"Channel #{result['name']} created",
+                            channel=result["channel_id"])
+        effects.sync_members(uow, case)
+        effects.refresh_topic(uow, case)
+        effects.post_summary(uow, case)
+        notify_in = message.payload.get("notify_in")
+        if case.owner_id and notify_in:
+            effects.ephemeral(uow, user=case.owner_id, channel=notify_in,
+                              text=f"Case {case.reference} is open in <#{case.channel_id}>; you "
+                                   "own it. Post updates there with `/swarm status …` and close "
+                                   "it with `/swarm resolve …`.")
+
+
+class SyncMembers:
+    """Everyone in the swarm is in the channel (already there is fine)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> tuple[str, list[str]] | None:
+        case = case_for(uow, message.case_id)
+        if case is None:
+            return None
+        people = [p.user_id for p in case.participants if p.left_at is None]
+        return case_channel(case), people
+
+    def send(self, message: OutboxMessage, plan: tuple[str, list[str]]) -> dict[str, Any]:
+        channel, people = plan
+        invited = []
+        for user in people:
+            try:
+                self.client.conversations_invite(channel=channel, users=user)
+                invited.append(user)
+            except SlackApiError as error:
+                if slack_error(error) in ("already_in_channel", "cant_invite_self"):
+                    continue
+                if slack_error(error) in ("user_not_found", "user_is_bot", "cant_invite"):
+                    continue  # a person who left the workspace must not block the others
+                raise
+        return {"invited": invited}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        return None
+
+
+class SetTopic:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> tuple[str, str] | None:
+        case = case_for(uow, message.case_id)
+        if case is None:
+            return None
+        topic = case_topic(reference=case.reference, severity=case.severity,
+                           owner_id=case.owner_id, status=case.status, mode=case.mode,
+                           level=case.level)
+        return case_channel(case), topic
+
+    def send(self, message: OutboxMessage, plan: tuple[str, str]) -> dict[str, Any]:
+        channel, topic = plan
+        try:
+            self.client.conversations_setTopic(channel=channel, topic=topic)
+        except SlackApiError as error:
+            if slack_error(error) != "is_archived":
+                raise
+        return {}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        return None
+
+
+class ArchiveChannel:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> str | None:
+        case = case_for(uow, message.case_id)
+        if case is None or case.status != "resolved" or not case.channel_id:
+            return None
+        return case.channel_id
+
+    def send(self, message: OutboxMessage, channel: str) -> dict[str, Any]:
+        try:
+            self.client.conversations_archive(channel=channel)
+        except SlackApiError as error:
+            if slack_error(error) not in ("already_archived", "channel_not_found"):
+                raise
+        return {}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        return None
+
+
+class UnarchiveChannel(ArchiveChannel):
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> str | None:
+        case = case_for(uow, message.case_id)
+        if case is None or case.status == "resolved" or not case.channel_id:
+            return None
+        return case.channel_id
+
+    def send(self, message: OutboxMessage, channel: str) -> dict[str, Any]:
+        try:
+            self.client.conversations_unarchive(channel=channel)
+        except SlackApiError as error:
+            if slack_error(error) != "not_archived":
+                raise
+        return {}

@@ -1,0 +1,84 @@
+"""Swarm invites as DMs: sent with the accept/decline reactions pre-added (one tap to
+answer), then updated when answered or expired."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.services.outbox import PermanentFailure
+from bot.slack.blocks import invite_message
+from bot.slack.effects.support import slack_error
+from bot.slack.ids import Reaction
+from models.scheduling import OutboxMessage
+from models.uow import UnitOfWork
+
+
+def _render(uow: UnitOfWork, invite_id: int) -> dict[str, Any] | None:
+    invite = uow.invites.get(invite_id)
+    if invite is None:
+        return None
+    case = invite.case
+    text, blocks = invite_message(reference=case.reference, title=case.title,
+                                  severity=case.severity, owner_id=case.owner_id,
+                                  reason=invite.reason, channel_id=case.channel_id,
+                                  state=invite.state)
+    return {"expert": invite.expert_id, "state": invite.state, "text": text, "blocks": blocks,
+            "dm_channel": invite.dm_channel, "ts": invite.message_ts}
+
+
+class SendInvite:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        plan = _render(uow, int(message.payload["invite_id"]))
+        if plan is None or plan["ts"] or plan["state"] != "pending":
+            return None  # already sent, or answered before it went out
+        return plan
+
+    def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
+        try:
+            dm = self.client.conversations_open(users=plan["expert"])["channel"]["id"]
+        except SlackApiError as error:
+            if slack_error(error) in ("user_not_found", "user_disabled", "cannot_dm_bot"):
+                raise PermanentFailure(f"cannot DM {plan['expert']}: {slack_error(error)}")
+            raise
+        posted = self.client.chat_postMessage(channel=dm, text=plan["text"], blocks=plan["blocks"])
+        for reaction in (Reaction.ACCEPT, Reaction.DECLINE):
+            try:
+                self.client.reactions_add(channel=dm, timestamp=posted["ts"], name=reaction)
+            except SlackApiError as error:
+                if slack_error(error) != "already_reacted":
+                    break  # the hint reactions are a nicety; the text says what to do
+        return {"dm_channel": dm, "ts": posted["ts"]}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        invite = uow.invites.get(int(message.payload["invite_id"]))
+        if invite is not None and result:
+            invite.dm_channel, invite.message_ts = result["dm_channel"], result["ts"]
+
+
+class UpdateInvite:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        plan = _render(uow, int(message.payload["invite_id"]))
+        if plan is None or not plan["ts"]:
+            return None  # never sent: nothing to update
+        return plan
+
+    def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.client.chat_update(channel=plan["dm_channel"], ts=plan["ts"], text=plan["text"],
+                                    blocks=plan["blocks"])
+        except SlackApiError as error:
+            if slack_error(error) not in ("message_not_found", "channel_not_found"):
+                raise
+        return {}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        return None

@@ -1,0 +1,133 @@
+"""Messages: the case summary (posted once, then updated), plain posts, the resolution
+summary with its confirm button, ephemeral notes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.services.outbox import PermanentFailure
+from bot.services.resolution import resolvers_of
+from bot.slack.blocks import case_summary, resolution_message
+from bot.slack.effects.support import case_channel, case_for, slack_error
+from bot.slack.ids import Action
+from models.scheduling import OutboxMessage
+from models.uow import UnitOfWork
+
+GONE = ("channel_not_found", "is_archived", "account_inactive")
+
+
+class PostSummary:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        case = case_for(uow, message.case_id)
+        if case is None:
+            return None
+        blocks = case_summary(
+            reference=case.reference, title=case.title, severity=case.severity,
+            status=case.status, mode=case.mode, owner_id=case.owner_id, service=case.service,
+            tags=list(case.tags or []), description=case.description or "",
+            participants=[p.user_id for p in case.participants if p.left_at is None],
+            claim_action=Action.CLAIM_CASE, case_id=case.id)
+        return {"channel": case_channel(case), "ts": case.summary_ts, "blocks": blocks,
+                "text": f"{case.reference} {case.title} ({case.severity}, {case.status})"}
+
+    def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
+        if plan["ts"]:
+            try:
+                self.client.chat_update(channel=plan["channel"], ts=plan["ts"], text=plan["text"],
+                                        blocks=plan["blocks"])
+                return {"ts": plan["ts"]}
+            except SlackApiError as error:
+                if slack_error(error) in GONE:
+                    return {"ts": plan["ts"]}
+                if slack_error(error) != "message_not_found":
+                    raise
+        posted = self.client.chat_postMessage(channel=plan["channel"], text=plan["text"],
+                                              blocks=plan["blocks"])
+        return {"ts": posted["ts"]}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        case = case_for(uow, message.case_id)
+        if case is not None and result.get("ts"):
+            case.summary_ts = result["ts"]
+
+
+class Post:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        payload = dict(message.payload)
+        if not payload.get("channel"):
+            case = case_for(uow, message.case_id)
+            if case is None:
+                return None
+            payload["channel"] = case_channel(case)
+        return payload
+
+    def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
+        try:
+            posted = self.client.chat_postMessage(channel=plan["channel"], text=plan["text"],
+                                                  blocks=plan.get("blocks") or None)
+        except SlackApiError as error:
+            if slack_error(error) in GONE or slack_error(error) == "not_in_channel":
+                raise PermanentFailure(f"cannot post to {plan['channel']}: {slack_error(error)}")
+            raise
+        return {"ts": posted["ts"], "channel": posted["channel"]}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        return None
+
+
+class PostResolution(Post):
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        case = case_for(uow, message.case_id)
+        if case is None or case.status != "resolved":
+            return None
+        duration = (case.resolved_at or case.created_at) - case.created_at
+        timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {e.text}" for e in uow.timeline.for_case(case.id)
+                    if e.text]
+        text, blocks = resolution_message(
+            reference=case.reference, owner_id=case.owner_id, duration=human_duration(duration),
+            helpers=[u for u in resolvers_of(case) if u != case.owner_id],
+            summary=case.resolution_summary or "", timeline=timeline,
+            confirm_from=case.requester_id or case.owner_id,
+            confirm_action=Action.CONFIRM_RESOLUTION, reopen_action=Action.REOPEN_CASE,
+            case_id=case.id)
+        return {"channel": case_channel(case), "text": text, "blocks": blocks}
+
+
+class Ephemeral:
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        return dict(message.payload)
+
+    def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.client.chat_postEphemeral(channel=plan["channel"], user=plan["user"],
+                                           text=plan["text"], blocks=plan.get("blocks") or None)
+        except SlackApiError as error:
+            if slack_error(error) in (*GONE, "user_not_in_channel", "not_in_channel"):
+                return {"skipped": slack_error(error)}  # a courtesy note; not worth a retry
+            raise
+        return {}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        return None
+
+
+def human_duration(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    return f"{hours // 24} days {hours % 24} h"

@@ -1,0 +1,34 @@
+"""Buttons: claim an unowned case, confirm a resolution, reopen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot.services import cases, resolution
+from bot.slack.errors import user_message
+from bot.slack.ids import Action
+
+
+def _button(run: Callable[[int, str], str]) -> Callable[..., None]:
+    def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        try:
+            text = run(int(action.get("value") or 0), body["user"]["id"])
+        except Exception as error:  # noqa: BLE001 — the one place errors become messages
+            text = user_message(error)
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    return handle
+
+
+def register(app: App, services: Any) -> None:
+    app.action(Action.CLAIM_CASE)(_button(
+        lambda case_id, user: cases.claim_case(services, case_id=case_id, user_id=user)))
+    app.action(Action.CONFIRM_RESOLUTION)(_button(
+        lambda case_id, user: resolution.confirm_resolution(services, case_id=case_id,
+                                                            user_id=user)))
+    app.action(Action.REOPEN_CASE)(_button(
+        lambda case_id, user: resolution.reopen_case(services, case_id=case_id, actor=user)))

@@ -1,0 +1,22 @@
+"""`/swarm resolve <summary>`, `/swarm reopen`."""
+
+from __future__ import annotations
+
+from bot.services import resolution
+from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+
+
+def resolve(ctx: CommandContext) -> Reply:
+    return Reply(text=resolution.resolve_case(ctx.services, channel_id=ctx.channel_id,
+                                              actor=ctx.user_id, summary=ctx.request.args))
+
+
+def reopen(ctx: CommandContext) -> Reply:
+    return Reply(text=resolution.reopen_case(ctx.services, channel_id=ctx.channel_id,
+                                             actor=ctx.user_id))
+
+
+def add_to(table: SubcommandTable) -> None:
+    table.add(Subcommand("resolve", "resolve <summary>", "close the case with how it was "
+                         "solved (owner)", resolve))
+    table.add(Subcommand("reopen", "reopen", "reopen a resolved case", reopen))

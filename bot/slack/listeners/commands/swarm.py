@@ -1,0 +1,30 @@
+"""`/swarm invite @user…`, `/swarm experts [n]`."""
+
+from __future__ import annotations
+
+from bot.domain.errors import InvalidInput
+from bot.services import swarm
+from bot.slack.commands import mentioned_users
+from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+
+
+def invite(ctx: CommandContext) -> Reply:
+    return Reply(text=swarm.add_people(ctx.services, channel_id=ctx.channel_id,
+                                       actor=ctx.user_id,
+                                       user_ids=mentioned_users(ctx.request.args)))
+
+
+def experts(ctx: CommandContext) -> Reply:
+    words = ctx.request.words
+    if words and not words[0].isdigit():
+        raise InvalidInput("`/swarm experts [n]` takes a number, e.g. `/swarm experts 2`.")
+    count = int(words[0]) if words else 1
+    return Reply(text=swarm.ask_for_more(ctx.services, channel_id=ctx.channel_id,
+                                         actor=ctx.user_id, count=count))
+
+
+def add_to(table: SubcommandTable) -> None:
+    table.add(Subcommand("invite", "invite @user…", "add people to the swarm directly (owner)",
+                         invite, aliases=("add",)))
+    table.add(Subcommand("experts", "experts [n]", "invite n more recommended experts (owner)",
+                         experts))

@@ -1,0 +1,61 @@
+"""Service-level fixtures: real database, a controllable clock, a hand-written fake at our
+own recommender port (the real model is tested in tests/unit/skills_index)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import load_settings
+from bot.services.context import ServiceContext
+from models.uow import UnitOfWork
+from skills_index.model import CaseQuery, Recommendation
+
+
+class FakeExpertModel:
+    """Recommends from a fixed ranking, honouring `exclude` like the real model."""
+
+    def __init__(self, ranking: list[str]) -> None:
+        self.ranking = ranking
+        self.asked: list[CaseQuery] = []
+
+    def recommend(self, case: CaseQuery, top: int = 5, exclude: Collection[str] = ()
+                  ) -> list[Recommendation]:
+        self.asked.append(case)
+        experts = [e for e in self.ranking if e not in set(exclude)][:top]
+        return [Recommendation(expert=e, score=1.0 - i / 10,
+                               why=f"resolved {9 - i} similar cases")
+                for i, e in enumerate(experts)]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # a Tuesday morning
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def fake_model() -> FakeExpertModel:
+    return FakeExpertModel(["UEXP1", "UEXP2", "UEXP3", "UEXP4", "UEXP5", "UEXP6"])
+
+
+@pytest.fixture
+def services(session_factory: sessionmaker[Session], clock: Clock,
+             fake_model: FakeExpertModel) -> ServiceContext:
+    settings = load_settings(_env_file=None, slack_bot_token="xoxb-x", slack_signing_secret="s",
+                             admins="UADMIN", stakeholder_channel="CSTAKE")
+    return ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, clock), now=clock,
+                          recommender=lambda: fake_model)

@@ -1,0 +1,111 @@
+"""Slack side effects are delivered once, retried with backoff when Slack fails, wait for
+what they depend on, and survive a crash between claim and delivery."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.services.context import ServiceContext
+from bot.services.outbox import MAX_ATTEMPTS, NotReady, PermanentFailure, deliver_due
+from models.scheduling import OutboxMessage
+from models.uow import UnitOfWork
+from tests.integration.conftest import Clock
+
+
+class RecordingExecutor:
+    """Stands in for Slack at our own port: fails as told, records what it sent."""
+
+    def __init__(self, failures: list[Exception] | None = None) -> None:
+        self.failures = list(failures or [])
+        self.sent: list[dict[str, Any]] = []
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any]:
+        return dict(message.payload)
+
+    def send(self, message: OutboxMessage, prepared: dict[str, Any]) -> dict[str, Any]:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(prepared)
+        return {"ts": f"{len(self.sent)}.0"}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        return None
+
+
+def _record(services: ServiceContext, key: str = "k1") -> None:
+    with services.uow() as uow:
+        uow.outbox.enqueue(key, "post", {"text": key})
+        uow.commit()
+
+
+def _state(services: ServiceContext) -> tuple[str, int]:
+    with services.uow() as uow:
+        message = uow.session.query(OutboxMessage).one()
+        return message.state, message.attempts
+
+
+def test_delivered_once_even_if_recorded_twice(services: ServiceContext) -> None:
+    executor = RecordingExecutor()
+    _record(services)
+    _record(services)
+    deliver_due(services, {"post": executor})
+    deliver_due(services, {"post": executor})
+    assert executor.sent == [{"text": "k1"}]
+    assert _state(services) == ("done", 0)
+
+
+def test_a_slack_failure_is_retried_with_backoff(services: ServiceContext, clock: Clock) -> None:
+    executor = RecordingExecutor([ConnectionError("slack down"), RuntimeError("500")])
+    _record(services)
+    assert deliver_due(services, {"post": executor}).retried == 1
+    assert deliver_due(services, {"post": executor}).delivered == 0  # backing off
+    clock.advance(seconds=2)
+    deliver_due(services, {"post": executor})
+    assert _state(services) == ("pending", 2)
+    clock.advance(seconds=3)
+    deliver_due(services, {"post": executor})
+    assert executor.sent == []  # the second wait is twice as long
+    clock.advance(seconds=1)
+    deliver_due(services, {"post": executor})
+    assert executor.sent == [{"text": "k1"}] and _state(services) == ("done", 2)
+
+
+def test_waiting_for_a_dependency_does_not_use_up_attempts(services: ServiceContext,
+                                                           clock: Clock) -> None:
+    executor = RecordingExecutor([NotReady("no channel yet")] * 20)
+    _record(services)
+    for _ in range(20):
+        deliver_due(services, {"post": executor})
+        clock.advance(seconds=1)
+    assert _state(services) == ("pending", 0)
+
+
+def test_gives_up_after_the_last_attempt_or_a_permanent_failure(services: ServiceContext,
+                                                                clock: Clock) -> None:
+    executor = RecordingExecutor([RuntimeError("boom")] * MAX_ATTEMPTS + [PermanentFailure("x")])
+    _record(services, "a")
+    for _ in range(MAX_ATTEMPTS):
+        deliver_due(services, {"post": executor})
+        clock.advance(minutes=10)
+    with services.uow() as uow:
+        assert uow.session.query(OutboxMessage).one().state == "failed"
+    _record(services, "b")
+    deliver_due(services, {"post": executor})
+    with services.uow() as uow:
+        assert [m.state for m in uow.session.query(OutboxMessage).order_by(OutboxMessage.id)] == [
+            "failed", "failed"]
+
+
+def test_a_claim_left_by_a_crashed_process_is_delivered_after_its_lease(
+        services: ServiceContext, clock: Clock) -> None:
+    _record(services)
+    with services.uow() as uow:  # a process claims it, then dies before sending
+        uow.outbox.claim_due(clock(), lease_until=clock() + timedelta(seconds=60))
+        uow.commit()
+    executor = RecordingExecutor()
+    deliver_due(services, {"post": executor})
+    assert executor.sent == []
+    clock.advance(seconds=61)
+    deliver_due(services, {"post": executor})
+    assert executor.sent == [{"text": "k1"}]

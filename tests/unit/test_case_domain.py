@@ -1,0 +1,57 @@
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain.case import CaseDraft, channel_name, parse_declaration, parse_severity
+from bot.domain.errors import InvalidInput, UsageError
+
+
+def test_declaration_picks_severity_service_and_tags_anywhere() -> None:
+    draft = parse_declaration("sev1 Checkout latency #db service:Payments over 2s #latency #db")
+    assert draft == CaseDraft(title="Checkout latency over 2s", severity="sev1",
+                              service="payments", tags=("db", "latency"))
+
+
+def test_declaration_without_severity_gets_the_default() -> None:
+    assert parse_declaration("Printer on fire").severity == "sev3"
+
+
+@pytest.mark.parametrize("word", ["sev2", "SEV-2", "s2", "P2", "2"])
+def test_severity_spellings(word: str) -> None:
+    assert parse_severity(word) == "sev2"
+
+
+def test_bad_severity_says_what_is_allowed() -> None:
+    with pytest.raises(InvalidInput, match="sev1 .*sev4"):
+        parse_severity("sev9")
+
+
+def test_a_severity_out_of_range_is_refused_not_taken_as_title() -> None:
+    with pytest.raises(InvalidInput, match="not a severity"):
+        parse_declaration("Broken thing sev9")
+
+
+def test_missing_title_explains_the_usage() -> None:
+    with pytest.raises(UsageError, match="needs a title"):
+        parse_declaration("sev1 service:db #x")
+
+
+def test_oversized_title_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="characters"):
+        parse_declaration("x" * 200)
+
+
+def test_channel_name_is_readable() -> None:
+    assert channel_name(42, "Checkout latency > 2s!") == "swarm-0042-checkout-latency-2s"
+    assert channel_name(42, "Checkout", suffix=1) == "swarm-0042-checkout-2"
+    assert channel_name(7, "🔥🔥") == "swarm-0007"
+
+
+@given(st.integers(min_value=1, max_value=10**7), st.text(max_size=300),
+       st.integers(min_value=0, max_value=99))
+def test_channel_names_are_always_valid_for_slack(case_id: int, title: str, suffix: int) -> None:
+    name = channel_name(case_id, title, suffix=suffix)
+    assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name)
+    assert len(name) <= 80
