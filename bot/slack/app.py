@@ -15,9 +15,11 @@ def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> 
     app = App(
         client=client,
         signing_secret=signing_secret,
-        # Ack fast, work after: listeners run on bolt's thread pool and the HTTP answer
-        # goes back as soon as ack() is called.
-        process_before_response=False,
+        # Handlers are one short transaction each and every slow Slack call is delivered
+        # from the outbox afterwards, so the HTTP answer waits for the handler: a crash or
+        # a database error then answers 500 and Slack retries the event (deduplicated by
+        # event_id), instead of a 200 for work that never happened.
+        process_before_response=True,
         # No Slack call while building; bolt looks the bot up on the first request.
         token_verification_enabled=False,
         request_verification_enabled=True,

@@ -14,6 +14,7 @@ class WebServer:
         self._server = waitress.create_server(app, host=host, port=port, threads=threads,
                                               ident="swarmbot")
         self._thread: threading.Thread | None = None
+        self._stopping = False
         self.host = host
 
     @property
@@ -29,11 +30,19 @@ class WebServer:
         self._server.run()
 
     def start(self) -> WebServer:
-        self._thread = threading.Thread(target=self._server.run, name="swarmbot-web", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="swarmbot-web", daemon=True)
         self._thread.start()
         return self
 
+    def _run(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            if not self._stopping:  # closing the socket under the loop ends it this way
+                raise
+
     def stop(self) -> None:
+        self._stopping = True
         self._server.close()
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -72,7 +72,7 @@ def bot(emulator: SlackEmulator, database_url: str, clock: Clock, model_path: Pa
     settings = load_settings(
         _env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
         slack_api_url=emulator.api_url, database_url=database_url, hooks_token=HOOKS_TOKEN,
-        model_path=model_path, stakeholder_channel=None)
+        model_path=model_path, stakeholder_channel=emulator.add_channel("incidents"))
     container = build(settings, clock=clock).start()
     server = WebServer(container.web_app).start()
     emulator.request_url = f"{server.url}/slack/events"
@@ -126,4 +126,4 @@ def parcelly(emulator: SlackEmulator, bot: RunningBot, sample_model: Path,
                         skills=person.skills)
     everyone = list(users.values())
     return Workspace(users, emulator.add_channel("general", members=everyone),
-                     emulator.add_channel("incidents", members=everyone))
+                     emulator.channel("incidents")["id"])

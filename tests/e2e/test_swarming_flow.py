@@ -16,8 +16,9 @@ pytestmark = pytest.mark.e2e
 
 
 def _case_channel(emulator: SlackEmulator, prefix: str = "swarm-0001") -> dict:
-    emulator.wait_for(lambda: any(c["name"].startswith(prefix) for c in _channels(emulator)),
-                      timeout=10)
+    """The case channel, once the bot has set it up (its topic set)."""
+    emulator.wait_for(lambda: any(c["name"].startswith(prefix) and c["topic"]
+                                  for c in _channels(emulator)), timeout=10)
     return next(c for c in _channels(emulator) if c["name"].startswith(prefix))
 
 
@@ -107,7 +108,6 @@ def test_someone_else_reacting_to_an_invite_changes_nothing(
 
 def test_status_updates_reach_the_case_and_the_stakeholders(
         emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
-    bot.container.services.settings.__dict__["stakeholder_channel"] = parcelly.incidents
     _declare(emulator, parcelly, "Orders stuck sev2 service:orders")
     channel = _case_channel(emulator)
     emulator.slash_command(parcelly["maya"], "/swarm", "status Rolled back the consumer",
@@ -125,7 +125,7 @@ def test_resolving_posts_a_summary_and_archives_after_the_grace_period(
     clock.advance(minutes=37)
     emulator.slash_command(parcelly["maya"], "/swarm", "resolve Rotated the WAL archive",
                            channel=channel["id"])
-    emulator.wait_for(lambda: any("resolved" in (m.get("text") or "")
+    emulator.wait_for(lambda: any("Case #0001 resolved" in (m.get("text") or "")
                                   and "37 min" in (m.get("text") or "")
                                   for m in emulator.messages(channel["id"])))
     assert not _snapshot(emulator, channel["id"])["is_archived"]
@@ -154,7 +154,8 @@ def test_bad_input_gets_a_clear_ephemeral_answer_and_changes_nothing(
     emulator.slash_command(maya, "/swarm", "severity sev9", channel=case_channel)
     assert "is not a severity" in emulator.ephemerals(maya)[-1]["text"]
     assert "sev2" in _snapshot(emulator, case_channel)["topic"]
-    assert not any("resolved" in (m.get("text") or "") for m in emulator.messages(case_channel))
+    assert not any("Case #0001 resolved" in (m.get("text") or "")
+                   for m in emulator.messages(case_channel))
     assert not any(c["name"].startswith("swarm-0002") for c in _channels(emulator))
 
 

@@ -1,0 +1,284 @@
+"""The expert recommender: given a case, the people most likely to resolve it.
+
+Every known expert is scored at once from the expertise index's features (recency-weighted
+activity, time-decayed votes of the most similar past cases, service and tag-path shares,
+a text profile), blended by a logistic regression fit on the newest slice of the training
+history — the features of that slice computed from the history before it, so the blend
+learns how the past predicts the future, without seeing the cases it is tested on."""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+from collections import Counter
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import scipy
+import sklearn
+from tqdm import tqdm
+
+from skills_index.history import HistoryRecord
+from skills_index.index import FEATURES, ExpertIndex, age_text
+
+FORMAT_VERSION = 1
+MODEL_VERSION = "blend-1"
+BLEND_SLICE = 0.15          # the newest share of the training history the blend is fit on
+MAX_BLEND_CASES = 3000
+CANDIDATES = 200           # experts per case the blend compares the true resolver with
+L2 = 1e-3
+
+
+class ModelArtifactError(Exception):
+    """A model file is missing, corrupt or from an incompatible version; says what to do."""
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    id: str
+    title: str
+    description: str = ""
+    service: str = ""
+    severity: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    expert: str
+    score: float
+    why: str
+    specialty: str = ""  # what this expert mostly resolves, for a diverse swarm
+
+
+@dataclass
+class Blend:
+    weights: np.ndarray
+    bias: float
+    mean: np.ndarray
+    scale: np.ndarray
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        return ((features - self.mean) / self.scale) @ self.weights + self.bias
+
+    @classmethod
+    def prior_only(cls) -> Blend:
+        weights = np.zeros(len(FEATURES))
+        weights[FEATURES.index("activity_short")] = 1.0
+        weights[FEATURES.index("neighbours_short")] = 1.0
+        return cls(weights, 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)))
+
+
+def _history_hash(records: Sequence[HistoryRecord]) -> str:
+    digest = hashlib.sha256()
+    for record in sorted(records, key=lambda r: (r.created_at, r.id)):
+        digest.update(f"{record.id}\x1f{record.created_at.isoformat()}\x1f"
+                      f"{';'.join(record.resolvers)}\x1e".encode())
+    return digest.hexdigest()
+
+
+def _libraries() -> dict[str, str]:
+    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
+            "numpy": np.__version__, "scipy": scipy.__version__, "joblib": joblib.__version__}
+
+
+@dataclass
+class ExpertModel:
+    index: ExpertIndex
+    blend: Blend
+    card: dict[str, Any] = field(default_factory=dict)
+    specialties: list[str] = field(default_factory=list)
+
+    @property
+    def experts(self) -> list[str]:
+        return list(self.index.experts)
+
+    # -- training --------------------------------------------------------------------------
+    @classmethod
+    def train(cls, records: Sequence[HistoryRecord], *, now: datetime | None = None,
+              progress: bool = False) -> ExpertModel:
+        records = sorted((r for r in records if r.resolvers), key=lambda r: r.created_at)
+        if not records:
+            raise ValueError("no resolved cases to learn from")
+        started = datetime.now(UTC)
+        blend, blend_cases = _fit_blend(records, progress=progress)
+        index = ExpertIndex.build(records)
+        model = cls(index=index, blend=blend, specialties=_specialties(index))
+        model.card = {
+            "format_version": FORMAT_VERSION, "model_version": MODEL_VERSION,
+            "trained_at": (now or started).isoformat(),
+            "training_cases": len(records), "experts": len(index.experts),
+            "blend_cases": blend_cases,
+            "history_from": records[0].created_at.isoformat(),
+            "history_to": records[-1].created_at.isoformat(),
+            "data_hash": _history_hash(records), "libraries": _libraries(),
+            "features": dict(zip(FEATURES, (round(float(w), 4) for w in blend.weights),
+                                 strict=True)),
+            "metrics": {},
+        }
+        return model
+
+    # -- recommending ----------------------------------------------------------------------
+    def recommend(self, case: CaseQuery, top: int = 5, exclude: Collection[str] = (), *,
+                  now: datetime | None = None) -> list[Recommendation]:
+        if not self.index.experts or top <= 0:
+            return []
+        features, hood, sims = self.index.features(case.title, case.description, case.service,
+                                                   case.tags)
+        scores = self.blend.score(features)
+        for person in exclude:
+            position = self.index.expert_ids.get(person)
+            if position is not None:
+                scores[position] = -np.inf
+        k = min(top, int(np.isfinite(scores).sum()))
+        if k <= 0:
+            return []
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        moment = (now or datetime.now(UTC)).timestamp()
+        return [Recommendation(expert=self.index.experts[e], score=round(float(scores[e]), 4),
+                               why=self._why(e, hood, sims, case, moment),
+                               specialty=self.specialties[e] if self.specialties else "")
+                for e in best]
+
+    def recommend_many(self, cases: Sequence[CaseQuery], top: int = 5
+                       ) -> list[list[Recommendation]]:
+        return [self.recommend(case, top=top) for case in cases]
+
+    def _why(self, expert: int, hood: np.ndarray, sims: np.ndarray, case: CaseQuery,
+             moment: float) -> str:
+        index = self.index
+        if len(hood):
+            column = index.resolved_by[hood, expert].toarray().ravel()
+            similar = hood[(column > 0) & (sims > 0.05)]
+            if len(similar):
+                topic = _topic(index, similar, case)
+                last = index.case_times[similar].max()
+                return (f"resolved {len(similar)} similar {topic}case"
+                        f"{'s' if len(similar) != 1 else ''}, last one "
+                        f"{age_text(max(moment - last, 0))}")
+        count = index.activity_long[expert]
+        last = age_text(max(moment - index.last_seen[expert], 0))
+        where = f" mostly in `{self.specialties[expert]}`" if self.specialties else ""
+        return f"active resolver ({count:.0f} recent-weighted cases{where}), last one {last}"
+
+    # -- artifact --------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump({"card": self.card, "index": self.index, "blend": self.blend,
+                     "specialties": self.specialties}, path, compress=3)
+        card_path = path.with_suffix(path.suffix + ".card.json")
+        import json
+
+        card_path.write_text(json.dumps(self.card, indent=2, sort_keys=True) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExpertModel:
+        path = Path(path)
+        if not path.is_file():
+            raise ModelArtifactError(f"No model at {path}. Train one with `swarmbot model "
+                                     "train --history FILE --out FILE`.")
+        try:
+            payload = joblib.load(path)
+        except Exception as error:  # noqa: BLE001 — any unpickling failure means unusable
+            raise ModelArtifactError(f"{path} is not a readable swarmbot model ({error}). "
+                                     "Retrain it with `swarmbot model train`.") from None
+        if not isinstance(payload, dict) or "card" not in payload:
+            raise ModelArtifactError(f"{path} is not a swarmbot model (no model card).")
+        card = payload["card"]
+        if card.get("format_version") != FORMAT_VERSION:
+            raise ModelArtifactError(f"{path} has model format {card.get('format_version')}; "
+                                     f"this swarmbot reads format {FORMAT_VERSION}. Retrain it.")
+        trained_with = str(card.get("libraries", {}).get("scikit-learn", ""))
+        if trained_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+            raise ModelArtifactError(f"{path} was trained with scikit-learn {trained_with}, this "
+                                     f"is {sklearn.__version__}. Retrain it.")
+        if not card.get("data_hash"):
+            raise ModelArtifactError(f"{path} has no training data hash in its card.")
+        return cls(index=payload["index"], blend=payload["blend"], card=card,
+                   specialties=payload.get("specialties", []))
+
+
+def _topic(index: ExpertIndex, similar: np.ndarray, case: CaseQuery) -> str:
+    """The most telling label the similar cases share: the deepest common tag, or service."""
+    tags = Counter(index.case_tags[n] for n in similar if index.case_tags[n])
+    if tags:
+        tag, count = tags.most_common(1)[0]
+        if count * 2 >= len(similar):
+            return f"`{tag.rsplit('/', 1)[-1]}` "
+    services = Counter(index.case_services[n] for n in similar if index.case_services[n])
+    if services:
+        service, count = services.most_common(1)[0]
+        if count * 2 >= len(similar):
+            return f"`{service}` "
+    return ""
+
+
+def _specialties(index: ExpertIndex) -> list[str]:
+    """Each expert's main area: the tag path (or service) of most of their weighted cases."""
+    best: list[tuple[float, str]] = [(0.0, "") for _ in index.experts]
+    for groups in (index.services, index.tags):
+        for key, (experts, weights, _total) in groups.items():
+            for e, w in zip(experts, weights, strict=True):
+                depth_bonus = 1.0 + 0.1 * key.count("/")
+                if w * depth_bonus > best[e][0]:
+                    best[e] = (w * depth_bonus, key)
+    return [key for _, key in best]
+
+
+def _fit_blend(records: Sequence[HistoryRecord], *, progress: bool) -> tuple[Blend, int]:
+    """Fit the blend on the newest BLEND_SLICE of the history, features from the rest.
+
+    A conditional logit: for each case, a softmax over its candidate experts, fit to give
+    the true main resolver the highest probability (a listwise ranking objective)."""
+    cut = int(len(records) * (1 - BLEND_SLICE))
+    base, tune = records[:cut], records[cut:]
+    if len(base) < 50 or len(tune) < 20:
+        return Blend.prior_only(), 0
+    index = ExpertIndex.build(base)
+    tune = [r for r in tune if r.resolvers[0] in index.expert_ids][-MAX_BLEND_CASES:]
+    if len(tune) < 20:
+        return Blend.prior_only(), 0
+    groups = []
+    for record in tqdm(tune, desc="fitting the blend", disable=not progress, unit="case"):
+        features, _, _ = index.features(record.title, record.description, record.service,
+                                        record.tags)
+        positive = index.expert_ids[record.resolvers[0]]
+        quick = features[:, FEATURES.index("activity_short")] + features[:, FEATURES.index(
+            "neighbours_long")]
+        count = min(CANDIDATES, len(quick))
+        candidates = np.argpartition(-quick, count - 1)[:count]
+        candidates = np.union1d(candidates, [positive])
+        groups.append((features[candidates], int(np.searchsorted(candidates, positive))))
+    stacked = np.vstack([g for g, _ in groups])
+    mean = stacked.mean(axis=0)
+    scale = stacked.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    tensors = [((g - mean) / scale, pos) for g, pos in groups]
+    weights = _conditional_logit(tensors, len(FEATURES))
+    return Blend(weights, 0.0, mean, scale), len(tune)
+
+
+def _conditional_logit(groups: list[tuple[np.ndarray, int]], dims: int) -> np.ndarray:
+    from scipy.optimize import minimize
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = L2 * float(w @ w), 2 * L2 * w
+        for features, positive in groups:
+            logits = features @ w
+            top = logits.max()
+            probs = np.exp(logits - top)
+            norm = probs.sum()
+            total += float(np.log(norm) + top - logits[positive])
+            grad += features.T @ (probs / norm) - features[positive]
+        return total / len(groups), grad / len(groups)
+
+    result = minimize(loss, np.zeros(dims), jac=True, method="L-BFGS-B",
+                      options={"maxiter": 300})
+    return result.x
