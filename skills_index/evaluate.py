@@ -168,8 +168,10 @@ def tfidf_linear_svc(train: Sequence[HistoryRecord]) -> Ranker:
                              onehot.transform([[case.service.lower()]]),
                              tags([case], grow=False)]).tocsr()
         scores = classifier.decision_function(row).ravel()
-        best = np.argpartition(-scores, DEPTH)[:DEPTH]
-        return [str(classes[i]) for i in best[np.argsort(-scores[best])]]
+        if len(classes) == 2:  # one margin for the second class
+            scores = np.array([-scores[0], scores[0]])
+        order = np.argsort(-scores, kind="stable")[:DEPTH]
+        return [str(classes[i]) for i in order]
 
     return rank
 
