@@ -74,6 +74,7 @@ class SlackEmulator:
         self.limits = Limits()
         self.usergroups: dict[str, dict[str, Any]] = {}
         self._responses: dict[str, dict[str, Any]] = {}
+        self.last_event: dict[str, Any] | None = None
         self._server = make_server(self)
         self._thread: threading.Thread | None = None
         with self.workspace.lock:
@@ -312,10 +313,12 @@ class SlackEmulator:
                      "blocks": None, "source": "slack"})
         return CommandResult(status or 0, body, elapsed, timed_out)
 
-    def deliver_event(self, event: dict[str, Any]) -> DeliveryResult:
+    def deliver_event(self, event: dict[str, Any], *, event_id: str | None = None
+                      ) -> DeliveryResult:
         """An event_callback (https://api.slack.com/apis/connections/events-api), retried up to
-        3 times when the bot answers non-2xx or takes longer than the deadline."""
-        event_id = "Ev" + secrets.token_hex(6).upper()
+        3 times when the bot answers non-2xx or takes longer than the deadline. Pass an
+        `event_id` already used to replay a delivery (as Slack does after a timeout)."""
+        event_id = event_id or "Ev" + secrets.token_hex(6).upper()
         envelope = {
             "token": "verification-token-unused", "team_id": self.workspace.team_id,
             "api_app_id": self.api_app_id, "event": event, "type": "event_callback",
@@ -348,10 +351,11 @@ class SlackEmulator:
             message = self.workspace.message(self.workspace.channel(channel), ts)
             self.add_reaction(message, user, name)
             item_user = message.get("user")
-        return self.deliver_event({"type": "reaction_added", "user": user, "reaction": name,
-                                   "item_user": item_user,
-                                   "item": {"type": "message", "channel": channel, "ts": ts},
-                                   "event_ts": f"{time.time():.6f}"})
+        self.last_event = {"type": "reaction_added", "user": user, "reaction": name,
+                           "item_user": item_user,
+                           "item": {"type": "message", "channel": channel, "ts": ts},
+                           "event_ts": f"{time.time():.6f}"}
+        return self.deliver_event(self.last_event)
 
     def unreact(self, user: str, channel: str, ts: str, name: str) -> DeliveryResult:
         with self.workspace.lock:
