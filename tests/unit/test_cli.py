@@ -1,0 +1,46 @@
+"""`swarmbot` on the command line: settings problems are one clear line, no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+                          text=True, env={"PATH": "/usr/bin:/bin", **env}, cwd=cwd, timeout=60,
+                          check=False)
+
+
+@pytest.mark.parametrize(("env", "variable"), [
+    ({}, "SLACK_BOT_TOKEN"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PORT": "http"}, "PORT"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "mysql://x"},
+     "DATABASE_URL"),
+])
+def test_serve_names_the_missing_or_malformed_variable(tmp_path: Path, env: dict[str, str],
+                                                       variable: str) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", **env,
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    result = _run(["serve"], env, tmp_path)
+    assert result.returncode == 2
+    assert variable in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_history_import_reports_bad_rows_and_adds_nothing_twice(tmp_path: Path) -> None:
+    history = tmp_path / "history.csv"
+    history.write_text("id,title,description,service,severity,tags,created_at,resolved_at,"
+                       "owner,resolvers\nX-1,DB down,,db,,,2026-01-01,,,U1\nX-2,,,db,,,2026-01-01,,,U1\n")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    first = _run(["history", "import", str(history)], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "1 added" in first.stdout and "line 3" in first.stderr
+    again = _run(["history", "import", str(history)], env, tmp_path)
+    assert "0 added, 1 already there" in again.stdout
