@@ -51,7 +51,8 @@ class EvaluationReport:
 
     def format_table(self) -> str:
         lines = [f"temporal split: {self.train_cases} training cases, {self.test_cases} test "
-                 f"cases, {self.counted_cases} counted (main resolver seen in training)",
+                 f"cases, {self.counted_cases} counted (their main resolver was a main resolver "
+                 "in training)",
                  f"{'ranker':<44} {'top-1':>6} {'top-3':>6} {'top-5':>6} {'MRR@10':>7} {'time':>8}"]
         for row in self.rows:
             lines.append(f"{row.name:<44} {row.top1:6.3f} {row.top3:6.3f} {row.top5:6.3f} "
@@ -64,7 +65,7 @@ def temporal_split(records: Sequence[HistoryRecord], test_fraction: float = 0.2
     ordered = sorted((r for r in records if r.resolvers), key=lambda r: (r.created_at, r.id))
     cut = int(len(ordered) * (1 - test_fraction))
     train, test = ordered[:cut], ordered[cut:]
-    known = {p for r in train for p in r.resolvers[:1]} | {p for r in train for p in r.resolvers}
+    known = {r.resolvers[0] for r in train}  # people who were the main resolver in training
     counted = [r for r in test if r.resolvers[0] in known]
     return train, test, counted
 
