@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.bootstrap import Container, build
 from bot.config import load_settings
 from bot.jobs.clock import add_clock_jobs
+from bot.sandbox.console import Console
 from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.seed import HISTORY_FILE, PEOPLE
 from bot.services.expertise import register_expert
@@ -86,9 +88,18 @@ def run_sandbox(*, port: int, database_url: str) -> int:
           f"-d '{{\"title\": \"Disk full on db-3\", \"external_id\": \"PD-1\", "
           f"\"severity\": \"sev2\", \"service\": \"db\"}}'\n"
           f"  people: {', '.join(sandbox.users)}\n"
+          f"Type as one of them, e.g.\n"
+          f"  maya: /swarm new Checkout latency over 3s sev1 service:checkout\n"
+          f"  tom: react white_check_mark      (answers tom's newest swarm invite)\n"
+          f"  show #swarm-0001-checkout-latency-over-3s\n"
           f"Press Ctrl-C to stop.", flush=True)
+    console = Console(sandbox.emulator, sandbox.users, sandbox.channels["general"])
     try:
-        threading.Event().wait()
+        if sys.stdin.isatty():
+            for line in sys.stdin:
+                console.handle(line)
+        else:
+            threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
