@@ -4,6 +4,7 @@ with real request signing, on a fresh database (SQLite, and PostgreSQL when avai
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,23 @@ class RunningBot:
     @property
     def url(self) -> str:
         return self.server.url
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait until every recorded Slack side effect has been delivered."""
+        from sqlalchemy import func, select
+
+        from models.scheduling import OutboxMessage
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.container.dispatcher.kick()
+            with self.container.uow() as uow:
+                pending = uow.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                             .where(OutboxMessage.state == "pending"))
+            if not pending:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"{pending} Slack side effects still pending after {timeout}s")
 
 
 @pytest.fixture

@@ -58,6 +58,6 @@ def test_the_same_reaction_delivered_twice_joins_once(emulator: SlackEmulator, b
     replay = emulator.deliver_event(emulator.last_event, event_id=first.event_id)
     assert replay.ok
     emulator.wait_for(lambda: parcelly[handle] in _snapshot(emulator, channel["id"])["members"])
-    bot.container.dispatcher.drain()
+    bot.settle()
     joined = [m for m in emulator.messages(channel["id"]) if "joined the swarm" in (m.get("text") or "")]
     assert len(joined) == 1
