@@ -53,6 +53,13 @@ class CaseRepository:
         stmt = select(Case).where(Case.source == source, Case.external_id == external_id)
         return self.session.scalars(stmt).first()
 
+    def recent_twin(self, owner_id: str, title: str, since: datetime) -> Case | None:
+        """An open case this owner declared with this title since `since` (a repeat)."""
+        stmt = select(Case).where(Case.owner_id == owner_id, Case.title == title,
+                                  Case.status != "resolved", Case.created_at >= since,
+                                  Case.source == "slack").order_by(Case.id.desc())
+        return self.session.scalars(stmt).first()
+
     def open_cases(self, *, limit: int = 50) -> Sequence[Case]:
         stmt = select(Case).where(Case.status != "resolved").order_by(Case.id.desc()).limit(limit)
         return self.session.scalars(stmt).all()
@@ -165,6 +172,22 @@ class OutboxRepository:
             if result.rowcount == 1:
                 claimed.append(message_id)
         return claimed
+
+
+    def case_ids(self, message_ids: list[int]) -> dict[int, int | None]:
+        if not message_ids:
+            return {}
+        stmt = select(OutboxMessage.id, OutboxMessage.case_id).where(
+            OutboxMessage.id.in_(message_ids))
+        return {message_id: case_id for message_id, case_id in self.session.execute(stmt)}
+
+    def wake_case(self, case_id: int) -> None:
+        """Make a case's waiting effects due now (e.g. its channel just appeared)."""
+        self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.case_id == case_id, OutboxMessage.state == "pending",
+                   OutboxMessage.claimed_until.is_(None))
+            .values(next_attempt_at=self.now()))
 
 
 class TimerRepository:

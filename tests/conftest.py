@@ -78,3 +78,18 @@ def session_factory(database_url: str) -> Iterator[sessionmaker[Session]]:
 @pytest.fixture
 def uow_factory(session_factory: sessionmaker[Session]) -> Callable[[], UnitOfWork]:
     return lambda: UnitOfWork(session_factory)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many tests ran on each database, so CI's output shows the PostgreSQL run."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            for backend in ("sqlite", "postgresql"):
+                if nodeid.endswith(f"[{backend}]"):
+                    counts.setdefault(backend, {}).setdefault(outcome, 0)
+                    counts[backend][outcome] += 1
+    for backend, outcomes in counts.items():
+        summary = ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items()))
+        terminalreporter.write_line(f"database tests on {backend}: {summary}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.services.context import ServiceContext
 from bot.services.outbox import EffectExecutor, deliver_due
@@ -14,8 +15,9 @@ log = logging.getLogger(__name__)
 
 class OutboxDispatcher:
     def __init__(self, services: ServiceContext, executors: dict[str, EffectExecutor], *,
-                 poll_seconds: float = 2.0) -> None:
+                 poll_seconds: float = 2.0, workers: int = 4) -> None:
         self._services, self._executors = services, executors
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox")
         self._poll = poll_seconds
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -34,12 +36,13 @@ class OutboxDispatcher:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
     def drain(self) -> int:
         """Deliver everything due now; returns how many were delivered."""
         delivered = 0
         while not self._stop.is_set():
-            report = deliver_due(self._services, self._executors)
+            report = deliver_due(self._services, self._executors, pool=self._pool)
             delivered += report.delivered
             if report.delivered + report.retried + report.failed == 0:
                 return delivered

@@ -16,6 +16,9 @@ from models.case import Case, Participant
 from models.uow import UnitOfWork
 
 
+REPEAT_WINDOW = timedelta(minutes=2)
+
+
 @dataclass(frozen=True)
 class CaseOpened:
     case_id: int
@@ -26,8 +29,13 @@ class CaseOpened:
 
 def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
                  description: str = "", origin_channel: str | None = None) -> CaseOpened:
-    """The declaring person becomes the case owner; the bot opens its channel."""
+    """The declaring person becomes the case owner; the bot opens its channel. Declaring the
+    same title again within REPEAT_WINDOW (a retry after Slack showed a timeout, a double
+    submit) returns the case already opened."""
     with ctx.uow() as uow:
+        twin = uow.cases.recent_twin(owner_id, draft.title, ctx.now() - REPEAT_WINDOW)
+        if twin is not None:
+            return CaseOpened(twin.id, twin.reference, False, twin.mode == "swarm")
         case = uow.cases.add(Case(
             title=draft.title, description=description or draft.description,
             service=draft.service, tags=list(draft.tags), severity=draft.severity,

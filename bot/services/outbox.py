@@ -5,6 +5,9 @@ delays delivery until the claim's lease runs out."""
 from __future__ import annotations
 
 import logging
+import threading
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Protocol
@@ -44,6 +47,13 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, outcome: str, error: str | None = None) -> None:
+        with self.lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+            if error:
+                self.errors.append(error)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -51,14 +61,29 @@ def backoff(attempts: int) -> timedelta:
 
 
 def deliver_due(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
-                limit: int = 50) -> DeliveryReport:
+                limit: int = 50, pool: ThreadPoolExecutor | None = None) -> DeliveryReport:
+    """Deliver what is due. With a pool, different cases are delivered in parallel; the
+    effects of one case always go out in the order they were recorded."""
     now = ctx.now()
     with ctx.uow() as uow:
         claimed = uow.outbox.claim_due(now, lease_until=now + LEASE, limit=limit)
+        cases = uow.outbox.case_ids(claimed)
         uow.commit()
-    report = DeliveryReport()
+    by_case: dict[int | None, list[int]] = defaultdict(list)
     for message_id in claimed:
-        _deliver_one(ctx, executors, message_id, report)
+        by_case[cases.get(message_id)].append(message_id)
+    report = DeliveryReport()
+
+    def deliver_in_order(message_ids: list[int]) -> None:
+        for message_id in message_ids:
+            _deliver_one(ctx, executors, message_id, report)
+
+    if pool is None or len(by_case) < 2:
+        for message_ids in by_case.values():
+            deliver_in_order(message_ids)
+    else:
+        for future in [pool.submit(deliver_in_order, ids) for ids in by_case.values()]:
+            future.result()
     return report
 
 
@@ -75,20 +100,17 @@ def _deliver_one(ctx: ServiceContext, executors: dict[str, EffectExecutor], mess
         result = executor.send(message, prepared) if prepared is not None else {}
     except NotReady as reason:
         _reschedule(ctx, message_id, str(reason) or "waiting", count_attempt=False)
-        report.retried += 1
+        report.count("retried")
         return
     except PermanentFailure as reason:
         _give_up(ctx, message_id, str(reason))
-        report.failed += 1
-        report.errors.append(str(reason))
+        report.count("failed", str(reason))
         return
     except Exception as error:  # noqa: BLE001 — any Slack/transport failure is retried
         log.warning("delivering %s #%s failed: %s", message.kind, message_id, error)
         failed = _reschedule(ctx, message_id, f"{type(error).__name__}: {error}",
                              count_attempt=True)
-        report.failed += failed
-        report.retried += not failed
-        report.errors.append(str(error))
+        report.count("failed" if failed else "retried", str(error))
         return
     with ctx.uow() as uow:
         stored = uow.outbox.get(message_id)
@@ -97,7 +119,7 @@ def _deliver_one(ctx: ServiceContext, executors: dict[str, EffectExecutor], mess
         stored.state, stored.done_at, stored.result = "done", ctx.now(), result
         stored.claimed_until = None
         uow.commit()
-    report.delivered += 1
+    report.count("delivered")
 
 
 def _reschedule(ctx: ServiceContext, message_id: int, error: str, *, count_attempt: bool) -> bool:

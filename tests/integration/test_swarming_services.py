@@ -252,3 +252,16 @@ def test_a_webhook_case_is_opened_once_and_claimed_by_the_first(services: Servic
 def test_bad_webhook_bodies_are_refused_with_a_reason(body: object) -> None:
     with pytest.raises((InvalidInput,)):
         cases.hook_draft(body)
+
+
+def test_declaring_the_same_case_again_returns_the_first(services: ServiceContext,
+                                                         clock: Clock) -> None:
+    first = cases.declare_case(services, owner_id=OWNER, draft=parse_declaration("DB down sev1"))
+    clock.advance(seconds=30)
+    again = cases.declare_case(services, owner_id=OWNER, draft=parse_declaration("DB down sev1"))
+    assert again.case_id == first.case_id and not again.created
+    other = cases.declare_case(services, owner_id="UOTHER", draft=parse_declaration("DB down sev1"))
+    assert other.created
+    clock.advance(minutes=3)
+    assert cases.declare_case(services, owner_id=OWNER,
+                              draft=parse_declaration("DB down sev1")).created

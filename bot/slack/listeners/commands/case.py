@@ -20,6 +20,9 @@ def new(ctx: CommandContext) -> Reply:
     opened = cases.declare_case(ctx.services, owner_id=ctx.user_id,
                                 draft=parse_declaration(ctx.request.args),
                                 origin_channel=ctx.channel_id or None)
+    if not opened.created:
+        return Reply(text=f"You declared this a moment ago: case {opened.reference} is open "
+                          "already, nothing new was created.")
     swarm = " Recommended experts are being invited." if opened.swarm else ""
     return Reply(text=f":rotating_light: Case {opened.reference} declared; you own it. Its "
                       f"channel is being created and you'll be added to it.{swarm}")
