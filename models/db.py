@@ -3,6 +3,7 @@ migrations to the newest schema. Nothing connects until a function here is calle
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -22,7 +23,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin_immediate)
+        _serialise_writers(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -39,9 +40,29 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _sqlite_begin_immediate(connection) -> None:  # type: ignore[no-untyped-def]
-    # One writer at a time, taken at BEGIN: no lock upgrades that fail under concurrency.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _serialise_writers(engine: Engine) -> None:
+    """One writer at a time, taken at BEGIN (IMMEDIATE: no lock upgrade that fails under
+    concurrency). Threads of this process queue on a lock that wakes the next one when a
+    transaction ends, instead of SQLite's sleep-and-poll busy handler, which starves some
+    waiters for seconds under load. Other processes still meet at SQLite's busy timeout."""
+    writer = threading.RLock()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        writer.acquire()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            writer.release()
+            raise
+        connection.info["writer_lock"] = True
+
+    def _end(connection) -> None:  # type: ignore[no-untyped-def]
+        if connection.info.pop("writer_lock", False):
+            writer.release()
+
+    event.listen(engine, "commit", _end)
+    event.listen(engine, "rollback", _end)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -181,14 +181,6 @@ class OutboxRepository:
             OutboxMessage.id.in_(message_ids))
         return {message_id: case_id for message_id, case_id in self.session.execute(stmt)}
 
-    def wake_case(self, case_id: int) -> None:
-        """Make a case's waiting effects due now (e.g. its channel just appeared)."""
-        self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.case_id == case_id, OutboxMessage.state == "pending",
-                   OutboxMessage.claimed_until.is_(None))
-            .values(next_attempt_at=self.now()))
-
 
 class TimerRepository:
     def __init__(self, session: Session) -> None:

@@ -44,7 +44,7 @@ class OutboxDispatcher:
         while not self._stop.is_set():
             report = deliver_due(self._services, self._executors, pool=self._pool)
             delivered += report.delivered
-            if report.delivered + report.retried + report.failed == 0:
+            if report.delivered == 0:  # only waiting or failing effects left: next round
                 return delivered
         return delivered
 

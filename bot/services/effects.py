@@ -29,6 +29,13 @@ class Effect(StrEnum):
     PUBLISH_HOME = "publish_home"
 
 
+# Effects that render the current state when delivered: while one waits, recording another
+# is a no-op (they coalesce). Its key is released when its delivery starts, so a change made
+# after that gets a refresh of its own.
+COALESCING = frozenset({Effect.SYNC_MEMBERS, Effect.SET_TOPIC, Effect.POST_SUMMARY,
+                        Effect.PUBLISH_HOME})
+
+
 def _once() -> str:
     return uuid.uuid4().hex
 
@@ -40,16 +47,16 @@ def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None)
 
 
 def sync_members(uow: UnitOfWork, case: Case) -> None:
-    uow.outbox.enqueue(f"sync_members:{case.id}:{_once()}", Effect.SYNC_MEMBERS, {}, case_id=case.id)
+    uow.outbox.enqueue(f"sync_members:{case.id}", Effect.SYNC_MEMBERS, {}, case_id=case.id)
 
 
 def refresh_topic(uow: UnitOfWork, case: Case) -> None:
-    uow.outbox.enqueue(f"set_topic:{case.id}:{_once()}", Effect.SET_TOPIC, {}, case_id=case.id)
+    uow.outbox.enqueue(f"set_topic:{case.id}", Effect.SET_TOPIC, {}, case_id=case.id)
 
 
 def post_summary(uow: UnitOfWork, case: Case) -> None:
     """Post the case summary once; later calls update the same message."""
-    uow.outbox.enqueue(f"post_summary:{case.id}:{_once()}", Effect.POST_SUMMARY, {}, case_id=case.id)
+    uow.outbox.enqueue(f"post_summary:{case.id}", Effect.POST_SUMMARY, {}, case_id=case.id)
 
 
 def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
@@ -101,4 +108,4 @@ def unarchive_channel(uow: UnitOfWork, case: Case) -> None:
 
 
 def publish_home(uow: UnitOfWork, user: str) -> None:
-    uow.outbox.enqueue(f"home:{user}:{_once()}", Effect.PUBLISH_HOME, {"user": user})
+    uow.outbox.enqueue(f"home:{user}", Effect.PUBLISH_HOME, {"user": user})

@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.services.context import ServiceContext
+from bot.services.effects import COALESCING
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -65,18 +66,18 @@ def deliver_due(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
     """Deliver what is due. With a pool, different cases are delivered in parallel; the
     effects of one case always go out in the order they were recorded."""
     now = ctx.now()
-    with ctx.uow() as uow:
+    with ctx.uow() as uow:  # claim and read what to send in one transaction
         claimed = uow.outbox.claim_due(now, lease_until=now + LEASE, limit=limit)
-        cases = uow.outbox.case_ids(claimed)
+        batch = [_prepare(uow, executors, message_id) for message_id in claimed]
         uow.commit()
-    by_case: dict[int | None, list[int]] = defaultdict(list)
-    for message_id in claimed:
-        by_case[cases.get(message_id)].append(message_id)
+    by_case: dict[int | None, list[tuple[OutboxMessage, Any]]] = defaultdict(list)
+    for message, prepared in batch:
+        by_case[message.case_id].append((message, prepared))
     report = DeliveryReport()
 
-    def deliver_in_order(message_ids: list[int]) -> None:
-        for message_id in message_ids:
-            _deliver_one(ctx, executors, message_id, report)
+    def deliver_in_order(items: list[tuple[OutboxMessage, Any]]) -> None:
+        for message, prepared in items:
+            _deliver_one(ctx, executors, message, prepared, report)
 
     if pool is None or len(by_case) < 2:
         for message_ids in by_case.values():
@@ -87,16 +88,25 @@ def deliver_due(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
     return report
 
 
-def _deliver_one(ctx: ServiceContext, executors: dict[str, EffectExecutor], message_id: int,
-                 report: DeliveryReport) -> None:
-    with ctx.uow() as uow:
-        message = uow.outbox.get(message_id)
-        if message is None or message.state != "pending":
-            return
-        executor = executors[message.kind]
-        prepared = executor.prepare(message, uow)
-        uow.commit()
+def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: int
+             ) -> tuple[OutboxMessage, Any]:
+    message = uow.outbox.get(message_id)
+    assert message is not None
+    if message.kind in COALESCING:  # later changes get a refresh of their own
+        message.dedupe_key = f"{message.dedupe_key}#{message.id}"
     try:
+        return message, executors[message.kind].prepare(message, uow)
+    except NotReady as reason:
+        return message, reason
+
+
+def _deliver_one(ctx: ServiceContext, executors: dict[str, EffectExecutor],
+                 message: OutboxMessage, prepared: Any, report: DeliveryReport) -> None:
+    message_id = message.id
+    executor = executors[message.kind]
+    try:
+        if isinstance(prepared, NotReady):
+            raise prepared
         result = executor.send(message, prepared) if prepared is not None else {}
     except NotReady as reason:
         _reschedule(ctx, message_id, str(reason) or "waiting", count_attempt=False)
@@ -136,7 +146,9 @@ def _reschedule(ctx: ServiceContext, message_id: int, error: str, *, count_attem
             message.state = "failed"
             log.error("giving up on %s #%s after %s attempts: %s", message.kind, message_id,
                       message.attempts, error)
-        delay = backoff(message.attempts) if count_attempt else timedelta(seconds=1)
+        # Waiting for a dependency stays due: the next delivery round (kicked by the commit
+        # that creates it, or the dispatcher's poll) tries again.
+        delay = backoff(message.attempts) if count_attempt else timedelta(0)
         message.next_attempt_at = ctx.now() + delay
         uow.commit()
         return gave_up

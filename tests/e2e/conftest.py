@@ -63,7 +63,12 @@ class RunningBot:
             if not pending:
                 return
             time.sleep(0.05)
-        raise AssertionError(f"{pending} Slack side effects still pending after {timeout}s")
+        with self.container.uow() as uow:
+            stuck = [(m.kind, m.attempts, m.last_error, m.next_attempt_at, m.claimed_until)
+                     for m in uow.session.scalars(select(OutboxMessage).where(
+                         OutboxMessage.state == "pending"))]
+        raise AssertionError(f"{pending} Slack side effects still pending after {timeout}s: "
+                             f"{stuck}")
 
 
 @pytest.fixture

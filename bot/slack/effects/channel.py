@@ -72,7 +72,6 @@ class CreateChannel:
         if case is None or not result:
             return
         case.channel_id, case.channel_name = result["channel_id"], result["name"]
-        uow.outbox.wake_case(case.id)
         uow.timeline.record(case.id, "channel_created", f"Channel #{result['name']} created",
                             channel=result["channel_id"])
         effects.sync_members(uow, case)
