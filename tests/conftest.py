@@ -86,8 +86,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
             nodeid = getattr(report, "nodeid", "")
+            params = nodeid.rsplit("[", 1)[-1].rstrip("]").split("-") if "[" in nodeid else []
             for backend in ("sqlite", "postgresql"):
-                if nodeid.endswith(f"[{backend}]"):
+                if backend in params:
                     counts.setdefault(backend, {}).setdefault(outcome, 0)
                     counts[backend][outcome] += 1
     for backend, outcomes in counts.items():

@@ -3,28 +3,59 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.slack.listeners import actions, commands, events, views
+
+log = logging.getLogger(__name__)
+LOOKUP_TIMEOUT = 2
+LOOKUP_RETRY_SECONDS = 30
 
 
 def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> App:
     app = App(
         client=client,
         signing_secret=signing_secret,
+        authorize=_single_workspace(client),
         # Handlers are one short transaction each and every slow Slack call is delivered
         # from the outbox afterwards, so the HTTP answer waits for the handler: a crash or
         # a database error then answers 500 and Slack retries the event (deduplicated by
         # event_id), instead of a 200 for work that never happened.
         process_before_response=True,
-        # No Slack call while building; bolt looks the bot up on the first request.
-        token_verification_enabled=False,
         request_verification_enabled=True,
         logger=logging.getLogger("swarmbot.bolt"),
     )
     for listeners in (commands, events, actions, views):
         listeners.register(app, services)
     return app
+
+
+def _single_workspace(client: WebClient) -> Any:
+    """Authorize every request with our bot token. The bot's own ids come from auth.test,
+    asked once (short timeout, no retries) and remembered; if Slack is down right then, the
+    request is still handled — the case is recorded and its Slack calls wait in the outbox —
+    and the lookup is tried again later."""
+    lookup = WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
+    known: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        with lock:
+            if "user_id" not in known and time.monotonic() >= known.get("retry_at", 0):
+                try:
+                    auth = lookup.auth_test()
+                    known.update(user_id=auth.get("user_id"), bot_id=auth.get("bot_id"))
+                except Exception as error:  # noqa: BLE001 — Slack down must not refuse work
+                    log.warning("auth.test failed (%s); handling the request anyway", error)
+                    known["retry_at"] = time.monotonic() + LOOKUP_RETRY_SECONDS
+        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id,
+                               bot_token=client.token, bot_user_id=known.get("user_id"),
+                               bot_id=known.get("bot_id"))
+
+    return authorize

@@ -1,0 +1,63 @@
+"""Slack failing while a case opens: 500s, rate limits and timeouts on the methods the bot
+uses. After recovery the case has exactly one channel, the owner is in it and every message
+went out once."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.sandbox.emulator import SlackEmulator
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.e2e.conftest import Clock, RunningBot, Workspace
+from tests.e2e.test_swarming_flow import _case_channel, _invites_to, _snapshot
+
+pytestmark = pytest.mark.e2e
+
+
+def _wait_as_time_passes(bot: RunningBot, clock: Clock, condition: Callable[[], Any],
+                         seconds: float = 30) -> None:
+    """Retries back off in the bot's time: move its clock a second per tick while waiting."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        clock.advance(seconds=1)
+        bot.container.dispatcher.kick()
+        time.sleep(0.05)
+    raise AssertionError("not recovered in time")
+
+
+@pytest.mark.parametrize("fault", [
+    {"method": "conversations.create", "kind": "http_500", "times": 2},
+    {"method": "chat.postMessage", "kind": "rate_limited", "retry_after": 1, "times": 3},
+    {"method": "conversations.invite", "kind": "error", "error": "internal_error", "times": 2},
+    {"method": "*", "kind": "http_500", "times": 6},
+])
+def test_a_case_opens_once_whatever_slack_does(emulator: SlackEmulator, bot: RunningBot,
+                                              parcelly: Workspace, fault: dict,
+                                              clock: Clock) -> None:
+    fault = dict(fault)  # parameters are shared by both database runs
+    emulator.faults.add(fault.pop("method"), **fault)
+    result = emulator.slash_command(parcelly["maya"], "/swarm",
+                                    "new Checkout down sev1 service:checkout",
+                                    channel=parcelly.general)
+    assert result.status == 200
+    _wait_as_time_passes(bot, clock, lambda: any(
+        c["name"].startswith("swarm-0001") and parcelly["maya"] in c["members"] and c["topic"]
+        for c in emulator.channels()))
+    channel = _case_channel(emulator)
+    _wait_as_time_passes(bot, clock, lambda: len(_invites_to(emulator, parcelly)) == 3)
+    bot.settle(timeout=20)
+    assert len([c for c in emulator.channels() if c["name"].startswith("swarm-")]) == 1
+    texts = [m.get("text") or "" for m in emulator.messages(channel["id"])]
+    assert sum("Recommended experts" in t for t in texts) == 1
+    summaries = [m for m in emulator.messages(channel["id"])
+                 if str(m.get("text", "")).startswith("#0001 Checkout down")]
+    assert len(summaries) == 1
+    for handle in _invites_to(emulator, parcelly):
+        dms = [m for m in emulator.dm_messages(parcelly[handle])
+               if "Swarm invite" in (m.get("text") or "")]
+        assert len(dms) == 1, handle
