@@ -28,6 +28,24 @@ def insert_once(session: Session, row: object) -> bool:
         return False
 
 
+def claim_leased(session: Session, model: type[OutboxMessage] | type[Timer], *, due: Any,
+                 order: tuple[Any, ...], now: datetime, lease_until: datetime, limit: int,
+                 **claim: Any) -> list[int]:
+    """Claim up to `limit` due, pending rows with a lease until `lease_until`: rows another
+    process holds an unexpired lease on are skipped; an expired lease (a crash) is taken over."""
+    free = or_(model.claimed_until.is_(None), model.claimed_until < now)
+    due_ids = session.scalars(select(model.id).where(model.state == "pending", due <= now, free)
+                              .order_by(*order).limit(limit)).all()
+    claimed = []
+    for row_id in due_ids:
+        result = session.execute(update(model)
+                                 .where(model.id == row_id, model.state == "pending", free)
+                                 .values(claimed_until=lease_until, **claim))
+        if result.rowcount == 1:
+            claimed.append(row_id)
+    return claimed
+
+
 class CaseRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -153,33 +171,9 @@ class OutboxRepository:
 
     def claim_due(self, now: datetime, *, lease_until: datetime, limit: int = 20) -> list[int]:
         """Claim due messages for delivery by this process (a lease another process respects)."""
-        stmt = (
-            select(OutboxMessage.id)
-            .where(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now,
-                   or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now))
-            .order_by(OutboxMessage.id)
-            .limit(limit)
-        )
-        claimed = []
-        for message_id in self.session.scalars(stmt).all():
-            result = self.session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id, OutboxMessage.state == "pending",
-                       or_(OutboxMessage.claimed_until.is_(None),
-                           OutboxMessage.claimed_until < now))
-                .values(claimed_until=lease_until)
-            )
-            if result.rowcount == 1:
-                claimed.append(message_id)
-        return claimed
-
-
-    def case_ids(self, message_ids: list[int]) -> dict[int, int | None]:
-        if not message_ids:
-            return {}
-        stmt = select(OutboxMessage.id, OutboxMessage.case_id).where(
-            OutboxMessage.id.in_(message_ids))
-        return {message_id: case_id for message_id, case_id in self.session.execute(stmt)}
+        return claim_leased(self.session, OutboxMessage, due=OutboxMessage.next_attempt_at,
+                            order=(OutboxMessage.id,), now=now, lease_until=lease_until,
+                            limit=limit)
 
 
 class TimerRepository:
@@ -207,24 +201,8 @@ class TimerRepository:
 
     def claim_due(self, now: datetime, *, owner: str, lease_until: datetime,
                   limit: int = 50) -> list[int]:
-        stmt = (
-            select(Timer.id)
-            .where(Timer.state == "pending", Timer.due_at <= now,
-                   or_(Timer.claimed_until.is_(None), Timer.claimed_until < now))
-            .order_by(Timer.due_at, Timer.id)
-            .limit(limit)
-        )
-        claimed = []
-        for timer_id in self.session.scalars(stmt).all():
-            result = self.session.execute(
-                update(Timer)
-                .where(Timer.id == timer_id, Timer.state == "pending",
-                       or_(Timer.claimed_until.is_(None), Timer.claimed_until < now))
-                .values(claimed_by=owner, claimed_until=lease_until)
-            )
-            if result.rowcount == 1:
-                claimed.append(timer_id)
-        return claimed
+        return claim_leased(self.session, Timer, due=Timer.due_at, order=(Timer.due_at, Timer.id),
+                            now=now, lease_until=lease_until, limit=limit, claimed_by=owner)
 
 
 class ExpertRepository:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.e2e.conftest import Clock, RunningBot, Workspace
-from tests.e2e.test_swarming_flow import _case_channel, _invites_to, _snapshot
+from tests.e2e.test_swarming_flow import _case_channel, _invites_to
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from bot.domain.case import channel_name
 from bot.services import effects
 from bot.services.outbox import PermanentFailure
 from bot.slack.blocks import case_topic
-from bot.slack.effects.support import SlackIdentity, case_channel, case_for, slack_error
+from bot.slack.effects.support import Executor, SlackIdentity, case_channel, case_for, slack_error
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -85,11 +85,8 @@ class CreateChannel:
                                    "it with `/swarm resolve …`.")
 
 
-class SyncMembers:
+class SyncMembers(Executor):
     """Everyone in the swarm is in the channel (already there is fine)."""
-
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> tuple[str, list[str]] | None:
         case = case_for(uow, message.case_id)
@@ -113,14 +110,8 @@ class SyncMembers:
                 raise
         return {"invited": invited}
 
-    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
-        return None
 
-
-class SetTopic:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
+class SetTopic(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> tuple[str, str] | None:
         case = case_for(uow, message.case_id)
         if case is None:
@@ -139,14 +130,8 @@ class SetTopic:
                 raise
         return {}
 
-    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
-        return None
 
-
-class ArchiveChannel:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
+class ArchiveChannel(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> str | None:
         case = case_for(uow, message.case_id)
         if case is None or case.status != "resolved" or not case.channel_id:
@@ -160,9 +145,6 @@ class ArchiveChannel:
             if slack_error(error) not in ("already_archived", "channel_not_found"):
                 raise
         return {}
-
-    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
-        return None
 
 
 class UnarchiveChannel(ArchiveChannel):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk import WebClient
 
 from bot.services.queries import home_data
 from bot.slack.blocks import home_view
+from bot.slack.effects.support import Executor
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -20,10 +20,7 @@ def render_home(uow: UnitOfWork, user_id: str) -> dict[str, Any]:
         open_swarms=data.open_swarms, skills=data.skills, away=data.away)
 
 
-class PublishHome:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
+class PublishHome(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         user = message.payload["user"]
         return {"user": user, "view": render_home(uow, user)}
@@ -32,5 +29,3 @@ class PublishHome:
         self.client.views_publish(user_id=plan["user"], view=plan["view"])
         return {}
 
-    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
-        return None

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.outbox import PermanentFailure
 from bot.slack.blocks import invite_message
-from bot.slack.effects.support import slack_error
+from bot.slack.effects.support import Executor, slack_error
 from bot.slack.ids import Reaction
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -29,10 +28,7 @@ def _render(uow: UnitOfWork, invite_id: int) -> dict[str, Any] | None:
             "dm_channel": invite.dm_channel, "ts": invite.message_ts}
 
 
-class SendInvite:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
+class SendInvite(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         plan = _render(uow, int(message.payload["invite_id"]))
         if plan is None or plan["ts"] or plan["state"] != "pending":
@@ -61,10 +57,7 @@ class SendInvite:
             invite.dm_channel, invite.message_ts = result["dm_channel"], result["ts"]
 
 
-class UpdateInvite:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
+class UpdateInvite(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         plan = _render(uow, int(message.payload["invite_id"]))
         if plan is None or not plan["ts"]:
@@ -80,5 +73,3 @@ class UpdateInvite:
                 raise
         return {}
 
-    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
-        return None

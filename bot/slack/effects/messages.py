@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.outbox import PermanentFailure
 from bot.services.resolution import resolvers_of
 from bot.slack.blocks import case_summary, resolution_message
-from bot.slack.effects.support import case_channel, case_for, slack_error
+from bot.slack.effects.support import Executor, case_channel, case_for, slack_error
 from bot.slack.ids import Action
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -19,10 +18,7 @@ from models.uow import UnitOfWork
 GONE = ("channel_not_found", "is_archived", "account_inactive")
 
 
-class PostSummary:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
+class PostSummary(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         case = case_for(uow, message.case_id)
         if case is None:
@@ -57,10 +53,7 @@ class PostSummary:
             case.summary_ts = result["ts"]
 
 
-class Post:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
+class Post(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         payload = dict(message.payload)
         if not payload.get("channel"):
@@ -79,9 +72,6 @@ class Post:
                 raise PermanentFailure(f"cannot post to {plan['channel']}: {slack_error(error)}")
             raise
         return {"ts": posted["ts"], "channel": posted["channel"]}
-
-    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
-        return None
 
 
 class PostResolution(Post):
@@ -102,10 +92,7 @@ class PostResolution(Post):
         return {"channel": case_channel(case), "text": text, "blocks": blocks}
 
 
-class Ephemeral:
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
+class Ephemeral(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         return dict(message.payload)
 
@@ -118,9 +105,6 @@ class Ephemeral:
                 return {"skipped": slack_error(error)}  # a courtesy note; not worth a retry
             raise
         return {}
-
-    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
-        return None
 
 
 def human_duration(delta: Any) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.outbox import NotReady
 from models.case import Case
+from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
 
@@ -40,3 +42,13 @@ class SlackIdentity:
             if self._user_id is None:
                 self._user_id = str(self._client.auth_test()["user_id"])
             return self._user_id
+
+
+class Executor:
+    """Base of the effect executors: a Slack client, and nothing to record by default."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        return None
