@@ -20,7 +20,7 @@ import numpy as np
 from sqlalchemy import select
 
 from bot.sandbox.run import start_sandbox
-from models.scheduling import OutboxMessage
+from models.case import Invite
 
 
 def main() -> None:
@@ -47,14 +47,14 @@ def run(sandbox, cases: int, concurrency: int) -> None:  # type: ignore[no-untyp
 
     def progress() -> tuple[set[str], set[int]]:
         """Case channels so far (read under the emulator's lock, no copies), and the cases
-        with Slack side effects still waiting in the outbox."""
+        with an invite decided but its DM not sent yet."""
         workspace = emulator.workspace
         with workspace.lock:
             names = {c.name[6:10] for c in workspace.channels.values()
                      if c.name.startswith("swarm-")}
         with sandbox.container.uow() as uow:
             waiting = set(uow.session.scalars(
-                select(OutboxMessage.case_id).where(OutboxMessage.state == "pending")))
+                select(Invite.case_id).where(Invite.message_ts.is_(None))))
         return names, waiting
 
     def watch() -> None:
@@ -99,7 +99,7 @@ def run(sandbox, cases: int, concurrency: int) -> None:  # type: ignore[no-untyp
     print(f"ack latency: p50 {np.percentile(acks, 50) * 1000:.0f} ms, p99 "
           f"{np.percentile(acks, 99) * 1000:.0f} ms, max {max(acks) * 1000:.0f} ms")
     if ready:
-        print(f"/swarm new → channel ready, invites and messages delivered: p50 "
+        print(f"/swarm new → channel created and every invite DM sent: p50 "
               f"{np.percentile(ready, 50):.2f} s, p99 {np.percentile(ready, 99):.2f} s "
               f"({len(ready)}/{len(sent_at)} ready)")
     print(f"channels: {len(channels)} for {len(sent_at)} cases; duplicate channels: "

@@ -159,10 +159,12 @@ class OutboxRepository:
         self.now = now
 
     def enqueue(self, dedupe_key: str, kind: str, payload: dict[str, Any], *,
-                case_id: int | None = None, not_before: datetime | None = None) -> bool:
-        """Record a Slack side effect to deliver after commit; False if already recorded."""
+                case_id: int | None = None, not_before: datetime | None = None,
+                priority: int = 1) -> bool:
+        """Record a Slack side effect to deliver after commit; False if already recorded.
+        Lower `priority` goes first among due effects."""
         message = OutboxMessage(dedupe_key=dedupe_key, kind=kind, payload=payload,
-                                case_id=case_id, created_at=self.now(),
+                                case_id=case_id, created_at=self.now(), priority=priority,
                                 next_attempt_at=not_before or self.now())
         return insert_once(self.session, message)
 
@@ -172,7 +174,8 @@ class OutboxRepository:
     def claim_due(self, now: datetime, *, lease_until: datetime, limit: int = 20) -> list[int]:
         """Claim due messages for delivery by this process (a lease another process respects)."""
         return claim_leased(self.session, OutboxMessage, due=OutboxMessage.next_attempt_at,
-                            order=(OutboxMessage.id,), now=now, lease_until=lease_until,
+                            order=(OutboxMessage.priority, OutboxMessage.id), now=now,
+                            lease_until=lease_until,
                             limit=limit)
 
 

@@ -51,6 +51,7 @@ class OutboxMessage(Base):
         ForeignKey("cases.id", ondelete="CASCADE"), default=None, index=True
     )
     kind: Mapped[str] = mapped_column(String(32))
+    priority: Mapped[int] = mapped_column(default=1)  # 0 goes first (channel, invites)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(12), default="pending")  # pending|done|failed
     attempts: Mapped[int] = mapped_column(default=0)

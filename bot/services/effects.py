@@ -36,6 +36,9 @@ COALESCING = frozenset({Effect.SYNC_MEMBERS, Effect.SET_TOPIC, Effect.POST_SUMMA
                         Effect.PUBLISH_HOME})
 
 
+URGENT = 0  # channel, members and invites go out before refreshes and notes
+
+
 def _once() -> str:
     return uuid.uuid4().hex
 
@@ -43,11 +46,12 @@ def _once() -> str:
 def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None) -> None:
     """Open the case channel; `notify_in` is where the owner declared it (they get the link)."""
     uow.outbox.enqueue(f"create_channel:{case.id}", Effect.CREATE_CHANNEL,
-                       {"notify_in": notify_in}, case_id=case.id)
+                       {"notify_in": notify_in}, case_id=case.id, priority=URGENT)
 
 
 def sync_members(uow: UnitOfWork, case: Case) -> None:
-    uow.outbox.enqueue(f"sync_members:{case.id}", Effect.SYNC_MEMBERS, {}, case_id=case.id)
+    uow.outbox.enqueue(f"sync_members:{case.id}", Effect.SYNC_MEMBERS, {}, case_id=case.id,
+                       priority=URGENT)
 
 
 def refresh_topic(uow: UnitOfWork, case: Case) -> None:
@@ -84,7 +88,7 @@ def post_resolution(uow: UnitOfWork, case: Case) -> None:
 
 def send_invite(uow: UnitOfWork, invite: Invite) -> None:
     uow.outbox.enqueue(f"send_invite:{invite.id}", Effect.SEND_INVITE, {"invite_id": invite.id},
-                       case_id=invite.case_id)
+                       case_id=invite.case_id, priority=URGENT)
 
 
 def update_invite(uow: UnitOfWork, invite: Invite) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 16:25:06.937958
+Create Date: 2026-11-22 18:07:14.280523
 """
 from alembic import op
 import sqlalchemy as sa
@@ -125,6 +125,7 @@ def upgrade() -> None:
     sa.Column('dedupe_key', sa.String(length=160), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
