@@ -18,11 +18,15 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.bootstrap import build
     from bot.config import load_settings
     from bot.web.server import WebServer
-    from models.db import upgrade
+    from bot.domain.errors import ConfigError
+    from models.db import schema_is_current, upgrade
 
     settings = load_settings()
     if settings.database_url.startswith("sqlite"):
         upgrade(settings.database_url)  # embedded default: keep the file's schema current
+    elif not schema_is_current(settings.database_url):
+        raise ConfigError("The database schema is not current: run `swarmbot db upgrade` "
+                          "(the Procfile's release step) first.")
     container = build(settings)
     server = WebServer(container.web_app, host=settings.host, port=settings.port)
     logging.getLogger("swarmbot").info("listening on %s/slack/events", server.url)

@@ -11,7 +11,7 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
 from models import Case, Invite, Participant
-from models.db import make_engine
+from models.db import make_engine, schema_is_current
 from models.uow import UnitOfWork
 
 UowFactory = Callable[[], UnitOfWork]
@@ -29,6 +29,11 @@ def test_migrations_create_every_table(database_url: str) -> None:
     assert {"cases", "participants", "invites", "timeline_events", "status_updates",
             "level_changes", "timers", "experts", "resolution_history", "processed_events",
             "outbox", "alembic_version"} <= tables
+
+
+def test_the_schema_is_known_to_be_current(database_url: str, tmp_path: object) -> None:
+    assert schema_is_current(database_url)
+    assert not schema_is_current(f"sqlite:///{tmp_path}/empty.sqlite3")  # serve refuses it
 
 
 def test_times_come_back_as_aware_utc(uow_factory: UowFactory) -> None:
