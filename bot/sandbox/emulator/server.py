@@ -1,29 +1,45 @@
-"""The emulator's HTTP side: `/api/<method>` (Web API) and `/response/<token>`
-(response_url), on 127.0.0.1 and a free port."""
+"""The emulator's HTTP side on 127.0.0.1 and a free port: `/api/<method>` (the Web API) and
+`/response/<token>` (response_url)."""
 
 from __future__ import annotations
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
-
-from bot.sandbox.emulator.faults import RateLimited
-from bot.sandbox.emulator.state import SlackError
 
 if TYPE_CHECKING:
     from bot.sandbox.emulator.emulator import SlackEmulator
 
 
-def _parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
+class BadBody(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def parse_request(query: str, content_type: str, raw: bytes
+                  ) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """Query, body arguments and whether the body was JSON, as the Web API reads them
+    (https://api.slack.com/web#posting_json): form bodies and query strings are both
+    arguments; a JSON body must be an object (invalid_json, json_not_object)."""
+    query_args = {k: v[-1] for k, v in parse_qs(query, keep_blank_values=True).items()}
     if not raw:
-        return {}
-    if "application/json" in content_type:
-        data = json.loads(raw.decode("utf-8"))
-        return data if isinstance(data, dict) else {}
-    return {k: v[-1] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True).items()}
+        return query_args, {}, False
+    if "application/json" in content_type.lower():
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise BadBody("invalid_json") from None
+        if not isinstance(data, dict):
+            raise BadBody("json_not_object")
+        return query_args, data, True
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadBody("invalid_charset") from None
+    return query_args, {k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()}, False
 
 
 def make_server(emulator: SlackEmulator) -> ThreadingHTTPServer:
@@ -39,41 +55,45 @@ def make_server(emulator: SlackEmulator) -> ThreadingHTTPServer:
         def do_POST(self) -> None:  # noqa: N802
             self._handle()
 
-        def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-                   ) -> None:
+        def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
             data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up (an injected timeout): nothing to tell it
 
         def _handle(self) -> None:
             url = urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            try:
-                params = {k: v[-1] for k, v in parse_qs(url.query).items()}
-                params.update(_parse_body(self.headers.get("Content-Type", ""), raw))
-            except (ValueError, UnicodeDecodeError):
-                self._reply(200, {"ok": False, "error": "invalid_json"})
-                return
+            content_type = self.headers.get("Content-Type", "")
             if url.path.startswith("/api/"):
-                self._api(url.path[len("/api/"):], params)
+                method = url.path[len("/api/"):]
+                try:
+                    query, body, is_json = parse_request(url.query, content_type, raw)
+                except BadBody as bad:
+                    self._reply(200, {"ok": False, "error": bad.code})
+                    return
+                status, answer, headers = emulator.call_api(
+                    method, query, body, is_json=is_json,
+                    authorization=self.headers.get("Authorization", ""))
+                self._reply(status, answer, headers)
             elif url.path.startswith("/response/"):
-                status, body = emulator.receive_response(url.path[len("/response/"):], params)
-                self._reply(status, body)
+                try:
+                    _, body, _ = parse_request("", content_type or "application/json", raw)
+                except BadBody:
+                    self._reply(400, {"ok": False, "error": "invalid_payload"})
+                    return
+                status, answer = emulator.receive_response(url.path[len("/response/"):], body)
+                self._reply(status, answer)
             else:
                 self._reply(404, {"ok": False, "error": "not_found"})
-
-        def _api(self, method: str, params: dict[str, Any]) -> None:
-            auth = self.headers.get("Authorization", "")
-            token = auth[7:] if auth.lower().startswith("bearer ") else params.pop("token", "")
-            params.pop("token", None)
-            status, body, headers = emulator.call_api(method, params, token)
-            self._reply(status, body, headers)
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
@@ -84,6 +104,3 @@ def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
     thread = threading.Thread(target=server.serve_forever, name="slack-emulator", daemon=True)
     thread.start()
     return thread
-
-
-__all__ = ["make_server", "serve_in_thread", "RateLimited", "SlackError", "time"]
