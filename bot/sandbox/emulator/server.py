@@ -101,6 +101,7 @@ def make_server(emulator: SlackEmulator) -> ThreadingHTTPServer:
 
 
 def serve_in_thread(server: ThreadingHTTPServer) -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, name="slack-emulator", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="slack-emulator", daemon=True)
     thread.start()
     return thread
