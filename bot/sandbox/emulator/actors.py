@@ -204,7 +204,7 @@ class UserActions:
     def queue_event(self, event: dict[str, Any]) -> None:
         """An event caused by a Web API call; delivered after the call, on another thread,
         if the app subscribes to its type (`emu.subscribe(...)`)."""
-        if event.get("type") in self.subscriptions:
+        if event.get("type") in self.subscriptions and self.request_url:  # type: ignore[attr-defined]
             self._queued.append(event)  # type: ignore[attr-defined]
 
     def _flush_events(self) -> None:
