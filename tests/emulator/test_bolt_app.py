@@ -82,7 +82,7 @@ def test_slash_command_answers_reach_the_user(emu: SlackEmulator, bolt: BoltBot)
     assert headers["x-slack-signature"].startswith("v0=")
     emu.wait_for(lambda: len(emu.ephemerals(alice)) == 2)
     assert sorted(e["text"] for e in emu.ephemerals(alice, general)) == [
-        "hi <@%s>" % alice, "later, via response_url"]
+        f"hi <@{alice}>", "later, via response_url"]
     assert emu.messages(general) == []  # ephemeral by default
     emu.slash_command(alice, "/hello", "everyone", channel=general)
     assert [m["text"] for m in emu.messages(general)] == ["/hello everyone", "for everyone"]

@@ -7,7 +7,13 @@ import copy
 import time
 
 from bot.sandbox.emulator.api_base import (
-    REACTION_NAME, ApiBase, Params, Result, bool_arg, json_arg)
+    REACTION_NAME,
+    ApiBase,
+    Params,
+    Result,
+    bool_arg,
+    json_arg,
+)
 from bot.sandbox.emulator.state import SlackError
 
 

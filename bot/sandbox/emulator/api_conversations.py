@@ -8,7 +8,14 @@ import copy
 import time
 
 from bot.sandbox.emulator.api_base import (
-    ApiBase, Params, Result, bool_arg, id_list, int_arg, page)
+    ApiBase,
+    Params,
+    Result,
+    bool_arg,
+    id_list,
+    int_arg,
+    page,
+)
 from bot.sandbox.emulator.state import Channel, SlackError
 
 MAX_NAME = 80

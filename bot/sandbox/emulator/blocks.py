@@ -40,9 +40,8 @@ class _Checker:
         if not isinstance(obj, dict):
             self.fail("must provide an object", pointer)
             return
-        if obj.get("type") not in ("plain_text", "mrkdwn"):
-            self.fail("must be a valid enum value", pointer + "/type")
-        elif plain_only and obj["type"] != "plain_text":
+        allowed = ("plain_text",) if plain_only else ("plain_text", "mrkdwn")
+        if obj.get("type") not in allowed:
             self.fail("must be a valid enum value", pointer + "/type")
         value = obj.get("text")
         if not isinstance(value, str):

@@ -16,7 +16,7 @@ import copy
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Self
 
 from bot.sandbox.emulator.actors import CommandResult, UserActions
 from bot.sandbox.emulator.faults import Fault, Faults, Limits, RateLimited
@@ -56,7 +56,7 @@ class SlackEmulator(UserActions):
         self._api = WebApi(self)
 
     # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> SlackEmulator:
+    def start(self) -> Self:
         if self._server is None:
             self._server = make_server(self)
             self._thread = serve_in_thread(self._server)
@@ -68,7 +68,7 @@ class SlackEmulator(UserActions):
             self._server.server_close()
             self._server, self._thread = None, None
 
-    def __enter__(self) -> SlackEmulator:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

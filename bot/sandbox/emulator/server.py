@@ -49,10 +49,10 @@ def make_server(emulator: SlackEmulator) -> ThreadingHTTPServer:
         def log_message(self, *args: Any) -> None:  # quiet
             return None
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._handle()
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self._handle()
 
         def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
