@@ -125,6 +125,7 @@ def test_join_topic_purpose_info_members_list(emu: SlackEmulator, client: WebCli
     assert client.conversations_members(channel=general)["members"] == [alice, emu.bot_user_id]
 
 
+@pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_messages_threads_history_and_permalinks(emu: SlackEmulator, client: WebClient) -> None:
     alice = emu.add_user("alice")
     general = emu.add_channel("general", members=[alice])
