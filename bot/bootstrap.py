@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.domain.errors import ConfigError
+from bot.domain.policy import load_policy
 from bot.jobs.dispatcher import OutboxDispatcher
 from bot.services.context import ServiceContext
 from bot.services.model import ModelHolder
@@ -69,7 +70,8 @@ def build(settings: Settings, **overrides: Any) -> Container:
         settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     model = overrides.get("model") or ModelHolder(settings.model_path)
     services = ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, now),
-                              now=now, recommender=model)
+                              now=now, recommender=model,
+                              policy=overrides.get("policy") or load_policy(settings.policy_path))
     dispatcher = OutboxDispatcher(services, build_executors(client))
     _kick_after_commit(session_factory, dispatcher)
     bolt_app = build_bolt_app(client=client, services=services,

@@ -2,11 +2,13 @@
 Schema changes go through the Alembic migrations in `models/alembic/`."""
 
 from models.base import Base
-from models.case import Case, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent
+from models.case import (
+    Approval, Case, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
+)
 from models.expertise import Expert, ProcessedEvent, ResolutionRecord
 from models.scheduling import OutboxMessage, Timer
 
 __all__ = [
-    "Base", "Case", "Expert", "Invite", "LevelChange", "OutboxMessage", "Participant",
+    "Approval", "Base", "Case", "Expert", "Invite", "LevelChange", "OutboxMessage", "Participant",
     "ProcessedEvent", "ResolutionRecord", "StatusUpdate", "Timer", "TimelineEvent",
 ]

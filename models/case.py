@@ -131,3 +131,24 @@ class LevelChange(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str | None] = mapped_column(String(32), default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Someone at `to_level` took the case: the response SLA of this stint is met.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class Approval(Base):
+    """A request to approve something (a policy exception, a credit…) sent to the lowest
+    level whose authority covers it; decided by someone at that level or above."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    level: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending|approved|rejected
+    decided_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

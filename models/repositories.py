@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.base import utcnow
-from models.case import Case, Invite, Participant, StatusUpdate, TimelineEvent
+from models.case import (
+    Approval, Case, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
+)
 from models.expertise import Expert, ProcessedEvent, ResolutionRecord
 from models.scheduling import OutboxMessage, Timer
 
@@ -138,6 +140,48 @@ class TimelineRepository:
         stmt = select(TimelineEvent).where(TimelineEvent.case_id == case_id).order_by(
             TimelineEvent.at, TimelineEvent.id)
         return self.session.scalars(stmt).all()
+
+
+class LevelRepository:
+    """A tiered case's stints at each level, newest last."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, change: LevelChange) -> LevelChange:
+        self.session.add(change)
+        self.session.flush()
+        return change
+
+    def get(self, change_id: int) -> LevelChange | None:
+        return self.session.get(LevelChange, change_id)
+
+    def current(self, case_id: int) -> LevelChange | None:
+        stmt = (select(LevelChange).where(LevelChange.case_id == case_id)
+                .order_by(LevelChange.id.desc()))
+        return self.session.scalars(stmt).first()
+
+    def for_case(self, case_id: int) -> Sequence[LevelChange]:
+        return self.session.scalars(select(LevelChange).where(LevelChange.case_id == case_id)
+                                    .order_by(LevelChange.id)).all()
+
+
+class ApprovalRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, approval: Approval) -> Approval:
+        self.session.add(approval)
+        self.session.flush()
+        return approval
+
+    def get(self, approval_id: int, *, for_update: bool = False) -> Approval | None:
+        stmt = select(Approval).where(Approval.id == approval_id)
+        return self.session.scalars(stmt.with_for_update() if for_update else stmt).first()
+
+    def pending_for_case(self, case_id: int) -> Sequence[Approval]:
+        return self.session.scalars(select(Approval).where(
+            Approval.case_id == case_id, Approval.state == "pending").order_by(Approval.id)).all()
 
 
 class StatusUpdateRepository:

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.base import utcnow
 
 from models.repositories import (
-    CaseRepository, ExpertRepository, HistoryRepository, InviteRepository, OutboxRepository,
-    ProcessedEventRepository, StatusUpdateRepository, TimelineRepository, TimerRepository,
+    ApprovalRepository, CaseRepository, ExpertRepository, HistoryRepository, InviteRepository,
+    LevelRepository, OutboxRepository, ProcessedEventRepository, StatusUpdateRepository,
+    TimelineRepository, TimerRepository,
 )
 
 
@@ -37,6 +38,8 @@ class UnitOfWork:
         self.experts = ExpertRepository(self.session)
         self.history = HistoryRepository(self.session)
         self.events = ProcessedEventRepository(self.session)
+        self.levels = LevelRepository(self.session)
+        self.approvals = ApprovalRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

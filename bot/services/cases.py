@@ -10,7 +10,9 @@ from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
 from bot.services import effects
 from bot.services.context import ServiceContext
+from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require_open, require_owner
+from bot.services.participants import add_participant
 from bot.services.swarm import invite_experts
 from models.case import Case, Participant
 from models.uow import UnitOfWork
@@ -81,7 +83,7 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         if case.owner_id is not None:
             raise Conflict(f"Case {case.reference} is already owned by <@{case.owner_id}>.")
         case.owner_id, case.acknowledged_at = user_id, ctx.now()
-        _add_participant(case, user_id, "owner", ctx)
+        add_participant(case, user_id, "owner", ctx.now(), take_role=True)
         uow.timeline.record(case.id, "claimed", f"Claimed by <@{user_id}>", actor=user_id,
                             at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
@@ -104,7 +106,7 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
             if participant.user_id == previous and participant.role == "owner":
                 participant.role = "responder"
         case.owner_id = new_owner
-        _add_participant(case, new_owner, "owner", ctx)
+        add_participant(case, new_owner, "owner", ctx.now(), take_role=True)
         uow.timeline.record(case.id, "owner_changed", f"<@{previous}> handed the case to "
                             f"<@{new_owner}>", actor=actor, at=ctx.now(), previous=previous,
                             owner=new_owner)
@@ -136,8 +138,11 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
         effects.post(uow, case=case,
                      text=f":rotating_light: Severity changed {previous} → *{severity}* by "
                           f"<@{actor}>.")
+        if case.mode != ("swarm" if was_swarm else "tiered"):
+            uow.timeline.record(case.id, "mode_changed", "Now swarmed" if case.mode == "swarm"
+                                else "Now on the escalation levels", at=ctx.now(), mode=case.mode)
+        on_severity_change(ctx, uow, case, was_swarm=was_swarm, actor=actor)
         if case.mode == "swarm" and not was_swarm:
-            uow.timeline.record(case.id, "mode_changed", "Now swarmed", at=ctx.now(), mode="swarm")
             invite_experts(ctx, uow, case, count=ctx.settings.invite_count, invited_by=actor)
         uow.commit()
         return f"Case {case.reference} is {severity} now."
@@ -159,14 +164,8 @@ def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *
         schedule_status_reminder(ctx, uow, case)
     if case.mode == "swarm":
         invite_experts(ctx, uow, case, count=ctx.settings.invite_count)
-
-
-def _add_participant(case: Case, user_id: str, role: str, ctx: ServiceContext) -> None:
-    for participant in case.participants:
-        if participant.user_id == user_id:
-            participant.role, participant.left_at = role, None
-            return
-    case.participants.append(Participant(user_id=user_id, role=role, joined_at=ctx.now()))
+    else:
+        enter_tiered(ctx, uow, case, actor=case.owner_id)
 
 
 def _mode(ctx: ServiceContext, severity: str) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
+from bot.domain.policy import Policy, load_policy
 from models.uow import UnitOfWork
 
 
@@ -18,3 +19,5 @@ class ServiceContext:
     now: Callable[[], datetime]
     # Returns the loaded expert model (skills_index.ExpertModel), or None when none is trained.
     recommender: Callable[[], Any] = lambda: None
+    # The tiered escalation policy (levels, SLAs, paths, authority), validated at start.
+    policy: Policy = field(default_factory=load_policy)

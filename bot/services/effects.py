@@ -27,6 +27,8 @@ class Effect(StrEnum):
     ARCHIVE_CHANNEL = "archive_channel"
     UNARCHIVE_CHANNEL = "unarchive_channel"
     PUBLISH_HOME = "publish_home"
+    HAND_OFF = "hand_off"
+    APPROVAL_REQUEST = "approval_request"
 
 
 # Effects that render the current state when delivered: while one waits, recording another
@@ -113,3 +115,17 @@ def unarchive_channel(uow: UnitOfWork, case: Case) -> None:
 
 def publish_home(uow: UnitOfWork, user: str) -> None:
     uow.outbox.enqueue(f"home:{user}", Effect.PUBLISH_HOME, {"user": user})
+
+
+def hand_off(uow: UnitOfWork, case: Case, *, stint_id: int, user: str) -> None:
+    """The case reached `user`'s level: send them its whole context in one direct message."""
+    uow.outbox.enqueue(f"hand_off:{stint_id}:{user}", Effect.HAND_OFF,
+                       {"user": user, "stint_id": stint_id}, case_id=case.id, priority=URGENT)
+
+
+def approval_request(uow: UnitOfWork, case: Case, *, approval_id: int,
+                     user: str | None = None) -> None:
+    """Ask for a decision, with Approve/Reject buttons: in the case channel (`user` None) or
+    in a direct message to one approver."""
+    uow.outbox.enqueue(f"approval:{approval_id}:{user or 'channel'}", Effect.APPROVAL_REQUEST,
+                       {"approval_id": approval_id, "user": user}, case_id=case.id)

@@ -9,6 +9,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotAllowed
 from bot.services import effects
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
+from bot.services.escalation import restart_level
 from bot.services.guards import case_by_id, case_in_channel, require_open, require_owner
 from models.case import Case
 from models.expertise import ResolutionRecord
@@ -84,6 +85,7 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         uow.timeline.record(case.id, "reopened", f"Reopened by <@{actor}>", actor=actor,
                             at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
+        restart_level(ctx, uow, case, actor=actor, reason="case reopened")
         effects.case_changed(uow, case, members=True)
         effects.post(uow, case=case, text=f":leftwards_arrow_with_hook: <@{actor}> reopened "
                                            f"case {case.reference}.")

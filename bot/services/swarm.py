@@ -11,7 +11,8 @@ from bot.domain.errors import InvalidInput
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require_open, require_owner
-from models.case import Case, Invite, Participant
+from bot.services.participants import add_participant
+from models.case import Case, Invite
 from models.uow import UnitOfWork
 from skills_index.model import CaseQuery, Recommendation
 from skills_index.rerank import ExpertProfile, rerank
@@ -165,14 +166,8 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
 
 
 def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *, role: str) -> bool:
-    for participant in case.participants:
-        if participant.user_id == user_id:
-            if participant.left_at is None:
-                return False
-            participant.left_at = None
-            break
-    else:
-        case.participants.append(Participant(user_id=user_id, role=role, joined_at=ctx.now()))
+    if not add_participant(case, user_id, role, ctx.now()):
+        return False
     effects.sync_members(uow, case)
     return True
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.services.context import ServiceContext
+from bot.services.escalation import SLA_TIMER, fire_sla_timer
 from bot.services.resolution import archive_after_grace
 from bot.services.status import remind_owner
 from bot.services.swarm import expire_invite
@@ -25,6 +26,7 @@ HANDLERS: dict[str, TimerHandler] = {
     "status_reminder": lambda ctx, uow, t: remind_owner(ctx, uow, t.case_id or 0),
     "invite_expiry": lambda ctx, uow, t: expire_invite(ctx, uow, int(t.payload["invite_id"])),
     "archive_channel": lambda ctx, uow, t: archive_after_grace(ctx, uow, t.case_id or 0),
+    SLA_TIMER: fire_sla_timer,
 }
 
 

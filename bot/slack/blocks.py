@@ -171,3 +171,46 @@ def declare_modal(*, callback_id: str, private_metadata: str = "") -> dict[str, 
             text_input("case_description", "What is happening?", multiline=True, optional=True),
         ],
     }
+
+
+def handoff_message(*, reference: str, title: str, severity: str, level: str, reason: str,
+                    owner_id: str | None, requester_id: str | None, channel_id: str | None,
+                    service: str, description: str, tried: list[str], timeline: list[str],
+                    sla: str) -> tuple[str, Blocks]:
+    """Everything someone needs when a case reaches their level, in one message: nobody has
+    to ask the requester to repeat their story."""
+    where = f" — <#{channel_id}>" if channel_id else ""
+    text = f"{reference} {title} ({severity}) is at {level} now: {reason}"
+    facts = [f"*Owner:* {_user(owner_id)}", f"*Requester:* {_user(requester_id)}"]
+    if service:
+        facts.append(f"*Service:* {service}")
+    blocks: Blocks = [
+        section(f"{SEVERITY_EMOJI.get(severity, '')} *{reference} {title}* ({severity}) reached "
+                f"*{level}*{where}\n*Why:* {reason[:500]}"),
+        context("   ".join(facts)),
+        section(f"*Description:*\n{(description or '—')[:2800]}"),
+        section(("*What was tried:*\n" + "\n".join(f"• {t}" for t in tried[-10:]))[:2900]
+                if tried else "*What was tried:* no status updates yet."),
+        section(("*Timeline:*\n" + "\n".join(f"• {t}" for t in timeline[-15:]))[:2900]),
+        context(sla),
+    ]
+    return text, blocks
+
+
+def approval_request_message(*, reference: str, title: str, item: str, note: str, level: str,
+                             requested_by: str, state: str, decided_by: str | None,
+                             approve_action: str, reject_action: str, approval_id: int
+                             ) -> tuple[str, Blocks]:
+    text = f"Approval needed on {reference}: {item} ({level})"
+    blocks: Blocks = [
+        section(f":ballot_box_with_check: *Approval needed* on *{reference} {title}*: "
+                f"`{item}`\nAsked by {_user(requested_by)} of *{level}* (the lowest level "
+                f"allowed to approve it)." + (f"\n>{note[:500]}" if note else "")),
+    ]
+    if state == "pending":
+        blocks.append({"type": "actions", "elements": [
+            button("Approve", approve_action, str(approval_id), style="primary"),
+            button("Reject", reject_action, str(approval_id), style="danger")]})
+    else:
+        blocks.append(context(f"*{state.capitalize()}* by {_user(decided_by)}."))
+    return text, blocks

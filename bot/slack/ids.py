@@ -15,6 +15,8 @@ class Action(StrEnum):
     DECLINE_INVITE = "invite.decline"
     CONFIRM_RESOLUTION = "case.confirm_resolution"
     REOPEN_CASE = "case.reopen"
+    APPROVE = "approval.approve"
+    REJECT = "approval.reject"
 
 
 class View(StrEnum):

@@ -8,6 +8,7 @@ from bot.services.effects import Effect
 from bot.services.outbox import EffectExecutor
 from bot.slack.effects.channel import (
     ArchiveChannel, CreateChannel, SetTopic, SyncMembers, UnarchiveChannel)
+from bot.slack.effects.escalation import ApprovalRequest, HandOff
 from bot.slack.effects.home import PublishHome
 from bot.slack.effects.invites import SendInvite, UpdateInvite
 from bot.slack.effects.messages import Ephemeral, Post, PostResolution, PostSummary
@@ -30,4 +31,6 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset()
         Effect.ARCHIVE_CHANNEL: ArchiveChannel(client),
         Effect.UNARCHIVE_CHANNEL: UnarchiveChannel(client),
         Effect.PUBLISH_HOME: PublishHome(client),
+        Effect.HAND_OFF: HandOff(client),
+        Effect.APPROVAL_REQUEST: ApprovalRequest(client),
     }

@@ -7,9 +7,8 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.services.outbox import PermanentFailure
 from bot.slack.blocks import invite_message
-from bot.slack.effects.support import Executor, slack_error
+from bot.slack.effects.support import Executor, open_dm, slack_error
 from bot.slack.ids import Reaction
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -36,12 +35,7 @@ class SendInvite(Executor):
         return plan
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
-        try:
-            dm = self.client.conversations_open(users=plan["expert"])["channel"]["id"]
-        except SlackApiError as error:
-            if slack_error(error) in ("user_not_found", "user_disabled", "cannot_dm_bot"):
-                raise PermanentFailure(f"cannot DM {plan['expert']}: {slack_error(error)}")
-            raise
+        dm = open_dm(self.client, plan["expert"])
         posted = self.client.chat_postMessage(channel=dm, text=plan["text"], blocks=plan["blocks"])
         for reaction in (Reaction.ACCEPT, Reaction.DECLINE):
             try:

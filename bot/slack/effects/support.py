@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.outbox import NotReady
+from bot.services.outbox import NotReady, PermanentFailure
 from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -26,6 +26,16 @@ def case_channel(case: Case) -> str:
     if not case.channel_id:
         raise NotReady(f"case {case.reference} has no channel yet")
     return case.channel_id
+
+
+def open_dm(client: WebClient, user: str) -> str:
+    """The bot's direct-message channel with `user` (a user who cannot get DMs is final)."""
+    try:
+        return str(client.conversations_open(users=user)["channel"]["id"])
+    except SlackApiError as error:
+        if slack_error(error) in ("user_not_found", "user_disabled", "cannot_dm_bot"):
+            raise PermanentFailure(f"cannot DM {user}: {slack_error(error)}") from None
+        raise
 
 
 class SlackIdentity:

@@ -1,4 +1,4 @@
-"""Buttons: claim an unowned case, confirm a resolution, reopen."""
+"""Buttons: claim an unowned case, confirm a resolution, reopen, decide an approval."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.services import cases, resolution
+from bot.services import approvals, cases, resolution
 from bot.slack.errors import user_message
 from bot.slack.ids import Action
 
@@ -32,3 +32,9 @@ def register(app: App, services: Any) -> None:
                                                             user_id=user)))
     app.action(Action.REOPEN_CASE)(_button(
         lambda case_id, user: resolution.reopen_case(services, case_id=case_id, actor=user)))
+    app.action(Action.APPROVE)(_button(
+        lambda approval_id, user: approvals.decide_approval(
+            services, approval_id=approval_id, actor=user, approve=True)))
+    app.action(Action.REJECT)(_button(
+        lambda approval_id, user: approvals.decide_approval(
+            services, approval_id=approval_id, actor=user, approve=False)))

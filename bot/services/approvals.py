@@ -1,0 +1,84 @@
+"""The authority matrix at work: an approval request goes to the lowest level allowed to
+approve it, and only someone at a level with that authority can decide it."""
+
+from __future__ import annotations
+
+from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.domain.policy import rank
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.escalation import levels_of, responder_ids
+from bot.services.guards import case_in_channel, require_open
+from models.case import Approval
+from models.uow import UnitOfWork
+
+MAX_NOTE = 500
+
+
+def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: str,
+                     note: str) -> str:
+    item, note = item.strip().lower(), " ".join(note.split())
+    if not item:
+        known = ", ".join(f"`{i}`" for i in ctx.policy.authority_items)
+        raise InvalidInput(f"Say what needs approving: `/swarm approve <what> [why]`, "
+                           f"where <what> is one of {known}.")
+    if len(note) > MAX_NOTE:
+        raise InvalidInput(f"Keep the note under {MAX_NOTE} characters.")
+    level = ctx.policy.approver_for(item)
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        require_open(case)
+        on_case = {p.user_id for p in case.participants if p.left_at is None}
+        if actor not in on_case and actor not in ctx.settings.admin_ids:
+            raise NotAllowed("Only people working on this case can ask for approvals on it.")
+        approval = uow.approvals.add(Approval(case_id=case.id, item=item, note=note,
+                                              level=level, requested_by=actor,
+                                              created_at=ctx.now()))
+        uow.timeline.record(case.id, "approval_requested", f"<@{actor}> asked {level} to "
+                            f"approve `{item}`" + (f": {note}" if note else ""), actor=actor,
+                            at=ctx.now(), approval=approval.id, item=item, level=level)
+        effects.approval_request(uow, case, approval_id=approval.id)
+        approvers = [u for u in responder_ids(uow, ctx.policy, level) if u != actor]
+        for user in approvers:
+            effects.approval_request(uow, case, approval_id=approval.id, user=user)
+        uow.commit()
+        sent = (" and sent to " + ", ".join(f"<@{u}>" for u in approvers)) if approvers else ""
+        return f"Approval of `{item}` requested from {level}{sent}."
+
+
+def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approve: bool) -> str:
+    with ctx.uow() as uow:
+        approval = uow.approvals.get(approval_id, for_update=True)
+        if approval is None:
+            raise NotFound("That approval request no longer exists.")
+        case = uow.cases.get(approval.case_id)
+        if case is None:
+            raise NotFound("That case no longer exists.")
+        if approval.state != "pending":
+            raise Conflict(f"`{approval.item}` on case {case.reference} was already "
+                           f"{approval.state} by <@{approval.decided_by}>.")
+        level = _deciding_level(uow, ctx, actor)
+        if level is None:
+            raise NotAllowed(f"You are not a responder at any level, so you cannot approve "
+                             f"`{approval.item}`; {approval.level} can.")
+        ctx.policy.require_authority(level, approval.item)
+        approval.state = "approved" if approve else "rejected"
+        approval.decided_by, approval.decided_at = actor, ctx.now()
+        verb = "approved" if approve else "rejected"
+        uow.timeline.record(case.id, f"approval_{verb}", f"`{approval.item}` {verb} by "
+                            f"<@{actor}> ({level})", actor=actor, at=ctx.now(),
+                            approval=approval.id, item=approval.item, level=level)
+        icon = ":white_check_mark:" if approve else ":no_entry:"
+        effects.post(uow, case=case, key=f"approval_decided:{approval.id}", text=(
+            f"{icon} `{approval.item}` {verb} by <@{actor}> ({level}) — asked by "
+            f"<@{approval.requested_by}>."))
+        uow.commit()
+        return f"You {verb} `{approval.item}` on case {case.reference}."
+
+
+def _deciding_level(uow: UnitOfWork, ctx: ServiceContext, actor: str) -> str | None:
+    """The highest level `actor` responds at; admins decide with Executive authority."""
+    if actor in ctx.settings.admin_ids:
+        return ctx.policy.ordered[-1]
+    mine = levels_of(uow, ctx.policy, actor)
+    return max(mine, key=rank) if mine else None

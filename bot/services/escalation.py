@@ -1,0 +1,328 @@
+"""Tiered escalation: where a low-severity case sits (L1 … Executive), who must answer there
+and by when, and every move between levels — by time, priority, complexity or by hand.
+
+Each stay at a level is a LevelChange row (a "stint"); its SLA timers carry the stint's id,
+so a timer left over from an earlier stint does nothing. Every move is on the timeline with
+its trigger and reason, and whoever the case reaches gets its whole context in one message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+
+from bot.domain.errors import Conflict, InvalidInput, NotAllowed
+from bot.domain.policy import Policy, rank
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.guards import case_in_channel, require_open
+from bot.services.participants import add_participant
+from models.case import Case, LevelChange
+from models.scheduling import Timer
+from models.uow import UnitOfWork
+
+SLA_TIMER = "sla"
+MAX_REASON = 300
+
+
+# -- entering and moving ------------------------------------------------------------------
+def enter_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: str | None = None,
+                 reason: str | None = None) -> None:
+    """The case starts its tiered life (declared low-severity, or lowered from a swarm): at the
+    severity's level, or higher when a complexity rule says so."""
+    entry = ctx.policy.entry(severity=case.severity, service=case.service,
+                             tags=tuple(case.tags or ()),
+                             text=f"{case.title}\n{case.description or ''}")
+    trigger = entry.trigger if reason is None or entry.trigger == "complexity" else "priority"
+    move(ctx, uow, case, entry.level, trigger=trigger,
+         reason=entry.reason if reason is None or entry.trigger == "complexity" else reason,
+         actor=actor, bypassed=entry.bypassed)
+
+
+def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *, trigger: str,
+         reason: str, actor: str | None = None, bypassed: Iterable[str] = ()) -> LevelChange:
+    """Put the case at `level`: record the stint, restart the SLA clocks, bring the level's
+    responders in and hand them the case."""
+    previous, now = case.level if case.mode == "tiered" else None, ctx.now()
+    case.mode, case.level = "tiered", level
+    stint = uow.levels.add(LevelChange(case_id=case.id, from_level=previous, to_level=level,
+                                       trigger=trigger, reason=reason, actor=actor, at=now))
+    skipped = list(bypassed)
+    kind, verb = _direction(previous, level)
+    note = f" — bypassed {', '.join(skipped)}" if skipped else ""
+    uow.timeline.record(case.id, kind, f"{verb} {level} ({trigger}: {reason}){note}",
+                        actor=actor, at=now, trigger=trigger, reason=reason, level=level,
+                        previous=previous, bypassed=skipped)
+    uow.timers.cancel_for_case(case.id, kinds=[SLA_TIMER])
+    responders = responder_ids(uow, ctx.policy, level)
+    if actor is not None and actor in responders:
+        stint.acknowledged_at, stint.acknowledged_by = now, actor
+    _schedule_sla(ctx, uow, case, stint)
+    for user in responders:
+        add_participant(case, user, "responder", ctx.now())
+    groups = " ".join(f"<!subteam^{g}>" for g in ctx.policy.level(level).responders
+                      if g.startswith("S"))
+    people = " ".join(f"<@{u}>" for u in responders)
+    who = f" {people} {groups}".rstrip() if people or groups else ""
+    effects.post(uow, case=case, key=f"level:{stint.id}", text=(
+        f":arrow_{'up' if kind == 'escalated' else 'down' if kind == 'deescalated' else 'right'}:"
+        f" *{verb} {level}* ({trigger}: {reason}){note}.{who} "
+        f"{_sla_line(ctx.policy, level, stint)}"))
+    for user in responders:
+        if user != actor:
+            effects.hand_off(uow, case, stint_id=stint.id, user=user)
+    effects.case_changed(uow, case, members=bool(responders))
+    return stint
+
+
+def leave_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, reason: str,
+                 actor: str | None) -> None:
+    """The case becomes a swarm: SLA clocks stop; its level history stays."""
+    if case.level is not None:
+        uow.levels.add(LevelChange(case_id=case.id, from_level=case.level, to_level="swarm",
+                                   trigger="priority", reason=reason, actor=actor, at=ctx.now()))
+    uow.timers.cancel_for_case(case.id, kinds=[SLA_TIMER])
+    case.level = None
+
+
+def restart_level(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: str,
+                  reason: str) -> None:
+    """A reopened tiered case starts a fresh stint (and SLA) at the level it was at."""
+    if case.mode == "tiered" and case.level is not None:
+        move(ctx, uow, case, case.level, trigger="manual", reason=reason, actor=actor)
+
+
+def on_severity_change(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, was_swarm: bool,
+                       actor: str) -> None:
+    """Priority trigger: a raised severity jumps a tiered case to its level; a case leaving
+    the swarm severities re-enters the levels."""
+    if case.mode == "swarm":
+        if not was_swarm:
+            leave_tiered(ctx, uow, case, reason=f"severity raised to {case.severity}",
+                         actor=actor)
+        return
+    if was_swarm or case.level is None:
+        enter_tiered(ctx, uow, case, actor=actor, reason=f"severity set to {case.severity}")
+        return
+    target = ctx.policy.severity_level(case.severity, case.service, tuple(case.tags or ()))
+    if target is not None and rank(target) > rank(case.level):
+        path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
+        move(ctx, uow, case, target, trigger="priority",
+             reason=f"severity raised to {case.severity}", actor=actor,
+             bypassed=ctx.policy.between(path, case.level, target))
+
+
+# -- the commands ---------------------------------------------------------------------------
+def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: str | None,
+             reason: str) -> str:
+    with ctx.uow() as uow:
+        case = _tiered_case(uow, channel_id)
+        current = case.level or ""
+        path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
+        target = (ctx.policy.parse_level(level_text) if level_text
+                  else ctx.policy.next_level(current, path))
+        if target is None:
+            raise Conflict(f"Case {case.reference} is at {current}, the top of its path; "
+                           "there is no higher level.")
+        if rank(target) <= rank(current):
+            raise InvalidInput(f"{target} is not above {current}; use `/swarm deescalate "
+                               f"{target}` to move the case down.")
+        move(ctx, uow, case, target, trigger="manual", reason=_reason(reason, actor),
+             actor=actor, bypassed=ctx.policy.between(path, current, target))
+        uow.commit()
+        return f"Case {case.reference} escalated {current} → {target}."
+
+
+def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: str | None,
+               reason: str) -> str:
+    with ctx.uow() as uow:
+        case = _tiered_case(uow, channel_id)
+        current = case.level or ""
+        if not (actor == case.owner_id or actor in ctx.settings.admin_ids
+                or _at_or_above(uow, ctx.policy, actor, current)):
+            raise NotAllowed(f"Only the case owner, a responder at {current} or above, or a "
+                             "swarmbot admin can move the case down.")
+        path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
+        target = (ctx.policy.parse_level(level_text) if level_text
+                  else ctx.policy.previous_level(current, path))
+        if target is None:
+            raise Conflict(f"Case {case.reference} is at {current}, the bottom of its path.")
+        if rank(target) >= rank(current):
+            raise InvalidInput(f"{target} is not below {current}; use `/swarm escalate "
+                               f"{target}` to move the case up.")
+        move(ctx, uow, case, target, trigger="manual", reason=_reason(reason, actor),
+             actor=actor)
+        uow.commit()
+        return f"Case {case.reference} moved down {current} → {target}."
+
+
+def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
+    """Someone at the case's level takes it: the level's response SLA is met."""
+    with ctx.uow() as uow:
+        case = _tiered_case(uow, channel_id)
+        stint = uow.levels.current(case.id)
+        level = case.level or ""
+        if stint is None:
+            raise Conflict(f"Case {case.reference} is not at any level.")
+        if stint.acknowledged_at is not None:
+            return (f"Case {case.reference} was already acknowledged at {level} by "
+                    f"<@{stint.acknowledged_by}>.")
+        if not may_respond(uow, ctx.policy, actor, level) and actor not in ctx.settings.admin_ids:
+            raise NotAllowed(f"Only {level}'s responders (or those above) can acknowledge at "
+                             f"{level}: {_names(ctx.policy, level)}.")
+        now = ctx.now()
+        stint.acknowledged_at, stint.acknowledged_by = now, actor
+        case.acknowledged_at = case.acknowledged_at or now
+        for stage in ("warning", "breach"):
+            uow.timers.cancel(_timer_key(case, stint, "response", stage))
+        add_participant(case, actor, "responder", ctx.now())
+        waited = _minutes(now - stint.at)
+        uow.timeline.record(case.id, "acknowledged", f"Acknowledged at {level} by <@{actor}> "
+                            f"after {waited} min", actor=actor, at=now, level=level,
+                            minutes=waited)
+        effects.post(uow, case=case, text=f":eyes: <@{actor}> acknowledged the case at "
+                                          f"{level} ({waited} min after it got there).")
+        effects.case_changed(uow, case, members=True)
+        uow.commit()
+        return f"You acknowledged case {case.reference} at {level}."
+
+
+# -- the time trigger -----------------------------------------------------------------------
+def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
+    """An SLA warning or breach. Does nothing if the case moved on since it was scheduled."""
+    case = uow.cases.get(timer.case_id or 0, for_update=True)
+    if case is None or case.status == "resolved" or case.mode != "tiered":
+        return
+    stint = uow.levels.current(case.id)
+    sla, stage = timer.payload["sla"], timer.payload["stage"]
+    if stint is None or stint.id != timer.payload["stint"]:
+        return
+    if sla == "response" and stint.acknowledged_at is not None:
+        return
+    level = stint.to_level
+    limit = _limit(ctx.policy, level, sla)
+    missing = "acknowledgement" if sla == "response" else "resolution"
+    if stage == "warning":
+        if ctx.now() >= stint.at + limit:
+            return  # the clock was down past the deadline: the breach speaks for itself
+        left = _minutes(stint.at + limit - ctx.now())
+        uow.timeline.record(case.id, "sla_warning", f"{level} {sla} SLA: {left} min left "
+                            f"without {missing}", at=ctx.now(), level=level, sla=sla)
+        who = " ".join(f"<@{u}>" for u in responder_ids(uow, ctx.policy, level))
+        action = "`/swarm ack` to take it" if sla == "response" else "resolve it or escalate"
+        effects.post(uow, case=case, text=(
+            f":hourglass_flowing_sand: {who + ' ' if who else ''}{level}'s {sla} SLA "
+            f"({_human(limit)}) runs out in {left} min — {action}."))
+        return
+    uow.timeline.record(case.id, "sla_breached", f"{level} {sla} SLA ({_human(limit)}) passed "
+                        f"without {missing}", at=ctx.now(), level=level, sla=sla)
+    path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
+    target = ctx.policy.next_level(level, path)
+    reason = f"{level} {sla} SLA of {_human(limit)} passed without {missing}"
+    if target is None:
+        effects.post(uow, case=case, text=(
+            f":rotating_light: {reason}, and {level} is the top of this case's path. "
+            f"<@{case.owner_id}> please follow up." if case.owner_id else
+            f":rotating_light: {reason}, and {level} is the top of this case's path."))
+        return
+    move(ctx, uow, case, target, trigger="time", reason=reason)
+
+
+# -- who is at a level ----------------------------------------------------------------------
+def responder_ids(uow: UnitOfWork, policy: Policy, level: str) -> list[str]:
+    """The level's responders as Slack user ids (@handles resolved through the experts the
+    bot knows; user groups are mentioned, not listed)."""
+    users = policy.level(level).users
+    handles = uow.experts.by_handles(u[1:] for u in users if u.startswith("@"))
+    ids = [handles.get(u[1:]) if u.startswith("@") else u for u in users]
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def may_respond(uow: UnitOfWork, policy: Policy, user: str, level: str) -> bool:
+    """Listed at `level` or above — or anyone, when the level names no one it can check (no
+    responders, or a user group whose members Slack would have to be asked for)."""
+    configured = policy.level(level).responders
+    if not configured or any(r.startswith("S") for r in configured):
+        return True
+    return _at_or_above(uow, policy, user, level)
+
+
+def levels_of(uow: UnitOfWork, policy: Policy, user: str) -> list[str]:
+    return [level for level in policy.ordered if user in responder_ids(uow, policy, level)]
+
+
+def _at_or_above(uow: UnitOfWork, policy: Policy, user: str, level: str) -> bool:
+    return any(rank(mine) >= rank(level) for mine in levels_of(uow, policy, user))
+
+
+# -- helpers --------------------------------------------------------------------------------
+def _tiered_case(uow: UnitOfWork, channel_id: str) -> Case:
+    case = case_in_channel(uow, channel_id)
+    require_open(case)
+    if case.mode != "tiered" or case.level is None:
+        raise Conflict(f"Case {case.reference} is swarmed ({case.severity}), not on the "
+                       "escalation levels: pull people in with `/swarm experts` or "
+                       "`/swarm invite @user`, or lower its severity to put it on the levels.")
+    return case
+
+
+def _schedule_sla(ctx: ServiceContext, uow: UnitOfWork, case: Case, stint: LevelChange) -> None:
+    for sla in ("response", "resolution"):
+        if sla == "response" and stint.acknowledged_at is not None:
+            continue
+        limit = _limit(ctx.policy, stint.to_level, sla)
+        for stage, share in (("warning", ctx.policy.warn_at), ("breach", 1.0)):
+            uow.timers.schedule(_timer_key(case, stint, sla, stage), SLA_TIMER,
+                                stint.at + limit * share, case_id=case.id, stint=stint.id,
+                                sla=sla, stage=stage)
+
+
+def _timer_key(case: Case, stint: LevelChange, sla: str, stage: str) -> str:
+    return f"sla:{case.id}:{stint.id}:{sla}:{stage}"
+
+
+def _limit(policy: Policy, level: str, sla: str) -> timedelta:
+    spec = policy.level(level)
+    return spec.response if sla == "response" else spec.resolution
+
+
+def _sla_line(policy: Policy, level: str, stint: LevelChange) -> str:
+    spec = policy.level(level)
+    if stint.acknowledged_at is not None:
+        return f"Acknowledged by <@{stint.acknowledged_by}>; resolve within " \
+               f"{_human(spec.resolution)}."
+    return (f"Acknowledge within {_human(spec.response)} (`/swarm ack`), resolve within "
+            f"{_human(spec.resolution)}.")
+
+
+def _direction(previous: str | None, level: str) -> tuple[str, str]:
+    if previous is None:
+        return "level_set", "Placed at"
+    if rank(level) > rank(previous):
+        return "escalated", f"Escalated {previous} →"
+    if rank(level) < rank(previous):
+        return "deescalated", f"Moved down {previous} →"
+    return "level_restarted", "Restarted at"
+
+
+def _reason(reason: str, actor: str) -> str:
+    reason = " ".join(reason.split())
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.")
+    return reason or f"asked by <@{actor}>"
+
+
+def _names(policy: Policy, level: str) -> str:
+    return ", ".join(policy.level(level).responders) or "anyone"
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds() // 60))
+
+
+def _human(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60 or minutes % 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 or hours % 24 else f"{hours // 24} days"

@@ -1,0 +1,52 @@
+"""`/swarm escalate`, `deescalate`, `ack`, `approve` — the tiered levels by hand."""
+
+from __future__ import annotations
+
+import re
+
+from bot.services import approvals, escalation
+from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+
+_LEVEL = re.compile(r"^(?:l[1-5]|[1-5]|exec|executive)$", re.IGNORECASE)
+
+
+def _level_and_reason(args: str) -> tuple[str | None, str]:
+    """`L3 customer is a key account` → ("L3", "customer is a key account"); no level → None."""
+    first, _, rest = args.strip().partition(" ")
+    if _LEVEL.match(first):
+        return first, rest.strip()
+    return None, args.strip()
+
+
+def escalate(ctx: CommandContext) -> Reply:
+    level, reason = _level_and_reason(ctx.request.args)
+    return Reply(text=escalation.escalate(ctx.services, channel_id=ctx.channel_id,
+                                          actor=ctx.user_id, level_text=level, reason=reason))
+
+
+def deescalate(ctx: CommandContext) -> Reply:
+    level, reason = _level_and_reason(ctx.request.args)
+    return Reply(text=escalation.deescalate(ctx.services, channel_id=ctx.channel_id,
+                                            actor=ctx.user_id, level_text=level, reason=reason))
+
+
+def ack(ctx: CommandContext) -> Reply:
+    return Reply(text=escalation.acknowledge(ctx.services, channel_id=ctx.channel_id,
+                                             actor=ctx.user_id))
+
+
+def approve(ctx: CommandContext) -> Reply:
+    item, _, note = ctx.request.args.partition(" ")
+    return Reply(text=approvals.request_approval(ctx.services, channel_id=ctx.channel_id,
+                                                 actor=ctx.user_id, item=item, note=note))
+
+
+def add_to(table: SubcommandTable) -> None:
+    table.add(Subcommand("escalate", "escalate [L2..L4|exec] [reason]", "move a tiered case up "
+                         "a level, or straight to the one named", escalate, aliases=("up",)))
+    table.add(Subcommand("deescalate", "deescalate [level] [reason]", "move a tiered case down "
+                         "(owner or responders)", deescalate, aliases=("down",)))
+    table.add(Subcommand("ack", "ack", "take the case at its current level (stops the response "
+                         "SLA)", ack, aliases=("acknowledge",)))
+    table.add(Subcommand("approve", "approve <what> [why]", "ask the lowest level with the "
+                         "authority to approve something", approve))

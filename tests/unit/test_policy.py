@@ -1,0 +1,122 @@
+"""The escalation policy file: defaults as documented, clear errors for bad files, and the
+answers the escalation service relies on (paths, entry level, bypass, authority)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.domain.errors import ConfigError, InvalidInput, NotAllowed
+from bot.domain.policy import Policy, load_policy, parse_duration, policy_from
+
+
+def _policy(**extra: object) -> Policy:
+    data: dict[str, object] = {"levels": {
+        "L1": {"response": "15m", "resolution": "4h", "responders": ["UAGENT1"]},
+        "L2": {"response": "1h", "resolution": "8h", "authority": ["policy_exception"]},
+        "L3": {"response": "4h", "resolution": "1d", "authority": ["customer_credit"]},
+        "L4": {"response": "8h", "resolution": "2d"},
+        "Executive": {"response": "24h", "resolution": "3d", "authority": ["legal"]},
+    }}
+    data.update(extra)
+    return policy_from(data)
+
+
+def test_the_bundled_policy_has_the_documented_slas() -> None:
+    policy = load_policy()
+    assert policy.ordered == ("L1", "L2", "L3", "L4", "Executive")
+    assert [policy.level(level).response for level in policy.ordered] == [
+        timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4), timedelta(hours=8),
+        timedelta(hours=24)]
+    assert policy.warn_at == 0.8
+
+
+@pytest.mark.parametrize(("text", "minutes"), [("15m", 15), ("1h", 60), ("4 hours", 240),
+                                               ("1.5d", 2160), ("2w", 20160), (30, 30)])
+def test_durations_read_the_way_people_write_them(text: object, minutes: int) -> None:
+    assert parse_duration(text) == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"levels": {"L9": {"response": "1h", "resolution": "2h"}}}, "unknown level 'L9'"),
+    ({"levels": {"L1": {"response": "soon", "resolution": "2h"}}},
+     "levels.L1.response: 'soon' is not a duration"),
+    ({"levels": {"L1": {"response": "2h", "resolution": "1h"}}},
+     "resolution deadline is shorter than the response SLA"),
+    ({"levels": {"L1": {"response": "1h", "resolution": "2h", "responders": ["dana"]}}},
+     "'dana' is not a responder"),
+    ({"levels": {"L1": {"response": "1h", "resolution": "2h", "respnders": []}}},
+     "levels.L1.respnders: unknown setting"),
+    ({"paths": [{"name": "p", "services": ["x"], "levels": ["L3", "L2"]}]},
+     "must list levels upwards"),
+    ({"severity_levels": {"sev4": "L7"}}, "level 'L7' is not defined"),
+    ({"complexity": [{"name": "r", "level": "L3", "reason": "x"}]}, "rule 'r' matches nothing"),
+])
+def test_a_bad_policy_is_refused_naming_the_place(change: dict[str, object], message: str
+                                                  ) -> None:
+    base = {"levels": {"L1": {"response": "15m", "resolution": "4h"},
+                       "L2": {"response": "1h", "resolution": "8h"},
+                       "L3": {"response": "4h", "resolution": "1d"}}}
+    base.update(change)
+    with pytest.raises(ConfigError, match="Escalation policy") as error:
+        policy_from(base)
+    assert message in str(error.value)
+
+
+def test_a_file_that_is_not_toml_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("[levels.L1\nresponse=", encoding="utf-8")
+    with pytest.raises(ConfigError, match=str(path)):
+        load_policy(path)
+    with pytest.raises(ConfigError, match="SWARMBOT_POLICY"):
+        load_policy(tmp_path / "missing.toml")
+
+
+def test_paths_route_by_service_or_tag_and_default_to_every_level() -> None:
+    policy = _policy(paths=[{"name": "payments", "services": ["payments"],
+                             "levels": ["L1", "L3", "Executive"]}])
+    assert policy.path_for("payments", ()) == ("L1", "L3", "Executive")
+    assert policy.path_for("search", ()) == policy.ordered
+    assert policy.next_level("L1", ("L1", "L3", "Executive")) == "L3"
+    assert policy.next_level("Executive", policy.ordered) is None
+    assert policy.previous_level("L3", ("L1", "L3", "Executive")) == "L1"
+
+
+def test_a_case_enters_at_its_severity_level_unless_a_rule_sends_it_higher() -> None:
+    policy = _policy(complexity=[{"name": "legal", "words": ["lawsuit"], "level": "Executive",
+                                  "reason": "legal matters go to Executive"}])
+    routine = policy.entry(severity="sev4", service="", tags=(), text="password reset")
+    assert (routine.level, routine.bypassed) == ("L1", ())
+    assert policy.entry(severity="sev3", service="", tags=(), text="x").level == "L2"
+    legal = policy.entry(severity="sev4", service="", tags=(),
+                         text="Customer threatens a LAWSUIT over billing")
+    assert (legal.level, legal.trigger, legal.reason) == (
+        "Executive", "complexity", "legal matters go to Executive")
+    assert legal.bypassed == ("L1", "L2", "L3", "L4")
+    # a whole-word match: "lawsuits" is not "lawsuit"
+    assert policy.entry(severity="sev4", service="", tags=(), text="lawsuits").level == "L1"
+
+
+def test_authority_grows_upwards_and_requests_go_to_the_lowest_level_with_it() -> None:
+    policy = _policy()
+    assert policy.approver_for("customer_credit") == "L3"
+    assert policy.approver_for("policy_exception") == "L2"
+    assert policy.authority_of("L4") == {"policy_exception", "customer_credit"}
+    policy.require_authority("Executive", "customer_credit")
+    with pytest.raises(NotAllowed, match="L2 has no authority to approve `customer_credit`"):
+        policy.require_authority("L2", "customer_credit")
+    with pytest.raises(InvalidInput, match="Approvable: `policy_exception`, `customer_credit`"):
+        policy.approver_for("free_lunch")
+
+
+@pytest.mark.parametrize(("text", "level"), [("l2", "L2"), ("L4", "L4"), ("3", "L3"),
+                                             ("exec", "Executive"), ("Executive", "Executive")])
+def test_levels_can_be_named_loosely(text: str, level: str) -> None:
+    assert _policy().parse_level(text) == level
+
+
+def test_an_unknown_level_name_says_which_exist() -> None:
+    with pytest.raises(InvalidInput, match="Levels: L1, L2, L3, L4, Executive"):
+        _policy().parse_level("L9")
