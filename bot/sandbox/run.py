@@ -18,7 +18,7 @@ from bot.config import load_settings
 from bot.jobs.clock import add_clock_jobs
 from bot.sandbox.console import Console
 from bot.sandbox.emulator import SlackEmulator
-from bot.sandbox.seed import HISTORY_FILE, PEOPLE
+from bot.sandbox.seed import HISTORY_FILE, PEOPLE, POLICY_FILE
 from bot.services.expertise import register_expert
 from bot.services.history import import_history
 from bot.services.model import retrain
@@ -61,7 +61,7 @@ def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
         _env_file=None, slack_bot_token=bot_token, slack_signing_secret=signing_secret,
         slack_api_url=emulator.api_url, database_url=database_url,
         stakeholder_channel=channels["incidents"], hooks_token=hooks_token,
-        model_path=model_path)
+        model_path=model_path, policy_path=POLICY_FILE)
     container = build(settings)
     for person in PEOPLE:
         register_expert(container.services, user_id=users[person.handle], handle=person.handle,

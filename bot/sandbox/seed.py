@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 HISTORY_FILE = Path(__file__).parent / "data" / "sample_history.csv"
+POLICY_FILE = Path(__file__).parent / "data" / "policy.toml"  # Parcelly's escalation levels
 FIELDS = ["id", "title", "description", "service", "severity", "tags", "created_at",
           "resolved_at", "owner", "resolvers"]
 

@@ -54,10 +54,11 @@ def case_topic(*, reference: str, severity: str, owner_id: str | None, status: s
 def case_summary(*, reference: str, title: str, severity: str, status: str, mode: str,
                  owner_id: str | None, service: str, tags: list[str], description: str,
                  participants: list[str], claim_action: str | None = None,
-                 case_id: int | None = None) -> Blocks:
+                 case_id: int | None = None, level: str | None = None) -> Blocks:
     """The pinned-style summary at the top of a case channel; updated as the case moves."""
+    where = f"tiered, at *{level}*" if mode == "tiered" and level else mode
     facts = [f"*Severity:* {SEVERITY_EMOJI.get(severity, '')} {severity}",
-             f"*Status:* {status}", f"*Owner:* {_user(owner_id)}", f"*Mode:* {mode}"]
+             f"*Status:* {status}", f"*Owner:* {_user(owner_id)}", f"*Mode:* {where}"]
     if service:
         facts.append(f"*Service:* `{service}`")
     if tags:

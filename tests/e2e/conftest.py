@@ -14,6 +14,7 @@ import pytest
 
 from bot.bootstrap import Container, build
 from bot.config import load_settings
+from bot.sandbox.seed import POLICY_FILE
 from bot.sandbox.emulator import SlackEmulator
 from bot.web.server import WebServer
 
@@ -95,7 +96,8 @@ def bot(emulator: SlackEmulator, database_url: str, clock: Clock, model_path: Pa
     settings = load_settings(
         _env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
         slack_api_url=emulator.api_url, database_url=database_url, hooks_token=HOOKS_TOKEN,
-        model_path=model_path, stakeholder_channel=emulator.add_channel("incidents"))
+        model_path=model_path, stakeholder_channel=emulator.add_channel("incidents"),
+        policy_path=POLICY_FILE)
     container = build(settings, clock=clock).start()
     server = WebServer(container.web_app).start()
     emulator.request_url = f"{server.url}/slack/events"

@@ -28,7 +28,7 @@ class PostSummary(Executor):
             status=case.status, mode=case.mode, owner_id=case.owner_id, service=case.service,
             tags=list(case.tags or []), description=case.description or "",
             participants=[p.user_id for p in case.participants if p.left_at is None],
-            claim_action=Action.CLAIM_CASE, case_id=case.id)
+            claim_action=Action.CLAIM_CASE, case_id=case.id, level=case.level)
         return {"channel": case_channel(case), "ts": case.summary_ts, "blocks": blocks,
                 "text": f"{case.reference} {case.title} ({case.severity}, {case.status})"}
 

@@ -7,13 +7,15 @@ import re
 from bot.services import approvals, escalation
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
-_LEVEL = re.compile(r"^(?:l[1-5]|[1-5]|exec|executive)$", re.IGNORECASE)
+# Anything that looks like a level is taken as one (and refused if there is no such level),
+# so `/swarm escalate L9` is an error, not an escalation with the reason "L9".
+_LEVEL_LIKE = re.compile(r"^(?:l\d+|\d+|exec\w*)$", re.IGNORECASE)
 
 
 def _level_and_reason(args: str) -> tuple[str | None, str]:
     """`L3 customer is a key account` → ("L3", "customer is a key account"); no level → None."""
     first, _, rest = args.strip().partition(" ")
-    if _LEVEL.match(first):
+    if _LEVEL_LIKE.match(first):
         return first, rest.strip()
     return None, args.strip()
 
