@@ -21,6 +21,8 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
     ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "PORT": "http"}, "PORT"),
     ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "DATABASE_URL": "mysql://x"},
      "DATABASE_URL"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s",
+      "SWARMBOT_POLICY": "/nonexistent/policy.toml"}, "SWARMBOT_POLICY"),
 ])
 def test_serve_names_the_missing_or_malformed_variable(tmp_path: Path, env: dict[str, str],
                                                        variable: str) -> None:
@@ -44,3 +46,17 @@ def test_history_import_reports_bad_rows_and_adds_nothing_twice(tmp_path: Path) 
     assert "1 added" in first.stdout and "line 3" in first.stderr
     again = _run(["history", "import", str(history)], env, tmp_path)
     assert "0 added, 1 already there" in again.stdout
+
+
+def test_serve_refuses_a_bad_escalation_policy_naming_the_setting(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[levels.L1]\nresponse = "soon"\nresolution = "4h"\n', encoding="utf-8")
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3", "SLACK_BOT_TOKEN": "xoxb-1",
+           "SLACK_SIGNING_SECRET": "s", "SWARMBOT_POLICY": str(policy),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    for command in ("serve", "clock"):
+        result = _run([command], env, tmp_path)
+        assert result.returncode == 2
+        assert f"Escalation policy {policy} is invalid — levels.L1.response: 'soon' is not a " \
+               "duration" in result.stderr
+        assert "Traceback" not in result.stderr
