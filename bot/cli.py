@@ -1,4 +1,4 @@
-"""`swarmbot` — the console script: serve, clock, sandbox, db, history, model.
+"""`swarmbot` — the console script: serve, clock, sandbox, db, history, model, audit.
 
 Errors a user can fix come out as one line on stderr and exit code 2, never a traceback."""
 
@@ -7,7 +7,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from bot.domain.errors import SwarmbotError
 
@@ -54,12 +56,11 @@ def _clock(args: argparse.Namespace) -> int:
     return 0
 
 
-def _history_import(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+@contextmanager
+def _offline_services() -> Iterator[Any]:
+    """Use cases for a one-off command (no Slack): settings, a migrated database, UTC now."""
     from bot.config import load_settings
     from bot.services.context import ServiceContext
-    from bot.services.history import import_history
     from models.base import utcnow
     from models.db import make_engine, make_session_factory, upgrade
     from models.uow import UnitOfWork
@@ -69,11 +70,19 @@ def _history_import(args: argparse.Namespace) -> int:
         upgrade(settings.database_url)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
-    services = ServiceContext(settings=settings, uow=lambda: UnitOfWork(factory), now=utcnow)
     try:
-        report = import_history(services, Path(args.file))
+        yield ServiceContext(settings=settings, uow=lambda: UnitOfWork(factory), now=utcnow)
     finally:
         engine.dispose()
+
+
+def _history_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.services.history import import_history
+
+    with _offline_services() as services:
+        report = import_history(services, Path(args.file))
     for problem in report.bad_rows[:50]:
         print(f"skipped {problem}", file=sys.stderr)
     if len(report.bad_rows) > 50:
@@ -81,6 +90,19 @@ def _history_import(args: argparse.Namespace) -> int:
     print(f"read {report.read} cases: {report.added} added, {report.already_there} already "
           f"there, {len(report.bad_rows)} bad rows skipped")
     return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from bot.services.audit import verify_timelines
+
+    with _offline_services() as services:
+        report = verify_timelines(services)
+    for reference, broken in report.breaks:
+        print(f"case {reference}: timeline broken at event {broken.seq} (id {broken.event_id}): "
+              f"{broken.problem}", file=sys.stderr)
+    state = "intact" if report.intact else f"BROKEN in {len(report.breaks)} case(s)"
+    print(f"audit trail of {report.cases} cases, {report.events} events: {state}")
+    return 0 if report.intact else 1
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -118,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser("upgrade", help="migrate DATABASE_URL to the newest schema").set_defaults(
         run=_db_upgrade)
+
+    audit = commands.add_parser("audit", help="the tamper-evident case timelines")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    audit_commands.add_parser("verify", help="recompute every timeline's hash chain; exit 1 "
+                              "if any was changed").set_defaults(run=_audit_verify)
 
     history = commands.add_parser("history", help="resolution history the recommender learns from")
     history_commands = history.add_subparsers(dest="history_command", required=True,

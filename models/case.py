@@ -97,7 +97,8 @@ class TimelineEvent(Base):
     """Append-only record of everything that happened to a case."""
 
     __tablename__ = "timeline_events"
-    __table_args__ = (Index("ix_timeline_events_case_at", "case_id", "at"),)
+    __table_args__ = (Index("ix_timeline_events_case_at", "case_id", "at"),
+                      UniqueConstraint("case_id", "seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
@@ -106,6 +107,11 @@ class TimelineEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(32), default=None)
     text: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The audit chain (models/audit.py): position in the case's timeline, the previous
+    # event's hash and this event's. (case_id, seq) is unique, so the chain cannot fork.
+    seq: Mapped[int] = mapped_column(default=0)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class StatusUpdate(Base):

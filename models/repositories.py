@@ -3,6 +3,7 @@ does, once per use case."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from models.audit import GENESIS, event_hash
 from models.base import utcnow
 from models.case import (
     Approval, Case, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
@@ -131,9 +133,18 @@ class TimelineRepository:
 
     def record(self, case_id: int, kind: str, text: str = "", *, actor: str | None = None,
                at: datetime | None = None, **data: Any) -> TimelineEvent:
-        event = TimelineEvent(case_id=case_id, kind=kind, text=text, actor=actor,
-                              at=at or utcnow(), data=data)
+        last = self.session.execute(
+            select(TimelineEvent.seq, TimelineEvent.hash).where(TimelineEvent.case_id == case_id)
+            .order_by(TimelineEvent.seq.desc()).limit(1)).first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        at = at or utcnow()
+        data = json.loads(json.dumps(data, default=str))  # exactly what the database keeps
+        event = TimelineEvent(case_id=case_id, kind=kind, text=text, actor=actor, at=at,
+                              data=data, seq=seq, prev_hash=prev,
+                              hash=event_hash(prev_hash=prev, case_id=case_id, seq=seq, at=at,
+                                              kind=kind, actor=actor, text=text, data=data))
         self.session.add(event)
+        self.session.flush()  # the next event of this case links to this one
         return event
 
     def for_case(self, case_id: int) -> Sequence[TimelineEvent]:

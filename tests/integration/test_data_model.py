@@ -36,6 +36,20 @@ def test_the_schema_is_known_to_be_current(database_url: str, tmp_path: object) 
     assert not schema_is_current(f"sqlite:///{tmp_path}/empty.sqlite3")  # serve refuses it
 
 
+def test_the_migrations_build_exactly_the_models_schema(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from models import Base
+    from models.db import make_engine
+
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
 def test_times_come_back_as_aware_utc(uow_factory: UowFactory) -> None:
     berlin = datetime(2026, 3, 29, 3, 30, tzinfo=UTC).astimezone()  # any zone in, UTC out
     with uow_factory() as uow:

@@ -1,0 +1,205 @@
+"""Case metrics computed from the timeline (never kept by hand), per case and per group.
+
+Definitions (also in the README):
+- time to acknowledge: from declaration until someone took the case — for a tiered case the
+  first `/swarm ack` at a level; for a swarm, its claim (0 when a person declared it, since
+  the declarer owns it from the start).
+- time to first expert: until the first expert accepted an invite or was added.
+- time to resolve: until the (last) resolution, for cases that are resolved now.
+- hand-offs: ownership handed over plus moves between levels.
+- status punctuality: status updates that came without a reminder, out of updates plus
+  reminders the bot had to send.
+- escalation rate: tiered cases escalated at least once, out of tiered cases.
+Pure: the service layer loads cases and events and hands them in.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.domain.errors import InvalidInput
+
+LEVEL_MOVES = ("level_set", "escalated", "deescalated", "level_restarted")
+GROUPINGS = ("severity", "service", "mode", "week", "month")
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    kind: str
+    actor: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """A case as metrics see it: a few facts of the case row and its timeline."""
+
+    case_id: int
+    severity: str
+    service: str
+    mode: str
+    status: str
+    level: str | None
+    created_at: datetime
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class CaseMeasures:
+    case_id: int
+    severity: str
+    service: str
+    mode: str
+    created_at: datetime
+    resolved: bool
+    tiered: bool
+    time_to_acknowledge: timedelta | None
+    time_to_first_expert: timedelta | None
+    time_to_resolve: timedelta | None
+    handoffs: int
+    invites: Counter[str]  # sent, accepted, declined, expired
+    status_updates: int
+    status_reminders: int
+    sla_breaches: Counter[str]  # level → breaches
+    resolved_at: str | None  # the level (or "swarm") the case was resolved at
+    escalated: bool
+    reopened: bool
+
+
+def measure(case: CaseRecord) -> CaseMeasures:
+    events = sorted(case.events, key=lambda e: e.at)
+    kinds = Counter(e.kind for e in events)
+    declared = next((e for e in events if e.kind == "declared"), None)
+    start = declared.at if declared else case.created_at
+    tiered = any(e.kind in LEVEL_MOVES for e in events)
+
+    def first(*wanted: str) -> datetime | None:
+        return next((e.at for e in events if e.kind in wanted), None)
+
+    if tiered:
+        acknowledged = first("acknowledged")
+    else:
+        acknowledged = first("claimed") or (start if declared and declared.actor else None)
+    expert = first("invite_accepted", "added")
+    resolved_events = [e.at for e in events if e.kind == "resolved"]
+    resolved = case.status == "resolved" and bool(resolved_events)
+    return CaseMeasures(
+        case_id=case.case_id, severity=case.severity, service=case.service or "—",
+        mode=case.mode, created_at=start, resolved=resolved, tiered=tiered,
+        time_to_acknowledge=_since(start, acknowledged),
+        time_to_first_expert=_since(start, expert),
+        time_to_resolve=_since(start, resolved_events[-1]) if resolved else None,
+        handoffs=kinds["owner_changed"] + kinds["escalated"] + kinds["deescalated"],
+        invites=Counter(sent=kinds["invited"], accepted=kinds["invite_accepted"],
+                        declined=kinds["invite_declined"], expired=kinds["invite_expired"]),
+        status_updates=kinds["status_update"], status_reminders=kinds["status_reminder"],
+        sla_breaches=Counter(str(e.data.get("level", "?")) for e in events
+                             if e.kind == "sla_breached"),
+        resolved_at=None if not resolved else (
+            case.level if case.mode == "tiered" and case.level else "swarm"),
+        escalated=kinds["escalated"] > 0, reopened=kinds["reopened"] > 0)
+
+
+def _since(start: datetime, end: datetime | None) -> timedelta | None:
+    return None if end is None else max(end - start, timedelta(0))
+
+
+@dataclass(frozen=True)
+class Summary:
+    cases: int
+    open: int
+    resolved: int
+    median_time_to_acknowledge: timedelta | None
+    median_time_to_first_expert: timedelta | None
+    median_time_to_resolve: timedelta | None
+    mean_time_to_resolve: timedelta | None  # MTTR
+    handoffs: int
+    invites: Counter[str]
+    status_punctuality: float | None
+    sla_breaches: Counter[str]
+    resolved_by_level: dict[str, float]  # share of resolved cases per level (or "swarm")
+    escalation_rate: float | None
+    reopened: int
+
+    @property
+    def invite_acceptance(self) -> float | None:
+        answered = self.invites["accepted"] + self.invites["declined"] + self.invites["expired"]
+        return self.invites["accepted"] / answered if answered else None
+
+
+def summarize(measures: Sequence[CaseMeasures]) -> Summary:
+    resolved = [m for m in measures if m.resolved]
+    tiered = [m for m in measures if m.tiered]
+    updates = sum(m.status_updates for m in measures)
+    reminders = sum(m.status_reminders for m in measures)
+    levels = Counter(m.resolved_at for m in resolved if m.resolved_at)
+    return Summary(
+        cases=len(measures), open=len(measures) - len(resolved), resolved=len(resolved),
+        median_time_to_acknowledge=_median(m.time_to_acknowledge for m in measures),
+        median_time_to_first_expert=_median(m.time_to_first_expert for m in measures),
+        median_time_to_resolve=_median(m.time_to_resolve for m in resolved),
+        mean_time_to_resolve=_mean(m.time_to_resolve for m in resolved),
+        handoffs=sum(m.handoffs for m in measures),
+        invites=sum((m.invites for m in measures), Counter()),
+        status_punctuality=updates / (updates + reminders) if updates + reminders else None,
+        sla_breaches=sum((m.sla_breaches for m in measures), Counter()),
+        resolved_by_level={k: v / len(resolved) for k, v in sorted(levels.items())},
+        escalation_rate=(sum(m.escalated for m in tiered) / len(tiered)) if tiered else None,
+        reopened=sum(m.reopened for m in measures))
+
+
+def group_key(measures: CaseMeasures, by: str) -> str:
+    if by == "week":
+        year, week, _ = measures.created_at.isocalendar()
+        return f"{year}-W{week:02d}"
+    if by == "month":
+        return f"{measures.created_at:%Y-%m}"
+    return str(getattr(measures, by))
+
+
+def summarize_by(measures: Sequence[CaseMeasures], by: str) -> dict[str, Summary]:
+    if by not in GROUPINGS:
+        raise InvalidInput(f"Group by one of {', '.join(GROUPINGS)}.")
+    groups: dict[str, list[CaseMeasures]] = {}
+    for m in measures:
+        groups.setdefault(group_key(m, by), []).append(m)
+    return {key: summarize(group) for key, group in sorted(groups.items())}
+
+
+def _median(values: Iterable[timedelta | None]) -> timedelta | None:
+    present = sorted(v for v in values if v is not None)
+    return statistics.median_low(present) if present else None
+
+
+def _mean(values: Iterable[timedelta | None]) -> timedelta | None:
+    present = [v for v in values if v is not None]
+    return sum(present, timedelta(0)) / len(present) if present else None
+
+
+_PERIOD = re.compile(r"^(\d{1,4})\s*(h|d|w)$", re.IGNORECASE)
+_NAMED = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30),
+          "quarter": timedelta(days=90), "year": timedelta(days=365)}
+
+
+def parse_period(text: str, now: datetime) -> tuple[datetime | None, str]:
+    """`7d`, `24h`, `4w`, `week`, `month`, `quarter`, `year`, `all` → (since, label)."""
+    cleaned = (text or "30d").strip().lower()
+    if cleaned == "all":
+        return None, "all time"
+    if cleaned in _NAMED:
+        return now - _NAMED[cleaned], f"the last {cleaned}"
+    match = _PERIOD.match(cleaned)
+    if not match or int(match.group(1)) == 0:
+        raise InvalidInput(f"`{text[:20]}` is not a period; try `7d`, `24h`, `4w`, `month`, "
+                           "`quarter` or `all`.")
+    amount, unit = int(match.group(1)), match.group(2)
+    delta = {"h": timedelta(hours=amount), "d": timedelta(days=amount),
+             "w": timedelta(weeks=amount)}[unit]
+    return now - delta, f"the last {amount}{unit}"
