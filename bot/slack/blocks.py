@@ -215,3 +215,58 @@ def approval_request_message(*, reference: str, title: str, item: str, note: str
     else:
         blocks.append(context(f"*{state.capitalize()}* by {_user(decided_by)}."))
     return text, blocks
+
+
+def human_duration(delta: Any) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    return f"{hours // 24} days {hours % 24} h"
+
+
+def _maybe(delta: Any) -> str:
+    return "—" if delta is None else human_duration(delta)
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def stats_blocks(*, label: str, overall: Any, by_mode: dict[str, Any],
+                 by_severity: dict[str, Any], dashboard_url: str | None = None
+                 ) -> tuple[str, Blocks]:
+    """`/swarm stats`: the period at a glance, then swarm vs tiered and per severity."""
+    o = overall
+    text = (f"{o.cases} cases in {label}: {o.resolved} resolved, MTTR "
+            f"{_maybe(o.mean_time_to_resolve)}")
+    breaches = ", ".join(f"{level} {n}" for level, n in sorted(o.sla_breaches.items())) or "none"
+    levels = ", ".join(f"{level} {share:.0%}" for level, share in o.resolved_by_level.items())
+    facts = [
+        f"*Cases:* {o.cases} ({o.open} open, {o.resolved} resolved, {o.reopened} reopened)",
+        f"*MTTR:* {_maybe(o.mean_time_to_resolve)} (median {_maybe(o.median_time_to_resolve)})",
+        f"*Time to acknowledge:* {_maybe(o.median_time_to_acknowledge)} (median)",
+        f"*Time to first expert:* {_maybe(o.median_time_to_first_expert)} (median)",
+        f"*Invites:* {o.invites['sent']} sent, {o.invites['accepted']} accepted, "
+        f"{o.invites['declined']} declined, {o.invites['expired']} expired",
+        f"*Status updates on time:* {_share(o.status_punctuality)}",
+        f"*Escalation rate (tiered):* {_share(o.escalation_rate)}",
+        f"*SLA breaches:* {breaches}",
+        f"*Hand-offs:* {o.handoffs}",
+        f"*Resolved at:* {levels or '—'}",
+    ]
+    rows = [f"*{name}* — {s.cases} cases, MTTR {_maybe(s.mean_time_to_resolve)}, "
+            f"ack {_maybe(s.median_time_to_acknowledge)}" for name, s in by_mode.items()]
+    severities = [f"*{name}* — {s.cases} cases, MTTR {_maybe(s.mean_time_to_resolve)}"
+                  for name, s in by_severity.items()]
+    blocks: Blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"swarmbot stats — {label}"}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts]},
+        section("*Swarm vs tiered*\n" + ("\n".join(rows) or "no cases")),
+        section("*By severity*\n" + ("\n".join(severities) or "no cases")),
+    ]
+    if dashboard_url:
+        blocks.append(context(f"Charts: <{dashboard_url}|dashboard>"))
+    return text, blocks

@@ -83,3 +83,12 @@ def test_a_ticket_walks_up_the_levels_and_becomes_a_swarm(
     emulator.wait_for(lambda: len(_invites_to(emulator, parcelly)) >= 1, timeout=10)
     emulator.slash_command(tom, "/swarm", "escalate", channel=channel)
     assert "is swarmed" in _answer(emulator, tom)
+
+    emulator.slash_command(maya, "/swarm", "stats 7d", channel=parcelly.general)
+    stats = emulator.ephemerals(maya)[-1]
+    assert stats["text"].startswith("1 cases in the last 7d: 0 resolved")
+    shown = str(stats["blocks"])
+    assert "*Escalation rate (tiered):* 100%" in shown and "*SLA breaches:* L1 1" in shown
+    assert "*Hand-offs:* 1" in shown
+    emulator.slash_command(maya, "/swarm", "stats lately", channel=parcelly.general)
+    assert "is not a period" in _answer(emulator, maya)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.blocks import approval_request_message, handoff_message
-from bot.slack.effects.messages import human_duration
+from bot.slack.blocks import approval_request_message, handoff_message, human_duration
 from bot.slack.effects.support import Executor, case_channel, case_for, open_dm
 from bot.slack.ids import Action
 from models.scheduling import OutboxMessage

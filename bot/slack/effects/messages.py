@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services.outbox import PermanentFailure
 from bot.services.resolution import resolvers_of
-from bot.slack.blocks import case_summary, resolution_message
+from bot.slack.blocks import case_summary, human_duration, resolution_message
 from bot.slack.effects.support import Executor, case_channel, case_for, slack_error
 from bot.slack.ids import Action
 from models.scheduling import OutboxMessage
@@ -105,13 +105,3 @@ class Ephemeral(Executor):
                 return {"skipped": slack_error(error)}  # a courtesy note; not worth a retry
             raise
         return {}
-
-
-def human_duration(delta: Any) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min"
-    return f"{hours // 24} days {hours % 24} h"
