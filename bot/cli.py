@@ -1,4 +1,4 @@
-"""`swarmbot` — the console script: serve, clock, sandbox, db, history, model, audit.
+"""`swarmbot` — the console script: serve, clock, sandbox, db, history, model, audit, export.
 
 Errors a user can fix come out as one line on stderr and exit code 2, never a traceback."""
 
@@ -105,6 +105,24 @@ def _audit_verify(args: argparse.Namespace) -> int:
     return 0 if report.intact else 1
 
 
+def _export(args: argparse.Namespace) -> int:
+    from bot.domain.metrics import parse_period
+    from bot.services.export import CASE_FIELDS, EVENT_FIELDS, case_rows, event_rows, write_rows
+    from models.base import utcnow
+
+    since, _ = parse_period(args.since, utcnow())
+    rows, fields = ((case_rows, CASE_FIELDS) if args.what == "cases"
+                    else (event_rows, EVENT_FIELDS))
+    with _offline_services() as services:
+        if args.out == "-":
+            count = write_rows(rows(services, since=since), fields, sys.stdout, args.format)
+        else:
+            with open(args.out, "w", encoding="utf-8", newline="") as out:
+                count = write_rows(rows(services, since=since), fields, out, args.format)
+    print(f"exported {count} {args.what} rows", file=sys.stderr)
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from models.db import upgrade
@@ -145,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
     audit_commands.add_parser("verify", help="recompute every timeline's hash chain; exit 1 "
                               "if any was changed").set_defaults(run=_audit_verify)
+
+    export = commands.add_parser("export", help="cases or timeline events for BI tools")
+    export.add_argument("what", choices=("cases", "timeline"))
+    export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument("--since", default="all", help="7d, 30d, quarter, all (default)")
+    export.add_argument("--out", default="-", help="file to write (default: standard output)")
+    export.set_defaults(run=_export)
 
     history = commands.add_parser("history", help="resolution history the recommender learns from")
     history_commands = history.add_subparsers(dest="history_command", required=True,

@@ -1,0 +1,87 @@
+"""Cases and timeline events as flat rows for BI tools (CSV or JSON Lines)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import IO, Any
+
+from sqlalchemy import select
+
+from bot.domain.errors import InvalidInput
+from bot.domain.metrics import measure
+from bot.services.context import ServiceContext
+from bot.services.metrics import case_records
+from models.case import Case, TimelineEvent
+
+CASE_FIELDS = ("id", "reference", "title", "severity", "status", "mode", "level", "service",
+               "tags", "owner", "requester", "source", "external_id", "private", "created_at",
+               "acknowledged_at", "resolved_at", "minutes_to_acknowledge",
+               "minutes_to_first_expert", "minutes_to_resolve", "handoffs", "invites_sent",
+               "invites_accepted", "sla_breaches", "reopened")
+EVENT_FIELDS = ("case_id", "seq", "at", "kind", "actor", "text", "data", "hash")
+FORMATS = ("csv", "jsonl")
+
+
+def _when(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _minutes(value: Any) -> str:
+    return "" if value is None else f"{value.total_seconds() / 60:.1f}"
+
+
+def case_rows(ctx: ServiceContext, *, since: datetime | None = None) -> Iterator[dict[str, Any]]:
+    with ctx.uow() as uow:
+        measured = {r.case_id: measure(r) for r in case_records(uow, since=since)}
+        stmt = select(Case).order_by(Case.id)
+        if since is not None:
+            stmt = stmt.where(Case.created_at >= since)
+        for case in uow.session.scalars(stmt):
+            m = measured[case.id]
+            yield {
+                "id": case.id, "reference": case.reference, "title": case.title,
+                "severity": case.severity, "status": case.status, "mode": case.mode,
+                "level": case.level or "", "service": case.service,
+                "tags": ";".join(case.tags or []), "owner": case.owner_id or "",
+                "requester": case.requester_id or "", "source": case.source,
+                "external_id": case.external_id or "", "private": case.is_private,
+                "created_at": _when(case.created_at),
+                "acknowledged_at": _when(case.acknowledged_at),
+                "resolved_at": _when(case.resolved_at),
+                "minutes_to_acknowledge": _minutes(m.time_to_acknowledge),
+                "minutes_to_first_expert": _minutes(m.time_to_first_expert),
+                "minutes_to_resolve": _minutes(m.time_to_resolve), "handoffs": m.handoffs,
+                "invites_sent": m.invites["sent"], "invites_accepted": m.invites["accepted"],
+                "sla_breaches": sum(m.sla_breaches.values()), "reopened": m.reopened}
+
+
+def event_rows(ctx: ServiceContext, *, since: datetime | None = None
+               ) -> Iterator[dict[str, Any]]:
+    with ctx.uow() as uow:
+        stmt = select(TimelineEvent).order_by(TimelineEvent.case_id, TimelineEvent.seq)
+        if since is not None:
+            stmt = stmt.where(TimelineEvent.at >= since)
+        for event in uow.session.scalars(stmt):
+            yield {"case_id": event.case_id, "seq": event.seq, "at": _when(event.at),
+                   "kind": event.kind, "actor": event.actor or "", "text": event.text,
+                   "data": json.dumps(event.data or {}, sort_keys=True), "hash": event.hash}
+
+
+def write_rows(rows: Iterator[dict[str, Any]], fields: tuple[str, ...], out: IO[str],
+               fmt: str) -> int:
+    if fmt not in FORMATS:
+        raise InvalidInput(f"Export as one of {', '.join(FORMATS)}.")
+    count = 0
+    writer = csv.DictWriter(out, fieldnames=fields) if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    for row in rows:
+        if writer is not None:
+            writer.writerow(row)
+        else:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
