@@ -1,6 +1,7 @@
 """`swarmbot sandbox` (what `make run` starts): the whole product on one machine — SQLite,
-a model trained on the bundled sample history, and the Slack emulator with Parcelly's
-people in it. The bot is the production code, talking to the emulator by URL."""
+a model trained on the bundled sample history, the Slack emulator with Parcelly's people in
+it, and a web page of that workspace to act as them. The bot is the production code,
+talking to the emulator by URL; the page acts only through the emulator."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import logging
 import secrets
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -19,6 +22,7 @@ from bot.jobs.clock import add_clock_jobs
 from bot.sandbox.console import Console
 from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.seed import HISTORY_FILE, PEOPLE, POLICY_FILE
+from bot.sandbox.web import create_page_app
 from bot.services.expertise import register_expert
 from bot.services.history import import_history
 from bot.services.model import retrain
@@ -36,16 +40,24 @@ class Sandbox:
     scheduler: BackgroundScheduler
     users: dict[str, str]  # handle → Slack user id
     channels: dict[str, str]
+    page: WebServer | None = None  # the web page of the emulated workspace
 
     def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.page is not None:
+            self.page.stop()
         self.server.stop()
         self.container.close()
         self.emulator.stop()
 
 
 def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
-                  history: Path = HISTORY_FILE, hooks_token: str = "sandbox") -> Sandbox:
+                  history: Path = HISTORY_FILE, hooks_token: str = "sandbox",
+                  page_port: int | None = 0, clock: Callable[[], datetime] | None = None,
+                  timers: bool = True) -> Sandbox:
+    """`port`: the bot's; `page_port`: the web page's (None: no page); `clock`: what the bot
+    reads as now (the demo moves one by hand); `timers`: run the clock jobs every 5 s."""
     signing_secret, bot_token = secrets.token_hex(16), "xoxb-sandbox-" + secrets.token_hex(8)
     emulator = SlackEmulator(signing_secret=signing_secret, bot_token=bot_token,
                              team_domain="parcelly")
@@ -62,7 +74,7 @@ def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
         slack_api_url=emulator.api_url, database_url=database_url,
         stakeholder_channel=channels["incidents"], hooks_token=hooks_token,
         model_path=model_path, policy_path=POLICY_FILE)
-    container = build(settings)
+    container = build(settings, **({"clock": clock} if clock else {}))
     for person in PEOPLE:
         register_expert(container.services, user_id=users[person.handle], handle=person.handle,
                         display_name=person.real_name, tz=person.tz, skills=person.skills)
@@ -72,15 +84,30 @@ def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
     server = WebServer(container.web_app, port=port).start()
     emulator.request_url = f"{server.url}/slack/events"
     scheduler = BackgroundScheduler(timezone="UTC")
-    add_clock_jobs(scheduler, container.services, timer_seconds=5)
-    scheduler.start()
-    return Sandbox(emulator, container, server, scheduler, users, channels)
+    if timers:
+        add_clock_jobs(scheduler, container.services, timer_seconds=5)
+        scheduler.start()
+    page = _page_server(emulator, page_port) if page_port is not None else None
+    return Sandbox(emulator, container, server, scheduler, users, channels, page)
+
+
+def _page_server(emulator: SlackEmulator, port: int) -> WebServer:
+    """The page on `port`, or on any free port when that one is taken (a busy 8080 on a
+    newcomer's machine must not stop the sandbox)."""
+    app = create_page_app(emulator, default_user=PEOPLE[0].handle)
+    try:
+        return WebServer(app, port=port).start()
+    except OSError:
+        log.warning("port %s is taken; the page gets a free port instead", port)
+        return WebServer(app, port=0).start()
 
 
 def run_sandbox(*, port: int, database_url: str) -> int:
-    sandbox = start_sandbox(database_url=database_url, port=port,
+    sandbox = start_sandbox(database_url=database_url, page_port=port,
                             model_path=Path("var/sandbox-model.joblib"))
+    assert sandbox.page is not None
     print(f"swarmbot sandbox is up.\n"
+          f"  open the workspace:      {sandbox.page.url}/\n"
           f"  bot (Slack request URL): {sandbox.server.url}/slack/events\n"
           f"  Slack emulator Web API:  {sandbox.emulator.api_url}\n"
           f"  case webhook:            curl -X POST {sandbox.server.url}/hooks/cases "
@@ -88,7 +115,7 @@ def run_sandbox(*, port: int, database_url: str) -> int:
           f"-d '{{\"title\": \"Disk full on db-3\", \"external_id\": \"PD-1\", "
           f"\"severity\": \"sev2\", \"service\": \"db\"}}'\n"
           f"  people: {', '.join(sandbox.users)}\n"
-          f"Type as one of them, e.g.\n"
+          f"On the page, or here, type as one of them, e.g.\n"
           f"  maya: /swarm new Checkout latency over 3s sev1 service:checkout\n"
           f"  tom: react white_check_mark      (answers tom's newest swarm invite)\n"
           f"  show #swarm-0001-checkout-latency-over-3s\n"

@@ -40,3 +40,40 @@ def test_a_newcomer_can_swarm_an_incident_from_the_console(tmp_path: Path) -> No
         assert "joined the swarm" in "\n".join(lines) or "Recommended experts" in "\n".join(lines)
     finally:
         sandbox.stop()
+
+
+def test_the_web_page_shows_the_workspace_and_acts_as_its_people(tmp_path: Path) -> None:
+    import requests
+
+    sandbox = start_sandbox(database_url=f"sqlite:///{tmp_path}/sandbox.sqlite3",
+                            model_path=tmp_path / "model.joblib")
+    try:
+        assert sandbox.page is not None
+        page = sandbox.page.url
+        html = requests.get(f"{page}/", timeout=5).text
+        assert "@olivia · Olivia Chen" in html and "#general" in html
+
+        answer = requests.post(f"{page}/api/command", timeout=10, json={
+            "as": "olivia", "channel": sandbox.channels["general"],
+            "text": "/swarm new Checkout shows <b>NaN</b> totals sev1 service:checkout"})
+        assert answer.json() == {"ok": True}
+        general = requests.get(f"{page}/api/state", params={"as": "olivia", "c": "general"},
+                               timeout=5).json()
+        assert "Case #0001 declared; you own it" in general["messages"]
+        assert "Only visible to you" in general["messages"]
+
+        sandbox.emulator.wait_for(lambda: any(c["name"].startswith("swarm-0001")
+                                              for c in sandbox.emulator.channels()), timeout=10)
+        case = next(c for c in sandbox.emulator.channels() if c["name"].startswith("swarm-0001"))
+        shown = sandbox.emulator.wait_for(lambda: (s := requests.get(
+            f"{page}/api/state", params={"as": "olivia", "c": case["id"]}, timeout=5).json())
+            and "Checkout shows" in s["messages"] and s, timeout=10)
+        assert "@olivia" in shown["header"]  # the owner is in the channel, named by handle
+        assert "&lt;b&gt;NaN&lt;/b&gt;" in shown["messages"]  # typed markup stays text
+        assert "<b>NaN</b>" not in shown["messages"]
+
+        refused = requests.post(f"{page}/api/command", timeout=10, json={
+            "as": "olivia", "channel": case["id"], "text": "/deploy now"})
+        assert refused.status_code == 400 and "not a valid command" in refused.json()["error"]
+    finally:
+        sandbox.stop()

@@ -1,0 +1,130 @@
+"""The sandbox's web page in headless Chromium (Debian's, driven by Playwright): a newcomer
+declares a case by typing a slash command as one of Parcelly's people, watches its channel
+appear, answers an invite with an emoji as the invited expert, and declares another case
+through the modal. The page acts only through the Slack emulator, so this is the production
+bot answering signed Slack requests."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.run import Sandbox, start_sandbox
+
+playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+expect = playwright_api.expect
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+def _chromium() -> str | None:
+    found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+    return found or next((p for p in ("/usr/lib/chromium/chromium",) if Path(p).exists()), None)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    where = tmp_path_factory.mktemp("sandbox")
+    running = start_sandbox(database_url=f"sqlite:///{where}/sandbox.sqlite3",
+                            model_path=where / "model.joblib")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    executable = _chromium()
+    if executable is None:
+        pytest.skip("no Chromium found (apt-get install chromium; .ci/run installs it)")
+    with playwright_api.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=executable, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, sandbox: Sandbox):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    expect.set_options(timeout=15_000)
+    assert sandbox.page is not None
+    opened.goto(f"{sandbox.page.url}/?as=maya")
+    yield opened
+    context.close()
+
+
+def _open(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    page.locator("#sidebar a.channel", has_text=name).click()
+    expect(page.locator("#channel-header .channel-name")).to_contain_text(name)
+
+
+def _command(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.fill("#command", text)
+    page.press("#command", "Enter")
+
+
+def test_declare_a_sev1_and_an_expert_joins_by_reacting(page) -> None:  # type: ignore[no-untyped-def]
+    expect(page.locator("#as-user")).to_have_value("maya")
+    _command(page, "/swarm new Card payments declined sev1 service:payments")
+    expect(page.locator("#messages")).to_contain_text("Case #0001 declared; you own it")
+
+    case_link = page.locator("#sidebar a.channel", has_text="swarm-0001-card-payments-declined")
+    expect(case_link).to_be_visible()
+    case_link.click()
+    messages = page.locator("#messages")
+    expect(messages.locator(".b-header")).to_have_text("#0001 Card payments declined")
+    expect(messages).to_contain_text("Severity: 🔴 sev1")
+    expect(messages).to_contain_text("Recommended experts, invited now")
+
+    invited = page.locator("#sidebar a.channel[data-as]").first  # the bot's DM with an expert
+    expect(invited).to_be_visible()
+    expert = invited.get_attribute("data-as")
+    assert expert and expert != "maya"
+    invited.click()
+    expect(page.locator("#as-user")).to_have_value(expert)  # in their DM you act as them
+    invite = messages.locator(".message", has_text="could use your help")
+    expect(invite).to_contain_text("#0001 Card payments declined")
+    expect(invite.locator("button.reaction[data-emoji='white_check_mark']")).to_be_visible()
+    expect(invite.locator("button.reaction[data-emoji='x']")).to_be_visible()
+
+    invite.locator("button.reaction[data-emoji='white_check_mark']").click()
+    expect(invite).to_contain_text("This invite is accepted")
+    expect(invite.locator("button.reaction.mine[data-emoji='white_check_mark']")).to_be_visible()
+
+    _open(page, "swarm-0001-card-payments-declined")
+    expect(page.locator("#channel-header .members")).to_contain_text(f"@{expert}")
+    expect(messages).to_contain_text(f"@{expert} accepted the invite and joined the swarm")
+
+
+def test_declare_through_the_modal(page) -> None:  # type: ignore[no-untyped-def]
+    _open(page, "#general")
+    _command(page, "/swarm new")
+    modal = page.locator("form.modal")
+    expect(modal.locator(".modal-title")).to_have_text("Declare a case")
+    modal.locator("[name='case_title/value']").fill("Search results empty for shoes")
+    modal.locator("[name='case_severity/value']").select_option("sev1")
+    modal.locator("[name='case_service/value']").fill("search")
+    modal.get_by_role("button", name="Declare").click()
+    expect(modal).to_have_count(0)
+
+    case_link = page.locator("#sidebar a.channel", has_text="search-results-empty-for-shoes")
+    expect(case_link).to_be_visible()
+    case_link.click()
+    expect(page.locator("#messages .b-header")).to_have_text(
+        re.compile(r"#\d{4} Search results empty for shoes"))
+    expect(page.locator("#channel-header .members")).to_contain_text("@maya")
+
+
+def test_a_command_the_bot_refuses_is_explained(page) -> None:  # type: ignore[no-untyped-def]
+    _command(page, "/swarm frobnicate")
+    expect(page.locator("#messages .message.ephemeral").last).to_contain_text(
+        "is not a swarmbot command")
+    _command(page, "/deploy now")
+    expect(page.locator("#notice")).to_contain_text("/deploy is not a valid command")
