@@ -138,6 +138,13 @@ def _sandbox(args: argparse.Namespace) -> int:
     return run_sandbox(port=args.port, database_url=args.database_url)
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from bot.sandbox.demo import run_demo
+
+    logging.getLogger().setLevel(logging.ERROR)  # the transcript is the output
+    return run_demo(args.scenario or None)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swarmbot", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -153,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8080, help="web page port (0 = any free)")
     sandbox.add_argument("--database-url", default="sqlite:///var/sandbox.sqlite3")
     sandbox.set_defaults(run=_sandbox)
+
+    demo = commands.add_parser(
+        "demo", help="play scripted scenarios in the sandbox and print what happened")
+    demo.add_argument("--scenario", action="append", choices=("swarm", "tiers"),
+                      help="swarm: a sev1 swarmed and resolved; tiers: a sev4 walking up the "
+                           "levels on a fast clock (default: both)")
+    demo.set_defaults(run=_demo)
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")

@@ -16,22 +16,38 @@ from typing import Any
 from bot.sandbox.emulator import SlackEmulator, SlackError
 
 _LINE = re.compile(r"^(?P<who>[a-z]+)(?:\s+#(?P<channel>[\w\-]+))?\s*:\s*(?P<what>.+)$")
+_TOKEN = re.compile(r"<([@#!])([^<>|]+)(?:\|([^<>]*))?>")
 
 
-def render(message: dict[str, Any]) -> str:
-    """A message as plain text: its blocks' text when it has blocks."""
-    parts = []
+def plain(message: dict[str, Any], users: dict[str, str], channels: dict[str, str]) -> str:
+    """A message as a person reads it, in plain text: blocks one per line (a header, fields
+    side by side, buttons in brackets), <@U…> as @handle and <#C…> as #name."""
+    lines = []
     for block in message.get("blocks") or []:
+        kind = block.get("type")
+        if kind == "rich_text":
+            continue  # what a person typed: its text says the same
+        if kind == "divider":
+            lines.append("—")
         if isinstance(block.get("text"), dict):
-            parts.append(block["text"].get("text", ""))
-        for item in block.get("fields") or []:
-            parts.append(item.get("text", ""))
-        for element in block.get("elements") or []:
-            if element.get("type") == "button":
-                parts.append(f"[{element['text']['text']}]")
-            elif isinstance(element.get("text"), str):
-                parts.append(element["text"])
-    return " | ".join(p for p in parts if p) or message.get("text") or ""
+            lines.append(block["text"].get("text", ""))
+        if block.get("fields"):
+            lines.append(" · ".join(f.get("text", "") for f in block["fields"]))
+        items = [f"[{e['text']['text']}]" if e.get("type") == "button" else e.get("text", "")
+                 for e in block.get("elements") or [] if isinstance(e, dict)]
+        if any(isinstance(i, str) and i for i in items):
+            lines.append(" ".join(i for i in items if isinstance(i, str)))
+    text = "\n".join(line for line in lines if line) or message.get("text") or ""
+
+    def name(match: re.Match[str]) -> str:
+        sigil, target, label = match[1], match[2], match[3]
+        if sigil == "@":
+            return f"@{label or users.get(target, target)}"
+        if sigil == "#":
+            return f"#{label or channels.get(target, target)}"
+        return f"@{label or target}"
+
+    return _TOKEN.sub(name, text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 class Console:
@@ -84,7 +100,8 @@ class Console:
         self.out(f"#{channel['name']} — topic: {channel['topic'] or '—'}; members: "
                  + ", ".join(self.names.get(m, m) for m in channel["members"]))
         for message in channel["messages"]:
-            self.out(f"  {self.names.get(message.get('user', ''), 'swarmbot')}: {render(message)}")
+            self.out(f"  {self.names.get(message.get('user', ''), 'swarmbot')}: "
+                     f"{self._plain(message)}")
 
     def catch_up(self, *, quiet: bool = False) -> None:
         """Print what appeared since last time: messages, DMs, and ephemeral answers."""
@@ -95,9 +112,13 @@ class Console:
             where = (f"DM to {self.names.get(channel['name'], channel['name'])}" if channel["is_im"]
                      else f"#{channel['name']}")
             for message in [] if quiet else new:
-                self.out(f"[{where}] {render(message)}")
+                self.out(f"[{where}] {self._plain(message)}")
         ephemerals = snapshot["ephemerals"][self._seen_ephemeral:]
         self._seen_ephemeral = len(snapshot["ephemerals"])
         for message in [] if quiet else ephemerals:
             self.out(f"[only {self.names.get(message['user'], message['user'])} sees] "
-                     f"{render(message)}")
+                     f"{self._plain(message)}")
+
+    def _plain(self, message: dict[str, Any]) -> str:
+        channels = {c["id"]: c["name"] for c in self.emu.channels()}
+        return plain(message, self.names, channels)

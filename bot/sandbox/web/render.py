@@ -22,7 +22,7 @@ EMOJI = {
     "leftwards_arrow_with_hook": "↩️", "hourglass_flowing_sand": "⏳",
     "heavy_plus_sign": "➕", "handshake": "🤝", "ballot_box_with_check": "☑️",
     "alarm_clock": "⏰", "fire": "🔥", "heart": "❤️", "pray": "🙏", "rocket": "🚀",
-    "bell": "🔔", "ok_hand": "👌", "thinking_face": "🤔", "sos": "🆘",
+    "bell": "🔔", "arrow_right": "➡️", "arrow_up": "⬆️", "arrow_down": "⬇️", "ok_hand": "👌", "thinking_face": "🤔", "sos": "🆘",
 }
 # Reaction buttons under every message: the invite answers first, then a few everyday ones.
 REACTION_CHOICES = ("white_check_mark", "x", "raising_hand", "+1", "no_entry_sign", "eyes",
