@@ -32,6 +32,7 @@ class Case(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32), unique=True, default=None)
     channel_name: Mapped[str | None] = mapped_column(String(80), default=None)
     summary_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    review_ts: Mapped[str | None] = mapped_column(String(32), default=None)  # the review draft
     source: Mapped[str] = mapped_column(String(32), default="slack")
     external_id: Mapped[str | None] = mapped_column(String(200), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

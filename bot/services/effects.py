@@ -29,13 +29,14 @@ class Effect(StrEnum):
     PUBLISH_HOME = "publish_home"
     HAND_OFF = "hand_off"
     APPROVAL_REQUEST = "approval_request"
+    POST_REVIEW = "post_review"
 
 
 # Effects that render the current state when delivered: while one waits, recording another
 # is a no-op (they coalesce). Its key is released when its delivery starts, so a change made
 # after that gets a refresh of its own.
 COALESCING = frozenset({Effect.SYNC_MEMBERS, Effect.SET_TOPIC, Effect.POST_SUMMARY,
-                        Effect.PUBLISH_HOME})
+                        Effect.PUBLISH_HOME, Effect.POST_REVIEW})
 
 
 URGENT = 0  # channel, members and invites go out before refreshes and notes
@@ -129,3 +130,8 @@ def approval_request(uow: UnitOfWork, case: Case, *, approval_id: int,
     in a direct message to one approver."""
     uow.outbox.enqueue(f"approval:{approval_id}:{user or 'channel'}", Effect.APPROVAL_REQUEST,
                        {"approval_id": approval_id, "user": user}, case_id=case.id)
+
+
+def post_review(uow: UnitOfWork, case: Case) -> None:
+    """Post the review draft in the case channel once; later calls update it."""
+    uow.outbox.enqueue(f"post_review:{case.id}", Effect.POST_REVIEW, {}, case_id=case.id)

@@ -51,6 +51,7 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
                             ctx.now() + grace, case_id=case.id)
         effects.case_changed(uow, case)
         effects.post_resolution(uow, case)
+        effects.post_review(uow, case)
         uow.commit()
         return f"Case {case.reference} is resolved. The channel is archived in {grace}."
 

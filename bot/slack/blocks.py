@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from bot.domain.durations import human_duration
+
 Blocks = list[dict[str, Any]]
 
 
@@ -217,16 +219,6 @@ def approval_request_message(*, reference: str, title: str, item: str, note: str
     return text, blocks
 
 
-def human_duration(delta: Any) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes} min"
-    return f"{hours // 24} days {hours % 24} h"
-
-
 def _maybe(delta: Any) -> str:
     return "—" if delta is None else human_duration(delta)
 
@@ -269,4 +261,33 @@ def stats_blocks(*, label: str, overall: Any, by_mode: dict[str, Any],
     ]
     if dashboard_url:
         blocks.append(context(f"Charts: <{dashboard_url}|dashboard>"))
+    return text, blocks
+
+
+def review_blocks(review: Any) -> tuple[str, Blocks]:
+    """The post-case review draft (bot/domain/review.py) as a channel message."""
+    from bot.domain.review import PROMPTS
+
+    f = review.facts
+    text = f"Review of case {f.reference}: {f.title}"
+    spent = "\n".join(f"• {place}: {human_duration(t)}" for place, t in review.time_in.items())
+    did = "\n".join(f"• {_user(actor)}: " + ", ".join(f"{n} {what}" for what, n in d.items())
+                    for actor, d in review.contributions.items())
+    timeline = "\n".join(f"• {at:%m-%d %H:%M} — {line}" for at, line in review.timeline[-20:])
+    if review.lessons:
+        lessons = "\n".join(f"• {line} ({_user(actor)})" for actor, line in review.lessons)
+    else:
+        lessons = "\n".join(f"• _{prompt}_" for prompt in PROMPTS)
+    blocks: Blocks = [
+        {"type": "header", "text": {"type": "plain_text",
+                                    "text": f"Review: {f.reference} {f.title}"[:150]}},
+        section(f"*Time spent*\n{spent or '—'}"[:2900]),
+        section(("*SLA results*\n" + "\n".join(f"• {s}" for s in review.sla))[:2900]
+                if review.sla else "*SLA results*\nno SLAs applied"),
+        section(f"*Who did what*\n{did or '—'}"[:2900]),
+        section(f"*Timeline*\n{timeline or '—'}"[:2900]),
+        section(f"*Lessons learned*\n{lessons}"[:2900]),
+        context("Add a lesson: `/swarm review <what we learned>` · Markdown: "
+                f"`swarmbot review {int(f.reference.lstrip('#'))}`"),
+    ]
     return text, blocks

@@ -65,6 +65,20 @@ def test_declare_swarm_update_resolve_and_learn(emulator: SlackEmulator, bot: Ru
     emulator.wait_for(lambda: any("confirmed resolved" in (e.get("text") or "")
                                   for e in emulator.ephemerals(maya)))
 
+    # the post-case review: drafted from the timeline, lessons added from the channel
+    emulator.wait_for(lambda: any(t.startswith("Review of case #0001") for t in
+                                  _texts(emulator, channel)))
+    review = next(m for m in emulator.messages(channel)
+                  if (m.get("text") or "").startswith("Review of case #0001"))
+    drafted = str(review["blocks"])
+    assert "swarm: 25 min" in drafted and "What went well?" in drafted
+    assert f"<@{maya}>: 1 status updates, 1 resolutions" in drafted
+    emulator.slash_command(parcelly[expert], "/swarm", "review Alert on vacuum runtime",
+                           channel=channel)
+    emulator.wait_for(lambda: "Alert on vacuum runtime" in str(next(
+        m for m in emulator.messages(channel) if m["ts"] == review["ts"])["blocks"]))
+    assert sum(t.startswith("Review of case") for t in _texts(emulator, channel)) == 1
+
 
 def test_double_clicks_and_repeated_commands_create_nothing_twice(
         emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:

@@ -11,7 +11,9 @@ from bot.slack.effects.channel import (
 from bot.slack.effects.escalation import ApprovalRequest, HandOff
 from bot.slack.effects.home import PublishHome
 from bot.slack.effects.invites import SendInvite, UpdateInvite
-from bot.slack.effects.messages import Ephemeral, Post, PostResolution, PostSummary
+from bot.slack.effects.messages import (
+    Ephemeral, Post, PostResolution, PostReview, PostSummary,
+)
 from bot.slack.effects.support import SlackIdentity
 
 
@@ -33,4 +35,5 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset()
         Effect.PUBLISH_HOME: PublishHome(client),
         Effect.HAND_OFF: HandOff(client),
         Effect.APPROVAL_REQUEST: ApprovalRequest(client),
+        Effect.POST_REVIEW: PostReview(client),
     }

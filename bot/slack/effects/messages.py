@@ -9,7 +9,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.services.outbox import PermanentFailure
 from bot.services.resolution import resolvers_of
-from bot.slack.blocks import case_summary, human_duration, resolution_message
+from bot.services.review import review_for
+from bot.slack.blocks import case_summary, human_duration, resolution_message, review_blocks
 from bot.slack.effects.support import Executor, case_channel, case_for, slack_error
 from bot.slack.ids import Action
 from models.scheduling import OutboxMessage
@@ -51,6 +52,23 @@ class PostSummary(Executor):
         case = case_for(uow, message.case_id)
         if case is not None and result.get("ts"):
             case.summary_ts = result["ts"]
+
+
+class PostReview(PostSummary):
+    """The review draft: posted once when the case resolves, updated as lessons come in."""
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        case = case_for(uow, message.case_id)
+        if case is None:
+            return None
+        text, blocks = review_blocks(review_for(uow, case))
+        return {"channel": case_channel(case), "ts": case.review_ts, "blocks": blocks,
+                "text": text}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        case = case_for(uow, message.case_id)
+        if case is not None and result.get("ts"):
+            case.review_ts = result["ts"]
 
 
 class Post(Executor):

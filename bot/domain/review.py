@@ -1,0 +1,141 @@
+"""The post-case review, drafted from the timeline: what happened when, who did what, time
+spent in the swarm or at each level, SLA results, and lessons (prompted until written).
+Pure: rendered to Markdown here, to Block Kit in bot/slack/blocks.py."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.domain.durations import human_duration
+from bot.domain.metrics import Event
+
+LESSON = "lesson"
+PROMPTS = ("What went well?", "What slowed us down?", "What would have prevented it?",
+           "What should we follow up on?")
+_MOVES = {"level_set", "escalated", "deescalated", "level_restarted"}
+_DOINGS = {"status_update": "status updates", "acknowledged": "acknowledgements",
+           "invite_accepted": "joined the swarm", "added": "people added",
+           "escalated": "escalations", "deescalated": "de-escalations",
+           "approval_approved": "approvals", "approval_rejected": "rejections",
+           "resolved": "resolutions", "lesson": "lessons"}
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    reference: str
+    title: str
+    severity: str
+    service: str
+    owner_id: str | None
+    status: str
+    summary: str
+    created_at: datetime
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Review:
+    facts: CaseFacts
+    timeline: list[tuple[datetime, str]]
+    contributions: dict[str, Counter[str]]  # actor → what they did (counted)
+    time_in: dict[str, timedelta]  # "swarm" or a level → time spent there
+    sla: list[str]
+    lessons: list[tuple[str | None, str]]
+
+
+def draft_review(facts: CaseFacts, events: Sequence[Event], *, texts: Sequence[str]) -> Review:
+    """`texts[i]` is the timeline text of `events[i]`."""
+    ordered = sorted(zip(events, texts, strict=True), key=lambda pair: pair[0].at)
+    contributions: dict[str, Counter[str]] = defaultdict(Counter)
+    for event, _ in ordered:
+        if event.actor and event.kind in _DOINGS:
+            contributions[event.actor][_DOINGS[event.kind]] += 1
+    lessons = [(e.actor, text) for e, text in ordered if e.kind == LESSON]
+    return Review(facts=facts,
+                  timeline=[(e.at, text) for e, text in ordered if text and e.kind != LESSON],
+                  contributions=dict(contributions), time_in=_time_in(ordered, facts),
+                  sla=_sla_results(ordered), lessons=lessons)
+
+
+def _time_in(ordered: Sequence[tuple[Event, str]], facts: CaseFacts) -> dict[str, timedelta]:
+    spent: dict[str, timedelta] = defaultdict(timedelta)
+    place, since = "swarm", facts.created_at
+    for event, _ in ordered:
+        moved_to = None
+        if event.kind in _MOVES:
+            moved_to = str(event.data.get("level"))
+        elif event.kind == "mode_changed" and event.data.get("mode") == "swarm":
+            moved_to = "swarm"
+        elif event.kind == "resolved":
+            if place is not None:
+                spent[place] += event.at - since
+            place, since = None, event.at
+            continue
+        elif event.kind == "reopened":
+            place, since = _last_place(ordered, event), event.at
+            continue
+        if moved_to is not None:
+            if place is not None:
+                spent[place] += event.at - since
+            place, since = moved_to, event.at
+    return {k: v for k, v in spent.items() if v > timedelta(0)}
+
+
+def _last_place(ordered: Sequence[tuple[Event, str]], before: Event) -> str:
+    place = "swarm"
+    for event, _ in ordered:
+        if event is before:
+            break
+        if event.kind in _MOVES:
+            place = str(event.data.get("level"))
+        elif event.kind == "mode_changed" and event.data.get("mode") == "swarm":
+            place = "swarm"
+    return place
+
+
+def _sla_results(ordered: Sequence[tuple[Event, str]]) -> list[str]:
+    breaches = Counter((e.data.get("level"), e.data.get("sla")) for e, _ in ordered
+                       if e.kind == "sla_breached")
+    warnings = Counter((e.data.get("level"), e.data.get("sla")) for e, _ in ordered
+                       if e.kind == "sla_warning")
+    acknowledged = [(e.data.get("level"), e.data.get("minutes")) for e, _ in ordered
+                    if e.kind == "acknowledged"]
+    lines = [f"{level}: acknowledged after {minutes} min" for level, minutes in acknowledged]
+    lines += [f"{level}: {sla} SLA breached" + (f" ({n}×)" if n > 1 else "")
+              for (level, sla), n in sorted(breaches.items(), key=str)]
+    lines += [f"{level}: {sla} SLA warned, met" for (level, sla) in sorted(warnings, key=str)
+              if (level, sla) not in breaches]
+    return lines
+
+
+def to_markdown(review: Review) -> str:
+    f = review.facts
+    duration = human_duration((f.resolved_at or f.created_at) - f.created_at) if f.resolved_at else "open"
+    lines = [f"# Review of case {f.reference}: {f.title}", "",
+             f"- Severity: {f.severity}" + (f", service `{f.service}`" if f.service else ""),
+             f"- Owner: {_who(f.owner_id)}", f"- Status: {f.status} (duration: {duration})"]
+    if f.summary:
+        lines.append(f"- Resolution: {f.summary}")
+    lines += ["", "## Time spent"]
+    lines += [f"- {place}: {human_duration(spent)}" for place, spent in review.time_in.items()] or ["- —"]
+    lines += ["", "## SLA results"] + ([f"- {s}" for s in review.sla] or ["- no SLAs applied"])
+    lines += ["", "## Who did what"]
+    lines += [f"- {_who(actor)}: " + ", ".join(f"{n} {what}" for what, n in did.items())
+              for actor, did in review.contributions.items()] or ["- —"]
+    lines += ["", "## Timeline"]
+    lines += [f"- {at:%Y-%m-%d %H:%M} UTC — {text}" for at, text in review.timeline]
+    lines += ["", "## Lessons learned"]
+    if review.lessons:
+        lines += [f"- {text} ({_who(actor)})" for actor, text in review.lessons]
+    else:
+        lines += [f"- {prompt}" for prompt in PROMPTS]
+        lines.append("")
+        lines.append("_Add lessons with `/swarm review <lesson>` in the case channel._")
+    return "\n".join(lines) + "\n"
+
+
+def _who(user: str | None) -> str:
+    return f"<@{user}>" if user else "—"

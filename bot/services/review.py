@@ -1,0 +1,52 @@
+"""The post-case review: drafted from the timeline when a case resolves, lessons added with
+`/swarm review <lesson>`, exported as Markdown."""
+
+from __future__ import annotations
+
+from bot.domain.errors import InvalidInput, NotAllowed
+from bot.domain.metrics import Event
+from bot.domain.review import LESSON, CaseFacts, Review, draft_review
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.guards import case_by_id, case_in_channel
+from models.case import Case
+from models.uow import UnitOfWork
+
+MAX_LESSON = 1000
+
+
+def review_for(uow: UnitOfWork, case: Case) -> Review:
+    events = uow.timeline.for_case(case.id)
+    facts = CaseFacts(reference=case.reference, title=case.title, severity=case.severity,
+                      service=case.service, owner_id=case.owner_id, status=case.status,
+                      summary=case.resolution_summary or "", created_at=case.created_at,
+                      resolved_at=case.resolved_at)
+    return draft_review(facts, [Event(e.at, e.kind, e.actor, e.data or {}) for e in events],
+                        texts=[e.text for e in events])
+
+
+def add_lesson(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) > MAX_LESSON:
+        raise InvalidInput(f"Keep a lesson under {MAX_LESSON} characters.")
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        people = {p.user_id for p in case.participants} | {case.requester_id}
+        if actor not in people and actor not in ctx.settings.admin_ids:
+            raise NotAllowed("Only people who worked on this case can add to its review.")
+        if not text:
+            effects.post_review(uow, case)  # show the draft (again) in the channel
+            uow.commit()
+            return (f"The review of case {case.reference} is in the channel; add a lesson with "
+                    "`/swarm review <what we learned>`.")
+        uow.timeline.record(case.id, LESSON, text, actor=actor, at=ctx.now())
+        effects.post_review(uow, case)
+        uow.commit()
+        return f"Added to the review of case {case.reference}."
+
+
+def review_markdown(ctx: ServiceContext, case_id: int) -> str:
+    from bot.domain.review import to_markdown
+
+    with ctx.uow() as uow:
+        return to_markdown(review_for(uow, case_by_id(uow, case_id)))
