@@ -1,4 +1,5 @@
-"""`swarmbot` — the console script: serve, clock, sandbox, db, history, model, audit, export.
+"""`swarmbot` — the console script: serve, clock, sandbox, db, history, model, audit, export,
+review.
 
 Errors a user can fix come out as one line on stderr and exit code 2, never a traceback."""
 
@@ -123,6 +124,14 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(args: argparse.Namespace) -> int:
+    from bot.services.review import review_markdown
+
+    with _offline_services() as services:
+        print(review_markdown(services, args.case), end="")
+    return 0
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from models.db import upgrade
@@ -184,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--since", default="all", help="7d, 30d, quarter, all (default)")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
     export.set_defaults(run=_export)
+
+    review = commands.add_parser("review", help="a case's post-case review as Markdown")
+    review.add_argument("case", type=int, help="the case number (42 for #0042)")
+    review.set_defaults(run=_review)
 
     history = commands.add_parser("history", help="resolution history the recommender learns from")
     history_commands = history.add_subparsers(dest="history_command", required=True,
