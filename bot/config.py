@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     host: str = Field("0.0.0.0", validation_alias="HOST")
 
     hooks_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_HOOKS_TOKEN")
+    dashboard_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_DASHBOARD_TOKEN")
     model_path: Path = Field(Path("var/model.joblib"), validation_alias="SWARMBOT_MODEL_PATH")
     history_path: Path | None = Field(None, validation_alias="SWARMBOT_HISTORY_PATH")
     swarm_severities: str = Field("sev1,sev2", validation_alias="SWARMBOT_SWARM_SEVERITIES")

@@ -73,7 +73,7 @@ def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
         _env_file=None, slack_bot_token=bot_token, slack_signing_secret=signing_secret,
         slack_api_url=emulator.api_url, database_url=database_url,
         stakeholder_channel=channels["incidents"], hooks_token=hooks_token,
-        model_path=model_path, policy_path=POLICY_FILE)
+        dashboard_token=hooks_token, model_path=model_path, policy_path=POLICY_FILE)
     container = build(settings, **({"clock": clock} if clock else {}))
     for person in PEOPLE:
         register_expert(container.services, user_id=users[person.handle], handle=person.handle,
@@ -108,6 +108,7 @@ def run_sandbox(*, port: int, database_url: str) -> int:
     assert sandbox.page is not None
     print(f"swarmbot sandbox is up.\n"
           f"  open the workspace:      {sandbox.page.url}/\n"
+          f"  managers' dashboard:     {sandbox.server.url}/dashboard?token=sandbox\n"
           f"  bot (Slack request URL): {sandbox.server.url}/slack/events\n"
           f"  Slack emulator Web API:  {sandbox.emulator.api_url}\n"
           f"  case webhook:            curl -X POST {sandbox.server.url}/hooks/cases "

@@ -1,5 +1,5 @@
-"""The web process's HTTP surface: Slack's single request URL, health, (later) hooks and
-dashboard. Built by a factory; nothing happens at import."""
+"""The web process's HTTP surface: Slack's single request URL, health, the case webhook and
+the managers' dashboard. Built by a factory; nothing happens at import."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.services.context import ServiceContext
+from bot.web.dashboard import dashboard_blueprint
 from bot.web.hooks import hooks_blueprint
 
 
@@ -17,6 +18,7 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -
     web = Flask("swarmbot")
     slack_handler = SlackRequestHandler(bolt_app)
     web.register_blueprint(hooks_blueprint(services))
+    web.register_blueprint(dashboard_blueprint(services))
 
     @web.post("/slack/events")
     def slack_events() -> Response:

@@ -21,6 +21,7 @@ from bot.web.server import WebServer
 SIGNING_SECRET = "e2e-signing-secret"
 BOT_TOKEN = "xoxb-e2e-token"
 HOOKS_TOKEN = "e2e-hooks-token"
+DASHBOARD_TOKEN = "e2e-dashboard-token"
 
 
 class Clock:
@@ -97,6 +98,7 @@ def bot(emulator: SlackEmulator, database_url: str, clock: Clock, model_path: Pa
         _env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
         slack_api_url=emulator.api_url, database_url=database_url, hooks_token=HOOKS_TOKEN,
         model_path=model_path, stakeholder_channel=emulator.add_channel("incidents"),
+        dashboard_token=DASHBOARD_TOKEN,
         policy_path=POLICY_FILE)
     container = build(settings, clock=clock).start()
     server = WebServer(container.web_app).start()
