@@ -32,7 +32,7 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset()
         Effect.EPHEMERAL: Ephemeral(client),
         Effect.ARCHIVE_CHANNEL: ArchiveChannel(client),
         Effect.UNARCHIVE_CHANNEL: UnarchiveChannel(client),
-        Effect.PUBLISH_HOME: PublishHome(client),
+        Effect.PUBLISH_HOME: PublishHome(client, managers=admins),
         Effect.HAND_OFF: HandOff(client),
         Effect.APPROVAL_REQUEST: ApprovalRequest(client),
         Effect.POST_REVIEW: PostReview(client),
