@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     stakeholder_channel: str | None = Field(None, validation_alias="SWARMBOT_STAKEHOLDER_CHANNEL")
     archive_grace_minutes: int = Field(60, ge=0, validation_alias="SWARMBOT_ARCHIVE_GRACE_MINUTES")
     max_open_swarms: int = Field(3, ge=1, validation_alias="SWARMBOT_MAX_OPEN_SWARMS")
+    followup_reminder_hours: int = Field(24, ge=1,
+                                         validation_alias="SWARMBOT_FOLLOWUP_REMINDER_HOURS")
     admins: str = Field("", validation_alias="SWARMBOT_ADMINS")
     policy_path: Path | None = Field(None, validation_alias="SWARMBOT_POLICY")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")

@@ -3,12 +3,12 @@ Schema changes go through the Alembic migrations in `models/alembic/`."""
 
 from models.base import Base
 from models.case import (
-    Approval, Case, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
+    Approval, Case, FollowUp, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
 )
 from models.expertise import Expert, ProcessedEvent, ResolutionRecord
 from models.scheduling import OutboxMessage, Timer
 
 __all__ = [
-    "Approval", "Base", "Case", "Expert", "Invite", "LevelChange", "OutboxMessage", "Participant",
+    "Approval", "Base", "Case", "FollowUp", "Expert", "Invite", "LevelChange", "OutboxMessage", "Participant",
     "ProcessedEvent", "ResolutionRecord", "StatusUpdate", "Timer", "TimelineEvent",
 ]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from models.audit import GENESIS, event_hash
 from models.base import utcnow
 from models.case import (
-    Approval, Case, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
+    Approval, Case, FollowUp, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
 )
 from models.expertise import Expert, ProcessedEvent, ResolutionRecord
 from models.scheduling import OutboxMessage, Timer
@@ -195,6 +195,24 @@ class ApprovalRepository:
             Approval.case_id == case_id, Approval.state == "pending").order_by(Approval.id)).all()
 
 
+class FollowUpRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, followup: FollowUp) -> FollowUp:
+        self.session.add(followup)
+        self.session.flush()
+        return followup
+
+    def get(self, followup_id: int, *, for_update: bool = False) -> FollowUp | None:
+        stmt = select(FollowUp).where(FollowUp.id == followup_id)
+        return self.session.scalars(stmt.with_for_update() if for_update else stmt).first()
+
+    def for_case(self, case_id: int) -> Sequence[FollowUp]:
+        return self.session.scalars(select(FollowUp).where(FollowUp.case_id == case_id)
+                                    .order_by(FollowUp.id)).all()
+
+
 class StatusUpdateRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -244,7 +262,9 @@ class TimerRepository:
         return insert_once(self.session, Timer(key=key, kind=kind, due_at=due_at,
                                                case_id=case_id, payload=payload))
 
-    def cancel_for_case(self, case_id: int, kinds: Iterable[str] | None = None) -> int:
+    def cancel_for_case(self, case_id: int, kinds: Iterable[str] | None = None, *,
+                        keep: Iterable[str] = ()) -> int:
+        """Cancel the case's pending timers (of `kinds`, or all but those of `keep`)."""
         stmt = update(Timer).where(Timer.case_id == case_id, Timer.state == "pending")
         if kinds is not None:
             stmt = stmt.where(Timer.kind.in_(list(kinds)))

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.base import utcnow
 
 from models.repositories import (
-    ApprovalRepository, CaseRepository, ExpertRepository, HistoryRepository, InviteRepository,
-    LevelRepository, OutboxRepository, ProcessedEventRepository, StatusUpdateRepository,
-    TimelineRepository, TimerRepository,
+    ApprovalRepository, CaseRepository, ExpertRepository, FollowUpRepository, HistoryRepository,
+    InviteRepository, LevelRepository, OutboxRepository, ProcessedEventRepository,
+    StatusUpdateRepository, TimelineRepository, TimerRepository,
 )
 
 
@@ -40,6 +40,7 @@ class UnitOfWork:
         self.events = ProcessedEventRepository(self.session)
         self.levels = LevelRepository(self.session)
         self.approvals = ApprovalRepository(self.session)
+        self.followups = FollowUpRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

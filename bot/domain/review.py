@@ -44,6 +44,7 @@ class Review:
     time_in: dict[str, timedelta]  # "swarm" or a level → time spent there
     sla: list[str]
     lessons: list[tuple[str | None, str]]
+    followups: list[tuple[int, str, str, bool]]  # (number, owner, action item, done)
 
 
 def draft_review(facts: CaseFacts, events: Sequence[Event], *, texts: Sequence[str]) -> Review:
@@ -54,10 +55,15 @@ def draft_review(facts: CaseFacts, events: Sequence[Event], *, texts: Sequence[s
         if event.actor and event.kind in _DOINGS:
             contributions[event.actor][_DOINGS[event.kind]] += 1
     lessons = [(e.actor, text) for e, text in ordered if e.kind == LESSON]
+    done = {e.data.get("followup") for e, _ in ordered if e.kind == "followup_done"}
+    followups = [(int(e.data["followup"]), str(e.data.get("owner")),
+                  text.split(": ", 1)[-1], e.data["followup"] in done)
+                 for e, text in ordered if e.kind == "followup" and "followup" in e.data]
     return Review(facts=facts,
                   timeline=[(e.at, text) for e, text in ordered if text and e.kind != LESSON],
                   contributions=dict(contributions), time_in=_time_in(ordered, facts),
-                  sla=_sla_results(ordered), lessons=lessons)
+                  sla=_sla_results(ordered), lessons=lessons,
+                  followups=followups)
 
 
 def _time_in(ordered: Sequence[tuple[Event, str]], facts: CaseFacts) -> dict[str, timedelta]:
@@ -127,6 +133,10 @@ def to_markdown(review: Review) -> str:
               for actor, did in review.contributions.items()] or ["- —"]
     lines += ["", "## Timeline"]
     lines += [f"- {at:%Y-%m-%d %H:%M} UTC — {text}" for at, text in review.timeline]
+    lines += ["", "## Follow-ups"]
+    lines += [f"- [{'x' if done else ' '}] F{n} {text} ({_who(owner)})"
+              for n, owner, text, done in review.followups] or ["- none recorded "
+                                                               "(`/swarm followup <item>`)"]
     lines += ["", "## Lessons learned"]
     if review.lessons:
         lines += [f"- {text} ({_who(actor)})" for actor, text in review.lessons]

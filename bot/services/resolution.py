@@ -10,6 +10,7 @@ from bot.services import effects
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
 from bot.services.escalation import restart_level
+from bot.services.followups import REMINDER as FOLLOWUP_REMINDER
 from bot.services.guards import case_by_id, case_in_channel, require_open, require_owner
 from models.case import Case
 from models.expertise import ResolutionRecord
@@ -43,7 +44,7 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
             if invite.state == "pending":
                 invite.state, invite.answered_at = "cancelled", ctx.now()
                 effects.update_invite(uow, invite)
-        uow.timers.cancel_for_case(case.id)
+        uow.timers.cancel_for_case(case.id, keep=[FOLLOWUP_REMINDER])  # follow-ups go on
         uow.timeline.record(case.id, "resolved", summary, actor=actor, at=ctx.now())
         _record_history(ctx, uow, case)
         grace = timedelta(minutes=ctx.settings.archive_grace_minutes)

@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from bot.services.context import ServiceContext
 from bot.services.escalation import SLA_TIMER, fire_sla_timer
+from bot.services.followups import REMINDER as FOLLOWUP_REMINDER
+from bot.services.followups import remind_followup
 from bot.services.resolution import archive_after_grace
 from bot.services.status import remind_owner
 from bot.services.swarm import expire_invite
@@ -27,6 +29,7 @@ HANDLERS: dict[str, TimerHandler] = {
     "invite_expiry": lambda ctx, uow, t: expire_invite(ctx, uow, int(t.payload["invite_id"])),
     "archive_channel": lambda ctx, uow, t: archive_after_grace(ctx, uow, t.case_id or 0),
     SLA_TIMER: fire_sla_timer,
+    FOLLOWUP_REMINDER: remind_followup,
 }
 
 

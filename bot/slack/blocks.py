@@ -99,7 +99,8 @@ def invite_message(*, reference: str, title: str, severity: str, owner_id: str |
 def resolution_message(*, reference: str, owner_id: str | None, duration: str,
                        helpers: list[str], summary: str, timeline: list[str],
                        confirm_from: str | None, confirm_action: str, reopen_action: str,
-                       case_id: int) -> tuple[str, Blocks]:
+                       case_id: int, followups: list[tuple[int, str, str, bool]] = ()
+                       ) -> tuple[str, Blocks]:
     helped = ", ".join(_user(h) for h in helpers) or "nobody else"
     text = f"Case {reference} resolved by <@{owner_id}> after {duration}"
     lines = "\n".join(f"• {line}" for line in timeline[-15:]) or "—"
@@ -108,6 +109,9 @@ def resolution_message(*, reference: str, owner_id: str | None, duration: str,
                 f"{duration}. Helped: {helped}."),
         section(f"*Resolution:* {summary[:2800]}"),
         section(f"*Timeline:*\n{lines}"[:2900]),
+        *([section(("*Follow-ups:*\n" + "\n".join(
+            f"{'✅' if done else '⬜'} F{n} {text} ({_user(owner)})"
+            for n, owner, text, done in followups))[:2900])] if followups else []),
         section(f"{_user(confirm_from)}, is it resolved for you?"),
         {"type": "actions", "elements": [
             button("Yes, resolved", confirm_action, str(case_id), style="primary"),
@@ -286,6 +290,10 @@ def review_blocks(review: Any) -> tuple[str, Blocks]:
                 if review.sla else "*SLA results*\nno SLAs applied"),
         section(f"*Who did what*\n{did or '—'}"[:2900]),
         section(f"*Timeline*\n{timeline or '—'}"[:2900]),
+        section("*Follow-ups*\n" + ("\n".join(
+            f"{'✅' if done else '⬜'} F{n} {text} ({_user(owner)})"
+            for n, owner, text, done in review.followups) or "none yet — "
+            "`/swarm followup <action item> [@owner]`")[:2900]),
         section(f"*Lessons learned*\n{lessons}"[:2900]),
         context("Add a lesson: `/swarm review <what we learned>` · Markdown: "
                 f"`swarmbot review {int(f.reference.lstrip('#'))}`"),

@@ -46,6 +46,10 @@ def test_declare_swarm_update_resolve_and_learn(emulator: SlackEmulator, bot: Ru
     emulator.wait_for(lambda: any("Replica caught up" in t
                                   for t in _texts(emulator, parcelly.incidents)))
 
+    emulator.slash_command(maya, "/swarm", f"followup Alert on long vacuums <@{parcelly['ines']}>",
+                           channel=channel)
+    emulator.wait_for(lambda: any("gave you a follow-up" in (m.get("text") or "")
+                                  for m in emulator.dm_messages(parcelly["ines"])))
     clock.advance(minutes=9)
     emulator.slash_command(maya, "/swarm", "resolve Long-running vacuum blocked replication; "
                            "killed it and tuned autovacuum", channel=channel)
@@ -54,6 +58,7 @@ def test_declare_swarm_update_resolve_and_learn(emulator: SlackEmulator, bot: Ru
     resolution = next(m for m in emulator.messages(channel)
                       if "Case #0001 resolved" in (m.get("text") or ""))
     assert f"<@{parcelly[expert]}>" in str(resolution["blocks"])  # who helped
+    assert "F1 Alert on long vacuums" in str(resolution["blocks"])  # the follow-ups
 
     with bot.container.uow() as uow:
         [record] = uow.session.scalars(select(ResolutionRecord)).all()

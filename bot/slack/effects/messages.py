@@ -11,7 +11,8 @@ from bot.services.outbox import PermanentFailure
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
 from bot.slack.blocks import case_summary, human_duration, resolution_message, review_blocks
-from bot.slack.effects.support import Executor, case_channel, case_for, slack_error
+from bot.slack.effects.support import (
+    Executor, case_channel, case_for, post_once, slack_error, unanswered)
 from bot.slack.ids import Action
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -44,8 +45,8 @@ class PostSummary(Executor):
                     return {"ts": plan["ts"]}
                 if slack_error(error) != "message_not_found":
                     raise
-        posted = self.client.chat_postMessage(channel=plan["channel"], text=plan["text"],
-                                              blocks=plan["blocks"])
+        posted = post_once(self.client, message, channel=plan["channel"], text=plan["text"],
+                           blocks=plan["blocks"])
         return {"ts": posted["ts"]}
 
     def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
@@ -83,8 +84,8 @@ class Post(Executor):
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         try:
-            posted = self.client.chat_postMessage(channel=plan["channel"], text=plan["text"],
-                                                  blocks=plan.get("blocks") or None)
+            posted = post_once(self.client, message, channel=plan["channel"],
+                               text=plan["text"], blocks=plan.get("blocks") or None)
         except SlackApiError as error:
             if slack_error(error) in GONE or slack_error(error) == "not_in_channel":
                 raise PermanentFailure(f"cannot post to {plan['channel']}: {slack_error(error)}")
@@ -121,5 +122,9 @@ class Ephemeral(Executor):
         except SlackApiError as error:
             if slack_error(error) in (*GONE, "user_not_in_channel", "not_in_channel"):
                 return {"skipped": slack_error(error)}  # a courtesy note; not worth a retry
+            if unanswered(error):  # it may have been shown, and cannot be looked up: once
+                return {"skipped": f"no clear answer ({error.response.status_code})"}
             raise
+        except OSError as error:  # a timeout or lost connection: maybe shown, as above
+            return {"skipped": f"no clear answer ({type(error).__name__})"}
         return {}

@@ -1,0 +1,106 @@
+"""Follow-ups: action items recorded on a case, listed in its resolution and review, and
+reminded to their owners (by DM, every SWARMBOT_FOLLOWUP_REMINDER_HOURS) until done."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.guards import case_in_channel
+from models.case import Case, FollowUp
+from models.scheduling import Timer
+from models.uow import UnitOfWork
+
+MAX_TEXT = 500
+REMINDER = "followup_reminder"
+
+
+def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
+                 owner: str | None) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidInput("Say what needs doing: `/swarm followup <action item> [@owner]`.")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput(f"Keep a follow-up under {MAX_TEXT} characters.")
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        _require_on_case(ctx, case, actor)
+        owner = owner or actor
+        item = uow.followups.add(FollowUp(case_id=case.id, text=text, owner_id=owner,
+                                          created_by=actor, created_at=ctx.now()))
+        uow.timeline.record(case.id, "followup", f"Follow-up F{item.id} for <@{owner}>: {text}",
+                            actor=actor, at=ctx.now(), followup=item.id, owner=owner)
+        _schedule_reminder(ctx, uow, item)
+        if owner != actor:
+            effects.post(uow, channel=owner, key=f"followup_assigned:{item.id}", text=(
+                f":pushpin: <@{actor}> gave you a follow-up on case {case.reference} "
+                f"({case.title}): *{text}* — `/swarm followup done {item.id}` in "
+                f"<#{case.channel_id}> when it's done."))
+        uow.commit()
+        return f"Follow-up F{item.id} recorded for <@{owner}>."
+
+
+def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> str:
+    with ctx.uow() as uow:
+        item = uow.followups.get(followup_id, for_update=True)
+        if item is None:
+            raise NotFound(f"There is no follow-up F{followup_id}.")
+        case = uow.cases.get(item.case_id)
+        if case is None:
+            raise NotFound(f"There is no follow-up F{followup_id}.")
+        if item.done_at is not None:
+            raise Conflict(f"F{item.id} was already done by <@{item.done_by}>.")
+        if actor not in {item.owner_id, item.created_by, case.owner_id} \
+                and actor not in ctx.settings.admin_ids:
+            raise NotAllowed(f"Only <@{item.owner_id}>, who owns F{item.id}, or the case owner "
+                             "can mark it done.")
+        item.done_at, item.done_by = ctx.now(), actor  # its reminder timers now do nothing
+        uow.timeline.record(case.id, "followup_done", f"Follow-up F{item.id} done: {item.text}",
+                            actor=actor, at=ctx.now(), followup=item.id)
+        effects.post(uow, case=case, key=f"followup_done:{item.id}",
+                     text=f":white_check_mark: <@{actor}> finished F{item.id}: {item.text}")
+        if case.review_ts:
+            effects.post_review(uow, case)
+        uow.commit()
+        return f"F{item.id} is done."
+
+
+def list_followups(ctx: ServiceContext, *, channel_id: str) -> list[FollowUp]:
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        items = list(uow.followups.for_case(case.id))
+        for item in items:
+            uow.session.expunge(item)
+        return items
+
+
+def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
+    """Timer: nudge the owner of an open follow-up, then again after the interval."""
+    item = uow.followups.get(int(timer.payload["followup"]), for_update=True)
+    if item is None or item.done_at is not None:
+        return
+    case = uow.cases.get(item.case_id)
+    if case is None:
+        return
+    age = (ctx.now() - item.created_at).days
+    effects.post(uow, channel=item.owner_id, key=f"followup_reminder:{item.id}:{timer.id}",
+                 text=(f":alarm_clock: Still open since {age} day(s): follow-up F{item.id} on "
+                       f"case {case.reference} ({case.title}) — *{item.text}*. Mark it done with "
+                       f"`/swarm followup done {item.id}`."))
+    uow.timers.schedule(f"{REMINDER}:{item.id}:{timer.id}", REMINDER,
+                        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
+                        case_id=case.id, followup=item.id)
+
+
+def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp) -> None:
+    uow.timers.schedule(f"{REMINDER}:{item.id}", REMINDER,
+                        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
+                        case_id=item.case_id, followup=item.id)
+
+
+def _require_on_case(ctx: ServiceContext, case: Case, actor: str) -> None:
+    people = {p.user_id for p in case.participants} | {case.requester_id}
+    if actor not in people and actor not in ctx.settings.admin_ids:
+        raise NotAllowed("Only people who work on this case can add follow-ups to it.")
