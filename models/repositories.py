@@ -245,11 +245,23 @@ class OutboxRepository:
         return self.session.get(OutboxMessage, message_id)
 
     def claim_due(self, now: datetime, *, lease_until: datetime, limit: int = 20) -> list[int]:
-        """Claim due messages for delivery by this process (a lease another process respects)."""
-        return claim_leased(self.session, OutboxMessage, due=OutboxMessage.next_attempt_at,
-                            order=(OutboxMessage.priority, OutboxMessage.id), now=now,
-                            lease_until=lease_until,
-                            limit=limit)
+        """Claim due messages for delivery by this process (a lease another process respects).
+
+        A message still pending with an expired lease was being delivered by a process that
+        stopped before recording the outcome: that counts as an attempt, so the executor
+        knows Slack may have seen it already."""
+        cut_short = set(self.session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.state == "pending", OutboxMessage.claimed_until.is_not(None),
+            OutboxMessage.claimed_until < now)))
+        claimed = claim_leased(self.session, OutboxMessage, due=OutboxMessage.next_attempt_at,
+                               order=(OutboxMessage.priority, OutboxMessage.id), now=now,
+                               lease_until=lease_until, limit=limit)
+        again = [message_id for message_id in claimed if message_id in cut_short]
+        if again:
+            self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(again)).values(
+                attempts=OutboxMessage.attempts + 1,
+                last_error="an earlier delivery was cut short (the process stopped)"))
+        return claimed
 
 
 class TimerRepository:

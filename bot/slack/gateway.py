@@ -1,7 +1,15 @@
 """The Slack Web API client the bot uses: Slack's (or the emulator's) base URL, with
-slack_sdk's retry handlers for connection errors, 5xx and 429 Retry-After."""
+slack_sdk's retry handlers for connection errors, 5xx and 429 Retry-After.
+
+A 5xx or a lost connection does not say whether Slack did the work. Repeating a call is
+harmless for most methods (creating a taken channel name, inviting a member, setting a topic
+or updating a message again all end in the same state), but posting again would post twice:
+those methods are never repeated here. The outbox retries them later and first looks in the
+channel for the message an earlier attempt may have posted (`effects.support.post_once`)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -9,6 +17,32 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+
+# Calls that would show something twice if repeated after Slack did them.
+NOT_REPEATABLE = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage",
+                            "chat.meMessage", "files.upload"})
+
+
+def _method(request: HttpRequest) -> str:
+    return request.url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+class _RepeatableOnly:
+    """Mixin: retry only calls that are safe to repeat when the outcome is unknown."""
+
+    def _can_retry(self, *, request: HttpRequest, **kwargs: Any) -> bool:
+        if _method(request) in NOT_REPEATABLE:
+            return False
+        return super()._can_retry(request=request, **kwargs)  # type: ignore[misc]
+
+
+class RepeatableConnectionErrorRetryHandler(_RepeatableOnly, ConnectionErrorRetryHandler):
+    pass
+
+
+class RepeatableServerErrorRetryHandler(_RepeatableOnly, ServerErrorRetryHandler):
+    pass
 
 
 def make_slack_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
@@ -17,8 +51,8 @@ def make_slack_client(token: str | None, base_url: str, *, timeout: int = 10) ->
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
+            RepeatableConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),  # a 429 means nothing was done
+            RepeatableServerErrorRetryHandler(max_retry_count=2),
         ],
     )

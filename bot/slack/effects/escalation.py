@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.blocks import approval_request_message, handoff_message, human_duration
-from bot.slack.effects.support import Executor, case_channel, case_for, open_dm
+from bot.slack.effects.support import Executor, case_channel, case_for, open_dm, post_once
 from bot.slack.ids import Action
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -36,7 +36,8 @@ class HandOff(Executor):
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         dm = open_dm(self.client, plan["user"])
-        posted = self.client.chat_postMessage(channel=dm, text=plan["text"], blocks=plan["blocks"])
+        posted = post_once(self.client, message, channel=dm, text=plan["text"],
+                           blocks=plan["blocks"])
         return {"channel": dm, "ts": posted["ts"]}
 
 
@@ -57,6 +58,6 @@ class ApprovalRequest(Executor):
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         channel = plan["channel"] or open_dm(self.client, plan["user"])
-        posted = self.client.chat_postMessage(channel=channel, text=plan["text"],
-                                              blocks=plan["blocks"])
+        posted = post_once(self.client, message, channel=channel, text=plan["text"],
+                           blocks=plan["blocks"])
         return {"channel": channel, "ts": posted["ts"]}

@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.blocks import invite_message
-from bot.slack.effects.support import Executor, open_dm, slack_error
+from bot.slack.effects.support import Executor, open_dm, post_once, slack_error
 from bot.slack.ids import Reaction
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -36,7 +36,8 @@ class SendInvite(Executor):
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         dm = open_dm(self.client, plan["expert"])
-        posted = self.client.chat_postMessage(channel=dm, text=plan["text"], blocks=plan["blocks"])
+        posted = post_once(self.client, message, channel=dm, text=plan["text"],
+                           blocks=plan["blocks"])
         for reaction in (Reaction.ACCEPT, Reaction.DECLINE):
             try:
                 self.client.reactions_add(channel=dm, timestamp=posted["ts"], name=reaction)

@@ -28,6 +28,54 @@ def case_channel(case: Case) -> str:
     return case.channel_id
 
 
+EFFECT_EVENT = "swarmbot_effect"  # message metadata: which outbox record posted it
+HISTORY_LOOKBACK = 200  # how many recent messages a retry searches for its earlier post
+
+
+def post_once(client: WebClient, message: OutboxMessage, *, channel: str, text: str,
+              blocks: list[dict[str, Any]] | None = None) -> dict[str, str]:
+    """chat.postMessage for one outbox record, once: the message carries the record in its
+    metadata, and when an earlier attempt may have reached Slack (it failed without a clear
+    answer, or the process died mid-way) the channel's recent history is searched for it
+    before posting again. Returns the message's channel and ts."""
+    marker = {"effect": message.id, "key": message.dedupe_key.split("#", 1)[0][:100]}
+    if message.attempts:
+        found = _posted_before(client, channel, marker)
+        if found is not None:
+            return {"channel": channel, "ts": found}
+    posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks,
+                                     metadata={"event_type": EFFECT_EVENT,
+                                               "event_payload": marker})
+    return {"channel": str(posted["channel"]), "ts": str(posted["ts"])}
+
+
+def _posted_before(client: WebClient, channel: str, marker: dict[str, Any]) -> str | None:
+    cursor, seen = None, 0
+    while seen < HISTORY_LOOKBACK:
+        try:
+            page = client.conversations_history(channel=channel, limit=100, cursor=cursor,
+                                                include_all_metadata=True)
+        except SlackApiError as error:
+            if slack_error(error) in ("missing_scope", "not_in_channel", "channel_not_found"):
+                return None  # cannot look: posting again beats not posting at all
+            raise
+        for posted in page.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            if metadata.get("event_type") == EFFECT_EVENT and \
+                    metadata.get("event_payload") == marker:
+                return str(posted["ts"])
+        seen += len(page.get("messages") or [])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+    return None
+
+
+def unanswered(error: SlackApiError) -> bool:
+    """A 5xx: Slack may or may not have done the call."""
+    return error.response is not None and error.response.status_code >= 500
+
+
 def open_dm(client: WebClient, user: str) -> str:
     """The bot's direct-message channel with `user` (a user who cannot get DMs is final)."""
     try:
