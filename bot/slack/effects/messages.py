@@ -107,7 +107,8 @@ class PostResolution(Post):
             summary=case.resolution_summary or "", timeline=timeline,
             confirm_from=case.requester_id or case.owner_id,
             confirm_action=Action.CONFIRM_RESOLUTION, reopen_action=Action.REOPEN_CASE,
-            case_id=case.id)
+            case_id=case.id, followups=[(f.id, f.owner_id, f.text, f.done_at is not None)
+                                        for f in uow.followups.for_case(case.id)])
         return {"channel": case_channel(case), "text": text, "blocks": blocks}
 
 
