@@ -1,11 +1,12 @@
 # `make run` — set up and run swarmbot on one machine (SQLite + the built-in Slack emulator).
 # `make test` — set up and run the whole test suite.
+# `make demo` — play the scripted scenarios in a throwaway sandbox and print what happened.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench clean
+.PHONY: install run demo test bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "swarmbot needs Python 3.11+"'
@@ -19,6 +20,9 @@ install: $(STAMP)
 
 run: install
 	$(VENV)/bin/swarmbot sandbox
+
+demo: install
+	$(VENV)/bin/swarmbot demo
 
 test: install
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

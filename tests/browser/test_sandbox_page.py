@@ -1,15 +1,13 @@
 """The sandbox's web page in headless Chromium (Debian's, driven by Playwright): a newcomer
 declares a case by typing a slash command as one of Parcelly's people, watches its channel
-appear, answers an invite with an emoji as the invited expert, and declares another case
-through the modal. The page acts only through the Slack emulator, so this is the production
-bot answering signed Slack requests."""
+appear, answers an invite with an emoji as the invited expert, confirms the resolution with
+a Block Kit button, and declares another case through the modal. The page acts only through
+the Slack emulator, so this is the production bot answering signed Slack requests."""
 
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -19,13 +17,6 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="pip install 
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.e2e
-
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def _chromium() -> str | None:
-    found = next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
-    return found or next((p for p in ("/usr/lib/chromium/chromium",) if Path(p).exists()), None)
 
 
 @pytest.fixture(scope="module")
@@ -37,20 +28,10 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     running.stop()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    executable = _chromium()
-    if executable is None:
-        pytest.skip("no Chromium found (apt-get install chromium; .ci/run installs it)")
-    with playwright_api.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=executable, headless=True)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture
-def page(browser, sandbox: Sandbox):  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def page(chromium, sandbox: Sandbox):  # type: ignore[no-untyped-def]
+    """A fresh tab on the sandbox page, acting as maya (chromium: tests/browser/conftest.py)."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
     opened = context.new_page()
     opened.set_default_timeout(15_000)
     expect.set_options(timeout=15_000)
@@ -101,6 +82,14 @@ def test_declare_a_sev1_and_an_expert_joins_by_reacting(page) -> None:  # type: 
     _open(page, "swarm-0001-card-payments-declined")
     expect(page.locator("#channel-header .members")).to_contain_text(f"@{expert}")
     expect(messages).to_contain_text(f"@{expert} accepted the invite and joined the swarm")
+
+    page.select_option("#as-user", "maya")
+    _command(page, "/swarm resolve Card BIN table was stale; reloaded")
+    resolved = messages.locator(".message", has_text="Case #0001 resolved")
+    expect(resolved).to_contain_text("Resolution: Card BIN table was stale; reloaded")
+    resolved.get_by_role("button", name="Yes, resolved").click()  # a Block Kit button
+    expect(messages.locator(".message.ephemeral").last).to_contain_text(
+        "case #0001 is confirmed resolved")
 
 
 def test_declare_through_the_modal(page) -> None:  # type: ignore[no-untyped-def]
