@@ -280,6 +280,8 @@ class TimerRepository:
         stmt = update(Timer).where(Timer.case_id == case_id, Timer.state == "pending")
         if kinds is not None:
             stmt = stmt.where(Timer.kind.in_(list(kinds)))
+        if keep:
+            stmt = stmt.where(Timer.kind.not_in(list(keep)))
         return self.session.execute(stmt.values(state="cancelled")).rowcount
 
     def cancel(self, key: str) -> bool:
