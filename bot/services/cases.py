@@ -13,6 +13,7 @@ from bot.services.context import ServiceContext
 from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require_open, require_owner
 from bot.services.participants import add_participant
+from bot.services.text import printable
 from bot.services.swarm import invite_experts
 from models.case import Case, Participant
 from models.uow import UnitOfWork
@@ -176,6 +177,8 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     """Validate an inbound webhook body into (source, external id, draft)."""
     if not isinstance(payload, dict):
         raise InvalidInput("The body must be a JSON object.")
+    payload = {key: printable(value) if isinstance(value, str) else value
+               for key, value in payload.items()}
     title = payload.get("title")
     if not isinstance(title, str) or not title.strip():
         raise InvalidInput("`title` is required and must be a string.")
@@ -189,6 +192,6 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
         raise InvalidInput("`tags` must be a list of strings.")
     draft = CaseDraft(title=title.strip(), severity=severity,
                       service=str(payload.get("service") or "").strip().lower()[:80],
-                      tags=tuple(t.strip().lower() for t in tags if t.strip()),
+                      tags=tuple(t.strip().lower() for t in map(printable, tags) if t.strip()),
                       description=str(payload.get("description") or ""))
     return source, str(external_id).strip()[:200], draft

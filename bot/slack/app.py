@@ -59,3 +59,30 @@ def _single_workspace(client: WebClient) -> Any:
                                bot_id=known.get("bot_id"))
 
     return authorize
+
+
+# Parts of a Slack request body that are objects in every payload Slack sends; bolt's own
+# middleware reads into them before any listener runs and fails (HTTP 500) on anything else.
+_OBJECTS = ("user", "team", "channel", "container", "view", "event", "message", "enterprise",
+            "authorizations", "state")
+
+
+def well_formed(body: Any) -> bool:
+    """Whether a parsed request body has the shape of a Slack payload (the values are the
+    listeners' business: they check them and answer with a clear message)."""
+    if not isinstance(body, dict):
+        return False
+    for key in _OBJECTS:
+        value = body.get(key)
+        if value is not None and not isinstance(value, dict | list):
+            return False
+        if key != "authorizations" and isinstance(value, list):
+            return False
+    for key in ("actions", "authorizations"):
+        value = body.get(key)
+        if value is not None and not (isinstance(value, list)
+                                      and all(isinstance(v, dict) for v in value)):
+            return False
+    view = body.get("view") or {}
+    return all(view.get(key) is None or isinstance(view[key], dict) for key in ("state",))
+

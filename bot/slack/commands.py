@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.domain.errors import UsageError
+from bot.services.text import printable
 
 MAX_COMMAND_TEXT = 3000
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -20,7 +21,7 @@ class SubcommandRequest:
 
 def parse_command_text(text: str | None) -> SubcommandRequest:
     """Split the text after `/swarm` into a lower-cased subcommand and its argument text."""
-    text = (text or "").strip()
+    text = printable(text or "").strip()
     if len(text) > MAX_COMMAND_TEXT:
         raise UsageError(f"That command is too long ({len(text)} characters; at most "
                          f"{MAX_COMMAND_TEXT}).")

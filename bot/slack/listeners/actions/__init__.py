@@ -7,16 +7,28 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
+from bot.domain.errors import NotFound
 from bot.services import approvals, cases, resolution
 from bot.slack.errors import user_message
 from bot.slack.ids import Action
 
 
+def _record_id(value: Any) -> int:
+    """The case or approval a button carries (our own buttons put its id in `value`)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 9:
+        return int(value)
+    raise NotFound("That button does not point at a case any more; use the case's channel "
+                   "or `/swarm list`.")
+
+
 def _button(run: Callable[[int, str], str]) -> Callable[..., None]:
     def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
+        user = (body.get("user") or {}).get("id")
+        if not isinstance(user, str) or not user:
+            return  # not a click by a person: nothing to answer
         try:
-            text = run(int(action.get("value") or 0), body["user"]["id"])
+            text = run(_record_id(action.get("value")), user)
         except Exception as error:  # noqa: BLE001 — the one place errors become messages
             text = user_message(error)
         respond(text=text, response_type="ephemeral", replace_original=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
+
 from bot.domain.case import parse_declaration
 from bot.domain.errors import UsageError
 from bot.services import cases, queries
@@ -13,9 +15,14 @@ from bot.slack.listeners.commands.router import CommandContext, Reply, Subcomman
 
 def new(ctx: CommandContext) -> Reply:
     if not ctx.request.args:
-        ctx.client.views_open(trigger_id=ctx.trigger_id,
-                              view=declare_modal(callback_id=View.DECLARE_CASE,
-                                                 private_metadata=ctx.channel_id))
+        try:
+            ctx.client.views_open(trigger_id=ctx.trigger_id,
+                                  view=declare_modal(callback_id=View.DECLARE_CASE,
+                                                     private_metadata=ctx.channel_id))
+        except (SlackApiError, OSError):  # Slack down, or the trigger expired (3 s)
+            return Reply(text=":warning: Slack did not open the form just now; nothing was "
+                              "declared. Try again, or declare in one line: `/swarm new "
+                              "<title> [sev1..sev4] [service:<name>] [#tags]`.")
         return Reply(text="Opening the form to declare a case…")
     opened = cases.declare_case(ctx.services, owner_id=ctx.user_id,
                                 draft=parse_declaration(ctx.request.args),

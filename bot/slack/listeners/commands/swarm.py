@@ -16,7 +16,7 @@ def invite(ctx: CommandContext) -> Reply:
 
 def experts(ctx: CommandContext) -> Reply:
     words = ctx.request.words
-    if words and not words[0].isdigit():
+    if words and not (words[0].isascii() and words[0].isdigit()):  # `²` is a digit too
         raise InvalidInput("`/swarm experts [n]` takes a number, e.g. `/swarm experts 2`.")
     count = int(words[0]) if words else 1
     return Reply(text=swarm.ask_for_more(ctx.services, channel_id=ctx.channel_id,

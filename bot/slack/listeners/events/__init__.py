@@ -1,27 +1,46 @@
-"""Events API: reactions answer invites; opening App Home shows your cases and invites."""
+"""Events API: reactions answer invites; opening App Home shows your cases and invites; a
+changed profile (user_change) updates the person's time zone.
+
+Events come from Slack, but a field of the wrong type or a missing one is ignored (answered
+200, nothing done) rather than failing the request, which Slack would only retry."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import App
 
-from bot.services import queries, swarm
+from bot.services import expertise, queries, swarm
 from bot.slack.ids import ACCEPT_REACTIONS, DECLINE_REACTIONS
+
+_SLACK_ID = re.compile(r"^[A-Z0-9]{2,32}$")
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _slack_id(value: Any) -> str:
+    return value if isinstance(value, str) and _SLACK_ID.match(value) else ""
 
 
 def register(app: App, services: Any) -> None:
     @app.event("reaction_added")
     def reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
-        reaction = event.get("reaction", "").split("::")[0]  # drop skin tone
-        item = event.get("item") or {}
-        if item.get("type") != "message":
+        reaction = _text(event.get("reaction")).split("::")[0]  # drop skin tone
+        item = event.get("item")
+        if not isinstance(item, dict) or item.get("type") != "message":
             return
         if reaction not in ACCEPT_REACTIONS and reaction not in DECLINE_REACTIONS:
             return
-        swarm.answer_invite(services, channel=item.get("channel", ""), ts=item.get("ts", ""),
-                            user_id=event.get("user", ""), accepted=reaction in ACCEPT_REACTIONS,
-                            event_id=body.get("event_id"))
+        user, channel, ts = _slack_id(event.get("user")), _slack_id(item.get("channel")), \
+            _text(item.get("ts"))
+        if not (user and channel and ts):
+            return
+        swarm.answer_invite(services, channel=channel, ts=ts[:32], user_id=user,
+                            accepted=reaction in ACCEPT_REACTIONS,
+                            event_id=_text(body.get("event_id"))[:64] or None)
 
     @app.event("reaction_removed")
     def reaction_removed() -> None:
@@ -30,4 +49,14 @@ def register(app: App, services: Any) -> None:
     @app.event("app_home_opened")
     def app_home_opened(event: dict[str, Any]) -> None:
         if event.get("tab", "home") == "home":
-            queries.request_home(services, user_id=event.get("user", ""))
+            queries.request_home(services, user_id=_slack_id(event.get("user")))
+
+    @app.event("user_change")
+    def user_change(event: dict[str, Any]) -> None:
+        user = event.get("user")
+        if not isinstance(user, dict) or not _slack_id(user.get("id")):
+            return
+        expertise.update_profile(services, user_id=_slack_id(user.get("id")),
+                                 tz=_text(user.get("tz"))[:64] or None,
+                                 handle=_text(user.get("name"))[:80] or None,
+                                 display_name=_text(user.get("real_name"))[:120])

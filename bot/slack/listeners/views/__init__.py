@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from bot.domain.case import CaseDraft
 from bot.domain.errors import SwarmbotError
 from bot.services import cases
+from bot.services.text import printable
 from bot.slack.errors import user_message
 from bot.slack.ids import Block, View
 
@@ -17,7 +18,7 @@ def _value(values: dict[str, Any], block: str) -> str:
     field = (values.get(block) or {}).get("value") or {}
     if field.get("type") == "static_select":
         return ((field.get("selected_option") or {}).get("value")) or ""
-    return (field.get("value") or "").strip()
+    return printable(str(field.get("value") or "")).strip()
 
 
 def register(app: App, services: Any) -> None:

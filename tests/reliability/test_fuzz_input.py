@@ -1,0 +1,244 @@
+"""Bad input thrown at the running bot over signed HTTP (Hypothesis, a fixed derandomized
+profile so CI runs the same examples every time): random `/swarm` texts with every
+subcommand, odd Unicode, control characters and huge fields, from known and unknown users
+in case channels and unknown channels; malformed Events API, interactivity and slash-command
+payloads; malformed /hooks/cases bodies. The bot never crashes and never answers 500; a
+refusal is a clear sentence (never the generic "something went wrong"); and a refused
+request changes nothing in the database."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+import requests
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from bot.sandbox.emulator import SlackEmulator, payloads
+from bot.slack.errors import UNEXPECTED
+from bot.slack.listeners.commands import build_table
+from models.base import Base
+from tests.e2e.conftest import HOOKS_TOKEN, RunningBot, Workspace
+
+pytestmark = pytest.mark.e2e
+
+FUZZ = settings(max_examples=40, derandomize=True, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+JSON = {"Content-Type": "application/json"}
+SUBCOMMANDS = sorted({name for s in build_table()._ordered for name in (s.name, *s.aliases)})
+
+
+@pytest.fixture(params=["sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any, sqlite_template: Any) -> str:
+    """The handlers' input checks do not depend on the database: SQLite only (PostgreSQL's
+    own refusals, e.g. NUL characters, are covered by test_nul_and_control_characters)."""
+    import shutil
+
+    path = tmp_path / "swarmbot.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def case_world(emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace
+               ) -> Iterator[dict[str, str]]:
+    """One open swarm case with its channel; then Slack delivery is paused so the database
+    only changes through the requests under test."""
+    emulator.slash_command(parcelly["maya"], "/swarm", "new Checkout down sev1 service:checkout",
+                           channel=parcelly.general)
+    bot.settle()
+    case_channel = next(c["id"] for c in emulator.channels() if c["name"].startswith("swarm-"))
+    bot.container.dispatcher.stop()
+    yield {"owner": parcelly["maya"], "other": parcelly["tom"], "unknown_user": "U0NOBODY9",
+           "case": case_channel, "general": parcelly.general, "unknown_channel": "C0NOWHERE"}
+
+
+def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What differs between two snapshots (empty: nothing changed)."""
+    diff = {table: (n, after["counts"][table]) for table, n in before["counts"].items()
+            if after["counts"][table] != n}
+    if before["cases"] != after["cases"]:
+        diff["cases"] = (before["cases"], after["cases"])
+    return diff
+
+
+def snapshot(bot: RunningBot) -> dict[str, Any]:
+    """Row counts of every table, and what a user sees of each case."""
+    from models.case import Case
+
+    with bot.container.uow() as uow:
+        counts = {t.name: uow.session.scalar(select(func.count()).select_from(t))
+                  for t in Base.metadata.sorted_tables}
+        cases = [(c.id, c.title, c.status, c.severity, c.owner_id, c.mode, c.level)
+                 for c in uow.session.scalars(select(Case).order_by(Case.id))]
+    return {"counts": counts, "cases": cases}
+
+
+def slash(emulator: SlackEmulator, user: str, channel: str, text: str) -> tuple[int | None, Any]:
+    form = payloads.slash_command(
+        team_id="T0001", team_domain="acme", channel_id=channel, channel_name="somewhere",
+        user_id=user, user_name="someone", command="/swarm", text=text, api_app_id="A0001",
+        response_url=f"{emulator.base_url}/response/none", trigger_id="1.2.3")
+    return emulator.post_to_bot(urlencode(form).encode(), FORM, timeout=10)
+
+
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """A handler that crashed logs it (`bot.slack.errors`), even when the user's answer went
+    to a response_url."""
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    caplog.clear()
+    assert not errors, errors
+
+
+def assert_clear_answer(status: int | None, body: Any) -> str:
+    assert status == 200, (status, body)
+    assert isinstance(body, dict) and body.get("text"), body
+    text = str(body["text"])
+    assert UNEXPECTED not in text, text  # the generic apology means a handler crashed
+    return text
+
+
+odd_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)),
+                   max_size=60)
+words = st.sampled_from(["sev1", "sev9", "SEV-2", "p4", "0", "-1", "99999999999999999999",
+                         "²", "٣", "<@U0NOBODY9>", "<@W123|x>", "<@>", "<#C0NOWHERE>",
+                         "#security", "#", "service:", "service:x/y", "L2", "L9", "exec",
+                         "add", "remove", "\x00", "\u202e", "\n", "\t", "🔥", "👩‍🚒", "' OR 1=1 --"])
+huge = st.builds(lambda piece, n: piece * n, st.sampled_from(["x", "é", "🔥", " ", "\x00"]),
+                 st.integers(100, 3100))
+argument_text = st.lists(st.one_of(words, odd_text, huge), max_size=5).map(" ".join)
+
+
+@FUZZ
+@example(name="experts", args="²", who="owner", where="case")
+@example(name="new", args="", who="owner", where="general")  # the form; its trigger is bad
+@example(name="new", args="Outage\x00 sev1", who="owner", where="general")
+@example(name="owner", args="<@U0NOBODY9>", who="other", where="case")
+@example(name="escalate", args="L9 " + "x" * 2990, who="owner", where="case")
+@example(name="approve", args="x" * 100, who="owner", where="case")
+@given(name=st.one_of(st.sampled_from(SUBCOMMANDS), odd_text), args=argument_text,
+       who=st.sampled_from(["owner", "other", "unknown_user"]),
+       where=st.sampled_from(["case", "general", "unknown_channel"]))
+def test_random_swarm_commands_get_a_clear_answer_and_a_refusal_changes_nothing(
+        emulator: SlackEmulator, bot: RunningBot, case_world: dict[str, str],
+        caplog: pytest.LogCaptureFixture, name: str, args: str, who: str, where: str) -> None:
+    before = snapshot(bot)
+    status, body = slash(emulator, case_world[who], case_world[where], f"{name} {args}")
+    text = assert_clear_answer(status, body)
+    no_errors_logged(caplog)
+    if text.startswith(":warning:"):
+        assert not changed(before, snapshot(bot)), text
+
+
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | odd_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(odd_text, inner, max_size=3),
+    max_leaves=8)
+
+
+def _event(event: Any) -> dict[str, Any]:
+    return {"token": "x", "team_id": "T0001", "api_app_id": "A0001", "type": "event_callback",
+            "event_id": f"Ev{time.monotonic_ns()}", "event_time": int(time.time()),
+            "event": event}
+
+
+not_an_id = json_value.filter(lambda v: not (isinstance(v, str) and v.isalnum()))
+reaction_events = st.fixed_dictionaries(
+    {"type": st.sampled_from(["reaction_added", "reaction_removed"])},
+    optional={"user": json_value | st.just("U0NOBODY9"), "reaction": json_value |
+              st.sampled_from(["white_check_mark", "x", "+1::skin-tone-3"]),
+              "item": json_value | st.fixed_dictionaries({}, optional={
+                  "type": json_value | st.just("message"), "channel": json_value |
+                  st.just("C0NOWHERE"), "ts": json_value | st.just("1.000001")})})
+home_events = st.fixed_dictionaries(  # a real user opening App Home is a valid request
+    {"type": st.just("app_home_opened")}, optional={"user": not_an_id, "tab": json_value})
+interactions = st.fixed_dictionaries(
+    {"type": st.sampled_from(["block_actions", "view_submission", "shortcut", "nonsense"])},
+    optional={"user": json_value | st.fixed_dictionaries({"id": json_value}),
+              "actions": json_value | st.lists(st.fixed_dictionaries({
+                  "action_id": st.sampled_from(["case.claim", "case.confirm_resolution",
+                                                "case.reopen", "approval.approve", "other"]),
+                  "value": json_value}), max_size=2),
+              "view": json_value | st.fixed_dictionaries({
+                  "callback_id": st.just("case.declare"), "private_metadata": json_value,
+                  "state": json_value}),
+              "response_url": st.just("http://127.0.0.1:9/none")})
+raw_bodies = st.one_of(
+    st.binary(max_size=200).map(lambda b: (b, JSON)),
+    json_value.map(lambda v: (json.dumps(v).encode(), JSON)),
+    (reaction_events | home_events).map(lambda e: (json.dumps(_event(e)).encode(), JSON)),
+    interactions.map(lambda p: (urlencode({"payload": json.dumps(p)}).encode(), FORM)),
+    st.text(max_size=40).map(lambda t: (urlencode({"payload": t}).encode(), FORM)),
+    st.dictionaries(st.sampled_from(["command", "text", "user_id", "channel_id", "team_id",
+                                     "trigger_id"]), odd_text, max_size=6).map(
+        lambda form: (urlencode(form).encode(), FORM)),
+)
+
+
+@FUZZ
+@given(raw=raw_bodies)
+def test_malformed_slack_payloads_never_crash_and_change_nothing(
+        emulator: SlackEmulator, bot: RunningBot, case_world: dict[str, str],
+        caplog: pytest.LogCaptureFixture, raw: tuple[bytes, dict[str, str]]) -> None:
+    before = snapshot(bot)
+    status, body = emulator.post_to_bot(raw[0], raw[1], timeout=10)
+    assert status is not None and status < 500, (status, body)
+    assert UNEXPECTED not in json.dumps(body, default=str), body
+    no_errors_logged(caplog)
+    assert not changed(before, snapshot(bot)), raw
+
+
+button_values = st.one_of(json_value, st.sampled_from(["1", "0", "-1", "99999", "1e3", "²",
+                                                      "99999999999999999999999"]))
+
+
+@FUZZ
+@given(action=st.sampled_from(["case.claim", "case.confirm_resolution", "case.reopen",
+                               "approval.approve", "approval.reject"]),
+       value=button_values, who=st.sampled_from(["owner", "other", "unknown_user"]))
+def test_buttons_with_odd_values_answer_clearly_and_change_nothing(
+        emulator: SlackEmulator, bot: RunningBot, case_world: dict[str, str],
+        caplog: pytest.LogCaptureFixture, action: str, value: Any, who: str) -> None:
+    before = snapshot(bot)
+    payload = {"type": "block_actions", "user": {"id": case_world[who]},
+               "team": {"id": "T0001"}, "api_app_id": "A0001", "trigger_id": "1.2.3",
+               "channel": {"id": case_world["case"]}, "container": {"type": "message"},
+               "response_url": f"{emulator.base_url}/response/none",
+               "actions": [{"action_id": action, "block_id": "b", "type": "button",
+                            "value": value}]}
+    status, _ = emulator.post_to_bot(urlencode({"payload": json.dumps(payload)}).encode(), FORM,
+                                     timeout=10)
+    assert status == 200
+    no_errors_logged(caplog)
+    assert not changed(before, snapshot(bot)), value
+
+
+hook_bodies = st.one_of(
+    json_value,
+    st.fixed_dictionaries({}, optional={
+        "title": json_value | huge | odd_text, "external_id": json_value | odd_text,
+        "source": json_value | huge, "severity": json_value | words, "service": json_value,
+        "tags": json_value | st.lists(odd_text, max_size=12), "description": json_value | huge,
+        "private": json_value}))
+
+
+@FUZZ
+@given(body=hook_bodies)
+def test_malformed_case_webhooks_are_refused_with_a_reason(
+        bot: RunningBot, case_world: dict[str, str], body: Any) -> None:
+    before = snapshot(bot)
+    answer = requests.post(f"{bot.url}/hooks/cases", data=json.dumps(body), headers={
+        **JSON, "Authorization": f"Bearer {HOOKS_TOKEN}"}, timeout=10)
+    assert answer.status_code in (200, 201, 400, 413), (answer.status_code, answer.text)
+    if answer.status_code == 400:
+        assert answer.json()["error"], answer.text
+        assert not changed(before, snapshot(bot)), answer.text
