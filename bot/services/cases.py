@@ -20,6 +20,9 @@ from models.uow import UnitOfWork
 
 
 REPEAT_WINDOW = timedelta(minutes=2)
+# A case tagged with one of these is private: a private channel, its title kept out of public
+# channels and out of lists and App Homes of people not in it.
+PRIVATE_TAGS = frozenset({"security", "private"})
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
             title=draft.title, description=description or draft.description,
             service=draft.service, tags=list(draft.tags), severity=draft.severity,
             mode=_mode(ctx, draft.severity), owner_id=owner_id, requester_id=owner_id,
-            source="slack", created_at=ctx.now(), acknowledged_at=ctx.now()))
+            source="slack", created_at=ctx.now(), acknowledged_at=ctx.now(),
+            is_private=_private(draft)))
         case.participants.append(Participant(user_id=owner_id, role="owner", joined_at=ctx.now()))
         uow.timeline.record(case.id, "declared", f"Declared by <@{owner_id}> as {draft.severity}",
                             actor=owner_id, at=ctx.now(), severity=draft.severity)
@@ -62,7 +66,8 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
         case = uow.cases.add(Case(
             title=draft.title, description=draft.description, service=draft.service,
             tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
-            source=source, external_id=external_id, created_at=ctx.now()))
+            source=source, external_id=external_id, created_at=ctx.now(),
+            is_private=_private(draft)))
         uow.timeline.record(case.id, "declared", f"Opened by {source} ({external_id})",
                             at=ctx.now(), severity=draft.severity, source=source)
         _open_channel_and_timers(ctx, uow, case)
@@ -169,6 +174,10 @@ def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *
         enter_tiered(ctx, uow, case, actor=case.owner_id)
 
 
+def _private(draft: CaseDraft) -> bool:
+    return bool(PRIVATE_TAGS & set(draft.tags))
+
+
 def _mode(ctx: ServiceContext, severity: str) -> str:
     return "swarm" if severity in ctx.settings.swarm_severity_set else "tiered"
 
@@ -190,6 +199,11 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     tags = payload.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidInput("`tags` must be a list of strings.")
+    private = payload.get("private", False)
+    if not isinstance(private, bool):
+        raise InvalidInput("`private` must be true or false.")
+    if private:
+        tags = [*tags, "private"]
     draft = CaseDraft(title=title.strip(), severity=severity,
                       service=str(payload.get("service") or "").strip().lower()[:80],
                       tags=tuple(t.strip().lower() for t in map(printable, tags) if t.strip()),

@@ -39,17 +39,25 @@ class HomeData:
     away: bool
 
 
-def _line(case) -> CaseLine:  # type: ignore[no-untyped-def]
+PRIVATE_TITLE = "a private case"  # what people not in a private case see of it
+
+
+def _line(case, *, visible: bool = True) -> CaseLine:  # type: ignore[no-untyped-def]
+    """A case as a list shows it; a private case to someone not in it: no title, no owner,
+    no channel — just that it exists and how severe it is."""
+    if not visible:
+        return CaseLine(case.id, case.reference, PRIVATE_TITLE, case.severity, case.mode, None,
+                        None, True)
     return CaseLine(case.id, case.reference, case.title, case.severity, case.mode, case.owner_id,
                     case.channel_id, case.is_private)
 
 
 def open_cases(ctx: ServiceContext, *, viewer: str, limit: int = 25) -> list[CaseLine]:
-    """Open cases the viewer may see: private cases only for the people in them."""
+    """Open cases; a private one shows its title only to the people in it."""
     with ctx.uow() as uow:
         mine = {c.id for c in uow.cases.open_cases_of(viewer)}
-        return [_line(c) for c in uow.cases.open_cases(limit=limit)
-                if not c.is_private or c.id in mine]
+        return [_line(c, visible=not c.is_private or c.id in mine)
+                for c in uow.cases.open_cases(limit=limit)]
 
 
 def home_data(uow: UnitOfWork, user_id: str) -> HomeData:
@@ -58,8 +66,9 @@ def home_data(uow: UnitOfWork, user_id: str) -> HomeData:
     for invite in uow.invites.pending_for(user_id):
         case = invite.case
         if case.status != "resolved":
-            invites.append(InviteLine(case.reference, case.title, case.severity, invite.reason,
-                                      case.is_private))
+            invites.append(InviteLine(case.reference,  # not in a private case until joined
+                                      PRIVATE_TITLE if case.is_private else case.title,
+                                      case.severity, invite.reason, case.is_private))
     expert = uow.experts.get(user_id)
     load = uow.cases.open_swarm_load([user_id]).get(user_id, 0)
     return HomeData(my_cases, invites, load, list(expert.skills) if expert else [],

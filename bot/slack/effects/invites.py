@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.services.queries import PRIVATE_TITLE
 from bot.slack.blocks import invite_message
 from bot.slack.effects.support import Executor, open_dm, post_once, slack_error
 from bot.slack.ids import Reaction
@@ -19,7 +20,8 @@ def _render(uow: UnitOfWork, invite_id: int) -> dict[str, Any] | None:
     if invite is None:
         return None
     case = invite.case
-    text, blocks = invite_message(reference=case.reference, title=case.title,
+    title = case.title if not case.is_private or invite.state == "accepted" else PRIVATE_TITLE
+    text, blocks = invite_message(reference=case.reference, title=title,
                                   severity=case.severity, owner_id=case.owner_id,
                                   reason=invite.reason, channel_id=case.channel_id,
                                   state=invite.state)
