@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -21,3 +21,23 @@ def within_working_hours(now: datetime, tz: str | None, start_hour: int, end_hou
     if start_hour <= end_hour:
         return start_hour <= local.hour < end_hour
     return local.hour >= start_hour or local.hour < end_hour  # a night shift
+
+
+def next_working_start(now: datetime, tz: str | None, start_hour: int, end_hour: int
+                       ) -> datetime:
+    """When the person's working hours next begin (now, if they are working already). The
+    wall-clock start hour is kept across daylight-saving changes; the result is in UTC."""
+    if within_working_hours(now, tz, start_hour, end_hour) or not tz:
+        return now
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return now
+    local = now.astimezone(zone)
+    day = local.date()
+    for _ in range(8):  # at most a weekend and a night away
+        start = datetime.combine(day, time(start_hour), tzinfo=zone)
+        if start > local and start.weekday() < 5:
+            return start.astimezone(UTC)
+        day += timedelta(days=1)
+    return now

@@ -49,6 +49,8 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
             source="slack", created_at=ctx.now(), acknowledged_at=ctx.now(),
             is_private=_private(draft)))
         case.participants.append(Participant(user_id=owner_id, role="owner", joined_at=ctx.now()))
+        uow.experts.get_or_create(owner_id)  # known from now on: zone and handle from Slack
+        effects.sync_profile(uow, owner_id)
         uow.timeline.record(case.id, "declared", f"Declared by <@{owner_id}> as {draft.severity}",
                             actor=owner_id, at=ctx.now(), severity=draft.severity)
         _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel)

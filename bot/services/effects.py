@@ -30,13 +30,14 @@ class Effect(StrEnum):
     HAND_OFF = "hand_off"
     APPROVAL_REQUEST = "approval_request"
     POST_REVIEW = "post_review"
+    SYNC_PROFILE = "sync_profile"
 
 
 # Effects that render the current state when delivered: while one waits, recording another
 # is a no-op (they coalesce). Its key is released when its delivery starts, so a change made
 # after that gets a refresh of its own.
 COALESCING = frozenset({Effect.SYNC_MEMBERS, Effect.SET_TOPIC, Effect.POST_SUMMARY,
-                        Effect.PUBLISH_HOME, Effect.POST_REVIEW})
+                        Effect.PUBLISH_HOME, Effect.POST_REVIEW, Effect.SYNC_PROFILE})
 
 
 URGENT = 0  # channel, members and invites go out before refreshes and notes
@@ -135,3 +136,8 @@ def approval_request(uow: UnitOfWork, case: Case, *, approval_id: int,
 def post_review(uow: UnitOfWork, case: Case) -> None:
     """Post the review draft in the case channel once; later calls update it."""
     uow.outbox.enqueue(f"post_review:{case.id}", Effect.POST_REVIEW, {}, case_id=case.id)
+
+
+def sync_profile(uow: UnitOfWork, user: str) -> None:
+    """Learn the person's time zone, handle and name from Slack (users.info)."""
+    uow.outbox.enqueue(f"sync_profile:{user}", Effect.SYNC_PROFILE, {"user": user})

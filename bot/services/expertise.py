@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from bot.domain.errors import InvalidInput, UsageError
+from bot.services import effects
 from bot.services.context import ServiceContext
+from models.uow import UnitOfWork
 
 _SKILL = re.compile(r"^[a-z0-9][a-z0-9.+#/_-]{0,39}$")
 MAX_SKILLS = 30
@@ -32,6 +34,7 @@ def change_skills(ctx: ServiceContext, *, user_id: str, action: str, words: tupl
         elif action == "remove":
             current = [s for s in current if s not in skills]
         expert.skills = current
+        effects.sync_profile(uow, user_id)
         uow.commit()
     listed = ", ".join(f"`{s}`" for s in current) or "none yet"
     return f"Your skills: {listed}."
@@ -41,6 +44,7 @@ def set_away(ctx: ServiceContext, *, user_id: str, away: bool) -> str:
     with ctx.uow() as uow:
         expert = uow.experts.get_or_create(user_id)
         expert.away = away
+        effects.sync_profile(uow, user_id)
         uow.commit()
     if away:
         return "You are marked away: swarmbot won't invite you to swarms until `/swarm back`."
@@ -58,3 +62,24 @@ def register_expert(ctx: ServiceContext, *, user_id: str, handle: str | None = N
         expert.tz = tz or expert.tz
         expert.skills = list(dict.fromkeys([*(expert.skills or []), *skills]))
         uow.commit()
+
+
+def update_profile(ctx: ServiceContext, *, user_id: str, tz: str | None, handle: str | None,
+                   display_name: str) -> None:
+    """What a user_change event says of a person."""
+    with ctx.uow() as uow:
+        apply_profile(uow, user_id=user_id, tz=tz, handle=handle, display_name=display_name)
+        uow.commit()
+
+
+def apply_profile(uow: UnitOfWork, *, user_id: str, tz: str | None, handle: str | None,
+                  display_name: str) -> None:
+    """Keep what Slack says of a person the bot works with: their zone and names. A handle
+    another person already has is not taken over. (Inside the caller's transaction.)"""
+    expert = uow.experts.get(user_id)
+    if expert is None:
+        return
+    expert.tz = tz or expert.tz
+    expert.display_name = display_name or expert.display_name
+    if handle and not expert.handle and not uow.experts.by_handles([handle]):
+        expert.handle = handle

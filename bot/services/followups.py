@@ -9,6 +9,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel
+from bot.services.working_hours import hold_until
 from models.case import Case, FollowUp
 from models.scheduling import Timer
 from models.uow import UnitOfWork
@@ -83,6 +84,10 @@ def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         return
     case = uow.cases.get(item.case_id)
     if case is None:
+        return
+    if (later := hold_until(ctx, uow, item.owner_id, urgent=False)) is not None:
+        uow.timers.schedule(f"{REMINDER}:{item.id}:{timer.id}", REMINDER, later,
+                            case_id=case.id, followup=item.id)  # at their working day's start
         return
     age = (ctx.now() - item.created_at).days
     effects.post(uow, channel=item.owner_id, key=f"followup_reminder:{item.id}:{timer.id}",

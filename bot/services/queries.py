@@ -81,4 +81,6 @@ def request_home(ctx: ServiceContext, *, user_id: str) -> None:
         return
     with ctx.uow() as uow:
         effects.publish_home(uow, user_id)
+        if uow.experts.get(user_id) is not None:
+            effects.sync_profile(uow, user_id)
         uow.commit()

@@ -41,7 +41,7 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         require_owner(case, actor, ctx.settings.admin_ids, "resolve the case")
         case.status, case.resolved_at, case.resolution_summary = "resolved", ctx.now(), summary
         for invite in case.invites:
-            if invite.state == "pending":
+            if invite.state in ("pending", "held"):
                 invite.state, invite.answered_at = "cancelled", ctx.now()
                 effects.update_invite(uow, invite)
         uow.timers.cancel_for_case(case.id, keep=[FOLLOWUP_REMINDER])  # follow-ups go on

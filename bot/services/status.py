@@ -7,6 +7,7 @@ from bot.services import effects
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require_open
+from bot.services.working_hours import hold_until
 from models.case import StatusUpdate
 from models.uow import UnitOfWork
 
@@ -44,6 +45,11 @@ def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
     """Timer: nudge the owner for a status update and schedule the next nudge."""
     case = uow.cases.get(case_id, for_update=True)
     if case is None or case.status == "resolved" or case.owner_id is None:
+        return
+    if (later := hold_until(ctx, uow, case.owner_id,
+                                  urgent=case.severity == "sev1")) is not None:
+        uow.timers.schedule(f"status_reminder:{case.id}:{later.isoformat()}", "status_reminder",
+                            later, case_id=case.id)  # their working day: remind them then
         return
     latest = uow.status_updates.latest(case.id)
     since = latest.posted_at if latest else case.created_at

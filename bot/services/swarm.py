@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
-from bot.domain.availability import within_working_hours
+from bot.domain.availability import next_working_start, within_working_hours
+from bot.domain.durations import slack_time
 from bot.domain.errors import InvalidInput
 from bot.services import effects
 from bot.services.context import ServiceContext
@@ -53,6 +54,7 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     profiles = _profiles(ctx, uow, case, [c.expert for c in candidates])
     chosen = rerank(candidates, case=case_query(case), profiles=profiles, owner=case.owner_id,
                     k=count, max_open_swarms=ctx.settings.max_open_swarms)
+    held = _held_for_working_hours(ctx, uow, case, candidates, profiles, chosen, count)
     invites = []
     for recommendation in chosen:
         invite = Invite(expert_id=recommendation.expert, reason=recommendation.why,
@@ -72,7 +74,65 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     if invites:
         lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}" for i in invites)
         effects.post(uow, case=case, text=f":mag: Recommended experts, invited now:\n{lines}")
+    if held:
+        lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}; invited when their working day "
+                          f"starts, {slack_time(release)}" for i, release in held)
+        effects.post(uow, case=case, text=f":crescent_moon: Outside their working hours, so "
+                                          f"held (not sev1):\n{lines}")
     return invites
+
+
+def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
+                            candidates: list[Recommendation],
+                            profiles: dict[str, ExpertProfile], chosen: list[Recommendation],
+                            count: int) -> list[tuple[Invite, datetime]]:
+    """When too few good experts are working now, the best of those off hours get an invite
+    that is held until their working day begins (never for sev1: then everyone is asked)."""
+    missing = count - len(chosen)
+    off_hours = {e for e, p in profiles.items() if p.outside_working_hours}
+    if missing <= 0 or not off_hours:
+        return []
+    taken = {c.expert for c in chosen}
+    awake = {e: replace(p, outside_working_hours=False) for e, p in profiles.items()}
+    later = [r for r in rerank([c for c in candidates if c.expert not in taken],
+                               case=case_query(case), profiles=awake, owner=case.owner_id,
+                               k=missing, max_open_swarms=ctx.settings.max_open_swarms)
+             if r.expert in off_hours]
+    experts = uow.experts.many([r.expert for r in later])
+    held = []
+    for recommendation in later:
+        expert = experts[recommendation.expert]
+        release = next_working_start(ctx.now(), expert.tz, expert.work_start_hour,
+                                     expert.work_end_hour)
+        invite = Invite(expert_id=recommendation.expert, reason=recommendation.why,
+                        score=float(recommendation.score), state="held", created_at=ctx.now())
+        case.invites.append(invite)
+        uow.session.flush()
+        uow.timeline.record(case.id, "invite_held", f"Invite to <@{invite.expert_id}> held until "
+                            f"their working hours ({release:%Y-%m-%d %H:%M} UTC)", at=ctx.now(),
+                            expert=invite.expert_id, release=release.isoformat())
+        uow.timers.schedule(f"invite_release:{invite.id}", "invite_release", release,
+                            case_id=case.id, invite_id=invite.id)
+        held.append((invite, release))
+    return held
+
+
+def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
+    """Timer: the expert's working day began — send their held invite (caller commits)."""
+    invite = uow.invites.get(invite_id)
+    if invite is None or invite.state != "held":
+        return
+    case = uow.cases.get(invite.case_id, for_update=True)
+    if case is None or case.status == "resolved":
+        return
+    invite.state, invite.created_at = "pending", ctx.now()
+    invite.expires_at = ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes)
+    uow.timeline.record(case.id, "invite_released", f"Invited <@{invite.expert_id}> as their "
+                        f"working day began", at=ctx.now(), expert=invite.expert_id)
+    uow.timers.schedule(f"invite_expiry:{invite.id}", "invite_expiry", invite.expires_at,
+                        case_id=case.id, invite_id=invite.id)
+    effects.send_invite(uow, invite)
+    effects.publish_home(uow, invite.expert_id)
 
 
 def answer_invite(ctx: ServiceContext, *, channel: str, ts: str, user_id: str,

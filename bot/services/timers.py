@@ -15,7 +15,7 @@ from bot.services.followups import REMINDER as FOLLOWUP_REMINDER
 from bot.services.followups import remind_followup
 from bot.services.resolution import archive_after_grace
 from bot.services.status import remind_owner
-from bot.services.swarm import expire_invite
+from bot.services.swarm import expire_invite, release_invite
 from models.scheduling import Timer
 from models.uow import UnitOfWork
 
@@ -27,6 +27,7 @@ TimerHandler = Callable[[ServiceContext, UnitOfWork, Timer], None]
 HANDLERS: dict[str, TimerHandler] = {
     "status_reminder": lambda ctx, uow, t: remind_owner(ctx, uow, t.case_id or 0),
     "invite_expiry": lambda ctx, uow, t: expire_invite(ctx, uow, int(t.payload["invite_id"])),
+    "invite_release": lambda ctx, uow, t: release_invite(ctx, uow, int(t.payload["invite_id"])),
     "archive_channel": lambda ctx, uow, t: archive_after_grace(ctx, uow, t.case_id or 0),
     SLA_TIMER: fire_sla_timer,
     FOLLOWUP_REMINDER: remind_followup,

@@ -282,6 +282,15 @@ class UserActions:
                 event["view"] = copy.deepcopy(home)
         return self.deliver_event(event)
 
+    def change_time_zone(self, user: str, tz: str) -> DeliveryResult:
+        """`user` moves to zone `tz` in their profile: Slack sends user_change."""
+        with self.workspace.lock:
+            person = self.workspace.user(user)
+            person.tz = tz
+            event = {"type": "user_change", "user": person.to_slack(self.workspace.team_id),
+                     "event_ts": f"{time.time():.6f}", "cache_ts": int(time.time())}
+        return self.deliver_event(event)
+
     # -- interactivity ---------------------------------------------------------------------
     def _interact(self, kind: str, payload: dict[str, Any]) -> CommandResult:
         body = urlencode({"payload": json.dumps(payload)}).encode()

@@ -9,7 +9,7 @@ from bot.services.outbox import EffectExecutor
 from bot.slack.effects.channel import (
     ArchiveChannel, CreateChannel, SetTopic, SyncMembers, UnarchiveChannel)
 from bot.slack.effects.escalation import ApprovalRequest, HandOff
-from bot.slack.effects.home import PublishHome
+from bot.slack.effects.home import PublishHome, SyncProfile
 from bot.slack.effects.invites import SendInvite, UpdateInvite
 from bot.slack.effects.messages import (
     Ephemeral, Post, PostResolution, PostReview, PostSummary,
@@ -36,4 +36,5 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset()
         Effect.HAND_OFF: HandOff(client),
         Effect.APPROVAL_REQUEST: ApprovalRequest(client),
         Effect.POST_REVIEW: PostReview(client),
+        Effect.SYNC_PROFILE: SyncProfile(client),
     }

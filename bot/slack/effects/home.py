@@ -6,12 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.domain.metrics import measure, summarize, summarize_by
+from bot.services.expertise import apply_profile
 from bot.services.metrics import case_records
 from bot.services.queries import home_data
 from bot.slack.blocks import home_view, stats_blocks
-from bot.slack.effects.support import Executor
+from bot.slack.effects.support import Executor, slack_error
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -44,3 +46,25 @@ class PublishHome(Executor):
         self.client.views_publish(user_id=plan["user"], view=plan["view"])
         return {}
 
+
+
+class SyncProfile(Executor):
+    """users.info → the person's time zone, handle and name."""
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        return {"user": message.payload["user"]}
+
+    def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
+        try:
+            user = self.client.users_info(user=plan["user"])["user"]
+        except SlackApiError as error:
+            if slack_error(error) in ("user_not_found", "user_not_visible"):
+                return {}
+            raise
+        return {"tz": user.get("tz"), "name": user.get("name"),
+                "real_name": user.get("real_name") or ""}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        if result:
+            apply_profile(uow, user_id=message.payload["user"], tz=result.get("tz"),
+                          handle=result.get("name"), display_name=result.get("real_name", ""))
