@@ -228,3 +228,20 @@ def test_tokens_and_secrets_never_appear_in_logs_errors_or_answers(
     seen = "\n".join([caplog.text, *map(str, answers), *errors])
     for secret in secrets:
         assert secret not in seen
+
+
+def test_control_characters_and_nul_are_dropped_not_refused_by_the_database(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    """PostgreSQL refuses NUL in text: before, such a title became the generic apology."""
+    answer = emulator.slash_command(parcelly["maya"], "/swarm",
+                                    "new Outage\x00 in \x1b[31meu\u202e sev3",
+                                    channel=parcelly.general)
+    assert "Case #0001 declared" in answer.body["text"], answer.body
+    hook = requests.post(f"{bot.url}/hooks/cases", json={
+        "title": "Disk\x00 full", "external_id": "PD\x00-1", "tags": ["d\x00b"],
+        "description": "a\x00b"}, headers={"Authorization": f"Bearer {HOOKS_TOKEN}"}, timeout=5)
+    assert hook.status_code == 201, hook.text
+    with bot.container.uow() as uow:
+        cases = uow.session.scalars(select(Case).order_by(Case.id)).all()
+        assert [(c.title, c.tags) for c in cases] == [("Outage in [31meu", []),
+                                                      ("Disk full", ["db"])]
