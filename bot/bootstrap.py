@@ -72,7 +72,8 @@ def build(settings: Settings, **overrides: Any) -> Container:
     services = ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, now),
                               now=now, recommender=model,
                               policy=overrides.get("policy") or load_policy(settings.policy_path))
-    dispatcher = OutboxDispatcher(services, build_executors(client, admins=settings.admin_ids))
+    dispatcher = OutboxDispatcher(services, build_executors(client, admins=settings.admin_ids,
+                                                           policy=services.policy))
     _kick_after_commit(session_factory, dispatcher)
     bolt_app = build_bolt_app(client=client, services=services,
                               signing_secret=settings.slack_signing_secret.get_secret_value())

@@ -1,5 +1,6 @@
 """The tiered escalation policy: levels with their SLAs, responders and authority, the paths
-cases take between levels, and the rules that send a case straight to a higher level.
+cases take between levels, the rules that send a case straight to a higher level, and the
+incident workflows (bot/domain/workflows.py).
 
 Read from a TOML file (`SWARMBOT_POLICY`, else the bundled default) and validated at start:
 a bad file is a ConfigError naming the file, the place in it, and what is wrong. Pure: no
@@ -22,6 +23,7 @@ from pydantic import (
 )
 
 from bot.domain.errors import ConfigError, InvalidInput, NotAllowed
+from bot.domain.workflows import Workflow
 
 LEVELS = ("L1", "L2", "L3", "L4", "Executive")
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
@@ -146,6 +148,7 @@ class Policy(_Strict):
     severity_levels: dict[str, str] = Field(default_factory=lambda: {"sev3": "L2", "sev4": "L1"})
     paths: tuple[PathPolicy, ...] = ()
     complexity: tuple[ComplexityRule, ...] = ()
+    workflows: tuple[Workflow, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
@@ -166,7 +169,19 @@ class Policy(_Strict):
                 raise ValueError(f"path {path.name!r} must list levels upwards, each once")
         for rule in self.complexity:
             self._known(rule.level, f"rule {rule.name!r}")
+        names = [w.name for w in self.workflows]
+        if len(names) != len(set(names)):
+            raise ValueError(f"two workflows are named {max(names, key=names.count)!r}")
+        for workflow in self.workflows:
+            for level in workflow.levels:
+                self._known(level, f"workflow {workflow.name!r}")
+            for step in workflow.steps:
+                if step.level is not None:
+                    self._known(step.level, f"workflow {workflow.name!r}")
         return self
+
+    def workflow(self, name: str) -> Workflow | None:
+        return next((w for w in self.workflows if w.name == name), None)
 
     def _known(self, level: str, where: str) -> None:
         if level not in self.levels:

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
-from bot.services import effects
+from bot.services import effects, workflows
 from bot.services.context import ServiceContext
 from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require_open, require_owner
@@ -152,6 +152,7 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
         on_severity_change(ctx, uow, case, was_swarm=was_swarm, actor=actor)
         if case.mode == "swarm" and not was_swarm:
             invite_experts(ctx, uow, case, count=ctx.settings.invite_count, invited_by=actor)
+        workflows.on_trigger(ctx, uow, case, "severity_set", actor=actor)
         uow.commit()
         return f"Case {case.reference} is {severity} now."
 
@@ -174,6 +175,7 @@ def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *
         invite_experts(ctx, uow, case, count=ctx.settings.invite_count)
     else:
         enter_tiered(ctx, uow, case, actor=case.owner_id)
+    workflows.on_trigger(ctx, uow, case, "declared", actor=case.owner_id)
 
 
 def _private(draft: CaseDraft) -> bool:

@@ -31,6 +31,7 @@ class Effect(StrEnum):
     APPROVAL_REQUEST = "approval_request"
     POST_REVIEW = "post_review"
     SYNC_PROFILE = "sync_profile"
+    WORKFLOW_OFFER = "workflow_offer"
 
 
 # Effects that render the current state when delivered: while one waits, recording another
@@ -41,6 +42,10 @@ COALESCING = frozenset({Effect.SYNC_MEMBERS, Effect.SET_TOPIC, Effect.POST_SUMMA
 
 
 URGENT = 0  # channel, members and invites go out before refreshes and notes
+
+# In a post's text: the case channel's link, filled in when it is delivered (the channel of a
+# case just declared does not exist yet when the post is recorded).
+CASE_CHANNEL = "<#case-channel>"
 
 
 def _once() -> str:
@@ -78,7 +83,8 @@ def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
 def post(uow: UnitOfWork, *, text: str, blocks: list[dict[str, Any]] | None = None,
          case: Case | None = None, channel: str | None = None, key: str | None = None) -> None:
     """Post a message to `channel`, or to the case's channel once it exists. Give `key` when
-    the same intent may be recorded twice and must be posted once."""
+    the same intent may be recorded twice and must be posted once. CASE_CHANNEL in `text`
+    becomes the case channel's link."""
     payload: dict[str, Any] = {"text": text, "blocks": blocks, "channel": channel}
     uow.outbox.enqueue(key or f"post:{_once()}", Effect.POST, payload,
                        case_id=case.id if case else None)
@@ -141,3 +147,9 @@ def post_review(uow: UnitOfWork, case: Case) -> None:
 def sync_profile(uow: UnitOfWork, user: str) -> None:
     """Learn the person's time zone, handle and name from Slack (users.info)."""
     uow.outbox.enqueue(f"sync_profile:{user}", Effect.SYNC_PROFILE, {"user": user})
+
+
+def workflow_offer(uow: UnitOfWork, case: Case, *, workflow: str) -> None:
+    """Offer a workflow in the case channel, with a button that runs it."""
+    uow.outbox.enqueue(f"workflow_offer:{case.id}:{workflow}:{_once()}", Effect.WORKFLOW_OFFER,
+                       {"workflow": workflow}, case_id=case.id)

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed
 from bot.domain.policy import Policy, rank
-from bot.services import effects
+from bot.services import effects, workflows
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require_open
 from bot.services.participants import add_participant
@@ -40,7 +40,8 @@ def enter_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: str
 
 
 def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *, trigger: str,
-         reason: str, actor: str | None = None, bypassed: Iterable[str] = ()) -> LevelChange:
+         reason: str, actor: str | None = None, bypassed: Iterable[str] = (),
+         from_workflow: bool = False) -> LevelChange:
     """Put the case at `level`: record the stint, restart the SLA clocks, bring the level's
     responders in and hand them the case."""
     previous, now = case.level if case.mode == "tiered" else None, ctx.now()
@@ -72,6 +73,8 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *, trigge
         if user != actor:
             effects.hand_off(uow, case, stint_id=stint.id, user=user)
     effects.case_changed(uow, case, members=bool(responders))
+    if kind == "escalated" and not from_workflow:  # a workflow's own escalation runs no more
+        workflows.on_trigger(ctx, uow, case, "escalated", actor=actor)
     return stint
 
 
@@ -213,6 +216,7 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         effects.post(uow, case=case, text=(
             f":hourglass_flowing_sand: {who + ' ' if who else ''}{level}'s {sla} SLA "
             f"({_human(limit)}) runs out in {left} min — {action}."))
+        workflows.on_trigger(ctx, uow, case, "sla_warning")
         return
     uow.timeline.record(case.id, "sla_breached", f"{level} {sla} SLA ({_human(limit)}) passed "
                         f"without {missing}", at=ctx.now(), level=level, sla=sla)
@@ -230,12 +234,19 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
 
 # -- who is at a level ----------------------------------------------------------------------
 def responder_ids(uow: UnitOfWork, policy: Policy, level: str) -> list[str]:
-    """The level's responders as Slack user ids (@handles resolved through the experts the
-    bot knows; user groups are mentioned, not listed)."""
-    users = policy.level(level).users
-    handles = uow.experts.by_handles(u[1:] for u in users if u.startswith("@"))
-    ids = [handles.get(u[1:]) if u.startswith("@") else u for u in users]
-    return list(dict.fromkeys(i for i in ids if i))
+    """The level's responders as Slack user ids (user groups are mentioned, not listed)."""
+    return resolve_people(uow, policy.level(level).responders)[0]
+
+
+def resolve_people(uow: UnitOfWork, refs: Iterable[str]) -> tuple[list[str], list[str]]:
+    """User ids, @handles (through the people the bot knows) and user group ids (S…) →
+    (user ids, user group ids). Unknown handles are left out."""
+    refs = list(refs)
+    handles = uow.experts.by_handles(r[1:] for r in refs if r.startswith("@"))
+    users = [handles.get(r[1:]) if r.startswith("@") else r for r in refs
+             if not r.startswith("S")]
+    groups = [r for r in refs if r.startswith("S")]
+    return list(dict.fromkeys(u for u in users if u)), groups
 
 
 def may_respond(uow: UnitOfWork, policy: Policy, user: str, level: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed
-from bot.services import effects
+from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
 from bot.services.escalation import restart_level
@@ -53,6 +53,7 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         effects.case_changed(uow, case)
         effects.post_resolution(uow, case)
         effects.post_review(uow, case)
+        workflows.on_trigger(ctx, uow, case, "resolved", actor=actor)
         uow.commit()
         return f"Case {case.reference} is resolved. The channel is archived in {grace}."
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.errors import InvalidInput, NotAllowed
-from bot.services import effects
+from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require_open
@@ -37,6 +37,7 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
                               f"{text}")
         uow.timers.cancel_for_case(case.id, kinds=["status_reminder"])
         schedule_status_reminder(ctx, uow, case)
+        workflows.on_trigger(ctx, uow, case, "status_update", actor=actor)
         uow.commit()
         return f"Status update posted on case {case.reference}."
 

@@ -16,6 +16,7 @@ from bot.services.followups import remind_followup
 from bot.services.resolution import archive_after_grace
 from bot.services.status import remind_owner
 from bot.services.swarm import expire_invite, release_invite
+from bot.services.workflows import NO_UPDATE, fire_no_update
 from models.scheduling import Timer
 from models.uow import UnitOfWork
 
@@ -31,6 +32,7 @@ HANDLERS: dict[str, TimerHandler] = {
     "archive_channel": lambda ctx, uow, t: archive_after_grace(ctx, uow, t.case_id or 0),
     SLA_TIMER: fire_sla_timer,
     FOLLOWUP_REMINDER: remind_followup,
+    NO_UPDATE: fire_no_update,
 }
 
 

@@ -47,10 +47,22 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
 
 
 def case_topic(*, reference: str, severity: str, owner_id: str | None, status: str,
-               mode: str, level: str | None) -> str:
+               mode: str, level: str | None, note: str = "", call: str = "") -> str:
     where = f"level {level}" if mode == "tiered" and level else mode
     owner = f"<@{owner_id}>" if owner_id else "unclaimed"
-    return f"{reference} · {severity} · owner {owner} · {status} · {where}"[:250]
+    extras = "".join(f" · {part}" for part in (note, f"call {call}" if call else "") if part)
+    return f"{reference} · {severity} · owner {owner} · {status} · {where}{extras}"[:250]
+
+
+def workflow_offer_message(*, reference: str, name: str, trigger: str, steps: list[str],
+                           action_id: str, value: str) -> tuple[str, Blocks]:
+    text = f"Workflow {name} is ready to run on {reference}"
+    lines = "\n".join(f"• {step}" for step in steps)
+    return text, [
+        section(f":gear: *Workflow `{name}`* ({trigger}) is ready for {reference}:\n{lines}"),
+        {"type": "actions", "elements": [button(f"Run {name}"[:75], action_id, value,
+                                                style="primary")]},
+    ]
 
 
 def case_summary(*, reference: str, title: str, severity: str, status: str, mode: str,

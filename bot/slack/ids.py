@@ -17,6 +17,7 @@ class Action(StrEnum):
     REOPEN_CASE = "case.reopen"
     APPROVE = "approval.approve"
     REJECT = "approval.reject"
+    RUN_WORKFLOW = "workflow.run"
 
 
 class View(StrEnum):

@@ -120,3 +120,37 @@ def test_levels_can_be_named_loosely(text: str, level: str) -> None:
 def test_an_unknown_level_name_says_which_exist() -> None:
     with pytest.raises(InvalidInput, match="Levels: L1, L2, L3, L4, Executive"):
         _policy().parse_level("L9")
+
+
+@pytest.mark.parametrize(("workflow", "message"), [
+    ({"name": "w", "when": "lunch", "steps": [{"do": "remind", "text": "x"}]},
+     "workflows.0.when: Input should be 'declared'"),
+    ({"name": "w", "when": "declared", "steps": [{"do": "post", "text": "{nope}"}]},
+     "unknown placeholder {nope}"),
+    ({"name": "w", "when": "declared", "steps": [{"do": "invite"}]},
+     "a `invite` step needs `users`"),
+    ({"name": "w", "when": "declared", "steps": [{"do": "call_link", "url": "meet"}]},
+     "`url` must be an http(s) link"),
+    ({"name": "w", "when": "no_update", "steps": [{"do": "remind", "text": "x"}]},
+     "`minutes` goes with when"),
+    ({"name": "w", "when": "declared", "steps": [{"do": "escalate", "level": "L4"}]},
+     "workflow 'w': level 'L4' is not defined"),
+    ({"name": "w", "when": "declared", "steps": []}, "has no steps"),
+    ({"name": "Bad Name", "when": "declared", "steps": [{"do": "remind", "text": "x"}]},
+     "is not a workflow name"),
+])
+def test_a_bad_workflow_is_refused_at_start(workflow: dict[str, object], message: str) -> None:
+    data = {"levels": {"L1": {"response": "15m", "resolution": "4h"},
+                       "L2": {"response": "1h", "resolution": "8h"},
+                       "L3": {"response": "4h", "resolution": "1d"}},
+            "workflows": [workflow]}
+    with pytest.raises(ConfigError) as error:
+        policy_from(data)
+    assert message in str(error.value)
+
+
+def test_workflow_names_are_unique() -> None:
+    step = [{"do": "remind", "text": "x"}]
+    with pytest.raises(ConfigError, match="two workflows are named 'w'"):
+        _policy(workflows=[{"name": "w", "when": "declared", "steps": step},
+                           {"name": "w", "when": "resolved", "steps": step}])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
+from bot.domain.policy import Policy, load_policy
 from bot.services.effects import Effect
 from bot.services.outbox import EffectExecutor
 from bot.slack.effects.channel import (
@@ -12,13 +13,13 @@ from bot.slack.effects.escalation import ApprovalRequest, HandOff
 from bot.slack.effects.home import PublishHome, SyncProfile
 from bot.slack.effects.invites import SendInvite, UpdateInvite
 from bot.slack.effects.messages import (
-    Ephemeral, Post, PostResolution, PostReview, PostSummary,
+    Ephemeral, Post, PostResolution, PostReview, PostSummary, WorkflowOffer,
 )
 from bot.slack.effects.support import SlackIdentity
 
 
-def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset()
-                    ) -> dict[str, EffectExecutor]:
+def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
+                    policy: Policy | None = None) -> dict[str, EffectExecutor]:
     identity = SlackIdentity(client)
     return {
         Effect.CREATE_CHANNEL: CreateChannel(client, identity),
@@ -37,4 +38,5 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset()
         Effect.APPROVAL_REQUEST: ApprovalRequest(client),
         Effect.POST_REVIEW: PostReview(client),
         Effect.SYNC_PROFILE: SyncProfile(client),
+        Effect.WORKFLOW_OFFER: WorkflowOffer(client, policy or load_policy()),
     }

@@ -116,9 +116,12 @@ class SetTopic(Executor):
         case = case_for(uow, message.case_id)
         if case is None:
             return None
+        events = uow.timeline.for_case(case.id)
+        note = next((e.text for e in reversed(events) if e.kind == "topic_note"), "")
+        call = next((e.text for e in reversed(events) if e.kind == "call_link"), "")
         topic = case_topic(reference=case.reference, severity=case.severity,
                            owner_id=case.owner_id, status=case.status, mode=case.mode,
-                           level=case.level)
+                           level=case.level, note=note, call=call)
         return case_channel(case), topic
 
     def send(self, message: OutboxMessage, plan: tuple[str, str]) -> dict[str, Any]:

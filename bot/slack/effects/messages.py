@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.policy import Policy
+
+from bot.services.effects import CASE_CHANNEL
 from bot.services.outbox import PermanentFailure
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
-from bot.slack.blocks import case_summary, human_duration, resolution_message, review_blocks
+from bot.slack.blocks import (
+    case_summary, human_duration, resolution_message, review_blocks, workflow_offer_message,
+)
 from bot.slack.effects.support import (
     Executor, case_channel, case_for, post_once, slack_error, unanswered)
 from bot.slack.ids import Action
@@ -75,11 +81,13 @@ class PostReview(PostSummary):
 class Post(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         payload = dict(message.payload)
-        if not payload.get("channel"):
+        needs_case = not payload.get("channel") or CASE_CHANNEL in payload["text"]
+        if needs_case:
             case = case_for(uow, message.case_id)
             if case is None:
                 return None
-            payload["channel"] = case_channel(case)
+            payload["channel"] = payload.get("channel") or case_channel(case)
+            payload["text"] = payload["text"].replace(CASE_CHANNEL, f"<#{case_channel(case)}>")
         return payload
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
@@ -129,3 +137,25 @@ class Ephemeral(Executor):
         except OSError as error:  # a timeout or lost connection: maybe shown, as above
             return {"skipped": f"no clear answer ({type(error).__name__})"}
         return {}
+
+
+class WorkflowOffer(Post):
+    """A workflow that runs on a click: what it will do, and its Run button."""
+
+    def __init__(self, client: WebClient, policy: Policy) -> None:
+        super().__init__(client)
+        self.policy = policy
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        case = case_for(uow, message.case_id)
+        name = str(message.payload["workflow"])
+        workflow = self.policy.workflow(name)
+        if case is None or workflow is None:
+            return None
+        steps = [f"{s.do.replace('_', ' ')}: " + (", ".join(s.users) or s.text or s.url
+                                                   or (s.level or "next level"))
+                 for s in workflow.steps]
+        text, blocks = workflow_offer_message(
+            reference=case.reference, name=name, trigger=workflow.when, steps=steps,
+            action_id=Action.RUN_WORKFLOW, value=f"{case.id}:{name}")
+        return {"channel": case_channel(case), "text": text, "blocks": blocks}

@@ -1,4 +1,5 @@
-"""Buttons: claim an unowned case, confirm a resolution, reopen, decide an approval."""
+"""Buttons: claim an unowned case, confirm a resolution, reopen, decide an approval, run a
+workflow."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.domain.errors import NotFound
-from bot.services import approvals, cases, resolution
+from bot.services import approvals, cases, resolution, workflows
 from bot.slack.errors import user_message
 from bot.slack.ids import Action
 
@@ -21,14 +22,15 @@ def _record_id(value: Any) -> int:
                    "or `/swarm list`.")
 
 
-def _button(run: Callable[[int, str], str]) -> Callable[..., None]:
+def _button(run: Callable[[Any, str], str],
+            parse: Callable[[Any], Any] = _record_id) -> Callable[..., None]:
     def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         user = (body.get("user") or {}).get("id")
         if not isinstance(user, str) or not user:
             return  # not a click by a person: nothing to answer
         try:
-            text = run(_record_id(action.get("value")), user)
+            text = run(parse(action.get("value")), user)
         except Exception as error:  # noqa: BLE001 — the one place errors become messages
             text = user_message(error)
         respond(text=text, response_type="ephemeral", replace_original=False)
@@ -50,3 +52,13 @@ def register(app: App, services: Any) -> None:
     app.action(Action.REJECT)(_button(
         lambda approval_id, user: approvals.decide_approval(
             services, approval_id=approval_id, actor=user, approve=False)))
+
+    app.action(Action.RUN_WORKFLOW)(_button(
+        lambda reference, user: workflows.run_from_button(services, reference=reference,
+                                                          actor=user), parse=_workflow_ref))
+
+
+def _workflow_ref(value: Any) -> tuple[int, str]:
+    """`42:payments-sev1` → (42, "payments-sev1")."""
+    case_id, _, name = str(value or "").partition(":")
+    return _record_id(case_id), name[:40]

@@ -1,0 +1,158 @@
+"""Running incident workflows (bot/domain/workflows.py) when their trigger happens to a
+matching case: automatically, or by offering a button in the case channel. Every run is on
+the timeline with what each step did."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain.errors import Conflict, NotAllowed, NotFound
+from bot.domain.workflows import Step, Workflow, fill
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.participants import add_participant
+from models.case import Case
+from models.scheduling import Timer
+from models.uow import UnitOfWork
+
+NO_UPDATE = "workflow_no_update"
+
+
+def on_trigger(ctx: ServiceContext, uow: UnitOfWork, case: Case, trigger: str, *,
+               actor: str | None = None) -> None:
+    """`trigger` happened to `case` (inside the caller's transaction)."""
+    for workflow in ctx.policy.workflows:
+        if workflow.when == trigger and _matches(workflow, case):
+            start(ctx, uow, case, workflow, actor=actor)
+    if trigger in ("declared", "status_update"):
+        _watch_for_silence(ctx, uow, case)
+
+
+def start(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, *,
+          actor: str | None) -> None:
+    if workflow.run == "button":
+        uow.timeline.record(case.id, "workflow_offered", f"Workflow {workflow.name} offered "
+                            f"({workflow.when})", at=ctx.now(), workflow=workflow.name)
+        effects.workflow_offer(uow, case, workflow=workflow.name)
+        return
+    run(ctx, uow, case, workflow, actor=actor)
+
+
+def run_from_button(ctx: ServiceContext, *, reference: tuple[int, str], actor: str) -> str:
+    """Someone on the case clicked an offered workflow's Run button (it runs once)."""
+    case_id, name = reference
+    with ctx.uow() as uow:
+        case = uow.cases.get(case_id, for_update=True)
+        workflow = ctx.policy.workflow(name)
+        if case is None or workflow is None:
+            raise NotFound("That workflow or case no longer exists.")
+        if case.status == "resolved" and workflow.when != "resolved":
+            raise Conflict(f"Case {case.reference} is resolved.")
+        people = {p.user_id for p in case.participants if p.left_at is None}
+        if actor not in people and actor not in ctx.settings.admin_ids:
+            raise NotAllowed("Only people working on this case can run its workflows.")
+        if any(e.kind == "workflow_run" and e.data.get("workflow") == name
+               for e in uow.timeline.for_case(case.id)):
+            raise Conflict(f"Workflow {name} already ran on case {case.reference}.")
+        done = run(ctx, uow, case, workflow, actor=actor)
+        uow.commit()
+        return f"Workflow {name} ran: {done}."
+
+
+def run(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, *,
+        actor: str | None) -> str:
+    results = [_step(ctx, uow, case, step) for step in workflow.steps]
+    summary = "; ".join(r for r in results if r)
+    uow.timeline.record(case.id, "workflow_run", f"Workflow {workflow.name} ran "
+                        f"({workflow.when}): {summary}", actor=actor, at=ctx.now(),
+                        workflow=workflow.name, trigger=workflow.when)
+    return summary
+
+
+def _step(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
+    values = {"reference": case.reference, "title": "a private case" if case.is_private
+              else case.title, "severity": case.severity, "service": case.service or "—",
+              "level": case.level or case.mode, "channel": effects.CASE_CHANNEL,
+              "owner": f"<@{case.owner_id}>" if case.owner_id else "unclaimed"}
+    if step.do == "invite":
+        from bot.services.escalation import resolve_people
+
+        users, groups = resolve_people(uow, step.users)
+        added = [u for u in users if add_participant(case, u, "responder", ctx.now())]
+        if added:
+            effects.sync_members(uow, case)
+        mentions = " ".join([*(f"<@{u}>" for u in users), *(f"<!subteam^{g}>" for g in groups)])
+        effects.post(uow, case=case, text=f":busts_in_silhouette: Pulled in by workflow: "
+                                          f"{mentions}")
+        return f"invited {mentions}"
+    if step.do == "post":
+        channel = step.channel or ctx.settings.stakeholder_channel
+        if channel is None:
+            return "no channel to post to (set `channel` or SWARMBOT_STAKEHOLDER_CHANNEL)"
+        if case.is_private and channel != case.channel_id:
+            return "not posted outside the case (private case)"
+        effects.post(uow, channel=channel, case=case, text=fill(step.text, values))
+        return f"posted to <#{channel}>"
+    if step.do == "topic":
+        note = fill(step.text, values)[:120]
+        uow.timeline.record(case.id, "topic_note", note, at=ctx.now())
+        effects.refresh_topic(uow, case)
+        return f"topic: {note}"
+    if step.do == "call_link":
+        uow.timeline.record(case.id, "call_link", step.url, at=ctx.now(), url=step.url)
+        effects.post(uow, case=case, text=f":telephone_receiver: Call for this case: {step.url}")
+        effects.refresh_topic(uow, case)
+        return "call link added"
+    if step.do == "remind":
+        effects.post(uow, case=case, text=f":bell: {values['owner']} {fill(step.text, values)}")
+        return "reminded the owner"
+    return _escalate(ctx, uow, case, step)
+
+
+def _escalate(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
+    from bot.domain.policy import rank
+    from bot.services.escalation import move
+
+    if case.mode != "tiered" or case.level is None:
+        return "no escalation (the case is swarmed)"
+    path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
+    target = step.level or ctx.policy.next_level(case.level, path)
+    if target is None or rank(target) <= rank(case.level):
+        return f"no escalation (already at {case.level})"
+    previous = case.level
+    move(ctx, uow, case, target, trigger="workflow", reason="incident workflow",
+         bypassed=ctx.policy.between(path, previous, target), from_workflow=True)
+    return f"escalated {previous} → {target}"
+
+
+def _matches(workflow: Workflow, case: Case) -> bool:
+    return workflow.matches(severity=case.severity, service=case.service,
+                            tags=tuple(case.tags or ()), level=case.level)
+
+
+def _watch_for_silence(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> None:
+    """(Re)start the clocks of the case's `no_update` workflows."""
+    silent = [w for w in ctx.policy.workflows
+              if w.when == "no_update" and w.minutes and _matches(w, case)]
+    if not silent:
+        return
+    uow.timers.cancel_for_case(case.id, kinds=[NO_UPDATE])
+    for workflow in silent:
+        _arm(ctx, uow, case, workflow)
+
+
+def _arm(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow) -> None:
+    due = ctx.now() + timedelta(minutes=workflow.minutes or 0)
+    uow.timers.schedule(f"{NO_UPDATE}:{case.id}:{workflow.name}:{due.isoformat()}", NO_UPDATE,
+                        due, case_id=case.id, workflow=workflow.name)
+
+
+def fire_no_update(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
+    """Timer: nobody posted a status update for the workflow's `minutes` — run it, and watch
+    the next stretch of silence."""
+    case = uow.cases.get(timer.case_id or 0, for_update=True)
+    workflow = ctx.policy.workflow(str(timer.payload.get("workflow")))
+    if case is None or workflow is None or case.status == "resolved":
+        return
+    start(ctx, uow, case, workflow, actor=None)
+    _arm(ctx, uow, case, workflow)
