@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from bot.domain.errors import SwarmbotError
@@ -144,7 +145,14 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox.run import run_sandbox
 
-    return run_sandbox(port=args.port, database_url=args.database_url)
+    database_url = args.database_url
+    if database_url is None:
+        # The emulated workspace lives in memory, so each run starts a fresh one; a database
+        # kept from an earlier run would point at channels and messages that no longer exist.
+        for leftover in Path("var").glob("sandbox.sqlite3*"):
+            leftover.unlink()
+        database_url = "sqlite:///var/sandbox.sqlite3"
+    return run_sandbox(port=args.port, database_url=database_url)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -167,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser(
         "sandbox", help="run swarmbot on one machine with the built-in Slack emulator")
     sandbox.add_argument("--port", type=int, default=8080, help="web page port (0 = any free)")
-    sandbox.add_argument("--database-url", default="sqlite:///var/sandbox.sqlite3")
+    sandbox.add_argument("--database-url", help="keep the sandbox's cases in this database "
+                         "(default: a fresh var/sandbox.sqlite3 each run, like the emulated "
+                         "workspace, which starts empty)")
     sandbox.set_defaults(run=_sandbox)
 
     demo = commands.add_parser(
