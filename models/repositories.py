@@ -82,6 +82,9 @@ class CaseRepository:
                                   Case.source == "slack").order_by(Case.id.desc())
         return self.session.scalars(stmt).first()
 
+    def private_ids(self) -> list[int]:
+        return list(self.session.scalars(select(Case.id).where(Case.is_private.is_(True))))
+
     def open_cases(self, *, limit: int = 50) -> Sequence[Case]:
         stmt = select(Case).where(Case.status != "resolved").order_by(Case.id.desc()).limit(limit)
         return self.session.scalars(stmt).all()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 FIELDS = ("id", "title", "description", "service", "severity", "tags", "created_at",
-          "resolved_at", "owner", "resolvers")
+          "resolved_at", "owner", "resolvers", "summary")  # summary is optional
 REQUIRED = ("id", "title", "created_at", "resolvers")
 _TAG_SPLIT = re.compile(r"[;/]")
 
@@ -36,6 +36,7 @@ class HistoryRecord:
     resolved_at: datetime | None
     owner: str
     resolvers: tuple[str, ...]
+    summary: str = ""  # how it was resolved, when the source knows (optional `summary` column)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def _record(row: dict[str, Any], *, need_resolvers: bool) -> HistoryRecord:
         id=_text(row, "id"), title=_text(row, "title"), description=_text(row, "description"),
         service=_text(row, "service"), severity=_text(row, "severity").lower(),
         tags=split_tags(_text(row, "tags")), created_at=created, resolved_at=resolved,
-        owner=_text(row, "owner"), resolvers=resolvers)
+        owner=_text(row, "owner"), resolvers=resolvers, summary=_text(row, "summary"))
 
 
 def read_history(path: str | Path) -> ImportResult:

@@ -23,8 +23,10 @@ import scipy
 import sklearn
 from tqdm import tqdm
 
+from skills_index.forecast import SwarmForecast
 from skills_index.history import HistoryRecord
 from skills_index.index import FEATURES, ExpertIndex, age_text
+from skills_index.similar import PastCase, SimilarCase, find_similar
 
 FORMAT_VERSION = 1
 MODEL_VERSION = "blend-1"
@@ -93,6 +95,8 @@ class ExpertModel:
     blend: Blend
     card: dict[str, Any] = field(default_factory=dict)
     specialties: list[str] = field(default_factory=list)
+    past_cases: list[PastCase] = field(default_factory=list)  # in the index's case order
+    forecast: SwarmForecast | None = None
 
     @property
     def experts(self) -> list[str]:
@@ -108,7 +112,9 @@ class ExpertModel:
         started = datetime.now(UTC)
         blend, blend_cases = _fit_blend(records, progress=progress)
         index = ExpertIndex.build(records)
-        model = cls(index=index, blend=blend, specialties=_specialties(index))
+        model = cls(index=index, blend=blend, specialties=_specialties(index),
+                    past_cases=[PastCase.of(r) for r in records],
+                    forecast=SwarmForecast.train(records))
         model.card = {
             "format_version": FORMAT_VERSION, "model_version": MODEL_VERSION,
             "trained_at": (now or started).isoformat(),
@@ -120,6 +126,9 @@ class ExpertModel:
             "features": dict(zip(FEATURES, (round(float(w), 4) for w in blend.weights),
                                  strict=True)),
             "metrics": {},
+            "forecast": ({"label": "more than one resolver",
+                          "base_rate": round(model.forecast.base_rate, 4)}
+                         if model.forecast else None),
         }
         return model
 
@@ -150,6 +159,23 @@ class ExpertModel:
                        ) -> list[list[Recommendation]]:
         return [self.recommend(case, top=top) for case in cases]
 
+    def similar(self, case: CaseQuery, k: int = 3, exclude: Collection[str] = ()
+                ) -> list[SimilarCase]:
+        """The resolved cases most like this one (empty for a model without them)."""
+        if len(self.past_cases) != self.index.cases_by_term.shape[0]:
+            return []
+        return find_similar(self.index, self.past_cases, title=case.title,
+                            description=case.description, service=case.service,
+                            tags=case.tags, k=k, exclude=exclude)
+
+    def needs_help(self, case: CaseQuery) -> float | None:
+        """How likely the case needs more than one person (None: no forecast trained)."""
+        if self.forecast is None:
+            return None
+        return self.forecast.probability(title=case.title, description=case.description,
+                                         service=case.service, severity=case.severity,
+                                         tags=case.tags)
+
     def _why(self, expert: int, hood: np.ndarray, sims: np.ndarray, case: CaseQuery,
              moment: float) -> str:
         index = self.index
@@ -172,7 +198,8 @@ class ExpertModel:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         joblib.dump({"card": self.card, "index": self.index, "blend": self.blend,
-                     "specialties": self.specialties}, path, compress=3)
+                     "specialties": self.specialties, "past_cases": self.past_cases,
+                     "forecast": self.forecast}, path, compress=3)
         card_path = path.with_suffix(path.suffix + ".card.json")
         import json
 
@@ -202,7 +229,9 @@ class ExpertModel:
         if not card.get("data_hash"):
             raise ModelArtifactError(f"{path} has no training data hash in its card.")
         return cls(index=payload["index"], blend=payload["blend"], card=card,
-                   specialties=payload.get("specialties", []))
+                   specialties=payload.get("specialties", []),
+                   past_cases=payload.get("past_cases", []),
+                   forecast=payload.get("forecast"))
 
 
 def _topic(index: ExpertIndex, similar: np.ndarray, case: CaseQuery) -> str:

@@ -116,7 +116,9 @@ class PathPolicy(_Strict):
 
 
 class ComplexityRule(_Strict):
-    """A case matching this rule goes straight to `level`, bypassing the ones below."""
+    """A case matching this rule goes straight to `level`, bypassing the ones below.
+    `needs_help_at` matches when the forecast says the case needs more than one person with
+    at least that probability (never when no forecast is trained)."""
 
     name: str
     level: str
@@ -124,20 +126,29 @@ class ComplexityRule(_Strict):
     services: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     words: tuple[str, ...] = ()
+    needs_help_at: float | None = Field(None, gt=0, lt=1)
 
     @model_validator(mode="after")
     def _matches_something(self) -> ComplexityRule:
-        if not (self.services or self.tags or self.words):
-            raise ValueError(f"rule {self.name!r} matches nothing; give `services`, `tags` "
-                             "or `words`")
+        if not (self.services or self.tags or self.words or self.needs_help_at is not None):
+            raise ValueError(f"rule {self.name!r} matches nothing; give `services`, `tags`, "
+                             "`words` or `needs_help_at`")
         return self
 
-    def matches(self, *, service: str, tags: tuple[str, ...], text: str) -> bool:
+    def matches(self, *, service: str, tags: tuple[str, ...], text: str,
+                needs_help: float | None = None) -> bool:
         lowered = text.lower()
         return ((not self.services or service in self.services)
                 and (not self.tags or bool(set(tags) & set(self.tags)))
                 and (not self.words or any(re.search(rf"\b{re.escape(w.lower())}\b", lowered)
-                                           for w in self.words)))
+                                           for w in self.words))
+                and (self.needs_help_at is None
+                     or (needs_help is not None and needs_help >= self.needs_help_at)))
+
+    def why(self, needs_help: float | None) -> str:
+        if self.needs_help_at is None or needs_help is None:
+            return self.reason
+        return f"{self.reason} (forecast: {needs_help:.0%} likely to need more than one person)"
 
 
 class Policy(_Strict):
@@ -202,18 +213,18 @@ class Policy(_Strict):
                 return path.levels
         return self.ordered
 
-    def entry(self, *, severity: str, service: str, tags: tuple[str, ...], text: str
-              ) -> Entry:
+    def entry(self, *, severity: str, service: str, tags: tuple[str, ...], text: str,
+              needs_help: float | None = None) -> Entry:
         """Where a new tiered case starts, and why: the severity's level (on its path), raised
         by the first complexity rule that asks for a higher one."""
         path = self.path_for(service, tags)
         start = self.on_path(self.severity_levels.get(severity, path[0]), path)
         for rule in self.complexity:
-            if rule.matches(service=service, tags=tags, text=text) and \
+            if rule.matches(service=service, tags=tags, text=text, needs_help=needs_help) and \
                     _rank(rule.level) > _rank(start):
                 skipped = tuple(level for level in path
                                 if _rank(start) <= _rank(level) < _rank(rule.level))
-                return Entry(rule.level, "complexity", rule.reason, skipped)
+                return Entry(rule.level, "complexity", rule.why(needs_help), skipped)
         return Entry(start, "priority" if start != path[0] else "declared",
                      f"{severity} starts at {start}", ())
 

@@ -14,7 +14,7 @@ from pathlib import Path
 HISTORY_FILE = Path(__file__).parent / "data" / "sample_history.csv"
 POLICY_FILE = Path(__file__).parent / "data" / "policy.toml"  # Parcelly's escalation levels
 FIELDS = ["id", "title", "description", "service", "severity", "tags", "created_at",
-          "resolved_at", "owner", "resolvers"]
+          "resolved_at", "owner", "resolvers", "summary"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,42 @@ PROBLEMS = {
                "order emails delayed for {x}"],
     "web": ["homepage 500 errors on {x}", "images not loading on {x}", "CDN cache misses on {x}"],
 }
+# How each problem above was resolved, in the same order: the "similar past cases" shown when
+# a case is declared quote these.
+FIXES = {
+    "db": ["Throttled the batch import; the replica caught up", "Raised the pool size and "
+           "killed idle-in-transaction sessions", "Added the missing index on orders.created_at",
+           "Vacuumed and moved WAL archives to cold storage", "Reordered the writes to lock "
+           "rows in id order", "Promoted the standby by hand and fixed the fencing script"],
+    "payments": ["Rotated the expired provider key", "Re-queued the stuck refunds after the "
+                 "provider outage", "Failed over to the secondary provider region",
+                 "Refunded the duplicates and made the charge call idempotent"],
+    "checkout": ["Rolled back the cart service deploy", "Fixed currency rounding in the "
+                 "totals", "Reverted the frontend bundle with the broken handler",
+                 "Re-enabled the coupon service feature flag"],
+    "search": ["Rebuilt the alias pointing at an empty index", "Added indexer workers and "
+               "drained the backlog", "Moved the heavy aggregation off the hot path",
+               "Re-ran the price sync into the index"],
+    "infra": ["Raised the node pool memory limits and evicted the leaking pod",
+              "Renewed the certificate and fixed the renewal cron", "Restarted the autoscaler "
+              "with the fixed quota", "Pointed resolvers back at the internal DNS"],
+    "mobile": ["Shipped the hotfix build with the nil check", "Re-uploaded the APNs "
+               "certificate", "Cleared the bad session cookie on the API"],
+    "auth": ["Updated the IdP metadata after its key rotation", "Unblocked the mail "
+             "provider's rate limit", "Blocked the credential-stuffing range and forced resets",
+             "Fixed the token TTL config regression"],
+    "orders": ["Restarted the stuck consumer group and replayed the topic", "Fixed the "
+               "warehouse API credentials", "Scaled the email workers"],
+    "web": ["Rolled back the homepage template", "Purged the CDN and fixed the image origin",
+            "Restored the cache-control headers"],
+}
+# Problems that took more than one person in Parcelly's past (and every sev1): the forecast
+# in the sandbox learns that these tend to need a swarm.
+HARD = {"failover of {x} did not complete", "deadlocks in {x} writes",
+        "duplicate charges in {x}", "payment provider timeouts in {x}",
+        "checkout latency over 3s in {x}", "DNS resolution failures in {x}",
+        "suspicious login spike on {x}", "node pool out of memory in {x}",
+        "warehouse sync failing for {x}"}
 PLACES = ["eu-west", "us-east", "the primary", "the replica", "premium customers", "guest users",
           "the mobile API", "black friday traffic", "the Android build", "the admin console"]
 TAGS = {"db": ["postgres", "redis"], "payments": ["stripe", "refunds"], "checkout": ["cart", "latency"],
@@ -89,7 +125,13 @@ def sample_history(*, count: int = 420, seed: int = 7,
         main = experts[0] if rng.random() < 0.7 else rng.choice(experts)
         helpers = [p for p in rng.sample(PEOPLE, 2) if p != main][: rng.randrange(0, 2)]
         severity = rng.choices(["sev1", "sev2", "sev3", "sev4"], [1, 3, 5, 4])[0]
-        title = rng.choice(PROBLEMS[service]).format(x=rng.choice(PLACES))
+        problem = rng.choice(PROBLEMS[service])
+        title = problem.format(x=rng.choice(PLACES))
+        if problem in HARD or severity == "sev1":
+            others = [p for p in experts + list(PEOPLE) if p != main]
+            helpers = helpers or [others[len(title) % len(others)]]
+        elif severity != "sev2":
+            helpers = []
         resolved = created + timedelta(minutes=rng.randrange(20, 60 * 30))
         rows.append({
             "id": "", "title": title[0].upper() + title[1:],
@@ -98,6 +140,7 @@ def sample_history(*, count: int = 420, seed: int = 7,
             "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "resolved_at": resolved.strftime("%Y-%m-%dT%H:%M:%SZ"), "owner": main.handle,
             "resolvers": ";".join([main.handle, *(h.handle for h in helpers)]),
+            "summary": FIXES[service][PROBLEMS[service].index(problem)],
         })
     rows.sort(key=lambda r: r["created_at"])
     for number, row in enumerate(rows, start=1):

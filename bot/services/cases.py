@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
-from bot.services import effects, workflows
+from bot.services import effects, knowledge, workflows
 from bot.services.context import ServiceContext
 from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require_open, require_owner
@@ -171,10 +171,11 @@ def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *
     effects.create_channel(uow, case, notify_in=notify_in)
     if case.owner_id is not None:
         schedule_status_reminder(ctx, uow, case)
+    needs_help = knowledge.share_at_declaration(ctx, uow, case)
     if case.mode == "swarm":
         invite_experts(ctx, uow, case, count=ctx.settings.invite_count)
     else:
-        enter_tiered(ctx, uow, case, actor=case.owner_id)
+        enter_tiered(ctx, uow, case, actor=case.owner_id, needs_help=needs_help)
     workflows.on_trigger(ctx, uow, case, "declared", actor=case.owner_id)
 
 

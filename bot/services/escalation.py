@@ -27,12 +27,14 @@ MAX_REASON = 300
 
 # -- entering and moving ------------------------------------------------------------------
 def enter_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: str | None = None,
-                 reason: str | None = None) -> None:
+                 reason: str | None = None, needs_help: float | None = None) -> None:
     """The case starts its tiered life (declared low-severity, or lowered from a swarm): at the
-    severity's level, or higher when a complexity rule says so."""
+    severity's level, or higher when a complexity rule (or the forecast that it needs more
+    than one person, `needs_help`) says so."""
     entry = ctx.policy.entry(severity=case.severity, service=case.service,
                              tags=tuple(case.tags or ()),
-                             text=f"{case.title}\n{case.description or ''}")
+                             text=f"{case.title}\n{case.description or ''}",
+                             needs_help=needs_help)
     trigger = entry.trigger if reason is None or entry.trigger == "complexity" else "priority"
     move(ctx, uow, case, entry.level, trigger=trigger,
          reason=entry.reason if reason is None or entry.trigger == "complexity" else reason,

@@ -32,7 +32,8 @@ def import_history(ctx: ServiceContext, path: Path) -> ImportReport:
         uow.history.add_all(ResolutionRecord(
             history_id=r.id, origin=path.name, title=r.title, description=r.description,
             service=r.service, severity=r.severity, tags=list(r.tags), created_at=r.created_at,
-            resolved_at=r.resolved_at, owner=r.owner, resolvers=list(r.resolvers))
+            resolved_at=r.resolved_at, owner=r.owner, resolvers=list(r.resolvers),
+            summary=r.summary)
             for r in new)
         uow.commit()
     return ImportReport(read=len(result.records), added=len(new),

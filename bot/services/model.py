@@ -55,7 +55,7 @@ def history_records(rows: list[ResolutionRecord]) -> list[Any]:
                           service=r.service or "", severity=r.severity or "",
                           tags=tuple(r.tags or ()), created_at=r.created_at,
                           resolved_at=r.resolved_at, owner=r.owner or "",
-                          resolvers=tuple(r.resolvers or ()))
+                          resolvers=tuple(r.resolvers or ()), summary=r.summary or "")
             for r in rows if r.resolvers]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,8 +19,9 @@ from skills_index.model import CaseQuery, Recommendation
 class FakeExpertModel:
     """Recommends from a fixed ranking, honouring `exclude` like the real model."""
 
-    def __init__(self, ranking: list[str]) -> None:
+    def __init__(self, ranking: list[str], forecast: float | None = None) -> None:
         self.ranking = ranking
+        self.forecast = forecast
         self.asked: list[CaseQuery] = []
 
     def recommend(self, case: CaseQuery, top: int = 5, exclude: Collection[str] = ()
@@ -29,6 +31,12 @@ class FakeExpertModel:
         return [Recommendation(expert=e, score=1.0 - i / 10,
                                why=f"resolved {9 - i} similar cases")
                 for i, e in enumerate(experts)]
+
+    def similar(self, case: CaseQuery, k: int = 3, exclude: Collection[str] = ()) -> list[Any]:
+        return []
+
+    def needs_help(self, case: CaseQuery) -> float | None:
+        return self.forecast
 
 
 class Clock:

@@ -99,6 +99,22 @@ def test_a_case_enters_at_its_severity_level_unless_a_rule_sends_it_higher() -> 
     assert policy.entry(severity="sev4", service="", tags=(), text="lawsuits").level == "L1"
 
 
+def test_the_forecast_sends_a_case_up_only_at_or_above_its_threshold() -> None:
+    policy = _policy(complexity=[{"name": "needs-help", "needs_help_at": 0.7, "level": "L3",
+                                  "reason": "cases like this took several people",
+                                  "services": ["db"]}])
+    kwargs = {"severity": "sev4", "service": "db", "tags": (), "text": "replica lag"}
+    hard = policy.entry(**kwargs, needs_help=0.82)
+    assert (hard.level, hard.trigger, hard.bypassed) == ("L3", "complexity", ("L1", "L2"))
+    assert hard.reason == ("cases like this took several people (forecast: 82% likely to "
+                           "need more than one person)")
+    assert policy.entry(**kwargs, needs_help=0.69).level == "L1"
+    assert policy.entry(**kwargs).level == "L1"  # no model, no forecast: never matches
+    assert policy.entry(**{**kwargs, "service": "web"}, needs_help=0.9).level == "L1"
+    with pytest.raises(ConfigError, match="needs_help_at"):
+        _policy(complexity=[{"name": "r", "needs_help_at": 1.5, "level": "L3", "reason": "x"}])
+
+
 def test_authority_grows_upwards_and_requests_go_to_the_lowest_level_with_it() -> None:
     policy = _policy()
     assert policy.approver_for("customer_credit") == "L3"

@@ -14,7 +14,7 @@ from bot.slack.commands import parse_command_text
 from bot.slack.errors import user_message
 from bot.slack.ids import Command
 from bot.slack.listeners.commands import (
-    case, escalation, expertise, followup, resolution, review, stats, status, swarm,
+    case, escalation, expertise, followup, resolution, review, similar, stats, status, swarm,
 )
 from bot.slack.listeners.commands import help as help_command
 from bot.slack.listeners.commands.router import CommandContext, SubcommandTable
@@ -22,8 +22,8 @@ from bot.slack.listeners.commands.router import CommandContext, SubcommandTable
 
 def build_table() -> SubcommandTable:
     table = SubcommandTable()
-    for module in (case, swarm, status, escalation, followup, resolution, review, stats,
-                   expertise, help_command):
+    for module in (case, swarm, status, escalation, followup, resolution, review, similar,
+                   stats, expertise, help_command):
         module.add_to(table)
     return table
 

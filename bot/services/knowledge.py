@@ -1,0 +1,119 @@
+"""The past at hand: when a case is declared (and on `/swarm similar`), the resolved cases
+most like it and the forecast of how likely it is to need more than one person — both from
+the expert model, so from the same history and index as the recommendations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.durations import human_duration
+from bot.domain.errors import InvalidInput, NotFound
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.guards import case_in_channel
+from bot.services.swarm import case_query
+from models.case import Case
+from models.uow import UnitOfWork
+from skills_index.model import CaseQuery
+
+SHOWN = 3
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+@dataclass(frozen=True)
+class Outlook:
+    similar: list[Any]          # skills_index.similar.SimilarCase, most similar first
+    needs_help: float | None    # P(more than one person needed); None without a forecast
+
+
+def outlook(ctx: ServiceContext, uow: UnitOfWork, query: CaseQuery,
+            case_id: int | None = None) -> Outlook | None:
+    """None when no model is trained. Private cases the bot resolved are never shown."""
+    model = ctx.recommender()
+    if model is None:
+        return None
+    hidden = {f"swarmbot-{n}" for n in uow.cases.private_ids()}
+    if case_id is not None:
+        hidden.add(f"swarmbot-{case_id}")
+    return Outlook(model.similar(query, k=SHOWN, exclude=hidden), model.needs_help(query))
+
+
+def share_at_declaration(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> float | None:
+    """Record the forecast on the timeline and post what the history knows to the case
+    channel; returns the forecast for the tiered entry's complexity rules."""
+    seen = outlook(ctx, uow, case_query(case), case.id)
+    if seen is None:
+        return None
+    if seen.needs_help is not None:
+        uow.timeline.record(case.id, "forecast", f"{seen.needs_help:.0%} likely to need more "
+                            "than one person", at=ctx.now(),
+                            needs_help=round(seen.needs_help, 4))
+    if seen.similar or seen.needs_help is not None:
+        effects.post(uow, case=case, text=describe(uow, seen), key=f"outlook:{case.id}")
+    return seen.needs_help
+
+
+def similar_to(ctx: ServiceContext, *, channel_id: str, text: str) -> str:
+    """`/swarm similar [text]`: like the text given, or like the case of this channel."""
+    with ctx.uow() as uow:
+        if text.strip():
+            query, case_id = CaseQuery(id="query", title=text.strip()[:500]), None
+        else:
+            try:
+                case = case_in_channel(uow, channel_id)
+            except NotFound:
+                raise InvalidInput("Say what to look for — `/swarm similar <words>` — or run "
+                                   "it in a case channel.") from None
+            query, case_id = case_query(case), case.id
+        seen = outlook(ctx, uow, query, case_id)
+        if seen is None:
+            return ("No expert model is trained yet, so there is no history to search; see "
+                    "`swarmbot model train`.")
+        if not seen.similar:
+            return "No resolved case in the history is close enough to this one."
+        return describe(uow, Outlook(seen.similar, None if text.strip() else seen.needs_help))
+
+
+def describe(uow: UnitOfWork, seen: Outlook) -> str:
+    lines = [":books: *From the history*"]
+    if seen.needs_help is not None:
+        lines.append(f"Forecast: {_share(seen.needs_help)} of past cases like this needed "
+                     "more than one person.")
+    if seen.similar:
+        people = _people(uow, {p for s in seen.similar for p in s.case.resolvers})
+        lines.append("Similar resolved cases:" if len(seen.similar) > 1
+                     else "A similar resolved case:")
+        for found in seen.similar:
+            past = found.case
+            took = (f" in {human_duration(past.resolved_at - past.created_at)}"
+                    if past.resolved_at else "")
+            who = ", ".join(people[p] for p in past.resolvers[:3])
+            line = (f"• {past.id} *{_clean(past.title)}* — {past.created_at:%b %Y}, resolved "
+                    f"by {who}{took}")
+            if past.summary:
+                line += f": {_clean(past.summary)}"
+            lines.append(line)
+    else:
+        lines.append("No resolved case in the history is close to this one.")
+    return "\n".join(lines)
+
+
+def _share(probability: float) -> str:
+    if probability >= 0.995:
+        return "almost all"
+    return f"{probability:.0%}" if probability >= 0.005 else "almost none"
+
+
+def _people(uow: UnitOfWork, refs: set[str]) -> dict[str, str]:
+    """History names people by Slack id or handle: mention the ones Slack knows."""
+    by_handle = uow.experts.by_handles(r for r in refs if not _SLACK_USER_ID.match(r))
+    return {r: (f"<@{r}>" if _SLACK_USER_ID.match(r) else
+                f"<@{by_handle[r]}>" if r in by_handle else f"`{r}`") for r in refs}
+
+
+def _clean(text: str) -> str:
+    """History text into mrkdwn without mentions or markup breaking out."""
+    text = " ".join(text.split())[:200]
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("*", "")
