@@ -247,6 +247,14 @@ class OutboxRepository:
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
 
+    def delivered(self, key_prefix: str) -> list[dict[str, Any]]:
+        """What Slack answered to the delivered effects whose key starts with `key_prefix`
+        (e.g. where each copy of a message was posted), oldest first."""
+        stmt = select(OutboxMessage.result).where(
+            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+            OutboxMessage.state == "done").order_by(OutboxMessage.id)
+        return [dict(result or {}) for result in self.session.scalars(stmt)]
+
     def claim_due(self, now: datetime, *, lease_until: datetime, limit: int = 20) -> list[int]:
         """Claim due messages for delivery by this process (a lease another process respects).
 

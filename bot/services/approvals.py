@@ -68,6 +68,7 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
         uow.timeline.record(case.id, f"approval_{verb}", f"`{approval.item}` {verb} by "
                             f"<@{actor}> ({level})", actor=actor, at=ctx.now(),
                             approval=approval.id, item=approval.item, level=level)
+        effects.approval_decided(uow, case, approval_id=approval.id)
         icon = ":white_check_mark:" if approve else ":no_entry:"
         effects.post(uow, case=case, key=f"approval_decided:{approval.id}", text=(
             f"{icon} `{approval.item}` {verb} by <@{actor}> ({level}) — asked by "

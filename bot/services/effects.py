@@ -29,6 +29,7 @@ class Effect(StrEnum):
     PUBLISH_HOME = "publish_home"
     HAND_OFF = "hand_off"
     APPROVAL_REQUEST = "approval_request"
+    UPDATE_APPROVAL = "update_approval"
     POST_REVIEW = "post_review"
     SYNC_PROFILE = "sync_profile"
     WORKFLOW_OFFER = "workflow_offer"
@@ -137,6 +138,12 @@ def approval_request(uow: UnitOfWork, case: Case, *, approval_id: int,
     in a direct message to one approver."""
     uow.outbox.enqueue(f"approval:{approval_id}:{user or 'channel'}", Effect.APPROVAL_REQUEST,
                        {"approval_id": approval_id, "user": user}, case_id=case.id)
+
+
+def approval_decided(uow: UnitOfWork, case: Case, *, approval_id: int) -> None:
+    """Replace the buttons of every copy of the request with the decision."""
+    uow.outbox.enqueue(f"update_approval:{approval_id}", Effect.UPDATE_APPROVAL,
+                       {"approval_id": approval_id}, case_id=case.id)
 
 
 def post_review(uow: UnitOfWork, case: Case) -> None:

@@ -30,6 +30,12 @@ def _dm(emulator: SlackEmulator, user: str, needle: str) -> dict:
     return next(m for m in emulator.dm_messages(user) if needle in (m.get("text") or ""))
 
 
+def _decided(message: dict, by: str) -> bool:
+    blocks = message.get("blocks") or []
+    return not any(b["type"] == "actions" for b in blocks) and f"*Approved* by <@{by}>" in \
+        str(blocks)
+
+
 def _answer(emulator: SlackEmulator, user: str) -> str:
     return emulator.ephemerals(user)[-1]["text"]
 
@@ -77,6 +83,11 @@ def test_a_ticket_walks_up_the_levels_and_becomes_a_swarm(
     emulator.wait_for(lambda: "L2 has no authority" in _answer(emulator, tom))
     emulator.click(maya, channel, request["ts"], "approval.approve")
     _said(emulator, channel, "`customer_credit` approved by", f"<@{maya}> (L3)")
+    # every copy of the request (channel, the approver's DM) now shows the decision instead
+    # of buttons nobody may press any more
+    emulator.wait_for(lambda: _decided(next(m for m in emulator.messages(channel)
+                                            if m["ts"] == request["ts"]), maya), timeout=10)
+    emulator.wait_for(lambda: _decided(_dm(emulator, maya, "Approval needed"), maya), timeout=10)
 
     emulator.slash_command(olivia, "/swarm", "severity sev2", channel=channel)
     _said(emulator, channel, "Severity changed sev4 → *sev2*")

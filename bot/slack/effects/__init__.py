@@ -9,7 +9,7 @@ from bot.services.effects import Effect
 from bot.services.outbox import EffectExecutor
 from bot.slack.effects.channel import (
     ArchiveChannel, CreateChannel, SetTopic, SyncMembers, UnarchiveChannel)
-from bot.slack.effects.escalation import ApprovalRequest, HandOff
+from bot.slack.effects.escalation import ApprovalRequest, HandOff, UpdateApproval
 from bot.slack.effects.home import PublishHome, SyncProfile
 from bot.slack.effects.invites import SendInvite, UpdateInvite
 from bot.slack.effects.messages import (
@@ -36,6 +36,7 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
         Effect.PUBLISH_HOME: PublishHome(client, managers=admins),
         Effect.HAND_OFF: HandOff(client),
         Effect.APPROVAL_REQUEST: ApprovalRequest(client),
+        Effect.UPDATE_APPROVAL: UpdateApproval(client),
         Effect.POST_REVIEW: PostReview(client),
         Effect.SYNC_PROFILE: SyncProfile(client),
         Effect.WORKFLOW_OFFER: WorkflowOffer(client, policy or load_policy()),

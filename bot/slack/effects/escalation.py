@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.blocks import approval_request_message, handoff_message, human_duration
-from bot.slack.effects.support import Executor, case_channel, case_for, open_dm, post_once
+from slack_sdk.errors import SlackApiError
+
+from bot.slack.blocks import Blocks, approval_request_message, handoff_message, human_duration
+from bot.slack.effects.support import (
+    Executor, case_channel, case_for, open_dm, post_once, slack_error,
+)
 from bot.slack.ids import Action
+from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -41,17 +46,26 @@ class HandOff(Executor):
         return {"channel": dm, "ts": posted["ts"]}
 
 
+def _approval(message: OutboxMessage, uow: UnitOfWork) -> tuple[str, Blocks, Case] | None:
+    """The request as it stands: buttons while pending, the decision once made."""
+    approval = uow.approvals.get(int(message.payload["approval_id"]))
+    case = case_for(uow, message.case_id)
+    if approval is None or case is None:
+        return None
+    text, blocks = approval_request_message(
+        reference=case.reference, title=case.title, item=approval.item, note=approval.note,
+        level=approval.level, requested_by=approval.requested_by, state=approval.state,
+        decided_by=approval.decided_by, approve_action=Action.APPROVE,
+        reject_action=Action.REJECT, approval_id=approval.id)
+    return text, blocks, case
+
+
 class ApprovalRequest(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
-        approval = uow.approvals.get(int(message.payload["approval_id"]))
-        case = case_for(uow, message.case_id)
-        if approval is None or case is None:
+        rendered = _approval(message, uow)
+        if rendered is None:
             return None
-        text, blocks = approval_request_message(
-            reference=case.reference, title=case.title, item=approval.item, note=approval.note,
-            level=approval.level, requested_by=approval.requested_by, state=approval.state,
-            decided_by=approval.decided_by, approve_action=Action.APPROVE,
-            reject_action=Action.REJECT, approval_id=approval.id)
+        text, blocks, case = rendered
         user = message.payload.get("user")
         return {"user": user, "channel": None if user else case_channel(case), "text": text,
                 "blocks": blocks}
@@ -61,3 +75,27 @@ class ApprovalRequest(Executor):
         posted = post_once(self.client, message, channel=channel, text=plan["text"],
                            blocks=plan["blocks"])
         return {"channel": channel, "ts": posted["ts"]}
+
+
+class UpdateApproval(Executor):
+    """Every copy of a decided request (case channel, approvers' DMs) loses its buttons and
+    says who decided. A copy not posted yet is rendered decided when it goes out."""
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        rendered = _approval(message, uow)
+        copies = [r for r in uow.outbox.delivered(f"approval:{message.payload['approval_id']}:")
+                  if r.get("channel") and r.get("ts")]
+        if rendered is None or not copies:
+            return None
+        text, blocks, _ = rendered
+        return {"copies": copies, "text": text, "blocks": blocks}
+
+    def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
+        for copy in plan["copies"]:
+            try:
+                self.client.chat_update(channel=copy["channel"], ts=copy["ts"],
+                                        text=plan["text"], blocks=plan["blocks"])
+            except SlackApiError as error:
+                if slack_error(error) not in ("message_not_found", "channel_not_found"):
+                    raise
+        return {}
