@@ -5,10 +5,13 @@ from models.base import Base
 from models.case import (
     Approval, Case, FollowUp, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
 )
-from models.expertise import Expert, ProcessedEvent, ResolutionRecord
+from models.expertise import (
+    Expert, ProcessedEvent, ResolutionRecord, UserGroupMember, UserGroupSync,
+)
 from models.scheduling import OutboxMessage, Timer
 
 __all__ = [
     "Approval", "Base", "Case", "FollowUp", "Expert", "Invite", "LevelChange", "OutboxMessage", "Participant",
     "ProcessedEvent", "ResolutionRecord", "StatusUpdate", "Timer", "TimelineEvent",
+    "UserGroupMember", "UserGroupSync",
 ]

@@ -26,6 +26,25 @@ class Expert(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class UserGroupMember(Base):
+    """Who is in a Slack user group that responds at a level, as Slack last told the bot
+    (usergroups.users.list, then subteam_members_changed / subteam_updated events)."""
+
+    __tablename__ = "user_group_members"
+
+    group_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class UserGroupSync(Base):
+    """When a user group's members were last read in full; a group never read is unknown."""
+
+    __tablename__ = "user_group_syncs"
+
+    group_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    synced_at: Mapped[datetime]
+
+
 class ResolutionRecord(Base):
     """One resolved case: imported history or a case swarmbot itself resolved."""
 

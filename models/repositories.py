@@ -17,7 +17,9 @@ from models.base import utcnow
 from models.case import (
     Approval, Case, FollowUp, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
 )
-from models.expertise import Expert, ProcessedEvent, ResolutionRecord
+from models.expertise import (
+    Expert, ProcessedEvent, ResolutionRecord, UserGroupMember, UserGroupSync,
+)
 from models.scheduling import OutboxMessage, Timer
 
 
@@ -371,3 +373,50 @@ class ProcessedEventRepository:
     def first_time(self, event_id: str) -> bool:
         """Record `event_id`; True the first time it is seen, False on a retry/duplicate."""
         return insert_once(self.session, ProcessedEvent(event_id=event_id))
+
+
+class UserGroupRepository:
+    """Members of the Slack user groups that respond at levels, as last read from Slack."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def members(self, group_ids: Iterable[str]) -> dict[str, list[str]]:
+        """group → its members, for the groups whose members the bot has read."""
+        groups = list(group_ids)
+        if not groups:
+            return {}
+        known = set(self.session.scalars(select(UserGroupSync.group_id).where(
+            UserGroupSync.group_id.in_(groups))))
+        members: dict[str, list[str]] = {g: [] for g in groups if g in known}
+        for group, user in self.session.execute(
+                select(UserGroupMember.group_id, UserGroupMember.user_id)
+                .where(UserGroupMember.group_id.in_(list(known)))
+                .order_by(UserGroupMember.group_id, UserGroupMember.user_id)):
+            members[group].append(user)
+        return members
+
+    def replace(self, group_id: str, users: Iterable[str], at: datetime) -> None:
+        """Slack's full list of the group's members."""
+        self.session.execute(delete(UserGroupMember).where(UserGroupMember.group_id == group_id))
+        self.session.add_all(UserGroupMember(group_id=group_id, user_id=u)
+                             for u in dict.fromkeys(users))
+        sync = self.session.get(UserGroupSync, group_id)
+        if sync is None:
+            self.session.add(UserGroupSync(group_id=group_id, synced_at=at))
+        else:
+            sync.synced_at = at
+
+    def change(self, group_id: str, *, added: Iterable[str], removed: Iterable[str]) -> None:
+        """A delta from subteam_members_changed (ignored for a group never read in full:
+        the next full read has it)."""
+        if self.session.get(UserGroupSync, group_id) is None:
+            return
+        gone = list(removed)
+        if gone:
+            self.session.execute(delete(UserGroupMember).where(
+                UserGroupMember.group_id == group_id, UserGroupMember.user_id.in_(gone)))
+        present = set(self.session.scalars(select(UserGroupMember.user_id).where(
+            UserGroupMember.group_id == group_id)))
+        self.session.add_all(UserGroupMember(group_id=group_id, user_id=u)
+                             for u in dict.fromkeys(added) if u not in present)

@@ -13,7 +13,7 @@ from models.base import utcnow
 from models.repositories import (
     ApprovalRepository, CaseRepository, ExpertRepository, FollowUpRepository, HistoryRepository,
     InviteRepository, LevelRepository, OutboxRepository, ProcessedEventRepository,
-    StatusUpdateRepository, TimelineRepository, TimerRepository,
+    StatusUpdateRepository, TimelineRepository, TimerRepository, UserGroupRepository,
 )
 
 
@@ -41,6 +41,7 @@ class UnitOfWork:
         self.levels = LevelRepository(self.session)
         self.approvals = ApprovalRepository(self.session)
         self.followups = FollowUpRepository(self.session)
+        self.groups = UserGroupRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

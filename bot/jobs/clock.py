@@ -4,12 +4,14 @@ per-case timers themselves are rows in the database, so a restart loses nothing.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 
 from bot.services.context import ServiceContext
 from bot.services.timers import fire_due_timers
+from bot.services.user_groups import sync_responder_groups
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +21,11 @@ def add_clock_jobs(scheduler: BaseScheduler, services: ServiceContext, *,
     scheduler.add_job(fire_due_timers, "interval", seconds=timer_seconds, args=[services],
                       id="fire-due-timers", replace_existing=True, coalesce=True,
                       max_instances=1)
+    # responder user groups: read at start, then every 6 hours (events keep them current
+    # in between; this catches what was missed while no process listened)
+    scheduler.add_job(sync_responder_groups, "interval", hours=6, args=[services],
+                      next_run_time=datetime.now(UTC), id="sync-responder-groups",
+                      replace_existing=True, coalesce=True, max_instances=1)
     if retrain is not None:
         scheduler.add_job(retrain, "cron", hour=3, minute=17, id="retrain-recommender",
                           replace_existing=True, coalesce=True, max_instances=1)

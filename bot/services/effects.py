@@ -30,6 +30,7 @@ class Effect(StrEnum):
     HAND_OFF = "hand_off"
     APPROVAL_REQUEST = "approval_request"
     UPDATE_APPROVAL = "update_approval"
+    SYNC_USER_GROUP = "sync_user_group"
     POST_REVIEW = "post_review"
     SYNC_PROFILE = "sync_profile"
     WORKFLOW_OFFER = "workflow_offer"
@@ -39,7 +40,8 @@ class Effect(StrEnum):
 # is a no-op (they coalesce). Its key is released when its delivery starts, so a change made
 # after that gets a refresh of its own.
 COALESCING = frozenset({Effect.SYNC_MEMBERS, Effect.SET_TOPIC, Effect.POST_SUMMARY,
-                        Effect.PUBLISH_HOME, Effect.POST_REVIEW, Effect.SYNC_PROFILE})
+                        Effect.PUBLISH_HOME, Effect.POST_REVIEW, Effect.SYNC_PROFILE,
+                        Effect.SYNC_USER_GROUP})
 
 
 URGENT = 0  # channel, members and invites go out before refreshes and notes
@@ -138,6 +140,11 @@ def approval_request(uow: UnitOfWork, case: Case, *, approval_id: int,
     in a direct message to one approver."""
     uow.outbox.enqueue(f"approval:{approval_id}:{user or 'channel'}", Effect.APPROVAL_REQUEST,
                        {"approval_id": approval_id, "user": user}, case_id=case.id)
+
+
+def sync_user_group(uow: UnitOfWork, group: str) -> None:
+    """Read the members of a responder user group from Slack."""
+    uow.outbox.enqueue(f"sync_user_group:{group}", Effect.SYNC_USER_GROUP, {"group": group})
 
 
 def approval_decided(uow: UnitOfWork, case: Case, *, approval_id: int) -> None:

@@ -63,8 +63,10 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *, trigge
     _schedule_sla(ctx, uow, case, stint)
     for user in responders:
         add_participant(case, user, "responder", ctx.now())
-    groups = " ".join(f"<!subteam^{g}>" for g in ctx.policy.level(level).responders
-                      if g.startswith("S"))
+    named_groups = [g for g in ctx.policy.level(level).responders if g.startswith("S")]
+    for group in set(named_groups) - set(uow.groups.members(named_groups)):
+        effects.sync_user_group(uow, group)  # not read yet (the clock reads them at start)
+    groups = " ".join(f"<!subteam^{g}>" for g in named_groups)
     people = " ".join(f"<@{u}>" for u in responders)
     who = f" {people} {groups}".rstrip() if people or groups else ""
     effects.post(uow, case=case, key=f"level:{stint.id}", text=(
@@ -236,8 +238,11 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
 
 # -- who is at a level ----------------------------------------------------------------------
 def responder_ids(uow: UnitOfWork, policy: Policy, level: str) -> list[str]:
-    """The level's responders as Slack user ids (user groups are mentioned, not listed)."""
-    return resolve_people(uow, policy.level(level).responders)[0]
+    """The level's responders as Slack user ids, members of its user groups included (as far
+    as the bot has read them from Slack)."""
+    users, groups = resolve_people(uow, policy.level(level).responders)
+    members = uow.groups.members(groups)
+    return list(dict.fromkeys([*users, *(u for g in groups for u in members.get(g, []))]))
 
 
 def resolve_people(uow: UnitOfWork, refs: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -252,10 +257,11 @@ def resolve_people(uow: UnitOfWork, refs: Iterable[str]) -> tuple[list[str], lis
 
 
 def may_respond(uow: UnitOfWork, policy: Policy, user: str, level: str) -> bool:
-    """Listed at `level` or above — or anyone, when the level names no one it can check (no
-    responders, or a user group whose members Slack would have to be asked for)."""
+    """Listed at `level` or above (in person or in a user group) — or anyone, when the level
+    names no one it can check (no responders, or a user group not read from Slack yet)."""
     configured = policy.level(level).responders
-    if not configured or any(r.startswith("S") for r in configured):
+    groups = [r for r in configured if r.startswith("S")]
+    if not configured or len(uow.groups.members(groups)) < len(groups):
         return True
     return _at_or_above(uow, policy, user, level)
 

@@ -92,14 +92,20 @@ def model_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def bot(emulator: SlackEmulator, database_url: str, clock: Clock, model_path: Path
-        ) -> Iterator[RunningBot]:
+def policy_file() -> Path:
+    """The escalation policy the bot starts with (a test module may override this)."""
+    return POLICY_FILE
+
+
+@pytest.fixture
+def bot(emulator: SlackEmulator, database_url: str, clock: Clock, model_path: Path,
+        policy_file: Path) -> Iterator[RunningBot]:
     settings = load_settings(
         _env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
         slack_api_url=emulator.api_url, database_url=database_url, hooks_token=HOOKS_TOKEN,
         model_path=model_path, stakeholder_channel=emulator.add_channel("incidents"),
         dashboard_token=DASHBOARD_TOKEN,
-        policy_path=POLICY_FILE)
+        policy_path=policy_file)
     container = build(settings, clock=clock).start()
     server = WebServer(container.web_app).start()
     emulator.request_url = f"{server.url}/slack/events"

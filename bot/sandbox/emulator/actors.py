@@ -291,6 +291,29 @@ class UserActions:
                      "event_ts": f"{time.time():.6f}", "cache_ts": int(time.time())}
         return self.deliver_event(event)
 
+    def change_usergroup_members(self, group: str, users: list[str]) -> DeliveryResult:
+        """An admin sets the members of user group `group`: Slack sends
+        subteam_members_changed with who was added and who removed."""
+        with self.workspace.lock:
+            for user in users:
+                self.workspace.user(user)
+            found = self.workspace.usergroups.get(group)
+            if found is None:
+                raise KeyError(f"no user group {group}")
+            before, after = list(found["users"]), list(dict.fromkeys(users))
+            found["users"] = after
+            previous, now = found.get("date_update", 0), int(time.time())
+            found["date_update"] = now
+            added = [u for u in after if u not in before]
+            removed = [u for u in before if u not in after]
+            event = {"type": "subteam_members_changed", "subteam_id": group,
+                     "team_id": self.workspace.team_id, "date_previous_update": previous,
+                     "date_update": now, "added_users": added,
+                     "added_users_count": str(len(added)), "removed_users": removed,
+                     "removed_users_count": str(len(removed)),
+                     "event_ts": f"{time.time():.6f}"}
+        return self.deliver_event(event)
+
     # -- interactivity ---------------------------------------------------------------------
     def _interact(self, kind: str, payload: dict[str, Any]) -> CommandResult:
         body = urlencode({"payload": json.dumps(payload)}).encode()

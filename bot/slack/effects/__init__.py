@@ -10,6 +10,7 @@ from bot.services.outbox import EffectExecutor
 from bot.slack.effects.channel import (
     ArchiveChannel, CreateChannel, SetTopic, SyncMembers, UnarchiveChannel)
 from bot.slack.effects.escalation import ApprovalRequest, HandOff, UpdateApproval
+from bot.slack.effects.groups import SyncUserGroup
 from bot.slack.effects.home import PublishHome, SyncProfile
 from bot.slack.effects.invites import SendInvite, UpdateInvite
 from bot.slack.effects.messages import (
@@ -37,6 +38,7 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
         Effect.HAND_OFF: HandOff(client),
         Effect.APPROVAL_REQUEST: ApprovalRequest(client),
         Effect.UPDATE_APPROVAL: UpdateApproval(client),
+        Effect.SYNC_USER_GROUP: SyncUserGroup(client),
         Effect.POST_REVIEW: PostReview(client),
         Effect.SYNC_PROFILE: SyncProfile(client),
         Effect.WORKFLOW_OFFER: WorkflowOffer(client, policy or load_policy()),

@@ -1,5 +1,6 @@
 """Events API: reactions answer invites; opening App Home shows your cases and invites; a
-changed profile (user_change) updates the person's time zone.
+changed profile (user_change) updates the person's time zone; subteam events keep the
+members of responder user groups current.
 
 Events come from Slack, but a field of the wrong type or a missing one is ignored (answered
 200, nothing done) rather than failing the request, which Slack would only retry."""
@@ -11,7 +12,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.services import expertise, queries, swarm
+from bot.services import expertise, queries, swarm, user_groups
 from bot.slack.ids import ACCEPT_REACTIONS, DECLINE_REACTIONS
 
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,32}$")
@@ -23,6 +24,10 @@ def _text(value: Any) -> str:
 
 def _slack_id(value: Any) -> str:
     return value if isinstance(value, str) and _SLACK_ID.match(value) else ""
+
+
+def _ids(value: Any) -> list[str]:
+    return [v for v in value if _slack_id(v)] if isinstance(value, list) else []
 
 
 def register(app: App, services: Any) -> None:
@@ -60,3 +65,23 @@ def register(app: App, services: Any) -> None:
                                  tz=_text(user.get("tz"))[:64] or None,
                                  handle=_text(user.get("name"))[:80] or None,
                                  display_name=_text(user.get("real_name"))[:120])
+
+    @app.event("subteam_members_changed")
+    def subteam_members_changed(event: dict[str, Any]) -> None:
+        group = _slack_id(event.get("subteam_id"))
+        if group:
+            user_groups.members_changed(services, group=group,
+                                        added=_ids(event.get("added_users")),
+                                        removed=_ids(event.get("removed_users")))
+
+    @app.event("subteam_updated")
+    def subteam_updated(event: dict[str, Any]) -> None:
+        subteam = event.get("subteam")
+        if not isinstance(subteam, dict) or not _slack_id(subteam.get("id")):
+            return
+        deleted = bool(subteam.get("date_delete"))  # a disabled group has no one left
+        users = [] if deleted else _ids(subteam.get("users"))
+        count = subteam.get("user_count")
+        complete = deleted or not isinstance(count, int) or count <= len(users)
+        user_groups.group_updated(services, group=_slack_id(subteam.get("id")), users=users,
+                                  complete=complete)
