@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -59,12 +59,41 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Rotation(_Strict):
+    """An on-call rota: `people` take turns of `every`, the first one's turn starting at
+    `starts` (and the turns repeat, in both directions of time)."""
+
+    people: tuple[str, ...] = Field(min_length=1)
+    every: Duration
+    starts: datetime
+
+    @field_validator("people")
+    @classmethod
+    def _people(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for person in value:
+            if not _RESPONDER.match(person) or person.startswith("S"):
+                raise ValueError(f"{person!r} is not a person; a rota lists Slack user ids "
+                                 "(U…) or @handles")
+        return value
+
+    @field_validator("starts")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+    def on_call(self, now: datetime) -> str:
+        turn = (now - self.starts) // self.every
+        return self.people[turn % len(self.people)]
+
+
 class LevelPolicy(_Strict):
-    """One level: how fast it must respond and resolve, who responds, what it may approve."""
+    """One level: how fast it must respond and resolve, who responds (people, user groups,
+    and whoever is on call in its rota), what it may approve."""
 
     response: Duration
     resolution: Duration
     responders: tuple[str, ...] = ()
+    rotation: Rotation | None = None
     authority: tuple[str, ...] = ()
     description: str = ""
 

@@ -240,7 +240,9 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
 def responder_ids(uow: UnitOfWork, policy: Policy, level: str) -> list[str]:
     """The level's responders as Slack user ids, members of its user groups included (as far
     as the bot has read them from Slack)."""
-    users, groups = resolve_people(uow, policy.level(level).responders)
+    configured = policy.level(level)
+    on_call = (configured.rotation.on_call(uow.now()),) if configured.rotation else ()
+    users, groups = resolve_people(uow, (*configured.responders, *on_call))
     members = uow.groups.members(groups)
     return list(dict.fromkeys([*users, *(u for g in groups for u in members.get(g, []))]))
 
@@ -261,7 +263,8 @@ def may_respond(uow: UnitOfWork, policy: Policy, user: str, level: str) -> bool:
     names no one it can check (no responders, or a user group not read from Slack yet)."""
     configured = policy.level(level).responders
     groups = [r for r in configured if r.startswith("S")]
-    if not configured or len(uow.groups.members(groups)) < len(groups):
+    if (not configured and policy.level(level).rotation is None) or \
+            len(uow.groups.members(groups)) < len(groups):
         return True
     return _at_or_above(uow, policy, user, level)
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -186,6 +187,26 @@ def test_only_the_levels_responders_or_those_above_may_acknowledge(
     escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L2)
     again = escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L1)
     assert f"already acknowledged at L1 by <@{L2}>" in again
+
+
+def test_the_on_call_person_of_the_rota_gets_the_case_and_the_turn_moves_on(
+        services: ServiceContext, clock: Clock) -> None:
+    register_expert(services, user_id="UDAVE", handle="dave")
+    rota = {"people": ["USAM1", "@dave"], "every": "1w", "starts": "2026-11-16T09:00:00Z"}
+    levels = dict(POLICY["levels"])  # type: ignore[call-overload]
+    levels["L1"] = {**levels["L1"], "responders": [], "rotation": rota}
+    services = replace(services, policy=policy_from({**POLICY, "levels": levels}))
+    first = _declare(services, "Receipt shows wrong VAT sev4")
+    assert [h["user"] for h in _effects(services, "hand_off")] == ["USAM1"]
+    with pytest.raises(NotAllowed, match="Only L1's responders"):
+        escalation.acknowledge(services, channel_id=f"CCASE{first}", actor="UDAVE")
+
+    clock.advance(days=7)  # Dave's week (he is known by his @handle)
+    second = _declare(services, "Receipt shows wrong VAT again sev4")
+    assert [h["user"] for h in _effects(services, "hand_off")] == ["USAM1", "UDAVE"]
+    escalation.acknowledge(services, channel_id=f"CCASE{second}", actor="UDAVE")
+    with pytest.raises(NotAllowed, match="Only L1's responders"):
+        escalation.acknowledge(services, channel_id=f"CCASE{first}", actor="USAM1")
 
 
 def test_a_resolved_case_never_escalates(services: ServiceContext, clock: Clock) -> None:

@@ -3,7 +3,7 @@ answers the escalation service relies on (paths, entry level, bypass, authority)
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -170,3 +170,29 @@ def test_workflow_names_are_unique() -> None:
     with pytest.raises(ConfigError, match="two workflows are named 'w'"):
         _policy(workflows=[{"name": "w", "when": "declared", "steps": step},
                            {"name": "w", "when": "resolved", "steps": step}])
+
+
+def test_an_on_call_rota_hands_over_at_each_turn_and_repeats() -> None:
+    policy = _policy(severity_levels={}, levels={"L1": {
+        "response": "15m", "resolution": "4h", "rotation": {
+            "people": ["@sam", "UKENJI"], "every": "1w", "starts": "2026-11-02T09:00:00Z"}}})
+    rota = policy.level("L1").rotation
+    assert rota is not None
+    monday = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    assert rota.on_call(monday) == "@sam"
+    assert rota.on_call(monday + timedelta(days=6, hours=23)) == "@sam"
+    assert rota.on_call(monday + timedelta(weeks=1)) == "UKENJI"
+    assert rota.on_call(monday + timedelta(weeks=2, hours=1)) == "@sam"
+    assert rota.on_call(monday - timedelta(hours=1)) == "UKENJI"  # the turn before the start
+
+
+@pytest.mark.parametrize(("rotation", "message"), [
+    ({"people": [], "every": "1w", "starts": "2026-11-02T09:00:00Z"}, "at least 1"),
+    ({"people": ["SGROUP1"], "every": "1w", "starts": "2026-11-02T09:00:00Z"}, "not a person"),
+    ({"people": ["@sam"], "every": "often", "starts": "2026-11-02T09:00:00Z"}, "not a duration"),
+    ({"people": ["@sam"], "every": "1d", "starts": "someday"}, "starts"),
+])
+def test_a_bad_rota_is_refused(rotation: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        _policy(severity_levels={}, levels={"L1": {"response": "15m", "resolution": "4h",
+                                                   "rotation": rotation}})
