@@ -21,12 +21,15 @@ from bot.config import Settings
 from bot.domain.errors import ConfigError
 from bot.domain.policy import load_policy
 from bot.jobs.dispatcher import OutboxDispatcher
+from bot.services import case_feed
 from bot.services.context import ServiceContext
+from bot.services.effects import Effect
 from bot.services.model import ModelHolder
 from bot.slack.app import build_bolt_app
 from bot.slack.effects import build_executors
 from bot.slack.gateway import make_slack_client
 from bot.web.app import create_web_app
+from bot.web.feed_sender import CaseFeedSender
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from models.scheduling import OutboxMessage
@@ -69,11 +72,16 @@ def build(settings: Settings, **overrides: Any) -> Container:
     client: WebClient = overrides.get("slack_client") or make_slack_client(
         settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
     model = overrides.get("model") or ModelHolder(settings.model_path)
-    services = ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, now),
+    feed = case_feed.on_event if settings.case_feed_url else None
+    services = ServiceContext(settings=settings,
+                              uow=lambda: UnitOfWork(session_factory, now, on_event=feed),
                               now=now, recommender=model,
                               policy=overrides.get("policy") or load_policy(settings.policy_path))
-    dispatcher = OutboxDispatcher(services, build_executors(client, admins=settings.admin_ids,
-                                                           policy=services.policy))
+    executors = build_executors(client, admins=settings.admin_ids, policy=services.policy)
+    executors[Effect.CASE_FEED] = CaseFeedSender(
+        settings.case_feed_url,
+        settings.case_feed_secret.get_secret_value() if settings.case_feed_secret else None)
+    dispatcher = OutboxDispatcher(services, executors)
     _kick_after_commit(session_factory, dispatcher)
     bolt_app = build_bolt_app(client=client, services=services,
                               signing_secret=settings.slack_signing_secret.get_secret_value())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.errors import ConfigError
@@ -48,6 +48,8 @@ class Settings(BaseSettings):
                                          validation_alias="SWARMBOT_FOLLOWUP_REMINDER_HOURS")
     admins: str = Field("", validation_alias="SWARMBOT_ADMINS")
     policy_path: Path | None = Field(None, validation_alias="SWARMBOT_POLICY")
+    case_feed_url: str | None = Field(None, validation_alias="SWARMBOT_CASE_FEED_URL")
+    case_feed_secret: SecretStr | None = Field(None, validation_alias="SWARMBOT_CASE_FEED_SECRET")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
 
     @field_validator("slack_api_url")
@@ -67,6 +69,20 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
+
+    @field_validator("case_feed_url")
+    @classmethod
+    def _feed_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL where case events are POSTed")
+        return value or None
+
+    @model_validator(mode="after")
+    def _feed_signed(self) -> Settings:
+        if self.case_feed_url and not self.case_feed_secret:
+            raise ValueError("SWARMBOT_CASE_FEED_SECRET must be set with SWARMBOT_CASE_FEED_URL "
+                             "(the feed's requests are signed with it)")
+        return self
 
     @field_validator("swarm_severities")
     @classmethod
@@ -128,5 +144,5 @@ def load_settings(**overrides: Any) -> Settings:
             field = str(err["loc"][0]) if err["loc"] else "?"
             variable = _ALIASES.get(field, field)
             message = err["msg"].removeprefix("Value error, ")
-            problems.append(f"{str(variable).upper()}: {message}")
+            problems.append(f"{str(variable).upper()}: {message}" if err["loc"] else message)
         raise ConfigError("Invalid configuration — " + "; ".join(problems)) from None

@@ -133,8 +133,10 @@ class InviteRepository:
 
 
 class TimelineRepository:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session,
+                 on_record: Callable[[TimelineEvent], None] | None = None) -> None:
         self.session = session
+        self.on_record = on_record
 
     def record(self, case_id: int, kind: str, text: str = "", *, actor: str | None = None,
                at: datetime | None = None, **data: Any) -> TimelineEvent:
@@ -150,6 +152,8 @@ class TimelineRepository:
                                               kind=kind, actor=actor, text=text, data=data))
         self.session.add(event)
         self.session.flush()  # the next event of this case links to this one
+        if self.on_record is not None:
+            self.on_record(event)
         return event
 
     def for_case(self, case_id: int) -> Sequence[TimelineEvent]:
@@ -248,6 +252,12 @@ class OutboxRepository:
 
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
+
+    def waits_behind(self, message: OutboxMessage) -> bool:
+        """An earlier effect of the same kind for the same case is still to be delivered."""
+        return self.session.scalar(select(OutboxMessage.id).where(
+            OutboxMessage.kind == message.kind, OutboxMessage.case_id == message.case_id,
+            OutboxMessage.state == "pending", OutboxMessage.id < message.id).limit(1)) is not None
 
     def delivered(self, key_prefix: str) -> list[dict[str, Any]]:
         """What Slack answered to the delivered effects whose key starts with `key_prefix`

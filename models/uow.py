@@ -9,7 +9,7 @@ from types import TracebackType
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utcnow
-
+from models.case import TimelineEvent
 from models.repositories import (
     ApprovalRepository, CaseRepository, ExpertRepository, FollowUpRepository, HistoryRepository,
     InviteRepository, LevelRepository, OutboxRepository, ProcessedEventRepository,
@@ -23,15 +23,20 @@ class UnitOfWork:
     session: Session
 
     def __init__(self, session_factory: sessionmaker[Session],
-                 now: Callable[[], datetime] = utcnow) -> None:
+                 now: Callable[[], datetime] = utcnow, *,
+                 on_event: Callable[[UnitOfWork, TimelineEvent], None] | None = None) -> None:
+        """`on_event` sees every timeline event as it is recorded, in the same transaction
+        (the case feed to other tools hangs on it)."""
         self._session_factory = session_factory
         self.now = now
+        self._on_event = on_event
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
         self.cases = CaseRepository(self.session)
         self.invites = InviteRepository(self.session)
-        self.timeline = TimelineRepository(self.session)
+        self.timeline = TimelineRepository(
+            self.session, on_record=(lambda e: self._on_event(self, e)) if self._on_event else None)
         self.status_updates = StatusUpdateRepository(self.session)
         self.outbox = OutboxRepository(self.session, self.now)
         self.timers = TimerRepository(self.session)

@@ -31,6 +31,7 @@ class Effect(StrEnum):
     APPROVAL_REQUEST = "approval_request"
     UPDATE_APPROVAL = "update_approval"
     SYNC_USER_GROUP = "sync_user_group"
+    CASE_FEED = "case_feed"  # not Slack: an event POSTed to SWARMBOT_CASE_FEED_URL
     POST_REVIEW = "post_review"
     SYNC_PROFILE = "sync_profile"
     WORKFLOW_OFFER = "workflow_offer"

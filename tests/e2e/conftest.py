@@ -98,14 +98,20 @@ def policy_file() -> Path:
 
 
 @pytest.fixture
+def extra_settings() -> dict[str, object]:
+    """More settings for the bot under test (a test module may override this)."""
+    return {}
+
+
+@pytest.fixture
 def bot(emulator: SlackEmulator, database_url: str, clock: Clock, model_path: Path,
-        policy_file: Path) -> Iterator[RunningBot]:
+        policy_file: Path, extra_settings: dict[str, object]) -> Iterator[RunningBot]:
     settings = load_settings(
         _env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SIGNING_SECRET,
         slack_api_url=emulator.api_url, database_url=database_url, hooks_token=HOOKS_TOKEN,
         model_path=model_path, stakeholder_channel=emulator.add_channel("incidents"),
         dashboard_token=DASHBOARD_TOKEN,
-        policy_path=policy_file)
+        policy_path=policy_file, **extra_settings)
     container = build(settings, clock=clock).start()
     server = WebServer(container.web_app).start()
     emulator.request_url = f"{server.url}/slack/events"

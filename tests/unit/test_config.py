@@ -29,7 +29,8 @@ def test_defaults_run_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("PORT", "eighty"), ("DATABASE_URL", "mysql://x/y"), ("SLACK_API_URL", "slack.com"),
-     ("SWARMBOT_SWARM_SEVERITIES", "sev1,critical"), ("SWARMBOT_STATUS_CADENCE", "sev1:15")],
+     ("SWARMBOT_SWARM_SEVERITIES", "sev1,critical"), ("SWARMBOT_STATUS_CADENCE", "sev1:15"),
+     ("SWARMBOT_CASE_FEED_URL", "tickets.example.com/hook")],
 )
 def test_malformed_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, variable: str,
                                               value: str) -> None:
@@ -43,3 +44,12 @@ def test_malformed_setting_names_the_variable(monkeypatch: pytest.MonkeyPatch, v
 def test_secrets_do_not_show_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
     assert "xoxb-very-secret" not in repr(load_settings(_env_file=None))
+
+
+def test_a_case_feed_without_its_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SWARMBOT_CASE_FEED_URL", "https://tickets.example.com/swarmbot")
+    monkeypatch.delenv("SWARMBOT_CASE_FEED_SECRET", raising=False)
+    with pytest.raises(ConfigError, match="SWARMBOT_CASE_FEED_SECRET must be set"):
+        load_settings(_env_file=None)
+    monkeypatch.setenv("SWARMBOT_CASE_FEED_SECRET", "s3cret")
+    assert load_settings(_env_file=None).case_feed_url == "https://tickets.example.com/swarmbot"
