@@ -3,13 +3,15 @@ past case weighted by how recent it is (expertise and presence drift: people who
 resolving fade).
 
 All time weights are relative to the newest case in the index (`t_ref`): a case `d` days
-older weighs `0.5 ** (d / half_life)`. Features are shares and normalised sums, so the
-ranking for a query does not depend on when it is asked."""
+older weighs `0.5 ** (d / half_life)`. Half-lives are in days (a month, a quarter, a year),
+never in rows, so they mean the same on a small team's history and a large project's.
+Features are shares, log-likelihoods and similarities, so the ranking for a query does not
+depend on when it is asked or on the size of the history."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,26 +23,33 @@ from sklearn.preprocessing import normalize
 from skills_index.history import HistoryRecord
 
 DAY = 86400.0
-SHORT_HALF_LIFE_DAYS = 90.0
-LONG_HALF_LIFE_DAYS = 365.0
-NEIGHBOURS = 50
-HELPER_WEIGHT = 0.5  # a resolver who is not the main one counts half
+HALF_LIVES = (30.0, 90.0, 365.0)   # days: a month, a quarter, a year
+NEIGHBOURS = 100                   # most similar past cases that vote
+HELPER_WEIGHT = 0.5                # a resolver who is not the main one counts half
+NB_SMOOTHING = 0.1                 # additive smoothing of the per-expert word model
+LOG_FLOOR = 1e-4
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
 
-FEATURES = ("activity_long", "activity_short", "recent", "neighbours_short",
-            "neighbours_long", "neighbour_best", "service", "tags", "profile")
-LOG_FEATURES = [1, 2, 3, 4, 6, 7]
-LOG_FLOOR = 1e-4
+# Feature columns, in order. Names say what the blend sees for one (case, expert) pair.
+FEATURES = (
+    "activity_30d", "activity_90d", "activity_1y",        # log share of decayed resolutions
+    "days_since_last",                                     # log(1 + days since last one)
+    "similar_90d", "similar_1y", "similar_all",            # log share of neighbour votes
+    "similar_best", "similar_best_1y",                     # best similarity of their cases
+    "service_90d", "service_1y",                           # log share within the service
+    "tags_90d", "tags_1y",                                 # log share within the tag path
+    "words_1y",                                            # per-expert word model, log-lik.
+    "profile_1y",                                          # cosine to their text profile
+)
+_COL = {name: n for n, name in enumerate(FEATURES)}
 
 
 def case_tokens(title: str, description: str, service: str, tags: Sequence[str]) -> list[str]:
     """Words and word pairs of the text, plus `svc:` and `tag:` tokens (tag path prefixes)."""
     words = _WORD.findall(f"{title} {description[:2000]}".lower())
     tokens = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-    for part in re.split(r"[|,]", service.lower()):
-        if part.strip():
-            tokens.append(f"svc:{part.strip()}")
+    tokens += [f"svc:{key}" for key in service_keys(service)]
     tokens += [f"tag:{p}" for p in tag_prefixes(tags)]
     return tokens
 
@@ -51,6 +60,7 @@ def tag_prefixes(tags: Sequence[str]) -> list[str]:
 
 
 def service_keys(service: str) -> list[str]:
+    """A service field may name several (`C++|Parquet`); each part is a key."""
     return [p.strip() for p in re.split(r"[|,]", service.lower()) if p.strip()]
 
 
@@ -62,6 +72,9 @@ def _decay(ages_days: np.ndarray, half_life: float) -> np.ndarray:
     return np.power(0.5, ages_days / half_life)
 
 
+Groups = dict[str, tuple[np.ndarray, np.ndarray]]   # key → (experts, E x H decayed weights)
+
+
 @dataclass
 class ExpertIndex:
     experts: list[str]
@@ -70,34 +83,36 @@ class ExpertIndex:
     vectorizer: TfidfVectorizer
     cases_by_term: sparse.csc_matrix     # N x V, rows L2-normalised
     resolved_by: sparse.csr_matrix       # N x E, main resolver 1, helpers HELPER_WEIGHT
-    weight_short: np.ndarray             # N
-    weight_long: np.ndarray              # N
-    activity_long: np.ndarray            # E
-    activity_short: np.ndarray           # E
+    case_weights: np.ndarray             # N x H, decay per half-life (float32)
+    activity: np.ndarray                 # E x H decayed resolutions
     last_seen: np.ndarray                # E, seconds
-    profiles: sparse.csr_matrix          # E x V, L2-normalised
-    services: dict[str, tuple[np.ndarray, np.ndarray, float]]   # key → (experts, weights, total)
-    tags: dict[str, tuple[np.ndarray, np.ndarray, float]]
+    word_loglik: sparse.csr_matrix       # E x V, log(1 + count / smoothing), 1y decay
+    word_norm: np.ndarray                # E, log(total + smoothing * V)
+    profiles: sparse.csr_matrix          # E x V, L2-normalised, 1y decay
+    services: Groups
+    tags: Groups
     case_times: np.ndarray               # N, seconds
     case_services: list[str]
     case_tags: list[str]
 
+    @property
+    def activity_long(self) -> np.ndarray:
+        return self.activity[:, HALF_LIVES.index(365.0)]
+
     @classmethod
     def build(cls, records: Sequence[HistoryRecord]) -> ExpertIndex:
-        records = sorted(records, key=lambda r: r.created_at)
+        records = sorted(records, key=lambda r: (r.created_at, r.id))
         experts = sorted({p for r in records for p in r.resolvers})
         expert_ids = {e: i for i, e in enumerate(experts)}
         times = np.array([r.created_at.timestamp() for r in records], dtype=float)
         t_ref = float(times.max()) if len(times) else 0.0
         ages = (t_ref - times) / DAY
-        weight_short = _decay(ages, SHORT_HALF_LIFE_DAYS)
-        weight_long = _decay(ages, LONG_HALF_LIFE_DAYS)
+        case_weights = np.stack([_decay(ages, h) for h in HALF_LIVES], axis=1)
 
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2,
                                      dtype=np.float32)
         docs = [case_tokens(r.title, r.description, r.service, r.tags) for r in records]
-        matrix = vectorizer.fit_transform(docs)
-        matrix = normalize(matrix).astype(np.float32)
+        matrix = normalize(vectorizer.fit_transform(docs)).astype(np.float32).tocsr()
 
         rows, cols, vals = [], [], []
         for n, record in enumerate(records):
@@ -105,25 +120,31 @@ class ExpertIndex:
                 rows.append(n)
                 cols.append(expert_ids[person])
                 vals.append(1.0 if rank == 0 else HELPER_WEIGHT)
-        resolved_by = sparse.csr_matrix((vals, (rows, cols)), shape=(len(records), len(experts)))
-
-        activity_long = np.asarray(resolved_by.T @ weight_long).ravel()
-        activity_short = np.asarray(resolved_by.T @ weight_short).ravel()
+        resolved_by = sparse.csr_matrix((vals, (rows, cols)),
+                                        shape=(len(records), len(experts)))
+        activity = np.asarray(resolved_by.T @ case_weights)
         last_seen = np.zeros(len(experts))
-        for n, record in enumerate(records):
-            for person in record.resolvers:
-                last_seen[expert_ids[person]] = times[n]
-        weighted = sparse.diags(weight_long) @ matrix
-        profiles = normalize(resolved_by.T @ weighted).astype(np.float32).tocsr()
+        if rows:
+            np.maximum.at(last_seen, np.array(cols), times[np.array(rows)])
+
+        year = case_weights[:, HALF_LIVES.index(365.0)]
+        weighted = (sparse.diags(year) @ matrix).tocsr()
+        by_expert = (resolved_by.T @ weighted).tocsr()
+        profiles = normalize(by_expert).astype(np.float32).tocsr()
+        word_loglik = by_expert.copy()
+        word_loglik.data = np.log1p(word_loglik.data / NB_SMOOTHING).astype(np.float32)
+        totals = np.asarray(by_expert.sum(axis=1)).ravel()
+        word_norm = np.log(totals + NB_SMOOTHING * max(matrix.shape[1], 1))
 
         return cls(
             experts=experts, expert_ids=expert_ids, t_ref=t_ref, vectorizer=vectorizer,
-            cases_by_term=matrix.tocsc(), resolved_by=resolved_by, weight_short=weight_short,
-            weight_long=weight_long, activity_long=activity_long, activity_short=activity_short,
-            last_seen=last_seen, profiles=profiles,
-            services=_grouped(records, resolved_by, weight_long,
+            cases_by_term=matrix.tocsc(), resolved_by=resolved_by,
+            case_weights=case_weights.astype(np.float32), activity=activity,
+            last_seen=last_seen, word_loglik=word_loglik, word_norm=word_norm,
+            profiles=profiles,
+            services=_grouped(records, resolved_by, case_weights,
                               lambda r: service_keys(r.service)),
-            tags=_grouped(records, resolved_by, weight_long, lambda r: tag_prefixes(r.tags)),
+            tags=_grouped(records, resolved_by, case_weights, lambda r: tag_prefixes(r.tags)),
             case_times=times, case_services=[r.service for r in records],
             case_tags=["/".join(r.tags) for r in records])
 
@@ -152,66 +173,73 @@ class ExpertIndex:
         n_experts = len(self.experts)
         query = self.vector(title, description, service, tags)
         hood, sims = self.neighbours(query)
-        out = np.zeros((n_experts, len(FEATURES)), dtype=np.float64)
-        out[:, 0] = np.log1p(self.activity_long)
-        out[:, 1] = self.activity_short / max(self.activity_short.sum(), 1e-12)
-        out[:, 2] = np.power(0.5, (self.t_ref - self.last_seen) / DAY / SHORT_HALF_LIFE_DAYS)
+        out = np.full((n_experts, len(FEATURES)), np.log(LOG_FLOOR))
+        totals = np.maximum(self.activity.sum(axis=0), 1e-12)
+        out[:, 0:3] = _log(self.activity / totals)
+        out[:, _COL["days_since_last"]] = np.log1p((self.t_ref - self.last_seen) / DAY)
+        out[:, _COL["similar_best"]] = 0.0
+        out[:, _COL["similar_best_1y"]] = 0.0
         if len(hood):
             votes = self.resolved_by[hood]
-            for column, weights in ((3, self.weight_short), (4, self.weight_long)):
-                strength = sims * weights[hood]
-                total = strength.sum()
+            strength = sims ** 2
+            decays = self.case_weights[hood]
+            for column, weights in (("similar_90d", strength * decays[:, 1]),
+                                    ("similar_1y", strength * decays[:, 2]),
+                                    ("similar_all", strength)):
+                total = weights.sum()
                 if total > 0:
-                    out[:, column] = np.asarray(votes.T @ strength).ravel() / total
-            best = votes.multiply(sims[:, None]).max(axis=0)
-            out[:, 5] = best.toarray().ravel()
-        out[:, 6] = self._share(self.services, service_keys(service), n_experts)
-        out[:, 7] = self._tag_share(self.tags, tag_prefixes(tags), n_experts)
-        out[:, 8] = np.asarray((self.profiles @ query.T).todense()).ravel()
-        # Shares combine as evidence, so the blend sees them in log space (a log-linear model).
-        out[:, LOG_FEATURES] = np.log(out[:, LOG_FEATURES] + LOG_FLOOR)
+                    out[:, _COL[column]] = _log(np.asarray(votes.T @ weights).ravel() / total)
+            out[:, _COL["similar_best"]] = votes.multiply(sims[:, None]).max(axis=0).toarray()
+            out[:, _COL["similar_best_1y"]] = votes.multiply(
+                (sims * decays[:, 2])[:, None]).max(axis=0).toarray()
+        service_share = self._share(self.services, service_keys(service), n_experts)
+        tag_share = self._share(self.tags, tag_prefixes(tags), n_experts, by_depth=True)
+        out[:, _COL["service_90d"]] = _log(service_share[:, 1])
+        out[:, _COL["service_1y"]] = _log(service_share[:, 2])
+        out[:, _COL["tags_90d"]] = _log(tag_share[:, 1])
+        out[:, _COL["tags_1y"]] = _log(tag_share[:, 2])
+        length = float(query.data.sum())
+        words = np.asarray((self.word_loglik @ query.T).todense()).ravel()
+        out[:, _COL["words_1y"]] = (words - length * self.word_norm) / max(length, 1e-6)
+        out[:, _COL["profile_1y"]] = np.asarray((self.profiles @ query.T).todense()).ravel()
         return out, hood, sims
 
     @staticmethod
-    def _share(groups: dict[str, tuple[np.ndarray, np.ndarray, float]], keys: list[str],
-               n_experts: int) -> np.ndarray:
-        share = np.zeros(n_experts)
-        found = 0
-        for key in keys:
+    def _share(groups: Groups, keys: list[str], n_experts: int, *, by_depth: bool = False
+               ) -> np.ndarray:
+        """E x H: each expert's share of the decayed resolutions in these groups (deeper
+        tag prefixes count more: `cpp/arrow/compute` says more than `cpp`)."""
+        share = np.zeros((n_experts, len(HALF_LIVES)))
+        found = 0.0
+        for depth, key in enumerate(keys, start=1):
             if key in groups:
-                experts, weights, total = groups[key]
-                share[experts] += weights / total
-                found += 1
+                experts, weights = groups[key]
+                totals = np.maximum(weights.sum(axis=0), 1e-12)
+                factor = depth if by_depth else 1.0
+                share[experts] += factor * weights / totals
+                found += factor
         return share / found if found else share
 
-    @staticmethod
-    def _tag_share(groups: dict[str, tuple[np.ndarray, np.ndarray, float]], prefixes: list[str],
-                   n_experts: int) -> np.ndarray:
-        share = np.zeros(n_experts)
-        depth_total = 0.0
-        for depth, prefix in enumerate(prefixes, start=1):
-            if prefix in groups:
-                experts, weights, total = groups[prefix]
-                share[experts] += depth * weights / total
-                depth_total += depth
-        return share / depth_total if depth_total else share
+
+def _log(values: np.ndarray) -> np.ndarray:
+    return np.log(values + LOG_FLOOR)
 
 
 def _grouped(records: Sequence[HistoryRecord], resolved_by: sparse.csr_matrix,
-             weights: np.ndarray, keys_of: object) -> dict[str, tuple[np.ndarray, np.ndarray, float]]:
-    """key → (expert indices, decayed weights, total) for service or tag-prefix groups."""
+             weights: np.ndarray, keys_of: Callable[[HistoryRecord], list[str]]) -> Groups:
+    """key → (expert indices, their decayed resolutions per half-life) for service or
+    tag-prefix groups."""
     members: dict[str, list[int]] = {}
     for n, record in enumerate(records):
-        for key in keys_of(record):  # type: ignore[operator]
+        for key in keys_of(record):
             members.setdefault(key, []).append(n)
     grouped = {}
     for key, rows in members.items():
         rows_array = np.array(rows)
-        sums = np.asarray(resolved_by[rows_array].T @ weights[rows_array]).ravel()
-        nonzero = np.nonzero(sums)[0]
-        total = float(sums.sum())
-        if total > 0:
-            grouped[key] = (nonzero, sums[nonzero], total)
+        sums = np.asarray(resolved_by[rows_array].T @ weights[rows_array])
+        nonzero = np.nonzero(sums[:, -1])[0]
+        if len(nonzero):
+            grouped[key] = (nonzero, sums[nonzero])
     return grouped
 
 

@@ -71,8 +71,8 @@ class Blend:
     @classmethod
     def prior_only(cls) -> Blend:
         weights = np.zeros(len(FEATURES))
-        weights[FEATURES.index("activity_short")] = 1.0
-        weights[FEATURES.index("neighbours_short")] = 1.0
+        weights[FEATURES.index("activity_90d")] = 1.0
+        weights[FEATURES.index("similar_1y")] = 1.0
         return cls(weights, 0.0, np.zeros(len(FEATURES)), np.ones(len(FEATURES)))
 
 
@@ -253,8 +253,8 @@ def _specialties(index: ExpertIndex) -> list[str]:
     """Each expert's main area: the tag path (or service) of most of their weighted cases."""
     best: list[tuple[float, str]] = [(0.0, "") for _ in index.experts]
     for groups in (index.services, index.tags):
-        for key, (experts, weights, _total) in groups.items():
-            for e, w in zip(experts, weights, strict=True):
+        for key, (experts, weights) in groups.items():
+            for e, w in zip(experts, weights[:, -1], strict=True):
                 depth_bonus = 1.0 + 0.1 * key.count("/")
                 if w * depth_bonus > best[e][0]:
                     best[e] = (w * depth_bonus, key)
@@ -279,8 +279,8 @@ def _fit_blend(records: Sequence[HistoryRecord], *, progress: bool) -> tuple[Ble
         features, _, _ = index.features(record.title, record.description, record.service,
                                         record.tags)
         positive = index.expert_ids[record.resolvers[0]]
-        quick = features[:, FEATURES.index("activity_short")] + features[:, FEATURES.index(
-            "neighbours_long")]
+        quick = features[:, FEATURES.index("activity_90d")] + features[:, FEATURES.index(
+            "similar_1y")]
         count = min(CANDIDATES, len(quick))
         candidates = np.argpartition(-quick, count - 1)[:count]
         candidates = np.union1d(candidates, [positive])
@@ -295,18 +295,31 @@ def _fit_blend(records: Sequence[HistoryRecord], *, progress: bool) -> tuple[Ble
 
 
 def _conditional_logit(groups: list[tuple[np.ndarray, int]], dims: int) -> np.ndarray:
+    """Weights maximising the mean log-probability of each case's true resolver under a
+    softmax over its candidates (L2-regularised), by L-BFGS on a padded tensor."""
     from scipy.optimize import minimize
 
+    width = max(len(g) for g, _ in groups)
+    tensor = np.zeros((len(groups), width, dims))
+    mask = np.zeros((len(groups), width), dtype=bool)
+    positives = np.zeros(len(groups), dtype=int)
+    for n, (features, positive) in enumerate(groups):
+        tensor[n, : len(features)] = features
+        mask[n, : len(features)] = True
+        positives[n] = positive
+    chosen = tensor[np.arange(len(groups)), positives]          # G x F
+    chosen_mean = chosen.mean(axis=0)
+
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        total, grad = L2 * float(w @ w), 2 * L2 * w
-        for features, positive in groups:
-            logits = features @ w
-            top = logits.max()
-            probs = np.exp(logits - top)
-            norm = probs.sum()
-            total += float(np.log(norm) + top - logits[positive])
-            grad += features.T @ (probs / norm) - features[positive]
-        return total / len(groups), grad / len(groups)
+        logits = np.where(mask, tensor @ w, -np.inf)
+        top = logits.max(axis=1, keepdims=True)
+        probs = np.exp(logits - top)
+        norm = probs.sum(axis=1, keepdims=True)
+        probs /= norm
+        log_norm = np.log(norm[:, 0]) + top[:, 0]
+        total = float(np.mean(log_norm - chosen @ w)) + L2 * float(w @ w)
+        grad = np.einsum("gc,gcf->f", probs, tensor) / len(groups) - chosen_mean + 2 * L2 * w
+        return total, grad
 
     result = minimize(loss, np.zeros(dims), jac=True, method="L-BFGS-B",
                       options={"maxiter": 300})
