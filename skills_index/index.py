@@ -34,12 +34,13 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
 # Feature columns, in order. Names say what the blend sees for one (case, expert) pair.
 FEATURES = (
     "activity_30d", "activity_90d", "activity_1y",        # log share of decayed resolutions
+    "activity_all",                                        # log share of all resolutions
     "days_since_last",                                     # log(1 + days since last one)
     "similar_90d", "similar_1y", "similar_all",            # log share of neighbour votes
     "similar_best", "similar_best_1y",                     # best similarity of their cases
     "service_90d", "service_1y",                           # log share within the service
     "tags_90d", "tags_1y",                                 # log share within the tag path
-    "words_1y",                                            # per-expert word model, log-lik.
+    "words_1y", "words_all",                               # per-expert word model, log-lik.
     "profile_1y",                                          # cosine to their text profile
 )
 _COL = {name: n for n, name in enumerate(FEATURES)}
@@ -86,8 +87,10 @@ class ExpertIndex:
     case_weights: np.ndarray             # N x H, decay per half-life (float32)
     activity: np.ndarray                 # E x H decayed resolutions
     last_seen: np.ndarray                # E, seconds
-    word_loglik: sparse.csr_matrix       # E x V, log(1 + count / smoothing), 1y decay
-    word_norm: np.ndarray                # E, log(total + smoothing * V)
+    activity_all: np.ndarray             # E, resolutions (helpers count HELPER_WEIGHT)
+    word_loglik: sparse.csr_matrix       # 2E x V, log(1 + count / smoothing): 1y decay, then
+                                         # all time
+    word_norm: np.ndarray                # 2E, log(total + smoothing * V)
     profiles: sparse.csr_matrix          # E x V, L2-normalised, 1y decay
     services: Groups
     tags: Groups
@@ -131,9 +134,12 @@ class ExpertIndex:
         weighted = (sparse.diags(year) @ matrix).tocsr()
         by_expert = (resolved_by.T @ weighted).tocsr()
         profiles = normalize(by_expert).astype(np.float32).tocsr()
-        word_loglik = by_expert.copy()
+        # Per-expert word counts, decayed over a year and over all time, for a naive-Bayes
+        # log-likelihood of the query's words (recent specialty vs. lifelong knowledge).
+        counts = sparse.vstack([by_expert, (resolved_by.T @ matrix).tocsr()]).tocsr()
+        word_loglik = counts.copy()
         word_loglik.data = np.log1p(word_loglik.data / NB_SMOOTHING).astype(np.float32)
-        totals = np.asarray(by_expert.sum(axis=1)).ravel()
+        totals = np.asarray(counts.sum(axis=1)).ravel()
         word_norm = np.log(totals + NB_SMOOTHING * max(matrix.shape[1], 1))
 
         return cls(
@@ -141,6 +147,7 @@ class ExpertIndex:
             cases_by_term=matrix.tocsc(), resolved_by=resolved_by,
             case_weights=case_weights.astype(np.float32), activity=activity,
             last_seen=last_seen, word_loglik=word_loglik, word_norm=word_norm,
+            activity_all=np.asarray(resolved_by.sum(axis=0)).ravel(),
             profiles=profiles,
             services=_grouped(records, resolved_by, case_weights,
                               lambda r: service_keys(r.service)),
@@ -176,6 +183,8 @@ class ExpertIndex:
         out = np.full((n_experts, len(FEATURES)), np.log(LOG_FLOOR))
         totals = np.maximum(self.activity.sum(axis=0), 1e-12)
         out[:, 0:3] = _log(self.activity / totals)
+        out[:, _COL["activity_all"]] = _log(self.activity_all
+                                            / max(self.activity_all.sum(), 1e-12))
         out[:, _COL["days_since_last"]] = np.log1p((self.t_ref - self.last_seen) / DAY)
         out[:, _COL["similar_best"]] = 0.0
         out[:, _COL["similar_best_1y"]] = 0.0
@@ -200,7 +209,9 @@ class ExpertIndex:
         out[:, _COL["tags_1y"]] = _log(tag_share[:, 2])
         length = float(query.data.sum())
         words = np.asarray((self.word_loglik @ query.T).todense()).ravel()
-        out[:, _COL["words_1y"]] = (words - length * self.word_norm) / max(length, 1e-6)
+        words = (words - length * self.word_norm) / max(length, 1e-6)
+        out[:, _COL["words_1y"]] = words[:n_experts]
+        out[:, _COL["words_all"]] = words[n_experts:]
         out[:, _COL["profile_1y"]] = np.asarray((self.profiles @ query.T).todense()).ravel()
         return out, hood, sims
 

@@ -28,9 +28,9 @@ from skills_index.history import HistoryRecord
 from skills_index.index import FEATURES, ExpertIndex, age_text
 from skills_index.similar import PastCase, SimilarCase, find_similar
 
-FORMAT_VERSION = 1
-MODEL_VERSION = "blend-1"
-BLEND_SLICE = 0.15          # the newest share of the training history the blend is fit on
+FORMAT_VERSION = 2
+MODEL_VERSION = "blend-2"
+BLEND_SLICE = 0.20          # the newest share of the training history the blend is fit on
 MAX_BLEND_CASES = 3000
 CANDIDATES = 200           # experts per case the blend compares the true resolver with
 L2 = 1e-3
