@@ -32,7 +32,7 @@ from bot.web.app import create_web_app
 from bot.web.feed_sender import CaseFeedSender
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
-from models.scheduling import OutboxMessage
+from models.repositories import RECORDED_EFFECTS
 from models.uow import UnitOfWork
 
 
@@ -94,16 +94,12 @@ def build(settings: Settings, **overrides: Any) -> Container:
 def _kick_after_commit(session_factory: sessionmaker[Session], dispatcher: OutboxDispatcher) -> None:
     """Wake the dispatcher when a commit recorded Slack side effects."""
 
-    @event.listens_for(session_factory, "after_flush")
-    def _note_outbox(session: Session, _context: Any) -> None:
-        if any(isinstance(obj, OutboxMessage) for obj in session.new):
-            session.info["outbox"] = True
-
     @event.listens_for(session_factory, "after_commit")
     def _kick(session: Session) -> None:
-        if session.info.pop("outbox", False):
+        if session.info.pop(RECORDED_EFFECTS, False):
             dispatcher.kick()
 
     @event.listens_for(session_factory, "after_rollback")
     def _forget(session: Session) -> None:
-        session.info.pop("outbox", None)
+        if not session.in_transaction():  # a savepoint's rollback keeps the outer records
+            session.info.pop(RECORDED_EFFECTS, None)

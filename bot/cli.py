@@ -31,7 +31,10 @@ def _serve(args: argparse.Namespace) -> int:
     elif not schema_is_current(settings.database_url):
         raise ConfigError("The database schema is not current: run `swarmbot db upgrade` "
                           "(the Procfile's release step) first.")
-    container = build(settings)
+    # Each web process delivers what it records at once (the clock's delivery polls every 2 s
+    # as the safety net); leases keep two deliverers off the same case.
+    container = build(settings).start()
+    container.model()  # load the expert model now, not in the first slash command's 3 s
     server = WebServer(container.web_app, host=settings.host, port=settings.port)
     logging.getLogger("swarmbot").info("listening on %s/slack/events", server.url)
     server.serve_forever()

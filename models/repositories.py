@@ -4,11 +4,13 @@ does, once per use case."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,22 @@ def insert_once(session: Session, row: object) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+# session.info key set when a transaction recorded Slack side effects: its commit wakes the
+# delivery (bot.bootstrap listens for it).
+RECORDED_EFFECTS = "outbox_recorded"
+
+
+def insert_new(session: Session, model: type[Any], **values: Any) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): the same answer as
+    `insert_once` without a savepoint and an ORM flush per row — the outbox records a dozen
+    rows for one declared case, inside the transaction the slash command waits for."""
+    session.flush()  # rows this one refers to (the case, the invite) go first
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    stmt = insert(model.__table__).values(**values).on_conflict_do_nothing()
+    return session.execute(stmt.returning(model.__table__.c.id)).first() is not None
 
 
 def claim_leased(session: Session, model: type[OutboxMessage] | type[Timer], *, due: Any,
@@ -245,10 +263,13 @@ class OutboxRepository:
                 priority: int = 1) -> bool:
         """Record a Slack side effect to deliver after commit; False if already recorded.
         Lower `priority` goes first among due effects."""
-        message = OutboxMessage(dedupe_key=dedupe_key, kind=kind, payload=payload,
-                                case_id=case_id, created_at=self.now(), priority=priority,
-                                next_attempt_at=not_before or self.now())
-        return insert_once(self.session, message)
+        now = self.now()
+        recorded = insert_new(self.session, OutboxMessage, dedupe_key=dedupe_key, kind=kind,
+                              payload=payload, case_id=case_id, created_at=now,
+                              priority=priority, next_attempt_at=not_before or now)
+        if recorded:
+            self.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
+        return recorded
 
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
@@ -279,12 +300,84 @@ class OutboxRepository:
         claimed = claim_leased(self.session, OutboxMessage, due=OutboxMessage.next_attempt_at,
                                order=(OutboxMessage.priority, OutboxMessage.id), now=now,
                                lease_until=lease_until, limit=limit)
-        again = [message_id for message_id in claimed if message_id in cut_short]
-        if again:
-            self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(again)).values(
+        self._count_cut_short([message_id for message_id in claimed if message_id in cut_short])
+        return claimed
+
+    def wake_case(self, case_id: int) -> None:
+        """Make the case's effects that wait for something (never failed) due now."""
+        now = self.now()
+        self.session.flush()
+        self.session.execute(update(OutboxMessage).where(
+            OutboxMessage.case_id == case_id, OutboxMessage.state == "pending",
+            OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at > now)
+            .values(next_attempt_at=now))
+
+    def claim_next(self, now: datetime, *, lease_until: datetime,
+                   max_priority: int | None = None, in_flight: Collection[int] = (),
+                   cases_in_flight: Collection[int] = ()) -> list[int]:
+        """Claim the most urgent due message and, when it belongs to a case, that case's other
+        due messages of the same priority, in the order to send them. A case with a message
+        leased elsewhere (another worker or process delivering it) waits, so one deliverer at
+        a time sends a case's effects and they go out in the order they were recorded.
+        `in_flight`, `cases_in_flight`: what this process is sending right now, left alone
+        even when its lease ran out (a slow Slack can outlast a lease)."""
+        free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
+        due = (OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now, free,
+               *((OutboxMessage.id.not_in(list(in_flight)),) if in_flight else ()),
+               *((or_(OutboxMessage.case_id.is_(None),
+                      OutboxMessage.case_id.not_in(list(cases_in_flight))),)
+                 if cases_in_flight else ()))
+        urgent = () if max_priority is None else (OutboxMessage.priority <= max_priority,)
+        busy = select(OutboxMessage.case_id).where(
+            OutboxMessage.state == "pending", OutboxMessage.case_id.is_not(None),
+            OutboxMessage.claimed_until >= now)
+        first = self.session.execute(
+            select(OutboxMessage.id, OutboxMessage.case_id, OutboxMessage.priority)
+            .where(*due, *urgent,
+                   or_(OutboxMessage.case_id.is_(None), OutboxMessage.case_id.not_in(busy)))
+            .order_by(OutboxMessage.priority, OutboxMessage.id).limit(1)).first()
+        if first is None:
+            return []
+        if first.case_id is None:
+            wanted = [first.id]
+        else:
+            wanted = list(self.session.scalars(
+                select(OutboxMessage.id).where(*due, OutboxMessage.case_id == first.case_id,
+                                               OutboxMessage.priority == first.priority)
+                .order_by(OutboxMessage.id).limit(50)))
+        claimed, cut_short = [], []
+        for message_id, claimed_until in self.session.execute(
+                select(OutboxMessage.id, OutboxMessage.claimed_until)
+                .where(OutboxMessage.id.in_(wanted))).all():
+            result = self.session.execute(update(OutboxMessage).where(
+                OutboxMessage.id == message_id, *due).values(claimed_until=lease_until))
+            if result.rowcount == 1:
+                claimed.append(message_id)
+                if claimed_until is not None:
+                    cut_short.append(message_id)
+        claimed.sort()
+        if first.case_id is not None and claimed and self._claimed_before_us(
+                first.case_id, claimed, now):
+            self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(claimed))
+                                 .values(claimed_until=None))
+            return []
+        self._count_cut_short(cut_short)
+        return claimed
+
+    def _claimed_before_us(self, case_id: int, ours: list[int], now: datetime) -> bool:
+        """Two processes claiming at once (PostgreSQL) can split one case between them; the
+        one not holding the case's earliest message lets go and tries again after the other."""
+        return self.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.case_id == case_id, OutboxMessage.state == "pending",
+            OutboxMessage.claimed_until >= now, OutboxMessage.id.not_in(ours),
+            OutboxMessage.id < min(ours))) > 0
+
+    def _count_cut_short(self, message_ids: list[int]) -> None:
+        if message_ids:
+            self.session.execute(update(OutboxMessage).where(
+                OutboxMessage.id.in_(message_ids)).values(
                 attempts=OutboxMessage.attempts + 1,
                 last_error="an earlier delivery was cut short (the process stopped)"))
-        return claimed
 
 
 class TimerRepository:
@@ -294,8 +387,8 @@ class TimerRepository:
     def schedule(self, key: str, kind: str, due_at: datetime, *, case_id: int | None = None,
                  **payload: Any) -> bool:
         """Schedule a timer under a natural key; False if that key is already scheduled."""
-        return insert_once(self.session, Timer(key=key, kind=kind, due_at=due_at,
-                                               case_id=case_id, payload=payload))
+        return insert_new(self.session, Timer, key=key, kind=kind, due_at=due_at,
+                          case_id=case_id, payload=payload)
 
     def cancel_for_case(self, case_id: int, kinds: Iterable[str] | None = None, *,
                         keep: Iterable[str] = ()) -> int:

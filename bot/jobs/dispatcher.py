@@ -1,58 +1,81 @@
 """Delivers outbox records soon after the transaction that recorded them commits (kicked by
-the session), and polls as a safety net for anything left by a crash or a retry backoff."""
+the session), and polls as a safety net for anything left by a crash or a retry backoff.
+
+Several workers deliver side by side, each taking the most urgent case that nobody is
+delivering (see `deliver_next`): a new case's channel and invites never queue behind another
+case's topic, summary and App Home refreshes, nor behind a slow batch. Only `background` of
+the workers at a time send those less urgent effects, so in a burst most of the process's
+time goes to channels and invites."""
 
 from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from bot.services.context import ServiceContext
-from bot.services.outbox import EffectExecutor, deliver_due
+from bot.services.outbox import EffectExecutor, InFlight, deliver_next
 
 log = logging.getLogger(__name__)
 
 
 class OutboxDispatcher:
     def __init__(self, services: ServiceContext, executors: dict[str, EffectExecutor], *,
-                 poll_seconds: float = 2.0, workers: int = 4) -> None:
+                 poll_seconds: float = 2.0, workers: int = 6, background: int = 2) -> None:
         self._services, self._executors = services, executors
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="outbox")
         self._poll = poll_seconds
-        self._wake = threading.Event()
+        self._workers = workers
+        self._background = threading.BoundedSemaphore(max(1, min(background, workers)))
+        self._changed = threading.Condition()
+        self._kicks = 0
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._in_flight = InFlight()
+        self._threads: list[threading.Thread] = []
 
     def kick(self) -> None:
-        self._wake.set()
+        """Something was recorded: wake the workers."""
+        with self._changed:
+            self._kicks += 1
+            self._changed.notify_all()
 
     def start(self) -> OutboxDispatcher:
-        self._thread = threading.Thread(target=self._run, name="swarmbot-outbox", daemon=True)
-        self._thread.start()
+        self._threads = [threading.Thread(target=self._run, name=f"swarmbot-outbox-{n}",
+                                          daemon=True) for n in range(self._workers)]
+        for thread in self._threads:
+            thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.kick()
+        for thread in self._threads:
+            thread.join(timeout=10)
 
     def drain(self) -> int:
-        """Deliver everything due now; returns how many were delivered."""
+        """Deliver everything due now on the calling thread; returns how many were delivered."""
         delivered = 0
         while not self._stop.is_set():
-            report = deliver_due(self._services, self._executors, pool=self._pool)
+            report = deliver_next(self._services, self._executors, in_flight=self._in_flight)
+            if report is None:
+                break
             delivered += report.delivered
-            if report.delivered == 0:  # only waiting or failing effects left: next round
-                return delivered
         return delivered
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(self._poll)
-            self._wake.clear()
+            with self._changed:
+                seen = self._kicks
+            background = self._background.acquire(blocking=False)
             try:
-                self.drain()
+                report = deliver_next(self._services, self._executors,
+                                      urgent_only=not background, in_flight=self._in_flight)
             except Exception:  # the database may be briefly away; the next round retries
-                log.exception("outbox delivery round failed")
+                log.exception("outbox delivery failed")
+                report = None
+            finally:
+                if background:
+                    self._background.release()
+            if report is not None:  # something was due: there may be more
+                continue
+            with self._changed:  # nothing due: sleep until something is recorded, or a poll
+                if self._kicks == seen and not self._stop.is_set():
+                    self._changed.wait(self._poll)

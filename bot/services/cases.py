@@ -14,9 +14,10 @@ from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require_open, require_owner
 from bot.services.participants import add_participant
 from bot.services.text import printable
-from bot.services.swarm import invite_experts
+from bot.services.swarm import invite_experts, recommend
 from models.case import Case, Participant
 from models.uow import UnitOfWork
+from skills_index.model import CaseQuery, Recommendation
 
 
 REPEAT_WINDOW = timedelta(minutes=2)
@@ -38,6 +39,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
     """The declaring person becomes the case owner; the bot opens its channel. Declaring the
     same title again within REPEAT_WINDOW (a retry after Slack showed a timeout, a double
     submit) returns the case already opened."""
+    recommended = _recommend(ctx, draft, description, owner_id)
     with ctx.uow() as uow:
         twin = uow.cases.recent_twin(owner_id, draft.title, ctx.now() - REPEAT_WINDOW)
         if twin is not None:
@@ -53,7 +55,8 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
         effects.sync_profile(uow, owner_id)
         uow.timeline.record(case.id, "declared", f"Declared by <@{owner_id}> as {draft.severity}",
                             actor=owner_id, at=ctx.now(), severity=draft.severity)
-        _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel)
+        _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel,
+                                 recommended=recommended)
         uow.commit()
         return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
 
@@ -61,6 +64,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
 def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
                         draft: CaseDraft) -> CaseOpened:
     """A case from an alerting or ticketing tool: same flow, no owner until someone claims."""
+    recommended = _recommend(ctx, draft, draft.description, None)
     with ctx.uow() as uow:
         existing = uow.cases.by_external_id(source, external_id)
         if existing is not None:
@@ -72,7 +76,7 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
             is_private=_private(draft)))
         uow.timeline.record(case.id, "declared", f"Opened by {source} ({external_id})",
                             at=ctx.now(), severity=draft.severity, source=source)
-        _open_channel_and_timers(ctx, uow, case)
+        _open_channel_and_timers(ctx, uow, case, recommended=recommended)
         uow.commit()
         return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
 
@@ -166,14 +170,26 @@ def schedule_status_reminder(ctx: ServiceContext, uow: UnitOfWork, case: Case) -
                         case_id=case.id)
 
 
+def _recommend(ctx: ServiceContext, draft: CaseDraft, description: str,
+               owner_id: str | None) -> list[Recommendation] | None:
+    """For a new swarm case, the recommender's answer, asked before the transaction."""
+    if _mode(ctx, draft.severity) != "swarm":
+        return None
+    query = CaseQuery(id="new", title=draft.title, description=description or draft.description,
+                      service=draft.service, severity=draft.severity, tags=tuple(draft.tags))
+    return recommend(ctx, query, count=ctx.settings.invite_count,
+                     exclude={owner_id} if owner_id else set())
+
+
 def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *,
-                             notify_in: str | None = None) -> None:
+                             notify_in: str | None = None,
+                             recommended: list[Recommendation] | None = None) -> None:
     effects.create_channel(uow, case, notify_in=notify_in)
     if case.owner_id is not None:
         schedule_status_reminder(ctx, uow, case)
     needs_help = knowledge.share_at_declaration(ctx, uow, case)
     if case.mode == "swarm":
-        invite_experts(ctx, uow, case, count=ctx.settings.invite_count)
+        invite_experts(ctx, uow, case, count=ctx.settings.invite_count, recommended=recommended)
     else:
         enter_tiered(ctx, uow, case, actor=case.owner_id, needs_help=needs_help)
     workflows.on_trigger(ctx, uow, case, "declared", actor=case.owner_id)

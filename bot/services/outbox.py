@@ -9,11 +9,11 @@ import threading
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.services.context import ServiceContext
-from bot.services.effects import COALESCING
+from bot.services.effects import COALESCING, URGENT
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -21,10 +21,22 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
+# An effect waiting for what it needs (the case channel) is tried again after this, or at
+# once when that appears (`OutboxRepository.wake_case`); it never uses up an attempt.
+WAIT = timedelta(seconds=1)
 
 
 class NotReady(Exception):
     """The effect depends on something not there yet (e.g. the case channel); try soon."""
+
+
+class Later(Exception):
+    """Slack asked to slow down (429, Retry-After): nothing was done; send again after
+    `seconds`, without counting an attempt and without a worker sleeping meanwhile."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"rate limited; again in {seconds:g} s")
+        self.seconds = seconds
 
 
 class PermanentFailure(Exception):
@@ -74,17 +86,65 @@ def deliver_due(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
     for message, prepared in batch:
         by_case[message.case_id].append((message, prepared))
     report = DeliveryReport()
-
-    def deliver_in_order(items: list[tuple[OutboxMessage, Any]]) -> None:
-        for message, prepared in items:
-            _deliver_one(ctx, executors, message, prepared, report)
-
     if pool is None or len(by_case) < 2:
-        for message_ids in by_case.values():
-            deliver_in_order(message_ids)
+        for items in by_case.values():
+            _deliver_in_order(ctx, executors, items, report)
     else:
-        for future in [pool.submit(deliver_in_order, ids) for ids in by_case.values()]:
+        for future in [pool.submit(_deliver_in_order, ctx, executors, items, report)
+                       for items in by_case.values()]:
             future.result()
+    return report
+
+
+class InFlight:
+    """The effects (and cases) this process's workers are sending right now. The others leave
+    them alone even after their lease ran out — a slow Slack (timeouts, Retry-After) can
+    outlast a lease, and sending them a second time would post twice."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: set[int] = set()
+        self._cases: set[int] = set()
+
+    def snapshot(self) -> tuple[set[int], set[int]]:
+        with self._lock:
+            return set(self._messages), set(self._cases)
+
+    def hold(self, batch: list[tuple[OutboxMessage, Any]]) -> None:
+        with self._lock:
+            self._messages.update(m.id for m, _ in batch)
+            self._cases.update(m.case_id for m, _ in batch if m.case_id is not None)
+
+    def release(self, batch: list[tuple[OutboxMessage, Any]]) -> None:
+        with self._lock:
+            self._messages.difference_update(m.id for m, _ in batch)
+            self._cases.difference_update(m.case_id for m, _ in batch if m.case_id is not None)
+
+
+def deliver_next(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
+                 urgent_only: bool = False, in_flight: InFlight | None = None
+                 ) -> DeliveryReport | None:
+    """Claim the most urgent due effect — with the rest of its case's due effects of that
+    priority — and deliver them in order; None when nothing (`urgent_only`: nothing urgent)
+    is due. Workers call this side by side, sharing `in_flight`: each case is delivered by
+    one of them at a time (see `OutboxRepository.claim_next`)."""
+    in_flight = in_flight or InFlight()
+    messages, cases = in_flight.snapshot()
+    now = ctx.now()
+    with ctx.uow() as uow:
+        claimed = uow.outbox.claim_next(now, lease_until=now + LEASE,
+                                        max_priority=URGENT if urgent_only else None,
+                                        in_flight=messages, cases_in_flight=cases)
+        batch = [_prepare(uow, executors, message_id) for message_id in claimed]
+        uow.commit()
+        in_flight.hold(batch)
+    if not batch:
+        return None
+    report = DeliveryReport()
+    try:
+        _deliver_in_order(ctx, executors, batch, report, claimed_at=now)
+    finally:
+        in_flight.release(batch)
     return report
 
 
@@ -100,64 +160,102 @@ def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: 
         return message, reason
 
 
-def _deliver_one(ctx: ServiceContext, executors: dict[str, EffectExecutor],
-                 message: OutboxMessage, prepared: Any, report: DeliveryReport) -> None:
-    message_id = message.id
-    executor = executors[message.kind]
+@dataclass(frozen=True)
+class _Outcome:
+    """How sending one effect went: "done" (with Slack's result), "waiting", "retry" or
+    "failed" (with the reason), "later" (rate limited, with a delay) or "handed_back"
+    unsent."""
+
+    state: str
+    result: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    delay: float = 0.0
+
+
+def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
+                      items: list[tuple[OutboxMessage, Any]], report: DeliveryReport, *,
+                      claimed_at: datetime | None = None) -> None:
+    """Send one case's claimed effects in order, then record every outcome in one
+    transaction (one turn at SQLite's single writer for the lot, not one per effect). A crash
+    before that commit leaves the claims to run out: the effects are sent again, as an
+    attempt that may have reached Slack (posts look for themselves first). When Slack is so
+    slow that half the lease is gone, the rest are handed back unsent, so that another
+    process never takes over a claim this one is still sending."""
+    hand_back_at = (claimed_at or ctx.now()) + LEASE / 2
+    outcomes = []
+    for message, prepared in items:
+        if ctx.now() >= hand_back_at:
+            outcomes.append((message, _Outcome("handed_back")))
+        else:
+            outcomes.append((message, _send(executors, message, prepared)))
+    # What did not go out is rescheduled before the results of what did are applied: an
+    # effect that waited for the channel created just before it is then woken by it.
+    outcomes.sort(key=lambda pair: pair[1].state == "done")
+    with ctx.uow() as uow:
+        for message, outcome in outcomes:
+            _record(ctx, uow, executors, message, outcome, report)
+        uow.commit()
+
+
+def _send(executors: dict[str, EffectExecutor], message: OutboxMessage, prepared: Any
+          ) -> _Outcome:
     try:
         if isinstance(prepared, NotReady):
             raise prepared
-        result = executor.send(message, prepared) if prepared is not None else {}
+        return _Outcome("done", executors[message.kind].send(message, prepared)
+                        if prepared is not None else {})
     except NotReady as reason:
-        _reschedule(ctx, message_id, str(reason) or "waiting", count_attempt=False)
+        return _Outcome("waiting", reason=str(reason) or "waiting")
+    except Later as later:
+        return _Outcome("later", reason=str(later), delay=later.seconds)
+    except PermanentFailure as reason:
+        return _Outcome("failed", reason=str(reason))
+    except Exception as error:  # noqa: BLE001 — any Slack/transport failure is retried
+        log.warning("delivering %s #%s failed: %s", message.kind, message.id, error)
+        return _Outcome("retry", reason=f"{type(error).__name__}: {error}")
+
+
+def _record(ctx: ServiceContext, uow: UnitOfWork, executors: dict[str, EffectExecutor],
+            message: OutboxMessage, outcome: _Outcome, report: DeliveryReport) -> None:
+    stored = uow.outbox.get(message.id)
+    assert stored is not None
+    stored.claimed_until = None
+    if outcome.state == "handed_back":
+        return
+    if outcome.state == "later":
+        stored.last_error = outcome.reason
+        stored.next_attempt_at = ctx.now() + timedelta(seconds=outcome.delay)
         report.count("retried")
         return
-    except PermanentFailure as reason:
-        _give_up(ctx, message_id, str(reason))
-        report.count("failed", str(reason))
-        return
-    except Exception as error:  # noqa: BLE001 — any Slack/transport failure is retried
-        log.warning("delivering %s #%s failed: %s", message.kind, message_id, error)
-        failed = _reschedule(ctx, message_id, f"{type(error).__name__}: {error}",
-                             count_attempt=True)
-        report.count("failed" if failed else "retried", str(error))
-        return
-    with ctx.uow() as uow:
-        stored = uow.outbox.get(message_id)
-        assert stored is not None
-        executor.apply(stored, result, uow)
-        stored.state, stored.done_at, stored.result = "done", ctx.now(), result
-        stored.claimed_until = None
-        uow.commit()
-    report.count("delivered")
+    if outcome.state == "done":
+        executors[message.kind].apply(stored, outcome.result, uow)
+        stored.state, stored.done_at, stored.result = "done", ctx.now(), outcome.result
+        report.count("delivered")
+    elif outcome.state == "failed":
+        stored.state, stored.last_error = "failed", outcome.reason[:2000]
+        log.error("effect #%s failed for good: %s", message.id, outcome.reason)
+        report.count("failed", outcome.reason)
+    else:
+        gave_up = _reschedule(ctx, stored, outcome.reason,
+                              count_attempt=outcome.state == "retry")
+        report.count("failed" if gave_up else "retried",
+                     outcome.reason if outcome.state == "retry" else None)
 
 
-def _reschedule(ctx: ServiceContext, message_id: int, error: str, *, count_attempt: bool) -> bool:
+def _reschedule(ctx: ServiceContext, message: OutboxMessage, error: str, *,
+                count_attempt: bool) -> bool:
     """Try again later; True if this was the last attempt and the message is given up."""
-    with ctx.uow() as uow:
-        message = uow.outbox.get(message_id)
-        assert message is not None
-        if count_attempt:
-            message.attempts += 1
-        message.last_error = error[:2000]
-        message.claimed_until = None
-        gave_up = message.attempts >= MAX_ATTEMPTS
-        if gave_up:
-            message.state = "failed"
-            log.error("giving up on %s #%s after %s attempts: %s", message.kind, message_id,
-                      message.attempts, error)
-        # Waiting for a dependency stays due: the next delivery round (kicked by the commit
-        # that creates it, or the dispatcher's poll) tries again.
-        delay = backoff(message.attempts) if count_attempt else timedelta(0)
-        message.next_attempt_at = ctx.now() + delay
-        uow.commit()
-        return gave_up
-
-
-def _give_up(ctx: ServiceContext, message_id: int, error: str) -> None:
-    with ctx.uow() as uow:
-        message = uow.outbox.get(message_id)
-        assert message is not None
-        message.state, message.last_error, message.claimed_until = "failed", error[:2000], None
-        uow.commit()
-    log.error("effect #%s failed for good: %s", message_id, error)
+    if count_attempt:
+        message.attempts += 1
+    message.last_error = error[:2000]
+    gave_up = message.attempts >= MAX_ATTEMPTS
+    if gave_up:
+        message.state = "failed"
+        log.error("giving up on %s #%s after %s attempts: %s", message.kind, message.id,
+                  message.attempts, error)
+    # Waiting for a dependency is not a failure: woken when the case's channel appears, and
+    # tried again soon anyway (due at once, a waiting effect would stand in front of every
+    # other case's).
+    delay = backoff(message.attempts) if count_attempt else WAIT
+    message.next_attempt_at = ctx.now() + delay
+    return gave_up

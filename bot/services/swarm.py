@@ -36,20 +36,33 @@ def case_query(case: Case) -> CaseQuery:
                      tags=tuple(case.tags or ()))
 
 
-def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: int,
-                   invited_by: str | None = None) -> list[Invite]:
-    """Ask the recommender for `count` more experts and invite them (inside the caller's
-    transaction). Nobody is invited twice to the same case."""
+def recommend(ctx: ServiceContext, query: CaseQuery, *, count: int,
+              exclude: set[str]) -> list[Recommendation] | None:
+    """The recommender's candidates for `count` invites (None: no model trained yet). Pure
+    computation: a new case asks before its transaction opens, so the slash command does not
+    hold the database's writer while the model works."""
     model = ctx.recommender()
     if model is None:
-        uow.timeline.record(case.id, "no_recommendation", "No expert model is trained yet; "
-                            "invite people with `/swarm invite @user`.", at=ctx.now())
-        return []
+        return None
+    return model.recommend(query, top=max(10, count * 5), exclude=exclude)
+
+
+def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: int,
+                   invited_by: str | None = None,
+                   recommended: list[Recommendation] | None = None) -> list[Invite]:
+    """Ask the recommender for `count` more experts and invite them (inside the caller's
+    transaction); `recommended`: its answer, asked beforehand. Nobody is invited twice to the
+    same case."""
     taken = {i.expert_id for i in case.invites} | {p.user_id for p in case.participants}
     if case.owner_id:
         taken.add(case.owner_id)
-    candidates = _known_slack_users(uow, model.recommend(
-        case_query(case), top=max(10, count * 5), exclude=taken))
+    if recommended is None:
+        recommended = recommend(ctx, case_query(case), count=count, exclude=taken)
+    if recommended is None:
+        uow.timeline.record(case.id, "no_recommendation", "No expert model is trained yet; "
+                            "invite people with `/swarm invite @user`.", at=ctx.now())
+        return []
+    candidates = _known_slack_users(uow, recommended)
     candidates = [c for c in candidates if c.expert not in taken]
     profiles = _profiles(ctx, uow, case, [c.expert for c in candidates])
     chosen = rerank(candidates, case=case_query(case), profiles=profiles, owner=case.owner_id,

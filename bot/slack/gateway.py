@@ -56,3 +56,26 @@ def make_slack_client(token: str | None, base_url: str, *, timeout: int = 10) ->
             RepeatableServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def without_rate_limit_waits(client: WebClient) -> WebClient:
+    """The same client, but a 429 comes back as an error at once instead of sleeping out
+    Retry-After: the outbox delivery reschedules the effect and the worker moves on."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                     retry_handlers=[handler for handler in client.retry_handlers
+                                     if not isinstance(handler, RateLimitErrorRetryHandler)])
+
+
+def retry_after(error: Exception) -> float | None:
+    """Seconds Slack asked to wait, when `error` is a 429 answer; otherwise None."""
+    response = getattr(error, "response", None)
+    if response is None or getattr(response, "status_code", None) != 429:
+        return None
+    headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+    value = headers.get("retry-after")
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(1.0, float(value)) if value is not None else 1.0
+    except ValueError:
+        return 1.0

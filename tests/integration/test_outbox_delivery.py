@@ -7,7 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot.services.context import ServiceContext
-from bot.services.outbox import MAX_ATTEMPTS, NotReady, PermanentFailure, deliver_due
+from bot.services.outbox import (
+    MAX_ATTEMPTS, WAIT, NotReady, PermanentFailure, deliver_due, deliver_next,
+)
+from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock
@@ -71,13 +74,33 @@ def test_a_slack_failure_is_retried_with_backoff(services: ServiceContext, clock
     assert executor.sent == [{"text": "k1"}] and _state(services) == ("done", 2)
 
 
-def test_waiting_for_a_dependency_does_not_use_up_attempts(services: ServiceContext) -> None:
+def test_waiting_for_a_dependency_does_not_use_up_attempts(services: ServiceContext,
+                                                           clock: Clock) -> None:
     executor = RecordingExecutor([NotReady("no channel yet")] * 20)
     _record(services)
-    for _ in range(20):  # stays due: each round tries again, without a clock moving
+    for _ in range(20):  # tried again after a short wait, never counted as a failure
         deliver_due(services, {"post": executor})
+        assert deliver_due(services, {"post": executor}).retried == 0  # waiting, not spinning
+        clock.advance(seconds=WAIT.total_seconds())
     assert _state(services) == ("pending", 0)
     deliver_due(services, {"post": executor})
+    assert _state(services) == ("done", 0)
+
+
+def test_an_effect_waiting_for_its_case_goes_as_soon_as_the_case_wakes_it(
+        services: ServiceContext) -> None:
+    executor = RecordingExecutor([NotReady("no channel yet")])
+    with services.uow() as uow:
+        case = uow.cases.add(Case(title="t", severity="sev1", mode="swarm", owner_id="U1",
+                                  created_at=uow.now()))
+        uow.outbox.enqueue("k1", "post", {"text": "k1"}, case_id=case.id)
+        uow.commit()
+    assert deliver_next(services, {"post": executor}).retried == 1
+    assert deliver_next(services, {"post": executor}) is None  # waiting
+    with services.uow() as uow:
+        uow.outbox.wake_case(case.id)  # e.g. its channel was created
+        uow.commit()
+    assert deliver_next(services, {"post": executor}).delivered == 1
     assert _state(services) == ("done", 0)
 
 

@@ -46,6 +46,7 @@ class SlackEmulator(UserActions):
         self.subscriptions: set[str] = set()
         self.last_event: dict[str, Any] | None = None
         self._queued: list[dict[str, Any]] = []
+        self._turn, self._turn_lock = 0, threading.Lock()
         self._server: Any = None
         self._thread: threading.Thread | None = None
         with self.workspace.lock:
@@ -177,10 +178,18 @@ class SlackEmulator(UserActions):
     def sign(self, body: bytes, timestamp: int, secret: str | None = None) -> str:
         return sign(secret or self.signing_secret, body, timestamp)
 
-    def _post(self, body: bytes, headers: dict[str, str]) -> BotReply:
+    def _target(self) -> str:
+        """The bot's request URL. Several, separated by spaces (web processes behind a load
+        balancer), take turns."""
         if not self.request_url:
             raise RuntimeError("set emu.request_url to the bot's /slack/events URL first")
-        return post(self.request_url, body, headers, secret=self.signing_secret,
+        urls = self.request_url.split()
+        with self._turn_lock:
+            self._turn += 1
+            return urls[self._turn % len(urls)]
+
+    def _post(self, body: bytes, headers: dict[str, str]) -> BotReply:
+        return post(self._target(), body, headers, secret=self.signing_secret,
                     timestamp=None, deadline=self.deadline)
 
     def post_to_bot(self, body: bytes, headers: dict[str, str] | None = None, *,
@@ -189,9 +198,7 @@ class SlackEmulator(UserActions):
         """A raw POST to the bot, for security tests: unsigned (`sign=False`), stale
         (`timestamp=` an old one) or signed with the wrong `secret`. Returns (status, body);
         status None when the bot did not answer in time."""
-        if not self.request_url:
-            raise RuntimeError("set emu.request_url to the bot's /slack/events URL first")
-        reply = post(self.request_url, body, dict(headers or {}),
+        reply = post(self._target(), body, dict(headers or {}),
                      secret=(secret or self.signing_secret) if sign else None,
                      timestamp=timestamp, deadline=timeout or self.deadline)
         return reply.status, reply.body

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.domain.policy import Policy, load_policy
 from bot.services.effects import Effect
-from bot.services.outbox import EffectExecutor
+from bot.services.outbox import EffectExecutor, Later
 from bot.slack.effects.channel import (
     ArchiveChannel, CreateChannel, SetTopic, SyncMembers, UnarchiveChannel)
 from bot.slack.effects.escalation import ApprovalRequest, HandOff, UpdateApproval
@@ -17,12 +20,16 @@ from bot.slack.effects.messages import (
     Ephemeral, Post, PostResolution, PostReview, PostSummary, WorkflowOffer,
 )
 from bot.slack.effects.support import SlackIdentity
+from bot.slack.gateway import retry_after, without_rate_limit_waits
+from models.scheduling import OutboxMessage
+from models.uow import UnitOfWork
 
 
 def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
                     policy: Policy | None = None) -> dict[str, EffectExecutor]:
+    client = without_rate_limit_waits(client)
     identity = SlackIdentity(client)
-    return {
+    executors: dict[str, EffectExecutor] = {
         Effect.CREATE_CHANNEL: CreateChannel(client, identity),
         Effect.SYNC_MEMBERS: SyncMembers(client),
         Effect.SET_TOPIC: SetTopic(client),
@@ -43,3 +50,27 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
         Effect.SYNC_PROFILE: SyncProfile(client),
         Effect.WORKFLOW_OFFER: WorkflowOffer(client, policy or load_policy()),
     }
+    return {kind: SlowsDownWhenAsked(executor) for kind, executor in executors.items()}
+
+
+class SlowsDownWhenAsked:
+    """An executor whose 429s (Slack's rate limits) become `Later`: the effect waits out
+    Retry-After in the outbox, not in a worker's sleep."""
+
+    def __init__(self, executor: EffectExecutor) -> None:
+        self.executor = executor
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> Any | None:
+        return self.executor.prepare(message, uow)
+
+    def send(self, message: OutboxMessage, prepared: Any) -> dict[str, Any]:
+        try:
+            return self.executor.send(message, prepared)
+        except SlackApiError as error:
+            seconds = retry_after(error)
+            if seconds is None:
+                raise
+            raise Later(seconds) from None
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        self.executor.apply(message, result, uow)

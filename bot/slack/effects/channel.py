@@ -17,6 +17,8 @@ from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
 MAX_NAME_TRIES = 20
+FINE_NOT_TO_INVITE = ("already_in_channel", "cant_invite_self", "user_not_found", "user_is_bot",
+                      "cant_invite")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class CreateChannel:
         case.channel_id, case.channel_name = result["channel_id"], result["name"]
         uow.timeline.record(case.id, "channel_created", f"Channel #{result['name']} created",
                             channel=result["channel_id"])
+        uow.outbox.wake_case(case.id)  # what waited for the channel goes now
         effects.sync_members(uow, case)
         effects.refresh_topic(uow, case)
         effects.post_summary(uow, case)
@@ -96,19 +99,21 @@ class SyncMembers(Executor):
         return case_channel(case), people
 
     def send(self, message: OutboxMessage, plan: tuple[str, list[str]]) -> dict[str, Any]:
+        """One conversations.invite for everyone (its rate limit is 50 calls a minute):
+        `force` invites the valid ones and lists the rest (already there, left the
+        workspace) in `errors`, which must not block the others."""
         channel, people = plan
-        invited = []
-        for user in people:
-            try:
-                self.client.conversations_invite(channel=channel, users=user)
-                invited.append(user)
-            except SlackApiError as error:
-                if slack_error(error) in ("already_in_channel", "cant_invite_self"):
-                    continue
-                if slack_error(error) in ("user_not_found", "user_is_bot", "cant_invite"):
-                    continue  # a person who left the workspace must not block the others
+        if not people:
+            return {"invited": []}
+        try:
+            answer = self.client.conversations_invite(channel=channel, users=",".join(people),
+                                                      force=True)
+            skipped = {e.get("user") for e in answer.get("errors") or []}
+        except SlackApiError as error:
+            if slack_error(error) not in FINE_NOT_TO_INVITE:
                 raise
-        return {"invited": invited}
+            skipped = set(people)  # one person, already there (or gone)
+        return {"invited": [user for user in people if user not in skipped]}
 
 
 class SetTopic(Executor):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.queries import PRIVATE_TITLE
@@ -30,6 +31,10 @@ def _render(uow: UnitOfWork, invite_id: int) -> dict[str, Any] | None:
 
 
 class SendInvite(Executor):
+    def __init__(self, client: WebClient) -> None:
+        super().__init__(client)
+        self.dm_channels: dict[str, str] = {}  # user → the bot's DM with them
+
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         plan = _render(uow, int(message.payload["invite_id"]))
         if plan is None or plan["ts"] or plan["state"] != "pending":
@@ -37,7 +42,7 @@ class SendInvite(Executor):
         return plan
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
-        dm = open_dm(self.client, plan["expert"])
+        dm = open_dm(self.client, plan["expert"], self.dm_channels)
         posted = post_once(self.client, message, channel=dm, text=plan["text"],
                            blocks=plan["blocks"])
         for reaction in (Reaction.ACCEPT, Reaction.DECLINE):

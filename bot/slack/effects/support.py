@@ -76,14 +76,21 @@ def unanswered(error: SlackApiError) -> bool:
     return error.response is not None and error.response.status_code >= 500
 
 
-def open_dm(client: WebClient, user: str) -> str:
-    """The bot's direct-message channel with `user` (a user who cannot get DMs is final)."""
+def open_dm(client: WebClient, user: str, known: dict[str, str] | None = None) -> str:
+    """The bot's direct-message channel with `user` (a user who cannot get DMs is final).
+    `known`: channels opened before, by user — a DM's id never changes, and asking again
+    spends conversations.open's rate limit (50 a minute) on every invite."""
+    if known is not None and user in known:
+        return known[user]
     try:
-        return str(client.conversations_open(users=user)["channel"]["id"])
+        channel = str(client.conversations_open(users=user)["channel"]["id"])
     except SlackApiError as error:
         if slack_error(error) in ("user_not_found", "user_disabled", "cannot_dm_bot"):
             raise PermanentFailure(f"cannot DM {user}: {slack_error(error)}") from None
         raise
+    if known is not None:
+        known[user] = channel
+    return channel
 
 
 class SlackIdentity:
