@@ -1,0 +1,115 @@
+"""The bot as it is deployed, for load runs: `swarmbot serve` web processes (each also
+delivering what it records) on one database, talking to a Slack emulator by URL; the
+emulator's request URL names them all and they take turns, as behind a load balancer.
+
+    with Fleet(emulator, database_url, web=2, folder=tmp) as fleet: ...
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Self
+
+import requests
+
+from bot.config import load_settings
+from bot.sandbox.emulator import SlackEmulator
+from bot.sandbox.seed import HISTORY_FILE, PEOPLE, POLICY_FILE
+from bot.services.context import ServiceContext
+from bot.services.expertise import register_expert
+from models.base import utcnow
+from models.db import make_engine, make_session_factory, upgrade
+from models.uow import UnitOfWork
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def people(emulator: SlackEmulator) -> dict[str, str]:
+    """Parcelly's people (the sandbox's, whom the bundled history knows) in the emulator."""
+    return {p.handle: emulator.add_user(p.handle, real_name=p.real_name,
+                                        email=f"{p.handle}@parcelly.example", tz=p.tz)
+            for p in PEOPLE}
+
+
+def train_model(path: Path) -> Path:
+    from skills_index.history import read_history
+    from skills_index.model import ExpertModel
+
+    ExpertModel.train(read_history(HISTORY_FILE).records,
+                      now=datetime(2026, 11, 1, tzinfo=UTC)).save(path)
+    return path
+
+
+class Fleet:
+    """`web` `swarmbot serve` processes on `database_url` (migrated and seeded here)."""
+
+    def __init__(self, emulator: SlackEmulator, database_url: str, users: dict[str, str], *,
+                 web: int, folder: Path, env: dict[str, str] | None = None) -> None:
+        self.emulator, self.database_url, self.folder = emulator, database_url, folder
+        self.web = web
+        upgrade(database_url)
+        self.engine = make_engine(database_url)
+        factory = make_session_factory(self.engine)
+        self.services = ServiceContext(
+            settings=load_settings(_env_file=None, database_url=database_url),
+            uow=lambda: UnitOfWork(factory), now=utcnow, recommender=lambda: None, policy=None)
+        for person in PEOPLE:  # everyone reachable, whatever the hour in their zone
+            register_expert(self.services, user_id=users[person.handle], handle=person.handle,
+                            display_name=person.real_name, skills=person.skills)
+        model = train_model(folder / "model.joblib")
+        self.ports = [_free_port() for _ in range(web)]
+        self.env = {**os.environ, "SLACK_BOT_TOKEN": emulator.bot_token,
+                    "SLACK_SIGNING_SECRET": emulator.signing_secret,
+                    "SLACK_API_URL": emulator.api_url, "DATABASE_URL": database_url,
+                    "HOST": "127.0.0.1", "SWARMBOT_MODEL_PATH": str(model),
+                    "SWARMBOT_POLICY": str(POLICY_FILE), "LOG_LEVEL": "WARNING",
+                    **(env or {})}
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> Self:
+        for n, port in enumerate(self.ports):
+            log = open(self.folder / f"web-{n}.log", "ab")  # noqa: SIM115 — the child's
+            self.processes.append(subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "serve"], env={**self.env, "PORT": str(port)},
+                stdout=log, stderr=subprocess.STDOUT))
+        for port in self.ports:
+            self._wait_for(port)
+        self.emulator.request_url = " ".join(f"http://127.0.0.1:{port}/slack/events"
+                                             for port in self.ports)
+        return self
+
+    def _wait_for(self, port: int) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError(f"swarmbot serve on port {port} did not start: {self.logs()}")
+
+    def logs(self) -> str:
+        return "\n".join((self.folder / f"web-{n}.log").read_text(errors="replace")[-2000:]
+                         for n in range(self.web) if (self.folder / f"web-{n}.log").exists())
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.engine.dispose()
