@@ -141,15 +141,30 @@ def case_list(lines: list[tuple[str, str, str, str | None, str | None]]) -> Bloc
     return [section("*Open cases*"), section("\n".join(rows)[:2900])]
 
 
+SECTION_TEXT_LIMIT = 3000  # Slack refuses a section whose text is longer (invalid_arguments)
+
+
+def _fit(rows: list[str], room: int = SECTION_TEXT_LIMIT - 100) -> str:
+    """As many rows as fit in one section, then how many more there are."""
+    shown: list[str] = []
+    used = 0
+    for row in rows:
+        if used + len(row) + 1 > room:
+            return "\n".join([*shown, f"…and {len(rows) - len(shown)} more"])
+        shown.append(row)
+        used += len(row) + 1
+    return "\n".join(shown)
+
+
 def home_view(*, my_cases: list[tuple[str, str, str, str | None]],
               invites: list[tuple[str, str, str, str]], open_swarms: int,
               skills: list[str], away: bool) -> dict[str, Any]:
     """The App Home tab: your open cases, invites waiting for you, your swarm load."""
-    case_rows = "\n".join(f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title}"
-                          + (f" · <#{channel}>" if channel else "")
-                          for ref, title, sev, channel in my_cases) or "None."
-    invite_rows = "\n".join(f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title} — {why}"
-                            for ref, title, sev, why in invites) or "None waiting."
+    case_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title}"
+                      + (f" · <#{channel}>" if channel else "")
+                      for ref, title, sev, channel in my_cases]) or "None."
+    invite_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title} — {why}"
+                        for ref, title, sev, why in invites]) or "None waiting."
     status = "away (no invites)" if away else "available"
     skill_text = ", ".join(f"`{s}`" for s in skills) or "none declared (`/swarm skills add …`)"
     return {"type": "home", "blocks": [

@@ -50,3 +50,13 @@ def test_home_and_modal_are_well_formed() -> None:
     assert modal["type"] == "modal" and modal["private_metadata"] == "C1"
     assert {b["block_id"] for b in modal["blocks"]} == {"case_title", "case_severity",
                                                        "case_service", "case_description"}
+
+
+def test_an_app_home_with_many_cases_stays_within_slacks_section_limit() -> None:
+    cases = [(f"#{n:04d}", "Checkout errors in the payment service, again", "sev1", "C0123456")
+             for n in range(200)]
+    view = home_view(my_cases=cases, invites=[("#0001", "t", "sev1", "why " * 30)] * 80,
+                     open_swarms=3, skills=[], away=False)
+    texts = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+    assert all(len(t) <= 3000 for t in texts)
+    assert "#0000" in texts[0] and texts[0].endswith("more")
