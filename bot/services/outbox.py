@@ -152,11 +152,17 @@ def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: 
              ) -> tuple[OutboxMessage, Any]:
     message = uow.outbox.get(message_id)
     assert message is not None
-    if message.kind in COALESCING:  # later changes get a refresh of their own
-        message.dedupe_key = f"{message.dedupe_key}#{message.id}"
+    key = message.dedupe_key
+    # Later changes get a refresh of their own (once: a key grown by every retry would
+    # outgrow its column, and PostgreSQL refusing it stalled all delivery).
+    release = message.kind in COALESCING and "#" not in key
+    if release:
+        message.dedupe_key = f"{key}#{message.id}"
     try:
         return message, executors[message.kind].prepare(message, uow)
     except NotReady as reason:
+        if release:  # still waiting: later changes coalesce into it, as before
+            message.dedupe_key = key
         return message, reason
 
 

@@ -132,3 +132,30 @@ def test_a_claim_left_by_a_crashed_process_is_delivered_after_its_lease(
     clock.advance(seconds=61)
     deliver_due(services, {"post": executor})
     assert executor.sent == [{"text": "k1"}]
+
+
+def test_a_refresh_waiting_for_its_channel_keeps_its_key_and_coalesces(
+        services: ServiceContext, clock: Clock) -> None:
+    class WaitsForTheChannel(RecordingExecutor):
+        waits = 40
+
+        def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any]:
+            if self.waits:
+                self.waits -= 1
+                raise NotReady("no channel yet")
+            return dict(message.payload)
+
+    executor = WaitsForTheChannel()
+    with services.uow() as uow:
+        uow.outbox.enqueue("set_topic:1", "set_topic", {"text": "topic"})
+        uow.commit()
+    for _ in range(40):  # a key grown on every try outgrew its column (PostgreSQL refused it)
+        deliver_due(services, {"set_topic": executor})
+        clock.advance(seconds=WAIT.total_seconds())
+        with services.uow() as uow:
+            assert not uow.outbox.enqueue("set_topic:1", "set_topic", {"text": "again"})
+            uow.commit()
+    deliver_due(services, {"set_topic": executor})
+    with services.uow() as uow:
+        [message] = uow.session.query(OutboxMessage).all()
+        assert message.state == "done" and message.dedupe_key == f"set_topic:1#{message.id}"
