@@ -32,21 +32,24 @@ class OutboxDispatcher:
         self._threads: list[threading.Thread] = []
 
     def kick(self) -> None:
-        """Something was recorded: wake the workers."""
+        """Something was recorded: wake a worker (one that finds work wakes the next, so an
+        idle bot does not send all its workers to the database for every commit)."""
         with self._changed:
             self._kicks += 1
-            self._changed.notify_all()
+            self._changed.notify()
 
     def start(self) -> OutboxDispatcher:
-        self._threads = [threading.Thread(target=self._run, name=f"swarmbot-outbox-{n}",
-                                          daemon=True) for n in range(self._workers)]
+        self._threads = [threading.Thread(target=self._run, args=(n == 0,),
+                                          name=f"swarmbot-outbox-{n}", daemon=True)
+                         for n in range(self._workers)]
         for thread in self._threads:
             thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
-        self.kick()
+        with self._changed:
+            self._changed.notify_all()
         for thread in self._threads:
             thread.join(timeout=10)
 
@@ -60,7 +63,9 @@ class OutboxDispatcher:
             delivered += report.delivered
         return delivered
 
-    def _run(self) -> None:
+    def _run(self, polls: bool) -> None:
+        """`polls`: this worker also looks every `poll_seconds` (retries coming due, work a
+        crashed process left); the others sleep until woken."""
         while not self._stop.is_set():
             with self._changed:
                 seen = self._kicks
@@ -74,8 +79,10 @@ class OutboxDispatcher:
             finally:
                 if background:
                     self._background.release()
-            if report is not None:  # something was due: there may be more
+            if report is not None:  # something was due: there may be more, for another too
+                with self._changed:
+                    self._changed.notify()
                 continue
             with self._changed:  # nothing due: sleep until something is recorded, or a poll
                 if self._kicks == seen and not self._stop.is_set():
-                    self._changed.wait(self._poll)
+                    self._changed.wait(self._poll if polls else None)
