@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 class OutboxDispatcher:
     def __init__(self, services: ServiceContext, executors: dict[str, EffectExecutor], *,
-                 poll_seconds: float = 2.0, workers: int = 6, background: int = 2) -> None:
+                 poll_seconds: float = 2.0, workers: int = 3, background: int = 1) -> None:
         self._services, self._executors = services, executors
         self._poll = poll_seconds
         self._workers = workers
