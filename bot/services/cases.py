@@ -39,7 +39,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
     """The declaring person becomes the case owner; the bot opens its channel. Declaring the
     same title again within REPEAT_WINDOW (a retry after Slack showed a timeout, a double
     submit) returns the case already opened."""
-    recommended = _recommend(ctx, draft, description, owner_id)
+    recommended, foreseen = _ask_the_history(ctx, draft, description, owner_id)
     with ctx.uow() as uow:
         twin = uow.cases.recent_twin(owner_id, draft.title, ctx.now() - REPEAT_WINDOW)
         if twin is not None:
@@ -56,7 +56,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
         uow.timeline.record(case.id, "declared", f"Declared by <@{owner_id}> as {draft.severity}",
                             actor=owner_id, at=ctx.now(), severity=draft.severity)
         _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel,
-                                 recommended=recommended)
+                                 recommended=recommended, foreseen=foreseen)
         uow.commit()
         return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
 
@@ -64,7 +64,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
 def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
                         draft: CaseDraft) -> CaseOpened:
     """A case from an alerting or ticketing tool: same flow, no owner until someone claims."""
-    recommended = _recommend(ctx, draft, draft.description, None)
+    recommended, foreseen = _ask_the_history(ctx, draft, draft.description, None)
     with ctx.uow() as uow:
         existing = uow.cases.by_external_id(source, external_id)
         if existing is not None:
@@ -76,7 +76,7 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
             is_private=_private(draft)))
         uow.timeline.record(case.id, "declared", f"Opened by {source} ({external_id})",
                             at=ctx.now(), severity=draft.severity, source=source)
-        _open_channel_and_timers(ctx, uow, case, recommended=recommended)
+        _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
         uow.commit()
         return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
 
@@ -170,24 +170,28 @@ def schedule_status_reminder(ctx: ServiceContext, uow: UnitOfWork, case: Case) -
                         case_id=case.id)
 
 
-def _recommend(ctx: ServiceContext, draft: CaseDraft, description: str,
-               owner_id: str | None) -> list[Recommendation] | None:
-    """For a new swarm case, the recommender's answer, asked before the transaction."""
-    if _mode(ctx, draft.severity) != "swarm":
-        return None
+def _ask_the_history(ctx: ServiceContext, draft: CaseDraft, description: str,
+                     owner_id: str | None
+                     ) -> tuple[list[Recommendation] | None, knowledge.Outlook | None]:
+    """What the model says of a new case — experts (for a swarm), similar past cases and the
+    forecast — asked before the declare transaction."""
     query = CaseQuery(id="new", title=draft.title, description=description or draft.description,
                       service=draft.service, severity=draft.severity, tags=tuple(draft.tags))
+    foreseen = knowledge.foresee(ctx, query)
+    if _mode(ctx, draft.severity) != "swarm":
+        return None, foreseen
     return recommend(ctx, query, count=ctx.settings.invite_count,
-                     exclude={owner_id} if owner_id else set())
+                     exclude={owner_id} if owner_id else set()), foreseen
 
 
 def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *,
                              notify_in: str | None = None,
-                             recommended: list[Recommendation] | None = None) -> None:
+                             recommended: list[Recommendation] | None = None,
+                             foreseen: knowledge.Outlook | None = None) -> None:
     effects.create_channel(uow, case, notify_in=notify_in)
     if case.owner_id is not None:
         schedule_status_reminder(ctx, uow, case)
-    needs_help = knowledge.share_at_declaration(ctx, uow, case)
+    needs_help = knowledge.share_at_declaration(ctx, uow, case, foreseen)
     if case.mode == "swarm":
         invite_experts(ctx, uow, case, count=ctx.settings.invite_count, recommended=recommended)
     else:

@@ -40,10 +40,19 @@ def outlook(ctx: ServiceContext, uow: UnitOfWork, query: CaseQuery,
     return Outlook(model.similar(query, k=SHOWN, exclude=hidden), model.needs_help(query))
 
 
-def share_at_declaration(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> float | None:
+def foresee(ctx: ServiceContext, query: CaseQuery) -> Outlook | None:
+    """The outlook of a case about to be declared, asked before the declare transaction
+    (reading only) so the model's work does not hold the database's write lock."""
+    if ctx.recommender() is None:
+        return None
+    with ctx.uow() as uow:
+        return outlook(ctx, uow, query)
+
+
+def share_at_declaration(ctx: ServiceContext, uow: UnitOfWork, case: Case,
+                         seen: Outlook | None) -> float | None:
     """Record the forecast on the timeline and post what the history knows to the case
     channel; returns the forecast for the tiered entry's complexity rules."""
-    seen = outlook(ctx, uow, case_query(case), case.id)
     if seen is None:
         return None
     if seen.needs_help is not None:
