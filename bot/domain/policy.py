@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from bot.domain.errors import ConfigError, InvalidInput, NotAllowed
-from bot.domain.workflows import Workflow
+from bot.domain.workflows import RESPONDER, Workflow, check_responders
 
 LEVELS = ("L1", "L2", "L3", "L4", "Executive")
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
@@ -31,7 +31,6 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|second|m|min|minute|h|hr|h
                        r"week)s?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,
           "hr": 3600, "hour": 3600, "d": 86400, "day": 86400, "w": 604800, "week": 604800}
-_RESPONDER = re.compile(r"^(?:[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79})$")
 _ITEM = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -71,7 +70,7 @@ class Rotation(_Strict):
     @classmethod
     def _people(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for person in value:
-            if not _RESPONDER.match(person) or person.startswith("S"):
+            if not RESPONDER.match(person) or person.startswith("S"):
                 raise ValueError(f"{person!r} is not a person; a rota lists Slack user ids "
                                  "(U…) or @handles")
         return value
@@ -100,11 +99,7 @@ class LevelPolicy(_Strict):
     @field_validator("responders")
     @classmethod
     def _responders(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for responder in value:
-            if not _RESPONDER.match(responder):
-                raise ValueError(f"{responder!r} is not a responder; use a Slack user id "
-                                 "(U…), a user group id (S…) or a @handle")
-        return value
+        return check_responders(value)
 
     @field_validator("authority")
     @classmethod

@@ -13,7 +13,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 TRIGGERS = ("declared", "severity_set", "escalated", "sla_warning", "no_update", "resolved")
 PLACEHOLDERS = frozenset({"reference", "title", "severity", "service", "level", "owner",
                           "channel"})
-_RESPONDER = re.compile(r"^(?:[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79})$")
+RESPONDER = re.compile(r"^(?:[UW][A-Z0-9]{2,}|S[A-Z0-9]{2,}|@[a-z0-9][a-z0-9._-]{0,79})$")
+
+
+def check_responders(values: tuple[str, ...]) -> tuple[str, ...]:
+    """People or groups named in the policy: Slack user ids, user group ids or @handles."""
+    for value in values:
+        if not RESPONDER.match(value):
+            raise ValueError(f"{value!r} is not a responder; use a Slack user id (U…), a user "
+                             "group id (S…) or a @handle")
+    return values
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 
 
@@ -42,11 +51,7 @@ class Step(_Strict):
     @field_validator("users")
     @classmethod
     def _users(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for user in value:
-            if not _RESPONDER.match(user):
-                raise ValueError(f"{user!r} is not a Slack user id (U…), user group id (S…) "
-                                 "or @handle")
-        return value
+        return check_responders(value)
 
     @field_validator("text")
     @classmethod
