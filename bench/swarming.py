@@ -1,14 +1,21 @@
-"""Swarming under a burst: many `/swarm new` at once through the Slack emulator, against the
-real bot on SQLite (or --database-url). Reports the slash-command ack latency and the time
-from `/swarm new` until the case channel exists and everything the bot recorded for the case
-(invite DMs, summary, topic, messages) has been delivered.
+"""Swarming under a burst: many `/swarm new` at once through the Slack emulator (no added
+latency, no rate limits), against the real bot on SQLite (or --database-url). Reports the
+slash-command ack latency and the time from `/swarm new` until the case channel exists and
+every invite DM the bot decided for the case has been sent.
 
-    .venv/bin/python -m bench.swarming [--cases 100] [--concurrency 8]
+The bot runs either as deployed — `--web N` `swarmbot serve` processes of their own
+(bench/fleet.py), the emulator in this one — or, with `--web 0`, in this process next to the
+emulator (the sandbox's set-up: one interpreter lock for both). `--compare` runs both, one
+after the other, in the same run.
+
+    .venv/bin/python -m bench.swarming [--cases 100] [--concurrency 8] [--web 1] [--compare]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import secrets
 import tempfile
 import threading
 import time
@@ -17,8 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 
+from bench.fleet import Fleet, people
+from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.run import start_sandbox
 from models.case import Invite
 
@@ -27,20 +36,65 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--database-url")
+    parser.add_argument("--web", type=int, default=1,
+                        help="swarmbot serve processes (0: the bot in this process)")
+    parser.add_argument("--compare", action="store_true",
+                        help="also run the bot in this process, for comparison")
+    parser.add_argument("--database-url", help="default: a new SQLite file (per set-up)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-        sandbox = start_sandbox(database_url=url, model_path=Path(folder) / "model.joblib")
-        try:
-            run(sandbox, args.cases, args.concurrency)
-        finally:
-            sandbox.stop()
+    set_ups = [args.web, 0] if args.compare and args.web else [args.web]
+    for web in set_ups:
+        where = (f"{web} swarmbot serve process(es)" if web else
+                 "the bot in the benchmark's process, next to the emulator")
+        print(f"--- {where}")
+        with tempfile.TemporaryDirectory() as folder:
+            url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
+            if web:
+                deployed(url, Path(folder), web, args.cases, args.concurrency)
+            else:
+                in_process(url, Path(folder), args.cases, args.concurrency)
 
 
-def run(sandbox, cases: int, concurrency: int) -> None:  # type: ignore[no-untyped-def]
-    emulator, people = sandbox.emulator, list(sandbox.users.values())
-    general = sandbox.channels["general"]
+def in_process(url: str, folder: Path, cases: int, concurrency: int) -> None:
+    sandbox = start_sandbox(database_url=url, model_path=folder / "model.joblib",
+                            page_port=None)
+    try:
+        run(sandbox.emulator, list(sandbox.users.values()), sandbox.channels["general"],
+            url, cases, concurrency)
+    finally:
+        sandbox.stop()
+
+
+def deployed(url: str, folder: Path, web: int, cases: int, concurrency: int) -> None:
+    emulator = SlackEmulator(signing_secret=secrets.token_hex(16),
+                             bot_token="xoxb-bench-" + secrets.token_hex(8)).start()
+    try:
+        users = people(emulator)
+        general = emulator.add_channel("general", members=list(users.values()))
+        incidents = emulator.add_channel("incidents", members=list(users.values()))
+        with Fleet(emulator, url, users, web=web, folder=folder,
+                   env={"SWARMBOT_STAKEHOLDER_CHANNEL": incidents}) as fleet:
+            before = sum(_cpu_seconds(p.pid) for p in fleet.processes)
+            ours = time.process_time()
+            run(emulator, list(users.values()), general, url, cases, concurrency)
+            used = sum(_cpu_seconds(p.pid) for p in fleet.processes) - before
+            ours = time.process_time() - ours
+            print(f"CPU per case: bot {used / cases * 1000:.0f} ms, emulator and benchmark "
+                  f"{ours / cases * 1000:.0f} ms")
+    finally:
+        emulator.stop()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run(emulator: SlackEmulator, people: list[str], general: str, url: str, cases: int,
+        concurrency: int) -> None:
+    # The watcher reads with a plain engine: no transaction, so never the bot's writer lock.
+    watching = create_engine(url)
     sent_at: dict[int, float] = {}
     ready_at: dict[int, float] = {}
     done = threading.Event()
@@ -52,8 +106,8 @@ def run(sandbox, cases: int, concurrency: int) -> None:  # type: ignore[no-untyp
         with workspace.lock:
             names = {c.name[6:10] for c in workspace.channels.values()
                      if c.name.startswith("swarm-")}
-        with sandbox.container.uow() as uow:
-            waiting = set(uow.session.scalars(
+        with watching.connect() as connection:
+            waiting = set(connection.scalars(
                 select(Invite.case_id).where(Invite.message_ts.is_(None))))
         return names, waiting
 
@@ -81,7 +135,7 @@ def run(sandbox, cases: int, concurrency: int) -> None:  # type: ignore[no-untyp
                                         "service:checkout", channel=general)
         with lock:
             acks.append(result.elapsed)
-            text = (emulator.ephemerals(user)[-1]["text"] if emulator.ephemerals(user) else "")
+            text = (result.body or {}).get("text", "") if isinstance(result.body, dict) else ""
             number = int(text.split("#", 1)[1][:4]) if "declared" in text else None
             if number is not None:
                 sent_at[number] = started
@@ -93,9 +147,11 @@ def run(sandbox, cases: int, concurrency: int) -> None:  # type: ignore[no-untyp
     burst = time.perf_counter() - started
     done.set()
     watcher.join(timeout=120)
+    watching.dispose()
     ready = [ready_at[n] - sent_at[n] for n in sent_at if n in ready_at]
     channels = [c for c in emulator.channels() if c["name"].startswith("swarm-")]
-    print(f"{cases} declarations, {concurrency} at a time, in {burst:.1f} s")
+    print(f"{cases} declarations, {concurrency} at a time, in {burst:.1f} s; "
+          f"{len(sent_at)} answered \"declared\"")
     print(f"ack latency: p50 {np.percentile(acks, 50) * 1000:.0f} ms, p99 "
           f"{np.percentile(acks, 99) * 1000:.0f} ms, max {max(acks) * 1000:.0f} ms")
     if ready:

@@ -40,15 +40,23 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+READ_ONLY = "swarmbot_read_only"  # execution option of a transaction that only reads
+
+
 def _serialise_writers(engine: Engine) -> None:
     """One writer at a time, taken at BEGIN (IMMEDIATE: no lock upgrade that fails under
     concurrency). Threads of this process queue on a lock that wakes the next one when a
     transaction ends, instead of SQLite's sleep-and-poll busy handler, which starves some
-    waiters for seconds under load. Other processes still meet at SQLite's busy timeout."""
+    waiters for seconds under load. Other processes still meet at SQLite's busy timeout.
+    A transaction that only reads (READ_ONLY) begins DEFERRED and queues for nothing: in WAL
+    mode it reads its snapshot while a writer works."""
     writer = threading.RLock()
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
         writer.acquire()
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -155,13 +155,17 @@ class TimelineRepository:
                  on_record: Callable[[TimelineEvent], None] | None = None) -> None:
         self.session = session
         self.on_record = on_record
+        self._heads: dict[int, tuple[int, str]] = {}  # case → (seq, hash) recorded here last
 
     def record(self, case_id: int, kind: str, text: str = "", *, actor: str | None = None,
                at: datetime | None = None, **data: Any) -> TimelineEvent:
-        last = self.session.execute(
-            select(TimelineEvent.seq, TimelineEvent.hash).where(TimelineEvent.case_id == case_id)
-            .order_by(TimelineEvent.seq.desc()).limit(1)).first()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        head = self._heads.get(case_id)
+        if head is None:
+            head = self.session.execute(
+                select(TimelineEvent.seq, TimelineEvent.hash)
+                .where(TimelineEvent.case_id == case_id)
+                .order_by(TimelineEvent.seq.desc()).limit(1)).first() or (0, GENESIS)
+        seq, prev = head[0] + 1, head[1]
         at = at or utcnow()
         data = json.loads(json.dumps(data, default=str))  # exactly what the database keeps
         event = TimelineEvent(case_id=case_id, kind=kind, text=text, actor=actor, at=at,
@@ -169,7 +173,8 @@ class TimelineRepository:
                               hash=event_hash(prev_hash=prev, case_id=case_id, seq=seq, at=at,
                                               kind=kind, actor=actor, text=text, data=data))
         self.session.add(event)
-        self.session.flush()  # the next event of this case links to this one
+        self.session.flush()
+        self._heads[case_id] = (seq, event.hash)  # the next event of this case links to it
         if self.on_record is not None:
             self.on_record(event)
         return event

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utcnow
 from models.case import TimelineEvent
+from models.db import READ_ONLY
 from models.repositories import (
     ApprovalRepository, CaseRepository, ExpertRepository, FollowUpRepository, HistoryRepository,
     InviteRepository, LevelRepository, OutboxRepository, ProcessedEventRepository,
@@ -30,9 +31,18 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.now = now
         self._on_event = on_event
+        self._read_only = False
+
+    def reading(self) -> UnitOfWork:
+        """This unit of work only reads: it neither waits for nor holds the database's
+        writer (SQLite), and refuses to commit."""
+        self._read_only = True
+        return self
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
+        if self._read_only:
+            self.session.connection(execution_options={READ_ONLY: True})
         self.cases = CaseRepository(self.session)
         self.invites = InviteRepository(self.session)
         self.timeline = TimelineRepository(
@@ -57,6 +67,8 @@ class UnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a reading unit of work cannot commit; use ctx.uow()")
         self.session.commit()
 
     def rollback(self) -> None:

@@ -150,10 +150,13 @@ class ExpertModel:
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
         moment = (now or datetime.now(UTC)).timestamp()
+        # Which of the similar cases each recommended expert resolved: one slice for all.
+        resolved = (self.index.resolved_by[hood][:, best].toarray() if len(hood)
+                    else np.zeros((0, len(best))))
         return [Recommendation(expert=self.index.experts[e], score=round(float(scores[e]), 4),
-                               why=self._why(e, hood, sims, case, moment),
+                               why=self._why(e, hood, sims, resolved[:, n], case, moment),
                                specialty=self.specialties[e] if self.specialties else "")
-                for e in best]
+                for n, e in enumerate(best)]
 
     def recommend_many(self, cases: Sequence[CaseQuery], top: int = 5
                        ) -> list[list[Recommendation]]:
@@ -176,12 +179,12 @@ class ExpertModel:
                                          service=case.service, severity=case.severity,
                                          tags=case.tags)
 
-    def _why(self, expert: int, hood: np.ndarray, sims: np.ndarray, case: CaseQuery,
-             moment: float) -> str:
+    def _why(self, expert: int, hood: np.ndarray, sims: np.ndarray, resolved: np.ndarray,
+             case: CaseQuery, moment: float) -> str:
+        """`resolved`: for each of the similar cases `hood`, whether the expert resolved it."""
         index = self.index
         if len(hood):
-            column = index.resolved_by[hood, expert].toarray().ravel()
-            similar = hood[(column > 0) & (sims > 0.05)]
+            similar = hood[(resolved > 0) & (sims > 0.05)]
             if len(similar):
                 topic = _topic(index, similar, case)
                 last = index.case_times[similar].max()

@@ -23,7 +23,7 @@ class AuditReport:
 
 
 def verify_timelines(ctx: ServiceContext) -> AuditReport:
-    with ctx.uow() as uow:
+    with ctx.uow().reading() as uow:
         references = dict(uow.session.execute(select(Case.id, Case.title)).all())
         events: dict[int, list[TimelineEvent]] = {case_id: [] for case_id in references}
         for event in uow.session.scalars(select(TimelineEvent).order_by(

@@ -35,7 +35,7 @@ class OpenCase:
 
 
 def open_cases(ctx: ServiceContext) -> list[OpenCase]:
-    with ctx.uow() as uow:
+    with ctx.uow().reading() as uow:
         cases = uow.session.scalars(select(Case).where(Case.status == "open")
                                     .order_by(Case.severity, Case.created_at)).all()
         ids = [c.id for c in cases]
@@ -83,7 +83,7 @@ def mode_comparison(ctx: ServiceContext, *, since: datetime | None = None
 
 def expert_load(ctx: ServiceContext) -> list[tuple[str, int]]:
     """Open cases per person working on them, busiest first."""
-    with ctx.uow() as uow:
+    with ctx.uow().reading() as uow:
         rows = uow.session.execute(
             select(Participant.user_id).join(Case, Case.id == Participant.case_id)
             .where(Case.status == "open", Participant.left_at.is_(None))).scalars().all()

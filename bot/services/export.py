@@ -34,7 +34,7 @@ def _minutes(value: Any) -> str:
 
 
 def case_rows(ctx: ServiceContext, *, since: datetime | None = None) -> Iterator[dict[str, Any]]:
-    with ctx.uow() as uow:
+    with ctx.uow().reading() as uow:
         measured = {r.case_id: measure(r) for r in case_records(uow, since=since)}
         stmt = select(Case).order_by(Case.id)
         if since is not None:
@@ -60,7 +60,7 @@ def case_rows(ctx: ServiceContext, *, since: datetime | None = None) -> Iterator
 
 def event_rows(ctx: ServiceContext, *, since: datetime | None = None
                ) -> Iterator[dict[str, Any]]:
-    with ctx.uow() as uow:
+    with ctx.uow().reading() as uow:
         stmt = select(TimelineEvent).order_by(TimelineEvent.case_id, TimelineEvent.seq)
         if since is not None:
             stmt = stmt.where(TimelineEvent.at >= since)

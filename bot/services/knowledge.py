@@ -43,7 +43,7 @@ def foresee(ctx: ServiceContext, query: CaseQuery) -> Outlook | None:
     (reading only) so the model's work does not hold the database's write lock."""
     if ctx.recommender() is None:
         return None
-    with ctx.uow() as uow:
+    with ctx.uow().reading() as uow:
         return outlook(ctx, uow, query)
 
 

@@ -36,5 +36,5 @@ def case_records(uow: UnitOfWork, *, since: datetime | None = None,
 
 def measures(ctx: ServiceContext, *, since: datetime | None = None,
              until: datetime | None = None) -> Sequence[CaseMeasures]:
-    with ctx.uow() as uow:
+    with ctx.uow().reading() as uow:
         return [measure(record) for record in case_records(uow, since=since, until=until)]

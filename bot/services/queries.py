@@ -54,7 +54,7 @@ def _line(case, *, visible: bool = True) -> CaseLine:  # type: ignore[no-untyped
 
 def open_cases(ctx: ServiceContext, *, viewer: str, limit: int = 25) -> list[CaseLine]:
     """Open cases; a private one shows its title only to the people in it."""
-    with ctx.uow() as uow:
+    with ctx.uow().reading() as uow:
         mine = {c.id for c in uow.cases.open_cases_of(viewer)}
         return [_line(c, visible=not c.is_private or c.id in mine)
                 for c in uow.cases.open_cases(limit=limit)]

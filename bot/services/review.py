@@ -48,5 +48,5 @@ def add_lesson(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -
 def review_markdown(ctx: ServiceContext, case_id: int) -> str:
     from bot.domain.review import to_markdown
 
-    with ctx.uow() as uow:
+    with ctx.uow().reading() as uow:
         return to_markdown(review_for(uow, case_by_id(uow, case_id)))

@@ -65,3 +65,21 @@ def test_the_evaluation_scores_the_forecast_above_the_per_service_baseline() -> 
     assert forecast.precision > 0.7 and forecast.recall > 0.7
     with pytest.raises(ValueError, match="too small or too uniform"):
         evaluate_forecast([r for r in _history() if len(r.resolvers) == 1])
+
+def test_the_forecast_is_the_classifiers_own_probability_for_known_and_unseen_values() -> None:
+    """The shortcut from the weights says exactly what the trained classifier says — also
+    for a service, severity or tag the history never had."""
+    from scipy import sparse
+
+    forecast = SwarmForecast.train(_history())
+    assert forecast is not None
+    cases = [("database failover did not complete", "", "db", "sev3", ()),
+             ("logo renders blurry", "after deploy", "unheard-of", "sev1", ("web", "css")),
+             ("", "", "", "", ())]
+    encoded = sparse.hstack([
+        forecast.words.transform([f"{t} {d}" for t, d, _, _, _ in cases]),
+        forecast.categories.transform([[s.lower() or "-", v.lower() or "-",
+                                        "/".join(g[:2]).lower() or "-"]
+                                       for _, _, s, v, g in cases])]).tocsr()
+    expected = forecast.classifier.predict_proba(encoded)[:, 1]
+    assert forecast.probabilities(cases) == pytest.approx(expected, abs=1e-9)

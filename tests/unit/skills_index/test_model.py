@@ -78,3 +78,22 @@ def test_missing_corrupt_and_incompatible_artifacts_are_refused(model: ExpertMod
     joblib.dump(payload, path)
     with pytest.raises(ModelArtifactError, match="scikit-learn 0.1.0"):
         ExpertModel.load(path)
+
+
+def test_a_case_is_vectorised_exactly_as_the_index_vectorised_its_history(
+        model: ExpertModel) -> None:
+    """The per-case shortcut gives the vectorizer's own TF-IDF row: repeated words (sublinear
+    counts), unknown words, service and tag tokens, an empty case."""
+    from sklearn.preprocessing import normalize
+
+    from skills_index.index import case_tokens
+
+    index = model.index
+    cases = [("postgres replication lag lag lag", "vacuum blocked since deploy", "db",
+              ("db", "prod")),
+             ("never seen words only", "", "nowhere", ()),
+             ("", "", "", ())]
+    for case in cases:
+        expected = normalize(index.vectorizer.transform([case_tokens(*case)])).toarray()
+        assert index.vector(*case).toarray() == pytest.approx(expected, abs=1e-6)
+    assert index.vector(*cases[0]).nnz > 3
