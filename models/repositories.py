@@ -343,25 +343,20 @@ class OutboxRepository:
             .order_by(OutboxMessage.priority, OutboxMessage.id).limit(1)).first()
         if first is None:
             return []
-        if first.case_id is None:
-            wanted = [first.id]
-        else:
-            wanted = list(self.session.scalars(
-                select(OutboxMessage.id).where(*due, OutboxMessage.case_id == first.case_id,
-                                               OutboxMessage.priority == first.priority)
-                .order_by(OutboxMessage.id).limit(50)))
-        claimed, cut_short = [], []
-        for message_id, claimed_until in self.session.execute(
-                select(OutboxMessage.id, OutboxMessage.claimed_until)
-                .where(OutboxMessage.id.in_(wanted))).all():
-            result = self.session.execute(update(OutboxMessage).where(
-                OutboxMessage.id == message_id, *due).values(claimed_until=lease_until))
-            if result.rowcount == 1:
-                claimed.append(message_id)
-                if claimed_until is not None:
-                    cut_short.append(message_id)
-        claimed.sort()
-        if first.case_id is not None and claimed and self._claimed_before_us(
+        one = (OutboxMessage.id == first.id,) if first.case_id is None else (
+            OutboxMessage.case_id == first.case_id, OutboxMessage.priority == first.priority)
+        leases = dict(self.session.execute(
+            select(OutboxMessage.id, OutboxMessage.claimed_until).where(*due, *one)
+            .order_by(OutboxMessage.id).limit(50)).all())
+        # Claimed only if still due as the row is updated (a concurrent claim on PostgreSQL
+        # waits for the row and then finds it leased).
+        claimed = sorted(self.session.scalars(
+            update(OutboxMessage).where(OutboxMessage.id.in_(list(leases)), *due)
+            .values(claimed_until=lease_until).returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)))
+        cut_short = [message_id for message_id in claimed if leases[message_id] is not None]
+        concurrent = self.session.get_bind().dialect.name != "sqlite"  # SQLite: one writer
+        if concurrent and first.case_id is not None and claimed and self._claimed_before_us(
                 first.case_id, claimed, now):
             self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(claimed))
                                  .values(claimed_until=None))

@@ -20,6 +20,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.preprocessing import OneHotEncoder
 
 from skills_index.history import HistoryRecord
+from skills_index.tfidf import tfidf_row
 
 HALF_LIFE_DAYS = 365.0
 C = 1.0  # regularisation: the default; stronger (0.3) scored the same on arrow but squeezed
@@ -79,7 +80,9 @@ class SwarmForecast:
         when a case is declared)."""
         weights = self.classifier.coef_.ravel()
         vocabulary = len(self.words.vocabulary_)
-        scores = self.words.transform([_text(t, d) for t, d, _, _, _ in cases]) \
+        analyse = self.words.build_analyzer()
+        scores = sparse.vstack([tfidf_row(self.words, analyse(_text(t, d)))
+                                for t, d, _, _, _ in cases]) \
             @ weights[:vocabulary] + self.classifier.intercept_[0]
         for n, (_, _, service, severity, tags) in enumerate(cases):
             offset = vocabulary

@@ -11,7 +11,6 @@ depend on when it is asked or on the size of the history."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +21,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from skills_index.history import HistoryRecord
+from skills_index.tfidf import tfidf_row
 
 DAY = 86400.0
 HALF_LIVES = (30.0, 90.0, 365.0)   # days: a month, a quarter, a year
@@ -159,21 +159,8 @@ class ExpertIndex:
     # -- per query -------------------------------------------------------------------------
     def vector(self, title: str, description: str, service: str, tags: Sequence[str]
                ) -> sparse.csr_matrix:
-        """The case as the index's TF-IDF row (1 x V, L2-normalised): what the vectorizer's
-        transform gives, computed from its vocabulary and idf directly — sklearn's checks
-        cost more than the arithmetic for one case, and every declaration asks."""
-        vocabulary = self.vectorizer.vocabulary_
-        counts = Counter(vocabulary[token] for token in case_tokens(title, description,
-                                                                   service, tags)
-                         if token in vocabulary)
-        columns = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
-        values = np.array([counts[c] for c in columns], dtype=np.float32)
-        values = (1.0 + np.log(values)) * self.vectorizer.idf_[columns].astype(np.float32)
-        length = float(np.sqrt((values ** 2).sum()))
-        if length > 0:
-            values /= length
-        return sparse.csr_matrix((values, columns, np.array([0, len(columns)])),
-                                 shape=(1, len(vocabulary)), dtype=np.float32)
+        """The case as the index's TF-IDF row (1 x V, L2-normalised)."""
+        return tfidf_row(self.vectorizer, case_tokens(title, description, service, tags))
 
     def neighbours(self, query: sparse.csr_matrix, k: int = NEIGHBOURS
                    ) -> tuple[np.ndarray, np.ndarray]:

@@ -51,14 +51,24 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
             source="slack", created_at=ctx.now(), acknowledged_at=ctx.now(),
             is_private=_private(draft)))
         case.participants.append(Participant(user_id=owner_id, role="owner", joined_at=ctx.now()))
-        uow.experts.get_or_create(owner_id)  # known from now on: zone and handle from Slack
-        effects.sync_profile(uow, owner_id)
+        if _profile_unknown(uow, owner_id):  # known from now on: zone and handle from Slack
+            effects.sync_profile(uow, owner_id)  # (then kept current by user_change events)
         uow.timeline.record(case.id, "declared", f"Declared by <@{owner_id}> as {draft.severity}",
                             actor=owner_id, at=ctx.now(), severity=draft.severity)
         _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel,
                                  recommended=recommended, foreseen=foreseen)
         uow.commit()
         return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
+
+
+def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
+    """True for someone the bot meets for the first time, or whose zone Slack has not told
+    it yet (they become an expert the bot knows)."""
+    expert = uow.experts.get(user_id)
+    if expert is None:
+        uow.experts.get_or_create(user_id)
+        return True
+    return expert.tz is None
 
 
 def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
