@@ -132,3 +132,49 @@ def test_an_outbox_message_is_recorded_once(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         assert len(uow.outbox.claim_due(datetime.now(UTC), lease_until=datetime.now(UTC)
                                         + timedelta(minutes=1))) == 1
+
+
+def test_a_reading_unit_of_work_never_waits_for_a_writer_and_cannot_commit(
+        uow_factory: UowFactory) -> None:
+    """`/swarm list`, the dashboard and the model's look at the history read while a
+    declaration holds the writer: they see what was committed, not what is in flight."""
+    import threading
+
+    with uow_factory() as uow:
+        uow.cases.add(_case(title="Committed before"))
+        uow.commit()
+    writing, read_done = threading.Event(), threading.Event()
+
+    def declare_slowly() -> None:
+        with uow_factory() as uow:
+            uow.cases.add(_case(title="Still being declared"))
+            uow.session.flush()  # holds the writer (SQLite) / the new row's lock (PostgreSQL)
+            writing.set()
+            read_done.wait(timeout=30)
+            uow.commit()
+
+    writer = threading.Thread(target=declare_slowly)
+    writer.start()
+    assert writing.wait(timeout=30)
+    titles: list[str] = []
+
+    def read() -> None:
+        with uow_factory().reading() as uow:
+            titles.extend(c.title for c in uow.cases.open_cases(limit=10))
+        read_done.set()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(timeout=20)  # a reader queued behind the writer would still be waiting here
+    finished = not reader.is_alive()
+    read_done.set()
+    writer.join()
+    reader.join()
+    assert finished, "the read waited for the writer to finish"
+    assert titles == ["Committed before"]
+    with uow_factory().reading() as uow, pytest.raises(RuntimeError, match="cannot commit"):
+        uow.cases.add(_case(title="Sneaked in"))
+        uow.commit()
+    with uow_factory() as uow:
+        assert {c.title for c in uow.cases.open_cases(limit=10)} == {
+            "Committed before", "Still being declared"}
