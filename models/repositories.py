@@ -293,21 +293,6 @@ class OutboxRepository:
             OutboxMessage.state == "done").order_by(OutboxMessage.id)
         return [dict(result or {}) for result in self.session.scalars(stmt)]
 
-    def claim_due(self, now: datetime, *, lease_until: datetime, limit: int = 20) -> list[int]:
-        """Claim due messages for delivery by this process (a lease another process respects).
-
-        A message still pending with an expired lease was being delivered by a process that
-        stopped before recording the outcome: that counts as an attempt, so the executor
-        knows Slack may have seen it already."""
-        cut_short = set(self.session.scalars(select(OutboxMessage.id).where(
-            OutboxMessage.state == "pending", OutboxMessage.claimed_until.is_not(None),
-            OutboxMessage.claimed_until < now)))
-        claimed = claim_leased(self.session, OutboxMessage, due=OutboxMessage.next_attempt_at,
-                               order=(OutboxMessage.priority, OutboxMessage.id), now=now,
-                               lease_until=lease_until, limit=limit)
-        self._count_cut_short([message_id for message_id in claimed if message_id in cut_short])
-        return claimed
-
     def wake_case(self, case_id: int) -> None:
         """Make the case's effects that wait for something (never failed) due now."""
         now = self.now()

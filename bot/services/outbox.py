@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -71,29 +69,6 @@ class DeliveryReport:
 
 def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(2 ** attempts, 300))
-
-
-def deliver_due(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
-                limit: int = 50, pool: ThreadPoolExecutor | None = None) -> DeliveryReport:
-    """Deliver what is due. With a pool, different cases are delivered in parallel; the
-    effects of one case always go out in the order they were recorded."""
-    now = ctx.now()
-    with ctx.uow() as uow:  # claim and read what to send in one transaction
-        claimed = uow.outbox.claim_due(now, lease_until=now + LEASE, limit=limit)
-        batch = [_prepare(uow, executors, message_id) for message_id in claimed]
-        uow.commit()
-    by_case: dict[int | None, list[tuple[OutboxMessage, Any]]] = defaultdict(list)
-    for message, prepared in batch:
-        by_case[message.case_id].append((message, prepared))
-    report = DeliveryReport()
-    if pool is None or len(by_case) < 2:
-        for items in by_case.values():
-            _deliver_in_order(ctx, executors, items, report)
-    else:
-        for future in [pool.submit(_deliver_in_order, ctx, executors, items, report)
-                       for items in by_case.values()]:
-            future.result()
-    return report
 
 
 class InFlight:

@@ -130,8 +130,8 @@ def test_an_outbox_message_is_recorded_once(uow_factory: UowFactory) -> None:
         assert not uow.outbox.enqueue("case:1:summary", "post_message", {"text": "hi"})
         uow.commit()
     with uow_factory() as uow:
-        assert len(uow.outbox.claim_due(datetime.now(UTC), lease_until=datetime.now(UTC)
-                                        + timedelta(minutes=1))) == 1
+        assert len(uow.outbox.claim_next(datetime.now(UTC), lease_until=datetime.now(UTC)
+                                         + timedelta(minutes=1))) == 1
 
 
 def test_a_reading_unit_of_work_never_waits_for_a_writer_and_cannot_commit(

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.services.context import ServiceContext
 from bot.services.outbox import (
-    MAX_ATTEMPTS, WAIT, NotReady, PermanentFailure, deliver_due, deliver_next,
+    MAX_ATTEMPTS, WAIT, DeliveryReport, NotReady, PermanentFailure, deliver_next,
 )
 from models.case import Case
 from models.scheduling import OutboxMessage
@@ -36,6 +36,15 @@ class RecordingExecutor:
         return None
 
 
+def deliver_due_now(services: ServiceContext, executors: dict[str, Any]) -> DeliveryReport:
+    """What the dispatcher's workers do until nothing is due: deliver case after case."""
+    total = DeliveryReport()
+    while (report := deliver_next(services, executors)) is not None:
+        for outcome in ("delivered", "retried", "failed"):
+            setattr(total, outcome, getattr(total, outcome) + getattr(report, outcome))
+    return total
+
+
 def _record(services: ServiceContext, key: str = "k1") -> None:
     with services.uow() as uow:
         uow.outbox.enqueue(key, "post", {"text": key})
@@ -52,8 +61,8 @@ def test_delivered_once_even_if_recorded_twice(services: ServiceContext) -> None
     executor = RecordingExecutor()
     _record(services)
     _record(services)
-    deliver_due(services, {"post": executor})
-    deliver_due(services, {"post": executor})
+    deliver_due_now(services, {"post": executor})
+    deliver_due_now(services, {"post": executor})
     assert executor.sent == [{"text": "k1"}]
     assert _state(services) == ("done", 0)
 
@@ -61,16 +70,16 @@ def test_delivered_once_even_if_recorded_twice(services: ServiceContext) -> None
 def test_a_slack_failure_is_retried_with_backoff(services: ServiceContext, clock: Clock) -> None:
     executor = RecordingExecutor([ConnectionError("slack down"), RuntimeError("500")])
     _record(services)
-    assert deliver_due(services, {"post": executor}).retried == 1
-    assert deliver_due(services, {"post": executor}).delivered == 0  # backing off
+    assert deliver_due_now(services, {"post": executor}).retried == 1
+    assert deliver_due_now(services, {"post": executor}).delivered == 0  # backing off
     clock.advance(seconds=2)
-    deliver_due(services, {"post": executor})
+    deliver_due_now(services, {"post": executor})
     assert _state(services) == ("pending", 2)
     clock.advance(seconds=3)
-    deliver_due(services, {"post": executor})
+    deliver_due_now(services, {"post": executor})
     assert executor.sent == []  # the second wait is twice as long
     clock.advance(seconds=1)
-    deliver_due(services, {"post": executor})
+    deliver_due_now(services, {"post": executor})
     assert executor.sent == [{"text": "k1"}] and _state(services) == ("done", 2)
 
 
@@ -79,11 +88,11 @@ def test_waiting_for_a_dependency_does_not_use_up_attempts(services: ServiceCont
     executor = RecordingExecutor([NotReady("no channel yet")] * 20)
     _record(services)
     for _ in range(20):  # tried again after a short wait, never counted as a failure
-        deliver_due(services, {"post": executor})
-        assert deliver_due(services, {"post": executor}).retried == 0  # waiting, not spinning
+        deliver_due_now(services, {"post": executor})
+        assert deliver_due_now(services, {"post": executor}).retried == 0  # waiting, not spinning
         clock.advance(seconds=WAIT.total_seconds())
     assert _state(services) == ("pending", 0)
-    deliver_due(services, {"post": executor})
+    deliver_due_now(services, {"post": executor})
     assert _state(services) == ("done", 0)
 
 
@@ -109,12 +118,12 @@ def test_gives_up_after_the_last_attempt_or_a_permanent_failure(services: Servic
     executor = RecordingExecutor([RuntimeError("boom")] * MAX_ATTEMPTS + [PermanentFailure("x")])
     _record(services, "a")
     for _ in range(MAX_ATTEMPTS):
-        deliver_due(services, {"post": executor})
+        deliver_due_now(services, {"post": executor})
         clock.advance(minutes=10)
     with services.uow() as uow:
         assert uow.session.query(OutboxMessage).one().state == "failed"
     _record(services, "b")
-    deliver_due(services, {"post": executor})
+    deliver_due_now(services, {"post": executor})
     with services.uow() as uow:
         assert [m.state for m in uow.session.query(OutboxMessage).order_by(OutboxMessage.id)] == [
             "failed", "failed"]
@@ -124,13 +133,13 @@ def test_a_claim_left_by_a_crashed_process_is_delivered_after_its_lease(
         services: ServiceContext, clock: Clock) -> None:
     _record(services)
     with services.uow() as uow:  # a process claims it, then dies before sending
-        uow.outbox.claim_due(clock(), lease_until=clock() + timedelta(seconds=60))
+        uow.outbox.claim_next(clock(), lease_until=clock() + timedelta(seconds=60))
         uow.commit()
     executor = RecordingExecutor()
-    deliver_due(services, {"post": executor})
+    deliver_due_now(services, {"post": executor})
     assert executor.sent == []
     clock.advance(seconds=61)
-    deliver_due(services, {"post": executor})
+    deliver_due_now(services, {"post": executor})
     assert executor.sent == [{"text": "k1"}]
 
 
@@ -150,12 +159,12 @@ def test_a_refresh_waiting_for_its_channel_keeps_its_key_and_coalesces(
         uow.outbox.enqueue("set_topic:1", "set_topic", {"text": "topic"})
         uow.commit()
     for _ in range(40):  # a key grown on every try outgrew its column (PostgreSQL refused it)
-        deliver_due(services, {"set_topic": executor})
+        deliver_due_now(services, {"set_topic": executor})
         clock.advance(seconds=WAIT.total_seconds())
         with services.uow() as uow:
             assert not uow.outbox.enqueue("set_topic:1", "set_topic", {"text": "again"})
             uow.commit()
-    deliver_due(services, {"set_topic": executor})
+    deliver_due_now(services, {"set_topic": executor})
     with services.uow() as uow:
         [message] = uow.session.query(OutboxMessage).all()
         assert message.state == "done" and message.dedupe_key == f"set_topic:1#{message.id}"
