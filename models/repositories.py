@@ -4,6 +4,7 @@ does, once per use case."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -398,6 +399,9 @@ class TimerRepository:
                             now=now, lease_until=lease_until, limit=limit, claimed_by=owner)
 
 
+SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,}$")  # a Slack user id, not a handle
+
+
 class ExpertRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -412,6 +416,16 @@ class ExpertRepository:
             self.session.add(expert)
             self.session.flush()
         return expert
+
+    def slack_ids(self, refs: Iterable[str]) -> dict[str, str]:
+        """ref → Slack user id, for the refs that name someone: user ids (U…, W…) as they are,
+        handles (with or without @) through the experts the bot knows; unknown handles are
+        left out. The history and the policy name people either way."""
+        refs = list(refs)
+        handles = self.by_handles(r.removeprefix("@") for r in refs if not SLACK_USER.match(r))
+        named = {r: r if SLACK_USER.match(r) else handles.get(r.removeprefix("@"))
+                 for r in refs}
+        return {r: user for r, user in named.items() if user}
 
     def by_handles(self, handles: Iterable[str]) -> dict[str, str]:
         """handle → Slack user id for the experts known by those handles."""

@@ -251,11 +251,9 @@ def resolve_people(uow: UnitOfWork, refs: Iterable[str]) -> tuple[list[str], lis
     """User ids, @handles (through the people the bot knows) and user group ids (S…) →
     (user ids, user group ids). Unknown handles are left out."""
     refs = list(refs)
-    handles = uow.experts.by_handles(r[1:] for r in refs if r.startswith("@"))
-    users = [handles.get(r[1:]) if r.startswith("@") else r for r in refs
-             if not r.startswith("S")]
     groups = [r for r in refs if r.startswith("S")]
-    return list(dict.fromkeys(u for u in users if u)), groups
+    ids = uow.experts.slack_ids(r for r in refs if not r.startswith("S"))
+    return list(dict.fromkeys(ids[r] for r in refs if r in ids)), groups
 
 
 def may_respond(uow: UnitOfWork, policy: Policy, user: str, level: str) -> bool:

@@ -12,7 +12,7 @@ from bot.domain.errors import InvalidInput, NotFound
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel
-from bot.services.swarm import SLACK_USER_ID, case_query
+from bot.services.swarm import case_query
 from models.case import Case
 from models.uow import UnitOfWork
 from skills_index.model import CaseQuery
@@ -115,9 +115,8 @@ def _share(probability: float) -> str:
 
 def _people(uow: UnitOfWork, refs: set[str]) -> dict[str, str]:
     """History names people by Slack id or handle: mention the ones Slack knows."""
-    by_handle = uow.experts.by_handles(r for r in refs if not SLACK_USER_ID.match(r))
-    return {r: (f"<@{r}>" if SLACK_USER_ID.match(r) else
-                f"<@{by_handle[r]}>" if r in by_handle else f"`{r}`") for r in refs}
+    ids = uow.experts.slack_ids(refs)
+    return {r: f"<@{ids[r]}>" if r in ids else f"`{r}`" for r in refs}
 
 
 def _clean(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -18,7 +17,6 @@ from models.uow import UnitOfWork
 from skills_index.model import CaseQuery, Recommendation
 from skills_index.rerank import ExpertProfile, rerank
 
-SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 MAX_EXPERTS_PER_ASK = 5
 
 
@@ -252,14 +250,9 @@ def _cancel_expiry(uow: UnitOfWork, invite: Invite) -> None:
 def _known_slack_users(uow: UnitOfWork, recommendations: list[Recommendation]
                        ) -> list[Recommendation]:
     """History may name people by handle; the swarm needs Slack user ids."""
-    handles = [r.expert for r in recommendations if not SLACK_USER_ID.match(r.expert)]
-    by_handle = uow.experts.by_handles(handles)
-    result = []
-    for rec in recommendations:
-        user_id = rec.expert if SLACK_USER_ID.match(rec.expert) else by_handle.get(rec.expert)
-        if user_id:
-            result.append(Recommendation(expert=user_id, score=rec.score, why=rec.why))
-    return result
+    ids = uow.experts.slack_ids(r.expert for r in recommendations)
+    return [Recommendation(expert=ids[r.expert], score=r.score, why=r.why)
+            for r in recommendations if r.expert in ids]
 
 
 def _profiles(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_ids: list[str]
