@@ -280,6 +280,13 @@ class OutboxRepository:
     def get(self, message_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, message_id)
 
+    def load(self, message_ids: list[int]) -> list[OutboxMessage]:
+        """Read these messages in one query (`get` then finds them in the session)."""
+        if not message_ids:
+            return []
+        return list(self.session.scalars(select(OutboxMessage)
+                                         .where(OutboxMessage.id.in_(message_ids))))
+
     def waits_behind(self, message: OutboxMessage) -> bool:
         """An earlier effect of the same kind for the same case is still to be delivered."""
         return self.session.scalar(select(OutboxMessage.id).where(

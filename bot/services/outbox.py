@@ -110,6 +110,7 @@ def deliver_next(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
         claimed = uow.outbox.claim_next(now, lease_until=now + LEASE,
                                         max_priority=URGENT if urgent_only else None,
                                         in_flight=messages, cases_in_flight=cases)
+        uow.outbox.load(claimed)
         batch = [_prepare(uow, executors, message_id) for message_id in claimed]
         uow.commit()
         in_flight.hold(batch)
@@ -173,6 +174,7 @@ def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
     # effect that waited for the channel created just before it is then woken by it.
     outcomes.sort(key=lambda pair: pair[1].state == "done")
     with ctx.uow() as uow:
+        uow.outbox.load([message.id for message, _ in outcomes])  # one query, not one each
         for message, outcome in outcomes:
             _record(ctx, uow, executors, message, outcome, report)
         uow.commit()
