@@ -81,10 +81,10 @@ class CaseRepository:
         return case
 
     def get(self, case_id: int, *, for_update: bool = False) -> Case | None:
-        stmt = select(Case).where(Case.id == case_id)
-        if for_update:
-            stmt = stmt.with_for_update()
-        return self.session.scalars(stmt).first()
+        if not for_update:  # the session's copy, if this transaction read the case already
+            return self.session.get(Case, case_id)
+        return self.session.scalars(select(Case).where(Case.id == case_id)
+                                    .with_for_update()).first()
 
     def by_channel(self, channel_id: str, *, for_update: bool = False) -> Case | None:
         stmt = select(Case).where(Case.channel_id == channel_id)
@@ -281,7 +281,8 @@ class OutboxRepository:
         return self.session.get(OutboxMessage, message_id)
 
     def load(self, message_ids: list[int]) -> list[OutboxMessage]:
-        """Read these messages in one query (`get` then finds them in the session)."""
+        """Read these messages in one query (`get` finds them in the session while the caller
+        holds the list)."""
         if not message_ids:
             return []
         return list(self.session.scalars(select(OutboxMessage)

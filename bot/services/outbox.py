@@ -110,8 +110,9 @@ def deliver_next(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
         claimed = uow.outbox.claim_next(now, lease_until=now + LEASE,
                                         max_priority=URGENT if urgent_only else None,
                                         in_flight=messages, cases_in_flight=cases)
-        uow.outbox.load(claimed)
+        held = _hold(uow, claimed)
         batch = [_prepare(uow, executors, message_id) for message_id in claimed]
+        del held
         uow.commit()
         in_flight.hold(batch)
     if not batch:
@@ -122,6 +123,15 @@ def deliver_next(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
     finally:
         in_flight.release(batch)
     return report
+
+
+def _hold(uow: UnitOfWork, message_ids: list[int]) -> list[object]:
+    """A batch's outbox rows and their case, read once and held for the transaction: the
+    session's identity map is weak, so `get` finds an object without a query only while
+    someone holds it (every effect of the batch reads the case)."""
+    messages = uow.outbox.load(message_ids)
+    cases = {m.case_id for m in messages if m.case_id is not None}
+    return [*messages, *(uow.cases.get(case_id) for case_id in cases)]
 
 
 def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: int
@@ -174,10 +184,11 @@ def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
     # effect that waited for the channel created just before it is then woken by it.
     outcomes.sort(key=lambda pair: pair[1].state == "done")
     with ctx.uow() as uow:
-        uow.outbox.load([message.id for message, _ in outcomes])  # one query, not one each
+        held = _hold(uow, [m.id for m, _ in outcomes])
         for message, outcome in outcomes:
             _record(ctx, uow, executors, message, outcome, report)
         uow.commit()
+        del held
 
 
 def _send(executors: dict[str, EffectExecutor], message: OutboxMessage, prepared: Any
