@@ -48,9 +48,15 @@ def insert_new(session: Session, model: type[Any], **values: Any) -> bool:
     rows for one declared case, inside the transaction the slash command waits for."""
     session.flush()  # rows this one refers to (the case, the invite) go first
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-    stmt = insert(model.__table__).values(**values).on_conflict_do_nothing()
-    return session.execute(stmt.returning(model.__table__.c.id)).first() is not None
+    stmt = _INSERT_NEW.get((dialect, model))
+    if stmt is None:  # built once: the values go in as parameters, compiled from the cache
+        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+        stmt = _INSERT_NEW[dialect, model] = insert(model.__table__).on_conflict_do_nothing() \
+            .returning(model.__table__.c.id)
+    return session.execute(stmt, values).first() is not None
+
+
+_INSERT_NEW: dict[tuple[str, type[Any]], Any] = {}
 
 
 def claim_leased(session: Session, model: type[OutboxMessage] | type[Timer], *, due: Any,
@@ -173,8 +179,7 @@ class TimelineRepository:
                               data=data, seq=seq, prev_hash=prev,
                               hash=event_hash(prev_hash=prev, case_id=case_id, seq=seq, at=at,
                                               kind=kind, actor=actor, text=text, data=data))
-        self.session.add(event)
-        self.session.flush()
+        self.session.add(event)  # inserted with the transaction's next flush
         self._heads[case_id] = (seq, event.hash)  # the next event of this case links to it
         if self.on_record is not None:
             self.on_record(event)
