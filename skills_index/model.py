@@ -2,9 +2,10 @@
 
 Every known expert is scored at once from the expertise index's features (recency-weighted
 activity, time-decayed votes of the most similar past cases, service and tag-path shares,
-a text profile), blended by a logistic regression fit on the newest slice of the training
-history — the features of that slice computed from the history before it, so the blend
-learns how the past predicts the future, without seeing the cases it is tested on."""
+a text profile, how they write titles, a title classifier's margin), blended by a logistic
+regression fit on the newest slice of the training history — the features of that slice
+computed from the history before it, so the blend learns how the past predicts the future,
+without seeing the cases it is tested on."""
 
 from __future__ import annotations
 
@@ -28,12 +29,12 @@ from skills_index.history import HistoryRecord
 from skills_index.index import FEATURES, ExpertIndex, age_text
 from skills_index.similar import PastCase, SimilarCase, find_similar
 
-FORMAT_VERSION = 2
-MODEL_VERSION = "blend-2"
+FORMAT_VERSION = 3
+MODEL_VERSION = "blend-3"
 BLEND_SLICE = 0.20          # the newest share of the training history the blend is fit on
-MAX_BLEND_CASES = 3000
+MAX_BLEND_CASES = 2000
 CANDIDATES = 200           # experts per case the blend compares the true resolver with
-L2 = 1e-3
+L2 = 3e-3
 
 
 class ModelArtifactError(Exception):
@@ -277,10 +278,12 @@ def _fit_blend(records: Sequence[HistoryRecord], *, progress: bool) -> tuple[Ble
     tune = [r for r in tune if r.resolvers[0] in index.expert_ids][-MAX_BLEND_CASES:]
     if len(tune) < 20:
         return Blend.prior_only(), 0
+    styles = index.style_features([(r.title, r.description, r.service, r.tags) for r in tune])
     groups = []
-    for record in tqdm(tune, desc="fitting the blend", disable=not progress, unit="case"):
+    for record, style in tqdm(zip(tune, styles, strict=True), total=len(tune),
+                              desc="fitting the blend", disable=not progress, unit="case"):
         features, _, _ = index.features(record.title, record.description, record.service,
-                                        record.tags)
+                                        record.tags, style=style)
         positive = index.expert_ids[record.resolvers[0]]
         quick = features[:, FEATURES.index("activity_90d")] + features[:, FEATURES.index(
             "similar_1y")]
