@@ -10,6 +10,7 @@ without seeing the cases it is tested on."""
 from __future__ import annotations
 
 import hashlib
+import pickle
 import platform
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -201,9 +202,12 @@ class ExpertModel:
     def save(self, path: str | Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"card": self.card, "index": self.index, "blend": self.blend,
-                     "specialties": self.specialties, "past_cases": self.past_cases,
-                     "forecast": self.forecast}, path, compress=3)
+        # The card readable alone; the rest one pickled blob: joblib unpickles objects in
+        # Python, and a large history's 100k past cases took seconds to load that way.
+        parts = {"index": self.index, "blend": self.blend, "specialties": self.specialties,
+                 "past_cases": self.past_cases, "forecast": self.forecast}
+        joblib.dump({"card": self.card, "model": pickle.dumps(parts, pickle.HIGHEST_PROTOCOL)},
+                    path, compress=3)
         card_path = path.with_suffix(path.suffix + ".card.json")
         import json
 
@@ -232,10 +236,14 @@ class ExpertModel:
                                      f"is {sklearn.__version__}. Retrain it.")
         if not card.get("data_hash"):
             raise ModelArtifactError(f"{path} has no training data hash in its card.")
-        return cls(index=payload["index"], blend=payload["blend"], card=card,
-                   specialties=payload.get("specialties", []),
-                   past_cases=payload.get("past_cases", []),
-                   forecast=payload.get("forecast"))
+        try:
+            parts = pickle.loads(payload["model"])
+        except Exception as error:  # noqa: BLE001 — as above
+            raise ModelArtifactError(f"{path} is not a readable swarmbot model ({error}). "
+                                     "Retrain it with `swarmbot model train`.") from None
+        return cls(index=parts["index"], blend=parts["blend"], card=card,
+                   specialties=parts.get("specialties", []),
+                   past_cases=parts.get("past_cases", []), forecast=parts.get("forecast"))
 
 
 def _topic(index: ExpertIndex, similar: np.ndarray, case: CaseQuery) -> str:
