@@ -38,6 +38,7 @@ LOG_FLOOR = 1e-4
 CLASSIFIER_YEARS = 3.0             # the title classifier learns from the last three years
 CLASSIFIER_MAX_CASES = 20_000      # ... at most this many of the newest cases (training time)
 CLASSIFIER_MIN_DF = 3              # words in fewer cases than this are not learned
+STYLE_CLASSIFIER_TOKENS = 2000     # the style classifier learns the most frequent style tokens
 CLASSIFIER_EPOCHS = 5
 CLASSIFIER_ALPHA = 1e-4            # L2 regularisation of the hinge loss
 
@@ -61,9 +62,10 @@ FEATURES = (
     "profile_1y",                                          # cosine to their text profile
     "style_1y",                                            # title style model, log-lik.
     "classifier",                                          # title classifier's margin
+    "style_classifier",                                    # ... on the title's style alone
 )
 _COL = {name: n for n, name in enumerate(FEATURES)}
-_STYLE_COLUMNS = [_COL["style_1y"], _COL["classifier"]]
+_STYLE_COLUMNS = [_COL["style_1y"], _COL["classifier"], _COL["style_classifier"]]
 
 
 def case_tokens(title: str, description: str, service: str, tags: Sequence[str]) -> list[str]:
@@ -124,19 +126,21 @@ CaseText = tuple[str, str, str, Sequence[str]]   # title, description, service, 
 
 @dataclass
 class TitleClassifier:
-    """A linear one-vs-rest classifier (hinge loss, SGD) from a case's words and title style
-    to its main resolver, fit on the last CLASSIFIER_YEARS of the history with a one-year
-    half-life. Its margins rank experts by the words that tell them apart."""
+    """A linear one-vs-rest classifier (hinge loss, SGD) from a case's tokens (its words and
+    title style, or its style alone) to its main resolver, fit on the last CLASSIFIER_YEARS
+    of the history with a one-year half-life. Its margins rank experts by the tokens that
+    tell them apart."""
     vectorizer: TfidfVectorizer
     weights: np.ndarray      # V x C (float32)
     intercepts: np.ndarray   # C
     experts: np.ndarray      # C, the index's expert position of each class
 
     @classmethod
-    def fit(cls, records: Sequence[HistoryRecord], styles: Sequence[list[str]],
-            times: np.ndarray, expert_ids: dict[str, int]) -> TitleClassifier | None:
-        """None when the recent history has fewer than two main resolvers or no word seen
-        in CLASSIFIER_MIN_DF cases."""
+    def fit(cls, records: Sequence[HistoryRecord], tokens_of: Callable[[int], list[str]],
+            times: np.ndarray, expert_ids: dict[str, int], *, min_df: int = CLASSIFIER_MIN_DF,
+            max_tokens: int | None = None) -> TitleClassifier | None:
+        """`tokens_of(n)`: the tokens of records[n]. None when the recent history has fewer
+        than two main resolvers or no token in min_df of its cases."""
         if not len(records):
             return None
         t_ref = float(times.max())
@@ -146,12 +150,9 @@ class TitleClassifier:
         if len(set(labels)) < 2:
             return None
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32,
-                                     min_df=min(CLASSIFIER_MIN_DF, len(recent)))
+                                     min_df=min(min_df, len(recent)), max_features=max_tokens)
         try:
-            matrix = vectorizer.fit_transform(
-                [classifier_tokens(records[n].title, records[n].description,
-                                   records[n].service, records[n].tags, styles[n])
-                 for n in recent])
+            matrix = vectorizer.fit_transform([tokens_of(n) for n in recent])
         except ValueError:  # no word in enough cases
             return None
         learner = SGDClassifier(loss="hinge", alpha=CLASSIFIER_ALPHA, max_iter=CLASSIFIER_EPOCHS,
@@ -165,12 +166,10 @@ class TitleClassifier:
                    intercepts=intercepts.astype(np.float32),
                    experts=np.array([expert_ids[e] for e in learner.classes_]))
 
-    def margins(self, cases: Sequence[CaseText], styles: Sequence[list[str]], n_experts: int
-                ) -> np.ndarray:
-        """Q x E margins; experts the classifier does not know get one below the case's
-        lowest."""
-        queries = tfidf_rows(self.vectorizer, [classifier_tokens(*case, style)
-                                               for case, style in zip(cases, styles, strict=True)])
+    def margins(self, docs: Sequence[list[str]], n_experts: int) -> np.ndarray:
+        """Q x E margins of the cases' tokens; experts the classifier does not know get one
+        below the case's lowest."""
+        queries = tfidf_rows(self.vectorizer, docs)
         scores = np.asarray(queries @ self.weights) + self.intercepts
         out = np.repeat(scores.min(axis=1, keepdims=True) - 1.0, n_experts, axis=1)
         out[:, self.experts] = scores
@@ -204,7 +203,8 @@ class ExpertIndex:
     style_loglik: sparse.csr_matrix      # E x S, log(1 + count / smoothing), 1y decay, main
                                          # resolver only (who wrote the title)
     style_norm: np.ndarray               # E, log(total + smoothing * S)
-    classifier: TitleClassifier | None
+    classifier: TitleClassifier | None        # words, svc/tag and style tokens
+    style_classifier: TitleClassifier | None  # style tokens alone
     services: Groups
     tags: Groups
     case_times: np.ndarray               # N, seconds
@@ -267,7 +267,12 @@ class ExpertIndex:
             activity_all=np.asarray(resolved_by.sum(axis=0)).ravel(),
             profiles=profiles, style_vectorizer=style_vectorizer, style_loglik=style_loglik,
             style_norm=style_norm,
-            classifier=TitleClassifier.fit(records, styles, times, expert_ids),
+            classifier=TitleClassifier.fit(
+                records, lambda n: classifier_tokens(records[n].title, records[n].description,
+                                                     records[n].service, records[n].tags,
+                                                     styles[n]), times, expert_ids),
+            style_classifier=TitleClassifier.fit(records, styles.__getitem__, times, expert_ids,
+                                                 min_df=2, max_tokens=STYLE_CLASSIFIER_TOKENS),
             services=_grouped(records, resolved_by, case_weights,
                               lambda r: service_keys(r.service)),
             tags=_grouped(records, resolved_by, case_weights, lambda r: tag_prefixes(r.tags)),
@@ -339,16 +344,21 @@ class ExpertIndex:
         return out, hood, sims
 
     def style_features(self, cases: Sequence[CaseText]) -> np.ndarray:
-        """Q x E x 2: how each case's title is written compared with each expert's titles
-        (style model log-likelihood), and the title classifier's margin."""
+        """Q x E x 3: how each case's title is written compared with each expert's titles
+        (style model log-likelihood), the title classifier's margin, and the style
+        classifier's."""
         styles = [style_tokens(title) for title, *_ in cases]
         rows = tfidf_rows(self.style_vectorizer, styles)
         lengths = np.asarray(rows.sum(axis=1))                     # Q x 1
         style = ((self.style_loglik @ rows.T).T.toarray() - lengths * self.style_norm
                  ) / np.maximum(lengths, 1e-6)
-        margins = (self.classifier.margins(cases, styles, len(self.experts))
-                   if self.classifier is not None else np.zeros_like(style))
-        return np.stack([style, margins], axis=2)
+        words = [classifier_tokens(*case, tokens) for case, tokens in zip(cases, styles,
+                                                                          strict=True)]
+        margins = [classifier.margins(docs, len(self.experts)) if classifier is not None
+                   else np.zeros_like(style)
+                   for classifier, docs in ((self.classifier, words),
+                                            (self.style_classifier, styles))]
+        return np.stack([style, *margins], axis=2)
 
     @staticmethod
     def _share(groups: Groups, keys: list[str], n_experts: int, *, by_depth: bool = False
