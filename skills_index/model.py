@@ -9,6 +9,7 @@ without seeing the cases it is tested on."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import pickle
 import platform
@@ -237,13 +238,25 @@ class ExpertModel:
         if not card.get("data_hash"):
             raise ModelArtifactError(f"{path} has no training data hash in its card.")
         try:
-            parts = pickle.loads(payload["model"])
+            parts = _unpickled(payload["model"])
         except Exception as error:  # noqa: BLE001 — as above
             raise ModelArtifactError(f"{path} is not a readable swarmbot model ({error}). "
                                      "Retrain it with `swarmbot model train`.") from None
         return cls(index=parts["index"], blend=parts["blend"], card=card,
                    specialties=parts.get("specialties", []),
                    past_cases=parts.get("past_cases", []), forecast=parts.get("forecast"))
+
+
+def _unpickled(blob: bytes) -> Any:
+    """pickle.loads with the cyclic garbage collector paused: a large history's 100k past
+    cases would otherwise set off collections that walk everything loaded so far."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(blob)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _topic(index: ExpertIndex, similar: np.ndarray, case: CaseQuery) -> str:
