@@ -38,7 +38,7 @@ LOG_FLOOR = 1e-4
 CLASSIFIER_YEARS = 3.0             # the title classifier learns from the last three years
 CLASSIFIER_MAX_CASES = 20_000      # ... at most this many of the newest cases (training time)
 CLASSIFIER_MIN_DF = 3              # words in fewer cases than this are not learned
-STYLE_CLASSIFIER_TOKENS = 2000     # the style classifier learns the most frequent style tokens
+STYLE_CLASSIFIER_TOKENS = 7000     # the style classifier learns the most frequent tokens
 CLASSIFIER_EPOCHS = 5
 CLASSIFIER_ALPHA = 1e-4            # L2 regularisation of the hinge loss
 
@@ -48,6 +48,8 @@ _SHAPES = str.maketrans({**{chr(c): "A" for c in range(65, 91)},
                          **{chr(c): "a" for c in range(97, 123)},
                          **{str(d): "0" for d in range(10)}})
 _SHAPE_RUNS = re.compile(r"([Aa0])\1+")
+_CHARACTERS = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4),
+                              lowercase=False).build_analyzer()
 
 # Feature columns, in order. Names say what the blend sees for one (case, expert) pair.
 FEATURES = (
@@ -62,7 +64,7 @@ FEATURES = (
     "profile_1y",                                          # cosine to their text profile
     "style_1y",                                            # title style model, log-lik.
     "classifier",                                          # title classifier's margin
-    "style_classifier",                                    # ... on the title's style alone
+    "style_classifier",                                    # ... on how the title is written
 )
 _COL = {name: n for n, name in enumerate(FEATURES)}
 _STYLE_COLUMNS = [_COL["style_1y"], _COL["classifier"], _COL["style_classifier"]]
@@ -96,6 +98,12 @@ def style_tokens(title: str) -> list[str]:
     return tokens
 
 
+def spelling_tokens(title: str, styles: list[str]) -> list[str]:
+    """The title's style tokens and its character 2–4-grams within words, case kept
+    (`Ar`, `rrow`, `()`): what the style classifier reads."""
+    return styles + [f"#{chars}" for chars in _CHARACTERS(title)]
+
+
 def classifier_tokens(title: str, description: str, service: str, tags: Sequence[str],
                       styles: list[str] | None = None) -> list[str]:
     """Single words, `svc:` and `tag:` tokens and the title's style tokens (`styles`, when
@@ -127,9 +135,9 @@ CaseText = tuple[str, str, str, Sequence[str]]   # title, description, service, 
 @dataclass
 class TitleClassifier:
     """A linear one-vs-rest classifier (hinge loss, SGD) from a case's tokens (its words and
-    title style, or its style alone) to its main resolver, fit on the last CLASSIFIER_YEARS
-    of the history with a one-year half-life. Its margins rank experts by the tokens that
-    tell them apart."""
+    title style, or how its title is written: style and character n-grams) to its main
+    resolver, fit on the last CLASSIFIER_YEARS of the history with a one-year half-life.
+    Its margins rank experts by the tokens that tell them apart."""
     vectorizer: TfidfVectorizer
     weights: np.ndarray      # V x C (float32)
     intercepts: np.ndarray   # C
@@ -204,7 +212,7 @@ class ExpertIndex:
                                          # resolver only (who wrote the title)
     style_norm: np.ndarray               # E, log(total + smoothing * S)
     classifier: TitleClassifier | None        # words, svc/tag and style tokens
-    style_classifier: TitleClassifier | None  # style tokens alone
+    style_classifier: TitleClassifier | None  # style tokens and character n-grams
     services: Groups
     tags: Groups
     case_times: np.ndarray               # N, seconds
@@ -271,8 +279,9 @@ class ExpertIndex:
                 records, lambda n: classifier_tokens(records[n].title, records[n].description,
                                                      records[n].service, records[n].tags,
                                                      styles[n]), times, expert_ids),
-            style_classifier=TitleClassifier.fit(records, styles.__getitem__, times, expert_ids,
-                                                 min_df=2, max_tokens=STYLE_CLASSIFIER_TOKENS),
+            style_classifier=TitleClassifier.fit(
+                records, lambda n: spelling_tokens(records[n].title, styles[n]), times,
+                expert_ids, min_df=2, max_tokens=STYLE_CLASSIFIER_TOKENS),
             services=_grouped(records, resolved_by, case_weights,
                               lambda r: service_keys(r.service)),
             tags=_grouped(records, resolved_by, case_weights, lambda r: tag_prefixes(r.tags)),
@@ -354,10 +363,12 @@ class ExpertIndex:
                  ) / np.maximum(lengths, 1e-6)
         words = [classifier_tokens(*case, tokens) for case, tokens in zip(cases, styles,
                                                                           strict=True)]
+        spellings = [spelling_tokens(case[0], tokens) for case, tokens in zip(cases, styles,
+                                                                             strict=True)]
         margins = [classifier.margins(docs, len(self.experts)) if classifier is not None
                    else np.zeros_like(style)
                    for classifier, docs in ((self.classifier, words),
-                                            (self.style_classifier, styles))]
+                                            (self.style_classifier, spellings))]
         return np.stack([style, *margins], axis=2)
 
     @staticmethod
