@@ -6,7 +6,12 @@ All time weights are relative to the newest case in the index (`t_ref`): a case 
 older weighs `0.5 ** (d / half_life)`. Half-lives are in days (a month, a quarter, a year),
 never in rows, so they mean the same on a small team's history and a large project's.
 Features are shares, log-likelihoods and similarities, so the ranking for a query does not
-depend on when it is asked or on the size of the history."""
+depend on when it is asked or on the size of the history.
+
+Besides what a case is about, the index keeps how its title is written: the main resolver
+often wrote the ticket, and people keep a style (`Add support for …` or `Support …`, backticks,
+a trailing period, CamelCase names). And a title classifier, fit on the last few years, learns
+which words tell one expert from another rather than which words each one uses."""
 
 from __future__ import annotations
 
@@ -18,10 +23,11 @@ from datetime import datetime
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import SGDClassifier
 from sklearn.preprocessing import normalize
 
 from skills_index.history import HistoryRecord
-from skills_index.tfidf import tfidf_row
+from skills_index.tfidf import tfidf_row, tfidf_rows
 
 DAY = 86400.0
 HALF_LIVES = (30.0, 90.0, 365.0)   # days: a month, a quarter, a year
@@ -29,8 +35,21 @@ NEIGHBOURS = 100                   # most similar past cases that vote
 HELPER_WEIGHT = 0.5                # a resolver who is not the main one counts half
 NB_SMOOTHING = 0.1                 # additive smoothing of the per-expert word model
 LOG_FLOOR = 1e-4
+CLASSIFIER_YEARS = 3.0             # the title classifier learns from the last three years
+CLASSIFIER_MAX_CASES = 20_000      # ... at most this many of the newest cases (training time)
+CLASSIFIER_MIN_DF = 3              # words in fewer cases than this are not learned
+STYLE_CLASSIFIER_TOKENS = 7000     # the style classifier learns the most frequent tokens
+CLASSIFIER_EPOCHS = 5
+CLASSIFIER_ALPHA = 1e-4            # L2 regularisation of the hinge loss
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
+_STYLE_PUNCTUATION = frozenset("`()[]\"':.,;/_-<>{}=*#!?")
+_SHAPES = str.maketrans({**{chr(c): "A" for c in range(65, 91)},
+                         **{chr(c): "a" for c in range(97, 123)},
+                         **{str(d): "0" for d in range(10)}})
+_SHAPE_RUNS = re.compile(r"([Aa0])\1+")
+_CHARACTERS = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4),
+                              lowercase=False).build_analyzer()
 
 # Feature columns, in order. Names say what the blend sees for one (case, expert) pair.
 FEATURES = (
@@ -43,8 +62,12 @@ FEATURES = (
     "tags_90d", "tags_1y",                                 # log share within the tag path
     "words_1y", "words_all",                               # per-expert word model, log-lik.
     "profile_1y",                                          # cosine to their text profile
+    "style_1y",                                            # title style model, log-lik.
+    "classifier",                                          # title classifier's margin
+    "style_classifier",                                    # ... on how the title is written
 )
 _COL = {name: n for n, name in enumerate(FEATURES)}
+_STYLE_COLUMNS = [_COL["style_1y"], _COL["classifier"], _COL["style_classifier"]]
 
 
 def case_tokens(title: str, description: str, service: str, tags: Sequence[str]) -> list[str]:
@@ -54,6 +77,42 @@ def case_tokens(title: str, description: str, service: str, tags: Sequence[str])
     tokens += [f"svc:{key}" for key in service_keys(service)]
     tokens += [f"tag:{p}" for p in tag_prefixes(tags)]
     return tokens
+
+
+def style_tokens(title: str) -> list[str]:
+    """How a title is written rather than what it is about, case kept: its first word and
+    first two words, its last word and last character, its length, the punctuation it uses,
+    and the shapes of its words that are not plain (`Aa0`, `a_a`, `` `a()` ``)."""
+    text = title.strip()
+    words = text.split()
+    tokens = [f"length:{min(len(words) // 3, 8)}"]
+    if words:
+        tokens += [f"first:{words[0]}", f"last:{words[-1]}", f"end:{text[-1]}"]
+        if len(words) > 1:
+            tokens.append(f"first:{words[0]} {words[1]}")
+        if text[0].islower():
+            tokens.append("lowercase start")
+    tokens += [f"uses:{c}" for c in sorted(set(text) & _STYLE_PUNCTUATION)]
+    shapes = _SHAPE_RUNS.sub(r"\1", text.translate(_SHAPES)).split()
+    tokens += [f"shape:{shape}" for shape in shapes if shape not in ("a", "Aa")]
+    return tokens
+
+
+def spelling_tokens(title: str, styles: list[str]) -> list[str]:
+    """The title's style tokens and its character 2–4-grams within words, case kept
+    (`Ar`, `rrow`, `()`): what the style classifier reads."""
+    return styles + [f"#{chars}" for chars in _CHARACTERS(title)]
+
+
+def classifier_tokens(title: str, description: str, service: str, tags: Sequence[str],
+                      styles: list[str] | None = None) -> list[str]:
+    """Single words, `svc:` and `tag:` tokens and the title's style tokens (`styles`, when
+    already known): what the title classifier reads. No word pairs: its weights are dense,
+    one column per expert."""
+    words = _WORD.findall(f"{title} {description[:2000]}".lower())
+    styles = style_tokens(title) if styles is None else styles
+    return (words + [f"svc:{key}" for key in service_keys(service)]
+            + [f"tag:{p}" for p in tag_prefixes(tags)] + [f"~{token}" for token in styles])
 
 
 def tag_prefixes(tags: Sequence[str]) -> list[str]:
@@ -68,6 +127,61 @@ def service_keys(service: str) -> list[str]:
 
 def _identity(tokens: list[str]) -> list[str]:
     return tokens
+
+
+CaseText = tuple[str, str, str, Sequence[str]]   # title, description, service, tags
+
+
+@dataclass
+class TitleClassifier:
+    """A linear one-vs-rest classifier (hinge loss, SGD) from a case's tokens (its words and
+    title style, or how its title is written: style and character n-grams) to its main
+    resolver, fit on the last CLASSIFIER_YEARS of the history with a one-year half-life.
+    Its margins rank experts by the tokens that tell them apart."""
+    vectorizer: TfidfVectorizer
+    weights: np.ndarray      # V x C (float32)
+    intercepts: np.ndarray   # C
+    experts: np.ndarray      # C, the index's expert position of each class
+
+    @classmethod
+    def fit(cls, records: Sequence[HistoryRecord], tokens_of: Callable[[int], list[str]],
+            times: np.ndarray, expert_ids: dict[str, int], *, min_df: int = CLASSIFIER_MIN_DF,
+            max_tokens: int | None = None) -> TitleClassifier | None:
+        """`tokens_of(n)`: the tokens of records[n]. None when the recent history has fewer
+        than two main resolvers or no token in min_df of its cases."""
+        if not len(records):
+            return None
+        t_ref = float(times.max())
+        recent = np.nonzero(times >= t_ref - CLASSIFIER_YEARS * 365 * DAY)[0]
+        recent = recent[-CLASSIFIER_MAX_CASES:]
+        labels = [records[n].resolvers[0] for n in recent]
+        if len(set(labels)) < 2:
+            return None
+        vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32,
+                                     min_df=min(min_df, len(recent)), max_features=max_tokens)
+        try:
+            matrix = vectorizer.fit_transform([tokens_of(n) for n in recent])
+        except ValueError:  # no word in enough cases
+            return None
+        learner = SGDClassifier(loss="hinge", alpha=CLASSIFIER_ALPHA, max_iter=CLASSIFIER_EPOCHS,
+                                tol=None, random_state=0, n_jobs=2)
+        learner.fit(matrix, labels, sample_weight=_decay((t_ref - times[recent]) / DAY, 365.0))
+        weights, intercepts = learner.coef_, learner.intercept_
+        if len(learner.classes_) == 2:  # one margin, for the second class
+            weights = np.vstack([-weights, weights])
+            intercepts = np.concatenate([-intercepts, intercepts])
+        return cls(vectorizer=vectorizer, weights=np.ascontiguousarray(weights.T, np.float32),
+                   intercepts=intercepts.astype(np.float32),
+                   experts=np.array([expert_ids[e] for e in learner.classes_]))
+
+    def margins(self, docs: Sequence[list[str]], n_experts: int) -> np.ndarray:
+        """Q x E margins of the cases' tokens; experts the classifier does not know get one
+        below the case's lowest."""
+        queries = tfidf_rows(self.vectorizer, docs)
+        scores = np.asarray(queries @ self.weights) + self.intercepts
+        out = np.repeat(scores.min(axis=1, keepdims=True) - 1.0, n_experts, axis=1)
+        out[:, self.experts] = scores
+        return out
 
 
 def _decay(ages_days: np.ndarray, half_life: float) -> np.ndarray:
@@ -93,6 +207,12 @@ class ExpertIndex:
                                          # all time
     word_norm: np.ndarray                # 2E, log(total + smoothing * V)
     profiles: sparse.csr_matrix          # E x V, L2-normalised, 1y decay
+    style_vectorizer: TfidfVectorizer    # title style tokens
+    style_loglik: sparse.csr_matrix      # E x S, log(1 + count / smoothing), 1y decay, main
+                                         # resolver only (who wrote the title)
+    style_norm: np.ndarray               # E, log(total + smoothing * S)
+    classifier: TitleClassifier | None        # words, svc/tag and style tokens
+    style_classifier: TitleClassifier | None  # style tokens and character n-grams
     services: Groups
     tags: Groups
     case_times: np.ndarray               # N, seconds
@@ -138,10 +258,14 @@ class ExpertIndex:
         # Per-expert word counts, decayed over a year and over all time, for a naive-Bayes
         # log-likelihood of the query's words (recent specialty vs. lifelong knowledge).
         counts = sparse.vstack([by_expert, (resolved_by.T @ matrix).tocsr()]).tocsr()
-        word_loglik = counts.copy()
-        word_loglik.data = np.log1p(word_loglik.data / NB_SMOOTHING).astype(np.float32)
-        totals = np.asarray(counts.sum(axis=1)).ravel()
-        word_norm = np.log(totals + NB_SMOOTHING * max(matrix.shape[1], 1))
+        word_loglik, word_norm = _naive_bayes(counts)
+        # Title style: only the main resolver wrote the title.
+        main = resolved_by.multiply(resolved_by >= 1.0).tocsr()
+        style_vectorizer = TfidfVectorizer(analyzer=_identity, lowercase=False,
+                                           sublinear_tf=True, min_df=2, dtype=np.float32)
+        styles = [style_tokens(r.title) for r in records]
+        style_loglik, style_norm = _naive_bayes(
+            (main.T @ sparse.diags(year) @ _fit_rows(style_vectorizer, styles)).tocsr())
 
         return cls(
             experts=experts, expert_ids=expert_ids, t_ref=t_ref, vectorizer=vectorizer,
@@ -149,7 +273,15 @@ class ExpertIndex:
             case_weights=case_weights.astype(np.float32), activity=activity,
             last_seen=last_seen, word_loglik=word_loglik, word_norm=word_norm,
             activity_all=np.asarray(resolved_by.sum(axis=0)).ravel(),
-            profiles=profiles,
+            profiles=profiles, style_vectorizer=style_vectorizer, style_loglik=style_loglik,
+            style_norm=style_norm,
+            classifier=TitleClassifier.fit(
+                records, lambda n: classifier_tokens(records[n].title, records[n].description,
+                                                     records[n].service, records[n].tags,
+                                                     styles[n]), times, expert_ids),
+            style_classifier=TitleClassifier.fit(
+                records, lambda n: spelling_tokens(records[n].title, styles[n]), times,
+                expert_ids, min_df=2, max_tokens=STYLE_CLASSIFIER_TOKENS),
             services=_grouped(records, resolved_by, case_weights,
                               lambda r: service_keys(r.service)),
             tags=_grouped(records, resolved_by, case_weights, lambda r: tag_prefixes(r.tags)),
@@ -175,9 +307,10 @@ class ExpertIndex:
         order = np.argsort(-sims[top], kind="stable")
         return top[order], sims[top[order]]
 
-    def features(self, title: str, description: str, service: str, tags: Sequence[str]
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """E x F feature matrix for every expert, plus the neighbours used (for reasons)."""
+    def features(self, title: str, description: str, service: str, tags: Sequence[str],
+                 style: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """E x F feature matrix for every expert, plus the neighbours used (for reasons).
+        `style`: the case's row of `style_features`, when computed for many cases at once."""
         n_experts = len(self.experts)
         query = self.vector(title, description, service, tags)
         hood, sims = self.neighbours(query)
@@ -214,7 +347,29 @@ class ExpertIndex:
         out[:, _COL["words_1y"]] = words[:n_experts]
         out[:, _COL["words_all"]] = words[n_experts:]
         out[:, _COL["profile_1y"]] = np.asarray((self.profiles @ query.T).todense()).ravel()
+        if style is None:
+            style = self.style_features([(title, description, service, tags)])[0]
+        out[:, _STYLE_COLUMNS] = style
         return out, hood, sims
+
+    def style_features(self, cases: Sequence[CaseText]) -> np.ndarray:
+        """Q x E x 3: how each case's title is written compared with each expert's titles
+        (style model log-likelihood), the title classifier's margin, and the style
+        classifier's."""
+        styles = [style_tokens(title) for title, *_ in cases]
+        rows = tfidf_rows(self.style_vectorizer, styles)
+        lengths = np.asarray(rows.sum(axis=1))                     # Q x 1
+        style = ((self.style_loglik @ rows.T).T.toarray() - lengths * self.style_norm
+                 ) / np.maximum(lengths, 1e-6)
+        words = [classifier_tokens(*case, tokens) for case, tokens in zip(cases, styles,
+                                                                          strict=True)]
+        spellings = [spelling_tokens(case[0], tokens) for case, tokens in zip(cases, styles,
+                                                                             strict=True)]
+        margins = [classifier.margins(docs, len(self.experts)) if classifier is not None
+                   else np.zeros_like(style)
+                   for classifier, docs in ((self.classifier, words),
+                                            (self.style_classifier, spellings))]
+        return np.stack([style, *margins], axis=2)
 
     @staticmethod
     def _share(groups: Groups, keys: list[str], n_experts: int, *, by_depth: bool = False
@@ -235,6 +390,25 @@ class ExpertIndex:
 
 def _log(values: np.ndarray) -> np.ndarray:
     return np.log(values + LOG_FLOOR)
+
+
+def _naive_bayes(counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Per-row smoothed log-likelihood terms of a count matrix: log(1 + count / smoothing),
+    and each row's normaliser log(total + smoothing * V)."""
+    loglik = counts.copy()
+    loglik.data = np.log1p(loglik.data / NB_SMOOTHING).astype(np.float32)
+    totals = np.asarray(counts.sum(axis=1)).ravel()
+    return loglik, np.log(totals + NB_SMOOTHING * max(counts.shape[1], 1))
+
+
+def _fit_rows(vectorizer: TfidfVectorizer, docs: Sequence[str | list[str]]) -> sparse.csr_matrix:
+    """L2-normalised TF-IDF rows, fitting the vectorizer; when no token is in min_df
+    documents (a tiny history), it keeps every token (min_df 1)."""
+    try:
+        return normalize(vectorizer.fit_transform(docs)).astype(np.float32).tocsr()
+    except ValueError:
+        vectorizer.set_params(min_df=1)
+        return normalize(vectorizer.fit_transform(docs)).astype(np.float32).tocsr()
 
 
 def _grouped(records: Sequence[HistoryRecord], resolved_by: sparse.csr_matrix,

@@ -2,13 +2,16 @@
 
 Every known expert is scored at once from the expertise index's features (recency-weighted
 activity, time-decayed votes of the most similar past cases, service and tag-path shares,
-a text profile), blended by a logistic regression fit on the newest slice of the training
-history — the features of that slice computed from the history before it, so the blend
-learns how the past predicts the future, without seeing the cases it is tested on."""
+a text profile, how they write titles, a title classifier's margin), blended by a logistic
+regression fit on the newest slice of the training history — the features of that slice
+computed from the history before it, so the blend learns how the past predicts the future,
+without seeing the cases it is tested on."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import pickle
 import platform
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -28,12 +31,12 @@ from skills_index.history import HistoryRecord
 from skills_index.index import FEATURES, ExpertIndex, age_text
 from skills_index.similar import PastCase, SimilarCase, find_similar
 
-FORMAT_VERSION = 2
-MODEL_VERSION = "blend-2"
+FORMAT_VERSION = 3
+MODEL_VERSION = "blend-3"
 BLEND_SLICE = 0.20          # the newest share of the training history the blend is fit on
-MAX_BLEND_CASES = 3000
+MAX_BLEND_CASES = 2000
 CANDIDATES = 200           # experts per case the blend compares the true resolver with
-L2 = 1e-3
+L2 = 3e-3
 
 
 class ModelArtifactError(Exception):
@@ -200,9 +203,12 @@ class ExpertModel:
     def save(self, path: str | Path) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump({"card": self.card, "index": self.index, "blend": self.blend,
-                     "specialties": self.specialties, "past_cases": self.past_cases,
-                     "forecast": self.forecast}, path, compress=3)
+        # The card readable alone; the rest one pickled blob: joblib unpickles objects in
+        # Python, and a large history's 100k past cases took seconds to load that way.
+        parts = {"index": self.index, "blend": self.blend, "specialties": self.specialties,
+                 "past_cases": self.past_cases, "forecast": self.forecast}
+        joblib.dump({"card": self.card, "model": pickle.dumps(parts, pickle.HIGHEST_PROTOCOL)},
+                    path, compress=3)
         card_path = path.with_suffix(path.suffix + ".card.json")
         import json
 
@@ -231,10 +237,26 @@ class ExpertModel:
                                      f"is {sklearn.__version__}. Retrain it.")
         if not card.get("data_hash"):
             raise ModelArtifactError(f"{path} has no training data hash in its card.")
-        return cls(index=payload["index"], blend=payload["blend"], card=card,
-                   specialties=payload.get("specialties", []),
-                   past_cases=payload.get("past_cases", []),
-                   forecast=payload.get("forecast"))
+        try:
+            parts = _unpickled(payload["model"])
+        except Exception as error:  # noqa: BLE001 — as above
+            raise ModelArtifactError(f"{path} is not a readable swarmbot model ({error}). "
+                                     "Retrain it with `swarmbot model train`.") from None
+        return cls(index=parts["index"], blend=parts["blend"], card=card,
+                   specialties=parts.get("specialties", []),
+                   past_cases=parts.get("past_cases", []), forecast=parts.get("forecast"))
+
+
+def _unpickled(blob: bytes) -> Any:
+    """pickle.loads with the cyclic garbage collector paused: a large history's 100k past
+    cases would otherwise set off collections that walk everything loaded so far."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(blob)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _topic(index: ExpertIndex, similar: np.ndarray, case: CaseQuery) -> str:
@@ -277,10 +299,12 @@ def _fit_blend(records: Sequence[HistoryRecord], *, progress: bool) -> tuple[Ble
     tune = [r for r in tune if r.resolvers[0] in index.expert_ids][-MAX_BLEND_CASES:]
     if len(tune) < 20:
         return Blend.prior_only(), 0
+    styles = index.style_features([(r.title, r.description, r.service, r.tags) for r in tune])
     groups = []
-    for record in tqdm(tune, desc="fitting the blend", disable=not progress, unit="case"):
+    for record, style in tqdm(zip(tune, styles, strict=True), total=len(tune),
+                              desc="fitting the blend", disable=not progress, unit="case"):
         features, _, _ = index.features(record.title, record.description, record.service,
-                                        record.tags)
+                                        record.tags, style=style)
         positive = index.expert_ids[record.resolvers[0]]
         quick = features[:, FEATURES.index("activity_90d")] + features[:, FEATURES.index(
             "similar_1y")]

@@ -5,7 +5,7 @@ the arithmetic when a single case is declared."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy import sparse
@@ -25,3 +25,10 @@ def tfidf_row(vectorizer: TfidfVectorizer, tokens: Iterable[str]) -> sparse.csr_
         values /= length
     return sparse.csr_matrix((values.astype(vectorizer.dtype), columns,
                               np.array([0, len(columns)])), shape=(1, len(vocabulary)))
+
+
+def tfidf_rows(vectorizer: TfidfVectorizer, docs: Sequence[Iterable[str]]) -> sparse.csr_matrix:
+    """len(docs) x V: `tfidf_row` of each tokenised document."""
+    if not docs:
+        return sparse.csr_matrix((0, len(vectorizer.vocabulary_)), dtype=vectorizer.dtype)
+    return sparse.vstack([tfidf_row(vectorizer, tokens) for tokens in docs], format="csr")

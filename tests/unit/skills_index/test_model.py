@@ -97,3 +97,43 @@ def test_a_case_is_vectorised_exactly_as_the_index_vectorised_its_history(
         expected = normalize(index.vectorizer.transform([case_tokens(*case)])).toarray()
         assert index.vector(*case).toarray() == pytest.approx(expected, abs=1e-6)
     assert index.vector(*cases[0]).nnz > 3
+
+
+def test_who_writes_titles_the_way_the_case_is_written_ranks_first() -> None:
+    """Two people resolve the same kind of cases with the same words; one writes titles
+    `Capitalised like this.`, the other `all lower case`: a new case written in one style goes
+    to its writer first (the main resolver usually wrote the ticket)."""
+    import random
+    from datetime import timedelta
+
+    from tests.unit.skills_index.conftest import TOPICS
+
+    rng = random.Random(5)
+    records = []
+    for n in range(160):
+        writer = ("kai", "lea")[n % 2]
+        words = rng.choice(TOPICS["db"])
+        title = f"{words[0].upper()}{words[1:]}." if writer == "kai" else words
+        records.append(HistoryRecord(
+            id=f"c{n}", title=title, description="", service="db", severity="sev3",
+            tags=("db",), created_at=NOW - timedelta(days=rng.uniform(1, 200)),
+            resolved_at=None, owner="", resolvers=(writer,)))
+    model = ExpertModel.train(records, now=NOW)
+    capitalised = CaseQuery(id="q4", title="Vacuum blocked on the replica.", service="db",
+                            tags=("db",))
+    lower = CaseQuery(id="q5", title="vacuum blocked on the replica", service="db",
+                      tags=("db",))
+    assert model.recommend(capitalised, top=1, now=NOW)[0].expert == "kai"
+    assert model.recommend(lower, top=1, now=NOW)[0].expert == "lea"
+
+
+def test_the_blend_learns_from_the_features_a_recommendation_sees(model: ExpertModel) -> None:
+    """The blend's training cases get their style and classifier columns in one batch; a
+    recommendation computes them for its case alone: both must agree."""
+    cases = [("postgres replication lag", "", "db", ("db", "prod")),
+             ("Homepage 500 error.", "since `deploy()`", "web", ("web",)),
+             ("never seen words only", "", "nowhere", ())]
+    batch = model.index.style_features(cases)
+    for case, row in zip(cases, batch, strict=True):
+        alone, _, _ = model.index.features(*case)
+        assert model.index.features(*case, style=row)[0] == pytest.approx(alone, abs=1e-5)
