@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,14 +66,15 @@ def split_tags(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tags))
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+def _rows(path: Path, required: Sequence[str] = REQUIRED
+          ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames is None:
                 raise HistoryFileError(f"{path}: empty file, expected a CSV header")
-            missing = [f for f in REQUIRED if f not in reader.fieldnames]
+            missing = [f for f in required if f not in reader.fieldnames]
             if missing:
                 raise HistoryFileError(f"{path}: the header lacks {', '.join(missing)}")
             for row in reader:
@@ -167,7 +168,7 @@ def read_cases(path: str | Path) -> tuple[list[Any], list[RowError]]:
     if not path.is_file():
         raise HistoryFileError(f"{path}: no such file")
     cases, errors = [], []
-    for line, row, problem in _rows(path):
+    for line, row, problem in _rows(path, required=("id", "title")):
         if problem is not None or row is None:
             errors.append(RowError(line, problem or "unreadable row"))
             continue

@@ -236,7 +236,7 @@ class ExpertIndex:
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, min_df=2,
                                      dtype=np.float32)
         docs = [case_tokens(r.title, r.description, r.service, r.tags) for r in records]
-        matrix = normalize(vectorizer.fit_transform(docs)).astype(np.float32).tocsr()
+        matrix = _fit_rows(vectorizer, docs)
 
         rows, cols, vals = [], [], []
         for n, record in enumerate(records):

@@ -31,6 +31,26 @@ def test_train_then_recommend_writes_json_lines(tmp_path: Path, capsys) -> None:
     assert "line 3" in capsys.readouterr().err
 
 
+def test_cases_to_recommend_for_need_no_resolver_or_time_columns(tmp_path: Path) -> None:
+    history, model, cases, out = (tmp_path / n for n in ("h.csv", "m.joblib", "c.csv", "o.jsonl"))
+    _write_history(history)
+    assert main(["model", "train", "--history", str(history), "--out", str(model)]) == 0
+    cases.write_text("id,title,service\nq1,postgres replication lag,db\n")
+    assert main(["model", "recommend", "--model", str(model), "--cases", str(cases),
+                 "--top", "1", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["experts"][0]["expert"] == "dora"
+
+
+def test_a_history_of_one_or_two_cases_still_trains(tmp_path: Path) -> None:
+    """A new workspace's first import may be tiny: it trains, and recommends who it can."""
+    history, model = tmp_path / "h.csv", tmp_path / "m.joblib"
+    history.write_text(HEADER + "C-1,db down,,db,sev1,,2026-01-01T00:00:00Z,,,alice\n")
+    assert main(["model", "train", "--history", str(history), "--out", str(model)]) == 0
+    history.write_text(HEADER + "C-1,db down,,db,sev1,,2026-01-01T00:00:00Z,,,alice\n"
+                       "C-2,queue stuck,,mq,sev2,,2026-01-02T00:00:00Z,,,bob\n")
+    assert main(["model", "train", "--history", str(history), "--out", str(model)]) == 0
+
+
 def test_bad_files_give_one_line_and_exit_2(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["model", "recommend", "--model", str(tmp_path / "none"), "--cases",
                  str(tmp_path / "none.csv")]) == 2
