@@ -115,7 +115,7 @@ def main() -> None:
 
     def ranker(case: HistoryRecord) -> list[str]:
         query = CaseQuery(id=case.id, title=case.title, service=case.service, tags=case.tags)
-        return [r.expert for r in model.recommend(query, top=10)]
+        return [r.expert for r in model.recommend(query, top=10, now=case.created_at)]
 
     sample = counted[:3000]
     for row in (score("swarmbot model", ranker, sample),

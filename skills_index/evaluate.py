@@ -94,7 +94,7 @@ def evaluate(records: Sequence[HistoryRecord], *, test_fraction: float = 0.2,
     def model_ranker(case: HistoryRecord) -> list[str]:
         query = CaseQuery(id=case.id, title=case.title, description=case.description,
                           service=case.service, severity=case.severity, tags=case.tags)
-        return [r.expert for r in model.recommend(query, top=DEPTH)]
+        return [r.expert for r in model.recommend(query, top=DEPTH, now=case.created_at)]
 
     row = score(f"swarmbot model ({model.card['model_version']})", model_ranker, counted)
     row.seconds += trained_in

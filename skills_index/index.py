@@ -35,6 +35,7 @@ NEIGHBOURS = 100                   # most similar past cases that vote
 HELPER_WEIGHT = 0.5                # a resolver who is not the main one counts half
 NB_SMOOTHING = 0.1                 # additive smoothing of the per-expert word model
 LOG_FLOOR = 1e-4
+HOUR_SMOOTHING = 4.0               # pseudo-cases per hour of the day
 CLASSIFIER_YEARS = 3.0             # the title classifier learns from the last three years
 CLASSIFIER_MAX_CASES = 20_000      # ... at most this many of the newest cases (training time)
 CLASSIFIER_MIN_DF = 3              # words in fewer cases than this are not learned
@@ -65,6 +66,7 @@ FEATURES = (
     "style_1y",                                            # title style model, log-lik.
     "classifier",                                          # title classifier's margin
     "style_classifier",                                    # ... on how the title is written
+    "hour_1y",                                             # resolves at this hour of day
 )
 _COL = {name: n for n, name in enumerate(FEATURES)}
 _STYLE_COLUMNS = [_COL["style_1y"], _COL["classifier"], _COL["style_classifier"]]
@@ -213,6 +215,7 @@ class ExpertIndex:
     style_norm: np.ndarray               # E, log(total + smoothing * S)
     classifier: TitleClassifier | None        # words, svc/tag and style tokens
     style_classifier: TitleClassifier | None  # style tokens and character n-grams
+    hour_loglik: np.ndarray              # E x 24, log of their share at each UTC hour vs. 1/24
     services: Groups
     tags: Groups
     case_times: np.ndarray               # N, seconds
@@ -285,6 +288,7 @@ class ExpertIndex:
             services=_grouped(records, resolved_by, case_weights,
                               lambda r: service_keys(r.service)),
             tags=_grouped(records, resolved_by, case_weights, lambda r: tag_prefixes(r.tags)),
+            hour_loglik=_hours(times, resolved_by, year),
             case_times=times, case_services=[r.service for r in records],
             case_tags=["/".join(r.tags) for r in records])
 
@@ -308,9 +312,11 @@ class ExpertIndex:
         return top[order], sims[top[order]]
 
     def features(self, title: str, description: str, service: str, tags: Sequence[str],
-                 style: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 style: np.ndarray | None = None, at: float | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """E x F feature matrix for every expert, plus the neighbours used (for reasons).
-        `style`: the case's row of `style_features`, when computed for many cases at once."""
+        `style`: the case's row of `style_features`, when computed for many cases at once;
+        `at`: when the case came (seconds; None: no hour-of-day feature)."""
         n_experts = len(self.experts)
         query = self.vector(title, description, service, tags)
         hood, sims = self.neighbours(query)
@@ -350,6 +356,8 @@ class ExpertIndex:
         if style is None:
             style = self.style_features([(title, description, service, tags)])[0]
         out[:, _STYLE_COLUMNS] = style
+        out[:, _COL["hour_1y"]] = (self.hour_loglik[:, int(at % DAY // 3600)]
+                                   if at is not None else 0.0)
         return out, hood, sims
 
     def style_features(self, cases: Sequence[CaseText]) -> np.ndarray:
@@ -399,6 +407,18 @@ def _naive_bayes(counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarr
     loglik.data = np.log1p(loglik.data / NB_SMOOTHING).astype(np.float32)
     totals = np.asarray(counts.sum(axis=1)).ravel()
     return loglik, np.log(totals + NB_SMOOTHING * max(counts.shape[1], 1))
+
+
+def _hours(times: np.ndarray, resolved_by: sparse.csr_matrix, weights: np.ndarray
+           ) -> np.ndarray:
+    """E x 24: how much more (or less) often than at random each expert resolved cases that
+    came at each hour of the day (UTC; one-year decay, one pseudo-case per hour) — people
+    work in their own time zones and hours."""
+    hours = (times % DAY // 3600).astype(int)
+    at_hour = sparse.csr_matrix((weights, (np.arange(len(times)), hours)),
+                                shape=(len(times), 24))
+    counts = np.asarray((resolved_by.T @ at_hour).todense()) + HOUR_SMOOTHING
+    return np.log(counts / counts.sum(axis=1, keepdims=True) * 24)
 
 
 def _fit_rows(vectorizer: TfidfVectorizer, docs: Sequence[str | list[str]]) -> sparse.csr_matrix:

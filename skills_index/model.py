@@ -2,10 +2,10 @@
 
 Every known expert is scored at once from the expertise index's features (recency-weighted
 activity, time-decayed votes of the most similar past cases, service and tag-path shares,
-a text profile, how they write titles, a title classifier's margin), blended by a logistic
-regression fit on the newest slice of the training history — the features of that slice
-computed from the history before it, so the blend learns how the past predicts the future,
-without seeing the cases it is tested on."""
+a text profile, how they write titles, title classifiers' margins, the hours they work at),
+blended by a logistic regression fit on the newest slice of the training history — the
+features of that slice computed from the history before it, so the blend learns how the past
+predicts the future, without seeing the cases it is tested on."""
 
 from __future__ import annotations
 
@@ -140,8 +140,9 @@ class ExpertModel:
                   now: datetime | None = None) -> list[Recommendation]:
         if not self.index.experts or top <= 0:
             return []
+        moment = (now or datetime.now(UTC)).timestamp()
         features, hood, sims = self.index.features(case.title, case.description, case.service,
-                                                   case.tags)
+                                                   case.tags, at=moment)
         scores = self.blend.score(features)
         for person in exclude:
             position = self.index.expert_ids.get(person)
@@ -152,7 +153,6 @@ class ExpertModel:
             return []
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
-        moment = (now or datetime.now(UTC)).timestamp()
         # Which of the similar cases each recommended expert resolved: one slice for all.
         resolved = (self.index.resolved_by[hood][:, best].toarray() if len(hood)
                     else np.zeros((0, len(best))))
@@ -304,7 +304,8 @@ def _fit_blend(records: Sequence[HistoryRecord], *, progress: bool) -> tuple[Ble
     for record, style in tqdm(zip(tune, styles, strict=True), total=len(tune),
                               desc="fitting the blend", disable=not progress, unit="case"):
         features, _, _ = index.features(record.title, record.description, record.service,
-                                        record.tags, style=style)
+                                        record.tags, style=style,
+                                        at=record.created_at.timestamp())
         positive = index.expert_ids[record.resolvers[0]]
         quick = features[:, FEATURES.index("activity_90d")] + features[:, FEATURES.index(
             "similar_1y")]

@@ -127,6 +127,30 @@ def test_who_writes_titles_the_way_the_case_is_written_ranks_first() -> None:
     assert model.recommend(lower, top=1, now=NOW)[0].expert == "lea"
 
 
+def test_a_case_goes_to_the_person_who_resolves_at_that_hour_of_day() -> None:
+    """Two people resolve the same kind of cases, one in Sydney's working day (UTC night),
+    one in Berlin's: a case that comes at 02:00 UTC goes to the first, one at 14:00 to the
+    second."""
+    import random
+    from datetime import timedelta
+
+    from tests.unit.skills_index.conftest import TOPICS
+
+    rng = random.Random(7)
+    records = []
+    for n in range(600):
+        person, hour = ("ana", rng.uniform(0, 6)) if n % 2 else ("ben", rng.uniform(9, 16))
+        day = NOW.replace(hour=0, minute=0) - timedelta(days=rng.randint(1, 300))
+        records.append(HistoryRecord(
+            id=f"c{n}", title=rng.choice(TOPICS["db"]), description="", service="db",
+            severity="sev3", tags=("db",), created_at=day + timedelta(hours=hour),
+            resolved_at=None, owner="", resolvers=(person,)))
+    model = ExpertModel.train(records, now=NOW)
+    case = CaseQuery(id="q6", title="connection pool exhausted", service="db", tags=("db",))
+    assert model.recommend(case, top=1, now=NOW.replace(hour=2))[0].expert == "ana"
+    assert model.recommend(case, top=1, now=NOW.replace(hour=14))[0].expert == "ben"
+
+
 def test_the_blend_learns_from_the_features_a_recommendation_sees(model: ExpertModel) -> None:
     """The blend's training cases get their style and classifier columns in one batch; a
     recommendation computes them for its case alone: both must agree."""
