@@ -35,6 +35,18 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def serving(port: int, *, timeout: float) -> bool:
+    """True once `swarmbot serve` on `port` answers /healthz; False after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                return True
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    return False
+
+
 def people(emulator: SlackEmulator) -> dict[str, str]:
     """Parcelly's people (the sandbox's, whom the bundled history knows) in the emulator."""
     return {p.handle: emulator.add_user(p.handle, real_name=p.real_name,
@@ -84,20 +96,12 @@ class Fleet:
                 [sys.executable, "-m", "bot.cli", "serve"], env={**self.env, "PORT": str(port)},
                 stdout=log, stderr=subprocess.STDOUT))
         for port in self.ports:
-            self._wait_for(port)
+            if not serving(port, timeout=60):
+                raise RuntimeError(f"swarmbot serve on port {port} did not start: "
+                                   f"{self.logs()}")
         self.emulator.request_url = " ".join(f"http://127.0.0.1:{port}/slack/events"
                                              for port in self.ports)
         return self
-
-    def _wait_for(self, port: int) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise RuntimeError(f"swarmbot serve on port {port} did not start: {self.logs()}")
 
     def logs(self) -> str:
         return "\n".join((self.folder / f"web-{n}.log").read_text(errors="replace")[-2000:]

@@ -74,11 +74,19 @@ _STYLE_COLUMNS = [_COL["style_1y"], _COL["classifier"], _COL["style_classifier"]
 
 def case_tokens(title: str, description: str, service: str, tags: Sequence[str]) -> list[str]:
     """Words and word pairs of the text, plus `svc:` and `tag:` tokens (tag path prefixes)."""
-    words = _WORD.findall(f"{title} {description[:2000]}".lower())
-    tokens = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-    tokens += [f"svc:{key}" for key in service_keys(service)]
-    tokens += [f"tag:{p}" for p in tag_prefixes(tags)]
-    return tokens
+    words = _words(title, description)
+    return (words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+            + _area_tokens(service, tags))
+
+
+def _words(title: str, description: str) -> list[str]:
+    return _WORD.findall(f"{title} {description[:2000]}".lower())
+
+
+def _area_tokens(service: str, tags: Sequence[str]) -> list[str]:
+    """`svc:` tokens of the service keys and `tag:` tokens of the tag path prefixes."""
+    return ([f"svc:{key}" for key in service_keys(service)]
+            + [f"tag:{p}" for p in tag_prefixes(tags)])
 
 
 def style_tokens(title: str) -> list[str]:
@@ -111,10 +119,9 @@ def classifier_tokens(title: str, description: str, service: str, tags: Sequence
     """Single words, `svc:` and `tag:` tokens and the title's style tokens (`styles`, when
     already known): what the title classifier reads. No word pairs: its weights are dense,
     one column per expert."""
-    words = _WORD.findall(f"{title} {description[:2000]}".lower())
     styles = style_tokens(title) if styles is None else styles
-    return (words + [f"svc:{key}" for key in service_keys(service)]
-            + [f"tag:{p}" for p in tag_prefixes(tags)] + [f"~{token}" for token in styles])
+    return (_words(title, description) + _area_tokens(service, tags)
+            + [f"~{token}" for token in styles])
 
 
 def tag_prefixes(tags: Sequence[str]) -> list[str]:
@@ -347,9 +354,7 @@ class ExpertIndex:
         out[:, _COL["service_1y"]] = _log(service_share[:, 2])
         out[:, _COL["tags_90d"]] = _log(tag_share[:, 1])
         out[:, _COL["tags_1y"]] = _log(tag_share[:, 2])
-        length = float(query.data.sum())
-        words = np.asarray((self.word_loglik @ query.T).todense()).ravel()
-        words = (words - length * self.word_norm) / max(length, 1e-6)
+        words = _mean_loglik(self.word_loglik, self.word_norm, query)[0]
         out[:, _COL["words_1y"]] = words[:n_experts]
         out[:, _COL["words_all"]] = words[n_experts:]
         out[:, _COL["profile_1y"]] = np.asarray((self.profiles @ query.T).todense()).ravel()
@@ -365,10 +370,8 @@ class ExpertIndex:
         (style model log-likelihood), the title classifier's margin, and the style
         classifier's."""
         styles = [style_tokens(title) for title, *_ in cases]
-        rows = tfidf_rows(self.style_vectorizer, styles)
-        lengths = np.asarray(rows.sum(axis=1))                     # Q x 1
-        style = ((self.style_loglik @ rows.T).T.toarray() - lengths * self.style_norm
-                 ) / np.maximum(lengths, 1e-6)
+        style = _mean_loglik(self.style_loglik, self.style_norm,
+                             tfidf_rows(self.style_vectorizer, styles))
         words = [classifier_tokens(*case, tokens) for case, tokens in zip(cases, styles,
                                                                           strict=True)]
         spellings = [spelling_tokens(case[0], tokens) for case, tokens in zip(cases, styles,
@@ -409,11 +412,19 @@ def _naive_bayes(counts: sparse.csr_matrix) -> tuple[sparse.csr_matrix, np.ndarr
     return loglik, np.log(totals + NB_SMOOTHING * max(counts.shape[1], 1))
 
 
+def _mean_loglik(loglik: sparse.csr_matrix, norm: np.ndarray, rows: sparse.csr_matrix
+                 ) -> np.ndarray:
+    """Q x R: each case's (`rows`, TF-IDF) log-likelihood under each model row of
+    `_naive_bayes`, per unit of the case's weight."""
+    lengths = np.asarray(rows.sum(axis=1))                         # Q x 1
+    return ((loglik @ rows.T).T.toarray() - lengths * norm) / np.maximum(lengths, 1e-6)
+
+
 def _hours(times: np.ndarray, resolved_by: sparse.csr_matrix, weights: np.ndarray
            ) -> np.ndarray:
     """E x 24: how much more (or less) often than at random each expert resolved cases that
-    came at each hour of the day (UTC; one-year decay, one pseudo-case per hour) — people
-    work in their own time zones and hours."""
+    came at each hour of the day (UTC; one-year decay, HOUR_SMOOTHING pseudo-cases per hour)
+    — people work in their own time zones and hours."""
     hours = (times % DAY // 3600).astype(int)
     at_hour = sparse.csr_matrix((weights, (np.arange(len(times)), hours)),
                                 shape=(len(times), 24))

@@ -64,11 +64,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
 def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
     """True for someone the bot meets for the first time, or whose zone Slack has not told
     it yet (they become an expert the bot knows)."""
-    expert = uow.experts.get(user_id)
-    if expert is None:
-        uow.experts.get_or_create(user_id)
-        return True
-    return expert.tz is None
+    return uow.experts.get_or_create(user_id).tz is None
 
 
 def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,

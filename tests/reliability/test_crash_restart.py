@@ -22,9 +22,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import requests
 from sqlalchemy import select, update
 
+from bench.fleet import serving
 from bot.config import load_settings
 from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.seed import PEOPLE, POLICY_FILE
@@ -64,14 +64,8 @@ class Processes:
             self._wait_for_web()
 
     def _wait_for_web(self) -> None:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        raise AssertionError(f"swarmbot serve did not start: {self.log('serve')}")
+        if not serving(self.port, timeout=30):
+            raise AssertionError(f"swarmbot serve did not start: {self.log('serve')}")
 
     def kill(self, *names: str) -> None:
         for name in names:
