@@ -1,8 +1,9 @@
-"""The bot as it is deployed, for load runs: `swarmbot serve` web processes (each also
-delivering what it records) on one database, talking to a Slack emulator by URL; the
-emulator's request URL names them all and they take turns, as behind a load balancer.
+"""The bot as it is deployed, for load runs: `swarmbot serve` web processes — each with
+`workers` worker processes (WEB_CONCURRENCY), each worker also delivering what it records — on
+one database, talking to a Slack emulator by URL; the emulator's request URL names the web
+processes and they take turns, as behind a load balancer.
 
-    with Fleet(emulator, database_url, web=2, folder=tmp) as fleet: ...
+    with Fleet(emulator, database_url, web=2, workers=2, folder=tmp) as fleet: ...
 """
 
 from __future__ import annotations
@@ -64,10 +65,12 @@ def train_model(path: Path) -> Path:
 
 
 class Fleet:
-    """`web` `swarmbot serve` processes on `database_url` (migrated and seeded here)."""
+    """`web` `swarmbot serve` processes of `workers` worker processes each, on `database_url`
+    (migrated and seeded here)."""
 
     def __init__(self, emulator: SlackEmulator, database_url: str, users: dict[str, str], *,
-                 web: int, folder: Path, env: dict[str, str] | None = None) -> None:
+                 web: int, folder: Path, workers: int = 1,
+                 env: dict[str, str] | None = None) -> None:
         self.emulator, self.database_url, self.folder = emulator, database_url, folder
         self.web = web
         upgrade(database_url)
@@ -86,7 +89,7 @@ class Fleet:
                     "SLACK_API_URL": emulator.api_url, "DATABASE_URL": database_url,
                     "HOST": "127.0.0.1", "SWARMBOT_MODEL_PATH": str(model),
                     "SWARMBOT_POLICY": str(POLICY_FILE), "LOG_LEVEL": "WARNING",
-                    **(env or {})}
+                    "WEB_CONCURRENCY": str(workers), **(env or {})}
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def __enter__(self) -> Self:
@@ -102,6 +105,22 @@ class Fleet:
         self.emulator.request_url = " ".join(f"http://127.0.0.1:{port}/slack/events"
                                              for port in self.ports)
         return self
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the web processes and their workers used so far (Linux)."""
+        tree = {p.pid for p in self.processes}
+        stats = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+        for pid, fields in stats.items():  # /proc lists parents before their children
+            if int(fields[1]) in tree:
+                tree.add(pid)
+        return sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in tree
+                   if pid in stats) / os.sysconf("SC_CLK_TCK")
 
     def logs(self) -> str:
         return "\n".join((self.folder / f"web-{n}.log").read_text(errors="replace")[-2000:]

@@ -4,7 +4,7 @@ the bot invites the next one), against the Slack emulator in strict rate-limit m
 as deployed — `swarmbot serve` web processes (`--web`) on SQLite or PostgreSQL
 (`--database-url`), Slack's request URL taking turns between them.
 
-    .venv/bin/python -m bench.load [--cases 200] [--seconds 60] [--web 1]
+    .venv/bin/python -m bench.load [--cases 200] [--seconds 60] [--web 1] [--workers 1]
     .venv/bin/python -m bench.load --web 2 --database-url postgresql://postgres@127.0.0.1:55433/bench_load
 
 Reports ack latency, time to channel-ready (the case channel exists and every invite DM decided
@@ -263,7 +263,7 @@ def report(outcome: Outcome, *, cases: int, seconds: float, web: int, backend: s
 
 
 def run(*, cases: int, seconds: float, web: int, database_url: str | None, folder: Path,
-        timeout: float, invites: int = 5) -> Outcome:
+        timeout: float, invites: int = 5, workers: int = 1) -> Outcome:
     emulator = SlackEmulator(signing_secret=secrets.token_hex(16),
                              bot_token="xoxb-load-" + secrets.token_hex(8)).start()
     try:
@@ -275,7 +275,8 @@ def run(*, cases: int, seconds: float, web: int, database_url: str | None, folde
         env = {"SWARMBOT_INVITE_COUNT": str(invites), "SWARMBOT_STAKEHOLDER_CHANNEL": incidents,
                # every expert may be in all of the burst's swarms: 5 invites for each case
                "SWARMBOT_MAX_OPEN_SWARMS": str(cases + 1)}
-        with Fleet(emulator, url, users, web=web, folder=folder, env=env) as fleet:
+        with Fleet(emulator, url, users, web=web, workers=workers, folder=folder,
+                   env=env) as fleet:
             return burst(emulator, fleet, users, general, cases=cases, seconds=seconds,
                          timeout=timeout)
     finally:
@@ -287,13 +288,16 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--web", type=int, default=1, help="swarmbot serve processes")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes of each (WEB_CONCURRENCY)")
     parser.add_argument("--database-url", help="default: a new SQLite file")
     parser.add_argument("--timeout", type=float, default=3600,
                         help="give up waiting for delivery after this long")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         outcome = run(cases=args.cases, seconds=args.seconds, web=args.web,
-                      database_url=args.database_url, folder=Path(folder), timeout=args.timeout)
+                      workers=args.workers, database_url=args.database_url,
+                      folder=Path(folder), timeout=args.timeout)
     backend = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
     print(report(outcome, cases=args.cases, seconds=args.seconds, web=args.web, backend=backend))
     return 0 if outcome.clean else 1

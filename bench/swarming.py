@@ -1,14 +1,16 @@
 """Swarming under a burst: many `/swarm new` at once through the Slack emulator (no added
 latency, no rate limits), against the real bot on SQLite (or --database-url). Reports the
 slash-command ack latency and the time from `/swarm new` until the case channel exists and
-every invite DM the bot decided for the case has been sent.
+every invite DM the bot decided for the case has been sent (3 experts a case: nobody is kept
+out for being in too many swarms at once).
 
-The bot runs either as deployed — `--web N` `swarmbot serve` processes of their own
-(bench/fleet.py), the emulator in this one — or, with `--web 0`, in this process next to the
-emulator (the sandbox's set-up: one interpreter lock for both). `--compare` runs both, one
-after the other, in the same run.
+The bot runs either as deployed — `swarmbot serve` with `--workers N` worker processes
+(WEB_CONCURRENCY; default as serve's: one per core, up to 4), in processes of their own
+(bench/fleet.py), the emulator in this one — or, with `--workers 0`, in this process next to
+the emulator (the sandbox's set-up: one interpreter lock for both). `--compare` also runs the
+other set-ups in the same run, one after the other: 1 worker, and the bot in this process.
 
-    .venv/bin/python -m bench.swarming [--cases 100] [--concurrency 8] [--web 1] [--compare]
+    .venv/bin/python -m bench.swarming [--cases 100] [--concurrency 8] [--workers N] [--compare]
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 
 from bench.fleet import Fleet, people
+from bot.config import load_settings
 from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.run import start_sandbox
 from models.case import Invite
@@ -36,21 +39,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--web", type=int, default=1,
-                        help="swarmbot serve processes (0: the bot in this process)")
+    parser.add_argument("--workers", type=int,
+                        default=load_settings(_env_file=None).web_concurrency,
+                        help="swarmbot serve's worker processes (0: the bot in this process)")
     parser.add_argument("--compare", action="store_true",
-                        help="also run the bot in this process, for comparison")
+                        help="also run 1 worker and the bot in this process, for comparison")
     parser.add_argument("--database-url", help="default: a new SQLite file (per set-up)")
     args = parser.parse_args()
-    set_ups = [args.web, 0] if args.compare and args.web else [args.web]
-    for web in set_ups:
-        where = (f"{web} swarmbot serve process(es)" if web else
+    # Every case gets its experts: with the default limit (3 open swarms a person) the 12
+    # people of the sample workspace would be busy after a dozen cases and the rest would
+    # invite no one.
+    os.environ["SWARMBOT_MAX_OPEN_SWARMS"] = str(args.cases + 1)
+    set_ups = list(dict.fromkeys([args.workers, 1, 0] if args.compare else [args.workers]))
+    for workers in set_ups:
+        where = (f"swarmbot serve, {workers} worker process(es)" if workers else
                  "the bot in the benchmark's process, next to the emulator")
         print(f"--- {where}")
         with tempfile.TemporaryDirectory() as folder:
             url = args.database_url or f"sqlite:///{folder}/bench.sqlite3"
-            if web:
-                deployed(url, Path(folder), web, args.cases, args.concurrency)
+            if workers:
+                deployed(url, Path(folder), workers, args.cases, args.concurrency)
             else:
                 in_process(url, Path(folder), args.cases, args.concurrency)
 
@@ -65,30 +73,24 @@ def in_process(url: str, folder: Path, cases: int, concurrency: int) -> None:
         sandbox.stop()
 
 
-def deployed(url: str, folder: Path, web: int, cases: int, concurrency: int) -> None:
+def deployed(url: str, folder: Path, workers: int, cases: int, concurrency: int) -> None:
     emulator = SlackEmulator(signing_secret=secrets.token_hex(16),
                              bot_token="xoxb-bench-" + secrets.token_hex(8)).start()
     try:
         users = people(emulator)
         general = emulator.add_channel("general", members=list(users.values()))
         incidents = emulator.add_channel("incidents", members=list(users.values()))
-        with Fleet(emulator, url, users, web=web, folder=folder,
+        with Fleet(emulator, url, users, web=1, workers=workers, folder=folder,
                    env={"SWARMBOT_STAKEHOLDER_CHANNEL": incidents}) as fleet:
-            before = sum(_cpu_seconds(p.pid) for p in fleet.processes)
+            before = fleet.cpu_seconds()
             ours = time.process_time()
             run(emulator, list(users.values()), general, url, cases, concurrency)
-            used = sum(_cpu_seconds(p.pid) for p in fleet.processes) - before
+            used = fleet.cpu_seconds() - before
             ours = time.process_time() - ours
             print(f"CPU per case: bot {used / cases * 1000:.0f} ms, emulator and benchmark "
                   f"{ours / cases * 1000:.0f} ms")
     finally:
         emulator.stop()
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(emulator: SlackEmulator, people: list[str], general: str, url: str, cases: int,
@@ -147,9 +149,12 @@ def run(emulator: SlackEmulator, people: list[str], general: str, url: str, case
     burst = time.perf_counter() - started
     done.set()
     watcher.join(timeout=120)
-    watching.dispose()
     ready = [ready_at[n] - sent_at[n] for n in sent_at if n in ready_at]
     channels = [c for c in emulator.channels() if c["name"].startswith("swarm-")]
+    with watching.connect() as connection:
+        invites = connection.scalar(select(func.count()).select_from(Invite)
+                                    .where(Invite.message_ts.is_not(None)))
+    watching.dispose()
     print(f"{cases} declarations, {concurrency} at a time, in {burst:.1f} s; "
           f"{len(sent_at)} answered \"declared\"")
     print(f"ack latency: p50 {np.percentile(acks, 50) * 1000:.0f} ms, p99 "
@@ -159,7 +164,8 @@ def run(emulator: SlackEmulator, people: list[str], general: str, url: str, case
               f"{np.percentile(ready, 50):.2f} s, p99 {np.percentile(ready, 99):.2f} s "
               f"({len(ready)}/{len(sent_at)} ready)")
     print(f"channels: {len(channels)} for {len(sent_at)} cases; duplicate channels: "
-          f"{len(channels) - len({c['name'][:10] for c in channels})}")
+          f"{len(channels) - len({c['name'][:10] for c in channels})}; invite DMs sent: "
+          f"{invites}")
 
 
 if __name__ == "__main__":

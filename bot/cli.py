@@ -21,8 +21,8 @@ Command = Callable[[argparse.Namespace], int]
 def _serve(args: argparse.Namespace) -> int:
     from bot.bootstrap import build
     from bot.config import load_settings
-    from bot.web.server import WebServer
     from bot.domain.errors import ConfigError
+    from bot.web.workers import WebWorkers
     from models.db import schema_is_current, upgrade
 
     settings = load_settings()
@@ -31,20 +31,29 @@ def _serve(args: argparse.Namespace) -> int:
     elif not schema_is_current(settings.database_url):
         raise ConfigError("The database schema is not current: run `swarmbot db upgrade` "
                           "(the Procfile's release step) first.")
-    # Each web process delivers what it records at once (the clock's delivery polls every 2 s
-    # as the safety net); leases keep two deliverers off the same case.
-    container = build(settings).start()
-    container.model()  # load the expert model now, not in the first slash command's 3 s
+    # Built once, before the workers fork: a bad setting stops here with its message, and
+    # the expert model is loaded now (not in the first slash command's 3 s) into memory
+    # the workers share. Each worker then starts its own delivery — what it records goes out
+    # at once; the clock's delivery polls every 2 s as the safety net, and leases keep two
+    # deliverers off the same case.
+    container = build(settings)
+    container.model()
     _settle_garbage_collector()
-    server = WebServer(container.web_app, host=settings.host, port=settings.port)
-    logging.getLogger("swarmbot").info("listening on %s/slack/events", server.url)
-    server.serve_forever()
+
+    def open_bot() -> tuple[Any, Callable[[], None]]:
+        container.engine.dispose(close=False)  # connections are per process, never shared
+        return container.start().web_app, container.close
+
+    WebWorkers(open_bot, host=settings.host, port=settings.port,
+               workers=settings.web_concurrency, log_level=settings.log_level).run()
     return 0
 
 
 def _settle_garbage_collector() -> None:
     """For a long-running process, once it has loaded what it keeps (libraries, the model):
-    those objects leave the collector's view (gc.freeze), and young objects are collected
+    those objects leave the collector's view (gc.freeze: a forked worker's collections then
+    never write to, and so never copy, the memory it shares with its parent), and young
+    objects are collected
     every 20 000 allocations rather than 700, so the ORM objects of each request do not set
     off collections that pause every thread (bench.swarming: ack p99 and ready p99 lower)."""
     import gc

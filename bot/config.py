@@ -7,6 +7,7 @@ SWARMBOT_ prefix.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///var/swarmbot.sqlite3", validation_alias="DATABASE_URL")
     port: int = Field(3000, ge=0, le=65535, validation_alias="PORT")
     host: str = Field("0.0.0.0", validation_alias="HOST")
+    # `swarmbot serve`'s worker processes (Heroku's name for it): one per core, up to 4.
+    web_concurrency: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=1,
+                                 le=64, validation_alias="WEB_CONCURRENCY")
 
     hooks_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_HOOKS_TOKEN")
     dashboard_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_DASHBOARD_TOKEN")

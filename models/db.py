@@ -3,14 +3,21 @@ migrations to the newest schema. Nothing connects until a function here is calle
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: processes there meet at SQLite's busy timeout
+    fcntl = None  # type: ignore[assignment]
 
 MIGRATIONS = Path(__file__).parent / "alembic"
 
@@ -19,11 +26,12 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine with the pragmas SQLite needs to behave like a server database."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
+        in_file = bool(parsed.database) and parsed.database != ":memory:"
+        if in_file:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        _serialise_writers(engine)
+        _serialise_writers(engine, Path(f"{parsed.database}-writer.lock") if in_file else None)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -43,14 +51,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 READ_ONLY = "swarmbot_read_only"  # execution option of a transaction that only reads
 
 
-def _serialise_writers(engine: Engine) -> None:
+def _serialise_writers(engine: Engine, lock_path: Path | None) -> None:
     """One writer at a time, taken at BEGIN (IMMEDIATE: no lock upgrade that fails under
-    concurrency). Threads of this process queue on a lock that wakes the next one when a
-    transaction ends, instead of SQLite's sleep-and-poll busy handler, which starves some
-    waiters for seconds under load. Other processes still meet at SQLite's busy timeout.
-    A transaction that only reads (READ_ONLY) begins DEFERRED and queues for nothing: in WAL
-    mode it reads its snapshot while a writer works."""
+    concurrency). Writers queue on locks that wake the next one the moment a transaction
+    ends — threads of this process on a thread lock, processes on the same file (several
+    `swarmbot serve` workers, the clock) on an exclusive flock of `lock_path` — instead of
+    SQLite's busy handler, which sleeps and polls and so starves some waiters for seconds
+    under load. A transaction that only reads (READ_ONLY) begins DEFERRED and queues for
+    nothing: in WAL mode it reads its snapshot while a writer works."""
     writer = threading.RLock()
+    between_processes = _ProcessLock(lock_path) if lock_path is not None else None
+    depth = [0]  # nested writers on one thread (RLock) take the process lock once
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
@@ -59,18 +70,54 @@ def _serialise_writers(engine: Engine) -> None:
             return
         writer.acquire()
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if depth[0] == 0 and between_processes is not None:
+                between_processes.acquire()
+            depth[0] += 1
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release()
+                raise
         except BaseException:
             writer.release()
             raise
         connection.info["writer_lock"] = True
 
+    def _release() -> None:
+        depth[0] -= 1
+        if depth[0] == 0 and between_processes is not None:
+            between_processes.release()
+
     def _end(connection) -> None:  # type: ignore[no-untyped-def]
         if connection.info.pop("writer_lock", False):
+            _release()
             writer.release()
 
     event.listen(engine, "commit", _end)
     event.listen(engine, "rollback", _end)
+
+
+class _ProcessLock:
+    """An exclusive flock on a file next to the database, opened at first use and again in a
+    forked child (a lock is per open file: a child sharing its parent's would not exclude
+    it). Where flock does not exist the processes fall back to SQLite's busy timeout."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._file: Any = None
+        self._pid = 0
+
+    def acquire(self) -> None:
+        if fcntl is None:
+            return
+        if self._file is None or self._pid != os.getpid():
+            self._file = open(self._path, "a+b")  # noqa: SIM115 — held for the engine's life
+            self._pid = os.getpid()
+        fcntl.flock(self._file.fileno(), fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if fcntl is not None and self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -44,8 +44,7 @@ RECORDED_EFFECTS = "outbox_recorded"
 
 def insert_new(session: Session, model: type[Any], **values: Any) -> bool:
     """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): the same answer as
-    `insert_once` without a savepoint and an ORM flush per row — the outbox records a dozen
-    rows for one declared case, inside the transaction the slash command waits for."""
+    `insert_once` without a savepoint and an ORM flush per row."""
     session.flush()  # rows this one refers to (the case, the invite) go first
     dialect = session.get_bind().dialect.name
     stmt = _INSERT_NEW.get((dialect, model))
@@ -54,6 +53,14 @@ def insert_new(session: Session, model: type[Any], **values: Any) -> bool:
         stmt = _INSERT_NEW[dialect, model] = insert(model.__table__).on_conflict_do_nothing() \
             .returning(model.__table__.c.id)
     return session.execute(stmt, values).first() is not None
+
+
+def insert_new_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """`insert_new` for many rows in one statement (executemany), not saying which were new."""
+    session.flush()
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    session.execute(insert(model.__table__).on_conflict_do_nothing(), rows)
 
 
 _INSERT_NEW: dict[tuple[str, type[Any]], Any] = {}
@@ -265,29 +272,41 @@ class StatusUpdateRepository:
 
 
 class OutboxRepository:
+    """Reading the outbox first writes what this transaction enqueued, so it sees its own."""
+
     def __init__(self, session: Session, now: Callable[[], datetime] = utcnow) -> None:
         self.session = session
         self.now = now
+        self._pending: dict[str, dict[str, Any]] = {}
 
     def enqueue(self, dedupe_key: str, kind: str, payload: dict[str, Any], *,
                 case_id: int | None = None, not_before: datetime | None = None,
-                priority: int = 1) -> bool:
-        """Record a Slack side effect to deliver after commit; False if already recorded.
-        Lower `priority` goes first among due effects."""
+                priority: int = 1) -> None:
+        """Record a Slack side effect to deliver after commit; a key recorded before (in this
+        transaction or an earlier one) is left as it is. Lower `priority` goes first among
+        due effects. The rows are written together, in one statement, when the transaction
+        commits or reads the outbox — a declared case records half a dozen, inside the
+        transaction the slash command waits for."""
         now = self.now()
-        recorded = insert_new(self.session, OutboxMessage, dedupe_key=dedupe_key, kind=kind,
-                              payload=payload, case_id=case_id, created_at=now,
-                              priority=priority, next_attempt_at=not_before or now)
-        if recorded:
-            self.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
-        return recorded
+        self._pending.setdefault(dedupe_key, {
+            "dedupe_key": dedupe_key, "kind": kind, "payload": payload, "case_id": case_id,
+            "created_at": now, "priority": priority, "next_attempt_at": not_before or now})
+        self.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
+
+    def write_pending(self) -> None:
+        """Insert what `enqueue` recorded so far (keys already there are skipped)."""
+        if self._pending:
+            rows, self._pending = list(self._pending.values()), {}
+            insert_new_rows(self.session, OutboxMessage, rows)
 
     def get(self, message_id: int) -> OutboxMessage | None:
+        self.write_pending()
         return self.session.get(OutboxMessage, message_id)
 
     def load(self, message_ids: list[int]) -> list[OutboxMessage]:
         """Read these messages in one query (`get` finds them in the session while the caller
         holds the list)."""
+        self.write_pending()
         if not message_ids:
             return []
         return list(self.session.scalars(select(OutboxMessage)
@@ -295,6 +314,7 @@ class OutboxRepository:
 
     def waits_behind(self, message: OutboxMessage) -> bool:
         """An earlier effect of the same kind for the same case is still to be delivered."""
+        self.write_pending()
         return self.session.scalar(select(OutboxMessage.id).where(
             OutboxMessage.kind == message.kind, OutboxMessage.case_id == message.case_id,
             OutboxMessage.state == "pending", OutboxMessage.id < message.id).limit(1)) is not None
@@ -302,6 +322,7 @@ class OutboxRepository:
     def delivered(self, key_prefix: str) -> list[dict[str, Any]]:
         """What Slack answered to the delivered effects whose key starts with `key_prefix`
         (e.g. where each copy of a message was posted), oldest first."""
+        self.write_pending()
         stmt = select(OutboxMessage.result).where(
             OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
             OutboxMessage.state == "done").order_by(OutboxMessage.id)
@@ -309,6 +330,7 @@ class OutboxRepository:
 
     def wake_case(self, case_id: int) -> None:
         """Make the case's effects that wait for something (never failed) due now."""
+        self.write_pending()
         now = self.now()
         self.session.flush()
         self.session.execute(update(OutboxMessage).where(
@@ -325,6 +347,7 @@ class OutboxRepository:
         a time sends a case's effects and they go out in the order they were recorded.
         `in_flight`, `cases_in_flight`: what this process is sending right now, left alone
         even when its lease ran out (a slow Slack can outlast a lease)."""
+        self.write_pending()
         free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
         due = (OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now, free,
                *((OutboxMessage.id.not_in(list(in_flight)),) if in_flight else ()),

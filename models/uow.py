@@ -69,6 +69,7 @@ class UnitOfWork:
     def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a reading unit of work cannot commit; use ctx.uow()")
+        self.outbox.write_pending()
         self.session.commit()
 
     def rollback(self) -> None:

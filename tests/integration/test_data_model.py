@@ -125,13 +125,27 @@ def test_a_due_timer_is_claimed_by_one_process_only(uow_factory: UowFactory) -> 
 
 
 def test_an_outbox_message_is_recorded_once(uow_factory: UowFactory) -> None:
+    """The same intent recorded twice in one transaction, and again by a retried request, is
+    one message; recorded in a transaction that does not commit, it is none."""
+    for _ in range(2):
+        with uow_factory() as uow:
+            uow.outbox.enqueue("case:1:summary", "post_message", {"text": "hi"})
+            uow.outbox.enqueue("case:1:summary", "post_message", {"text": "hi"})
+            uow.commit()
     with uow_factory() as uow:
-        assert uow.outbox.enqueue("case:1:summary", "post_message", {"text": "hi"})
-        assert not uow.outbox.enqueue("case:1:summary", "post_message", {"text": "hi"})
-        uow.commit()
+        uow.outbox.enqueue("case:1:topic", "set_topic", {})
     with uow_factory() as uow:
-        assert len(uow.outbox.claim_next(datetime.now(UTC), lease_until=datetime.now(UTC)
-                                         + timedelta(minutes=1))) == 1
+        claimed = uow.outbox.claim_next(datetime.now(UTC),
+                                        lease_until=datetime.now(UTC) + timedelta(minutes=1))
+        assert [uow.outbox.get(m).dedupe_key for m in claimed] == ["case:1:summary"]
+
+
+def test_the_outbox_sees_what_its_own_transaction_recorded(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.outbox.enqueue("case:1:summary", "post_message", {"text": "hi"}, priority=0)
+        claimed = uow.outbox.claim_next(datetime.now(UTC),
+                                        lease_until=datetime.now(UTC) + timedelta(minutes=1))
+        assert [uow.outbox.get(m).payload for m in claimed] == [{"text": "hi"}]
 
 
 def test_a_reading_unit_of_work_never_waits_for_a_writer_and_cannot_commit(

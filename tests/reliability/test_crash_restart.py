@@ -47,7 +47,9 @@ def _free_port() -> int:
 
 
 class Processes:
-    """`swarmbot serve` and `swarmbot clock` as real child processes."""
+    """`swarmbot serve` (its workers included) and `swarmbot clock` as real child processes,
+    each in a process group of its own: a kill takes the whole group, as a crashed machine
+    or container would."""
 
     def __init__(self, env: dict[str, str], logs: Path) -> None:
         self.env, self.logs = env, logs
@@ -59,7 +61,7 @@ class Processes:
             log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 — closed with the process
             self.running[name] = subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", name], env=self.env, stdout=log,
-                stderr=subprocess.STDOUT)
+                stderr=subprocess.STDOUT, start_new_session=True)
         if "serve" in names:
             self._wait_for_web()
 
@@ -70,7 +72,7 @@ class Processes:
     def kill(self, *names: str) -> None:
         for name in names:
             process = self.running.pop(name)
-            process.send_signal(signal.SIGKILL)
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
 
     def log(self, name: str) -> str:
