@@ -13,7 +13,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from models.audit import GENESIS, event_hash
 from models.base import utcnow
@@ -42,28 +42,27 @@ def insert_once(session: Session, row: object) -> bool:
 RECORDED_EFFECTS = "outbox_recorded"
 
 
-def insert_new(session: Session, model: type[Any], **values: Any) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): the same answer as
-    `insert_once` without a savepoint and an ORM flush per row."""
-    session.flush()  # rows this one refers to (the case, the invite) go first
-    dialect = session.get_bind().dialect.name
-    stmt = _INSERT_NEW.get((dialect, model))
-    if stmt is None:  # built once: the values go in as parameters, compiled from the cache
+class PendingInserts:
+    """Rows to insert unless their natural key is there already — INSERT … ON CONFLICT DO
+    NOTHING, SQLite and PostgreSQL — kept until the transaction commits or reads their
+    table, then written in one statement (a declared case records a dozen outbox rows and
+    timers inside the transaction the slash command waits for)."""
+
+    def __init__(self, session: Session, model: type[Any], key: str) -> None:
+        self.session, self.model, self.key = session, model, key
+        self._rows: dict[str, dict[str, Any]] = {}
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._rows.setdefault(row[self.key], row)
+
+    def write(self) -> None:
+        if not self._rows:
+            return
+        rows, self._rows = list(self._rows.values()), {}
+        self.session.flush()  # rows these refer to (the case, the invite) go first
+        dialect = self.session.get_bind().dialect.name
         insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-        stmt = _INSERT_NEW[dialect, model] = insert(model.__table__).on_conflict_do_nothing() \
-            .returning(model.__table__.c.id)
-    return session.execute(stmt, values).first() is not None
-
-
-def insert_new_rows(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
-    """`insert_new` for many rows in one statement (executemany), not saying which were new."""
-    session.flush()
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-    session.execute(insert(model.__table__).on_conflict_do_nothing(), rows)
-
-
-_INSERT_NEW: dict[tuple[str, type[Any]], Any] = {}
+        self.session.execute(insert(self.model.__table__).on_conflict_do_nothing(), rows)
 
 
 def claim_leased(session: Session, model: type[OutboxMessage] | type[Timer], *, due: Any,
@@ -98,6 +97,14 @@ class CaseRepository:
             return self.session.get(Case, case_id)
         return self.session.scalars(select(Case).where(Case.id == case_id)
                                     .with_for_update()).first()
+
+    def load_with_people(self, case_ids: Collection[int]) -> list[Case]:
+        """These cases with their participants and invites, in three queries."""
+        if not case_ids:
+            return []
+        return list(self.session.scalars(
+            select(Case).where(Case.id.in_(list(case_ids)))
+            .options(selectinload(Case.participants), selectinload(Case.invites))))
 
     def by_channel(self, channel_id: str, *, for_update: bool = False) -> Case | None:
         stmt = select(Case).where(Case.channel_id == channel_id)
@@ -277,7 +284,7 @@ class OutboxRepository:
     def __init__(self, session: Session, now: Callable[[], datetime] = utcnow) -> None:
         self.session = session
         self.now = now
-        self._pending: dict[str, dict[str, Any]] = {}
+        self._pending = PendingInserts(session, OutboxMessage, "dedupe_key")
 
     def enqueue(self, dedupe_key: str, kind: str, payload: dict[str, Any], *,
                 case_id: int | None = None, not_before: datetime | None = None,
@@ -288,16 +295,14 @@ class OutboxRepository:
         commits or reads the outbox — a declared case records half a dozen, inside the
         transaction the slash command waits for."""
         now = self.now()
-        self._pending.setdefault(dedupe_key, {
+        self._pending.add({
             "dedupe_key": dedupe_key, "kind": kind, "payload": payload, "case_id": case_id,
             "created_at": now, "priority": priority, "next_attempt_at": not_before or now})
         self.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
 
     def write_pending(self) -> None:
         """Insert what `enqueue` recorded so far (keys already there are skipped)."""
-        if self._pending:
-            rows, self._pending = list(self._pending.values()), {}
-            insert_new_rows(self.session, OutboxMessage, rows)
+        self._pending.write()
 
     def get(self, message_id: int) -> OutboxMessage | None:
         self.write_pending()
@@ -403,18 +408,26 @@ class OutboxRepository:
 
 
 class TimerRepository:
+    """Reading or cancelling timers first writes those this transaction scheduled."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._pending = PendingInserts(session, Timer, "key")
 
     def schedule(self, key: str, kind: str, due_at: datetime, *, case_id: int | None = None,
-                 **payload: Any) -> bool:
-        """Schedule a timer under a natural key; False if that key is already scheduled."""
-        return insert_new(self.session, Timer, key=key, kind=kind, due_at=due_at,
-                          case_id=case_id, payload=payload)
+                 **payload: Any) -> None:
+        """Schedule a timer under a natural key; a key scheduled before is left as it is.
+        Written with the transaction's other new timers in one statement."""
+        self._pending.add({"key": key, "kind": kind, "due_at": due_at, "case_id": case_id,
+                           "payload": payload})
+
+    def write_pending(self) -> None:
+        self._pending.write()
 
     def cancel_for_case(self, case_id: int, kinds: Iterable[str] | None = None, *,
                         keep: Iterable[str] = ()) -> int:
         """Cancel the case's pending timers (of `kinds`, or all but those of `keep`)."""
+        self.write_pending()
         stmt = update(Timer).where(Timer.case_id == case_id, Timer.state == "pending")
         if kinds is not None:
             stmt = stmt.where(Timer.kind.in_(list(kinds)))
@@ -423,14 +436,17 @@ class TimerRepository:
         return self.session.execute(stmt.values(state="cancelled")).rowcount
 
     def cancel(self, key: str) -> bool:
+        self.write_pending()
         stmt = update(Timer).where(Timer.key == key, Timer.state == "pending")
         return self.session.execute(stmt.values(state="cancelled")).rowcount == 1
 
     def get(self, timer_id: int) -> Timer | None:
+        self.write_pending()
         return self.session.get(Timer, timer_id)
 
     def claim_due(self, now: datetime, *, owner: str, lease_until: datetime,
                   limit: int = 50) -> list[int]:
+        self.write_pending()
         return claim_leased(self.session, Timer, due=Timer.due_at, order=(Timer.due_at, Timer.id),
                             now=now, lease_until=lease_until, limit=limit, claimed_by=owner)
 

@@ -70,6 +70,7 @@ class UnitOfWork:
         if self._read_only:
             raise RuntimeError("a reading unit of work cannot commit; use ctx.uow()")
         self.outbox.write_pending()
+        self.timers.write_pending()
         self.session.commit()
 
     def rollback(self) -> None:

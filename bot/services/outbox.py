@@ -126,12 +126,13 @@ def deliver_next(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
 
 
 def _hold(uow: UnitOfWork, message_ids: list[int]) -> list[object]:
-    """A batch's outbox rows and their case, read once and held for the transaction: the
-    session's identity map is weak, so `get` finds an object without a query only while
-    someone holds it (every effect of the batch reads the case)."""
+    """A batch's outbox rows and their case (with its participants and invites), read once
+    and held for the transaction: the session's identity map is weak, so `get` finds an
+    object without a query only while someone holds it (every effect of the batch reads the
+    case; invites and member syncs read its invites and participants)."""
     messages = uow.outbox.load(message_ids)
-    cases = {m.case_id for m in messages if m.case_id is not None}
-    return [*messages, *(uow.cases.get(case_id) for case_id in cases)]
+    cases = uow.cases.load_with_people({m.case_id for m in messages if m.case_id is not None})
+    return [*messages, *cases]
 
 
 def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: int

@@ -66,14 +66,14 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     chosen = rerank(candidates, case=case_query(case), profiles=profiles, owner=case.owner_id,
                     k=count, max_open_swarms=ctx.settings.max_open_swarms)
     held = _held_for_working_hours(ctx, uow, case, candidates, profiles, chosen, count)
-    invites = []
-    for recommendation in chosen:
-        invite = Invite(expert_id=recommendation.expert, reason=recommendation.why,
-                        score=float(recommendation.score), invited_by=invited_by,
-                        created_at=ctx.now(),
-                        expires_at=ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes))
-        case.invites.append(invite)
-        uow.session.flush()
+    invites = [Invite(expert_id=recommendation.expert, reason=recommendation.why,
+                      score=float(recommendation.score), invited_by=invited_by,
+                      created_at=ctx.now(), expires_at=ctx.now() + timedelta(
+                          minutes=ctx.settings.invite_expiry_minutes))
+               for recommendation in chosen]
+    case.invites.extend(invites)
+    uow.session.flush()  # their ids, in one INSERT
+    for invite in invites:
         uow.timeline.record(case.id, "invited", f"Invited <@{invite.expert_id}>: {invite.reason}",
                             actor=invited_by, at=ctx.now(), expert=invite.expert_id,
                             score=invite.score)
@@ -81,7 +81,6 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
                             case_id=case.id, invite_id=invite.id)
         effects.send_invite(uow, invite)
         effects.publish_home(uow, invite.expert_id)
-        invites.append(invite)
     if invites:
         lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}" for i in invites)
         effects.post(uow, case=case, text=f":mag: Recommended experts, invited now:\n{lines}")
@@ -115,16 +114,17 @@ def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
         expert = experts[recommendation.expert]
         release = next_working_start(ctx.now(), expert.tz, expert.work_start_hour,
                                      expert.work_end_hour)
-        invite = Invite(expert_id=recommendation.expert, reason=recommendation.why,
-                        score=float(recommendation.score), state="held", created_at=ctx.now())
-        case.invites.append(invite)
-        uow.session.flush()
+        held.append((Invite(expert_id=recommendation.expert, reason=recommendation.why,
+                            score=float(recommendation.score), state="held",
+                            created_at=ctx.now()), release))
+    case.invites.extend(invite for invite, _ in held)
+    uow.session.flush()  # their ids, in one INSERT
+    for invite, release in held:
         uow.timeline.record(case.id, "invite_held", f"Invite to <@{invite.expert_id}> held until "
                             f"their working hours ({release:%Y-%m-%d %H:%M} UTC)", at=ctx.now(),
                             expert=invite.expert_id, release=release.isoformat())
         uow.timers.schedule(f"invite_release:{invite.id}", "invite_release", release,
                             case_id=case.id, invite_id=invite.id)
-        held.append((invite, release))
     return held
 
 

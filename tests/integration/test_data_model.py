@@ -99,11 +99,18 @@ def test_a_retried_slack_event_is_recognised(uow_factory: UowFactory) -> None:
 
 
 def test_scheduling_a_timer_twice_keeps_one(uow_factory: UowFactory) -> None:
+    """Twice in one transaction, and again in a later one (a retried request): one timer,
+    due when it was first scheduled."""
+    for due in (T0, T0 + timedelta(hours=1)):
+        with uow_factory() as uow:
+            case_id = uow.cases.add(_case()).id if due == T0 else case_id
+            uow.timers.schedule("reminder:1", "status_reminder", due, case_id=case_id)
+            uow.timers.schedule("reminder:1", "status_reminder", due, case_id=case_id)
+            uow.commit()
     with uow_factory() as uow:
-        case = uow.cases.add(_case())
-        assert uow.timers.schedule("reminder:1", "status_reminder", T0, case_id=case.id)
-        assert not uow.timers.schedule("reminder:1", "status_reminder", T0, case_id=case.id)
-        uow.commit()
+        claimed = uow.timers.claim_due(T0 + timedelta(days=1), owner="clock",
+                                       lease_until=T0 + timedelta(days=2))
+        assert [uow.timers.get(t).due_at for t in claimed] == [T0]
 
 
 def test_a_due_timer_is_claimed_by_one_process_only(uow_factory: UowFactory) -> None:

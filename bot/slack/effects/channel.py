@@ -13,6 +13,7 @@ from bot.services import effects
 from bot.services.outbox import PermanentFailure
 from bot.slack.blocks import case_topic
 from bot.slack.effects.support import Executor, SlackIdentity, case_channel, case_for, slack_error
+from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -27,6 +28,7 @@ class ChannelPlan:
     title: str
     is_private: bool
     created_at: float
+    members: tuple[str, ...]  # the swarm so far (the owner): invited as the channel opens
 
 
 class CreateChannel:
@@ -37,9 +39,21 @@ class CreateChannel:
         case = case_for(uow, message.case_id)
         if case is None or case.channel_id:
             return None
-        return ChannelPlan(case.id, case.title, case.is_private, case.created_at.timestamp())
+        return ChannelPlan(case.id, case.title, case.is_private, case.created_at.timestamp(),
+                           tuple(members(case)))
 
     def send(self, message: OutboxMessage, plan: ChannelPlan) -> dict[str, Any]:
+        """Create the channel and invite the swarm so far into it. The members' invite is one
+        call more here rather than an effect of its own (a claim and a record fewer for every
+        case); if it fails, the channel is recorded anyway and the members are synced later."""
+        channel = self._create(plan)
+        try:
+            invite_members(self.client, channel["channel_id"], list(plan.members))
+        except Exception:  # noqa: BLE001 — any failure: SyncMembers tries again, with backoff
+            return {**channel, "members_invited": False}
+        return {**channel, "members_invited": True}
+
+    def _create(self, plan: ChannelPlan) -> dict[str, str]:
         for attempt in range(MAX_NAME_TRIES):
             name = channel_name(plan.case_id, plan.title, suffix=attempt)
             try:
@@ -77,7 +91,8 @@ class CreateChannel:
         uow.timeline.record(case.id, "channel_created", f"Channel #{result['name']} created",
                             channel=result["channel_id"])
         uow.outbox.wake_case(case.id)  # what waited for the channel goes now
-        effects.sync_members(uow, case)
+        if not result.get("members_invited", False):
+            effects.sync_members(uow, case)
         effects.refresh_topic(uow, case)
         effects.post_summary(uow, case)
         notify_in = message.payload.get("notify_in")
@@ -95,25 +110,32 @@ class SyncMembers(Executor):
         case = case_for(uow, message.case_id)
         if case is None:
             return None
-        people = [p.user_id for p in case.participants if p.left_at is None]
-        return case_channel(case), people
+        return case_channel(case), members(case)
 
     def send(self, message: OutboxMessage, plan: tuple[str, list[str]]) -> dict[str, Any]:
-        """One conversations.invite for everyone (its rate limit is 50 calls a minute):
-        `force` invites the valid ones and lists the rest (already there, left the
-        workspace) in `errors`, which must not block the others."""
         channel, people = plan
-        if not people:
-            return {"invited": []}
-        try:
-            answer = self.client.conversations_invite(channel=channel, users=",".join(people),
-                                                      force=True)
-            skipped = {e.get("user") for e in answer.get("errors") or []}
-        except SlackApiError as error:
-            if slack_error(error) not in FINE_NOT_TO_INVITE:
-                raise
-            skipped = set(people)  # one person, already there (or gone)
-        return {"invited": [user for user in people if user not in skipped]}
+        return {"invited": invite_members(self.client, channel, people)}
+
+
+def members(case: Case) -> list[str]:
+    """Everyone in the swarm now."""
+    return [p.user_id for p in case.participants if p.left_at is None]
+
+
+def invite_members(client: WebClient, channel: str, people: list[str]) -> list[str]:
+    """One conversations.invite for everyone (its rate limit is 50 calls a minute): `force`
+    invites the valid ones and lists the rest (already there, left the workspace) in
+    `errors`, which must not block the others. Returns who was invited."""
+    if not people:
+        return []
+    try:
+        answer = client.conversations_invite(channel=channel, users=",".join(people), force=True)
+        skipped = {e.get("user") for e in answer.get("errors") or []}
+    except SlackApiError as error:
+        if slack_error(error) not in FINE_NOT_TO_INVITE:
+            raise
+        skipped = set(people)  # one person, already there (or gone)
+    return [user for user in people if user not in skipped]
 
 
 class SetTopic(Executor):
