@@ -22,6 +22,7 @@ class Effect(StrEnum):
     POST = "post"
     POST_RESOLUTION = "post_resolution"
     SEND_INVITE = "send_invite"
+    INVITE_HINTS = "invite_hints"
     UPDATE_INVITE = "update_invite"
     EPHEMERAL = "ephemeral"
     ARCHIVE_CHANNEL = "archive_channel"
@@ -103,6 +104,14 @@ def post_resolution(uow: UnitOfWork, case: Case) -> None:
 def send_invite(uow: UnitOfWork, invite: Invite) -> None:
     uow.outbox.enqueue(f"send_invite:{invite.id}", Effect.SEND_INVITE, {"invite_id": invite.id},
                        case_id=invite.case_id, priority=URGENT)
+
+
+def invite_hints(uow: UnitOfWork, invite: Invite) -> None:
+    """The accept and decline reactions on a sent invite, for a one-tap answer. Not urgent:
+    the invite's text says what to react with, so in a burst every case's invites go out
+    before any of them gets its hints."""
+    uow.outbox.enqueue(f"invite_hints:{invite.id}", Effect.INVITE_HINTS,
+                       {"invite_id": invite.id}, case_id=invite.case_id)
 
 
 def update_invite(uow: UnitOfWork, invite: Invite) -> None:

@@ -68,6 +68,10 @@ def test_declaring_opens_a_channel_with_the_owner_and_invites_experts(
         assert "Why you" in str(message["blocks"])
     emulator.wait_for(lambda: any("Recommended experts" in (m.get("text") or "")
                                   for m in emulator.messages(channel["id"])))
+    # Each invite then carries the accept and decline reactions, for a one-tap answer.
+    emulator.wait_for(lambda: all(
+        {r["name"] for r in m.get("reactions", [])} == {"white_check_mark", "x"}
+        for m in _invites_to(emulator, parcelly).values()), timeout=10)
 
 
 def test_reacting_to_an_invite_adds_the_expert_and_declining_asks_the_next(

@@ -15,7 +15,7 @@ from bot.slack.effects.channel import (
 from bot.slack.effects.escalation import ApprovalRequest, HandOff, UpdateApproval
 from bot.slack.effects.groups import SyncUserGroup
 from bot.slack.effects.home import PublishHome, SyncProfile
-from bot.slack.effects.invites import SendInvite, UpdateInvite
+from bot.slack.effects.invites import InviteHints, SendInvite, UpdateInvite
 from bot.slack.effects.messages import (
     Ephemeral, Post, PostResolution, PostReview, PostSummary, WorkflowOffer,
 )
@@ -37,6 +37,7 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
         Effect.POST: Post(client),
         Effect.POST_RESOLUTION: PostResolution(client),
         Effect.SEND_INVITE: SendInvite(client),
+        Effect.INVITE_HINTS: InviteHints(client),
         Effect.UPDATE_INVITE: UpdateInvite(client),
         Effect.EPHEMERAL: Ephemeral(client),
         Effect.ARCHIVE_CHANNEL: ArchiveChannel(client),

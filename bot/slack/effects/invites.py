@@ -1,5 +1,5 @@
-"""Swarm invites as DMs: sent with the accept/decline reactions pre-added (one tap to
-answer), then updated when answered or expired."""
+"""Swarm invites as DMs: sent, then given the accept/decline reactions (one tap to answer),
+then updated when answered or expired."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.services import effects
 from bot.services.queries import PRIVATE_TITLE
 from bot.slack.blocks import invite_message
 from bot.slack.effects.support import Executor, open_dm, post_once, slack_error
@@ -45,18 +46,35 @@ class SendInvite(Executor):
         dm = open_dm(self.client, plan["expert"], self.dm_channels)
         posted = post_once(self.client, message, channel=dm, text=plan["text"],
                            blocks=plan["blocks"])
-        for reaction in (Reaction.ACCEPT, Reaction.DECLINE):
-            try:
-                self.client.reactions_add(channel=dm, timestamp=posted["ts"], name=reaction)
-            except SlackApiError as error:
-                if slack_error(error) != "already_reacted":
-                    break  # the hint reactions are a nicety; the text says what to do
         return {"dm_channel": dm, "ts": posted["ts"]}
 
     def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
         invite = uow.invites.get(int(message.payload["invite_id"]))
         if invite is not None and result:
             invite.dm_channel, invite.message_ts = result["dm_channel"], result["ts"]
+            effects.invite_hints(uow, invite)
+
+
+class InviteHints(Executor):
+    """The bot's own accept and decline reactions on the invite: the expert taps one."""
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> tuple[str, str] | None:
+        invite = uow.invites.get(int(message.payload["invite_id"]))
+        if invite is None or invite.state != "pending" or not invite.message_ts:
+            return None  # answered or expired meanwhile: nothing to tap any more
+        return invite.dm_channel or "", invite.message_ts
+
+    def send(self, message: OutboxMessage, plan: tuple[str, str]) -> dict[str, Any]:
+        dm, ts = plan
+        for reaction in (Reaction.ACCEPT, Reaction.DECLINE):
+            try:
+                self.client.reactions_add(channel=dm, timestamp=ts, name=reaction)
+            except SlackApiError as error:
+                if slack_error(error) in ("message_not_found", "channel_not_found"):
+                    break
+                if slack_error(error) != "already_reacted":
+                    raise
+        return {}
 
 
 class UpdateInvite(Executor):
