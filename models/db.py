@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 READ_ONLY = "swarmbot_read_only"  # execution option of a transaction that only reads
+BACKGROUND = "swarmbot_background"  # … of one nobody waits for (delivery): requests go first
+# How long a background transaction lets waiting requests go first (a slash command is
+# answered in Slack's 3 seconds; what it recorded is delivered meanwhile all the same).
+BACKGROUND_YIELD = 0.02
 
 
 def _serialise_writers(engine: Engine, lock_path: Path | None) -> None:
@@ -57,18 +62,31 @@ def _serialise_writers(engine: Engine, lock_path: Path | None) -> None:
     ends — threads of this process on a thread lock, processes on the same file (several
     `swarmbot serve` workers, the clock) on an exclusive flock of `lock_path` — instead of
     SQLite's busy handler, which sleeps and polls and so starves some waiters for seconds
-    under load. A transaction that only reads (READ_ONLY) begins DEFERRED and queues for
-    nothing: in WAL mode it reads its snapshot while a writer works."""
+    under load. A BACKGROUND transaction (delivery) first lets the process's waiting
+    requests go, for up to BACKGROUND_YIELD. A transaction that only reads (READ_ONLY) begins
+    DEFERRED and queues for nothing: in WAL mode it reads its snapshot while a writer works."""
     writer = threading.RLock()
     between_processes = _ProcessLock(lock_path) if lock_path is not None else None
     depth = [0]  # nested writers on one thread (RLock) take the process lock once
+    requests = _Counter()
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-        if connection.get_execution_options().get(READ_ONLY):
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
             return
-        writer.acquire()
+        if options.get(BACKGROUND):
+            deadline = time.monotonic() + BACKGROUND_YIELD
+            while requests.value and time.monotonic() < deadline:
+                time.sleep(0.001)
+            writer.acquire()
+        else:
+            requests.add(1)
+            try:
+                writer.acquire()
+            finally:
+                requests.add(-1)
         try:
             if depth[0] == 0 and between_processes is not None:
                 between_processes.acquire()
@@ -95,6 +113,18 @@ def _serialise_writers(engine: Engine, lock_path: Path | None) -> None:
 
     event.listen(engine, "commit", _end)
     event.listen(engine, "rollback", _end)
+
+
+class _Counter:
+    """A count threads change together."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self, n: int) -> None:
+        with self._lock:
+            self.value += n
 
 
 class _ProcessLock:

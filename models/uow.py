@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utcnow
 from models.case import TimelineEvent
-from models.db import READ_ONLY
+from models.db import BACKGROUND, READ_ONLY
 from models.repositories import (
     ApprovalRepository, CaseRepository, ExpertRepository, FollowUpRepository, HistoryRepository,
     InviteRepository, LevelRepository, OutboxRepository, ProcessedEventRepository,
@@ -31,18 +31,24 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.now = now
         self._on_event = on_event
-        self._read_only = False
+        self._options: dict[str, bool] = {}
 
     def reading(self) -> UnitOfWork:
         """This unit of work only reads: it neither waits for nor holds the database's
         writer (SQLite), and refuses to commit."""
-        self._read_only = True
+        self._options[READ_ONLY] = True
+        return self
+
+    def in_background(self) -> UnitOfWork:
+        """Nobody is waiting for this unit of work (delivery): on SQLite, the process's
+        transactions a person waits for take the writer first (models/db.py)."""
+        self._options[BACKGROUND] = True
         return self
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
-        if self._read_only:
-            self.session.connection(execution_options={READ_ONLY: True})
+        if self._options:
+            self.session.connection(execution_options=self._options)
         self.cases = CaseRepository(self.session)
         self.invites = InviteRepository(self.session)
         self.timeline = TimelineRepository(
@@ -67,7 +73,7 @@ class UnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
-        if self._read_only:
+        if self._options.get(READ_ONLY):
             raise RuntimeError("a reading unit of work cannot commit; use ctx.uow()")
         self.outbox.write_pending()
         self.timers.write_pending()

@@ -106,7 +106,7 @@ def deliver_next(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
     in_flight = in_flight or InFlight()
     messages, cases = in_flight.snapshot()
     now = ctx.now()
-    with ctx.uow() as uow:
+    with ctx.uow().in_background() as uow:
         claimed = uow.outbox.claim_next(now, lease_until=now + LEASE,
                                         max_priority=URGENT if urgent_only else None,
                                         in_flight=messages, cases_in_flight=cases)
@@ -184,7 +184,7 @@ def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
     # What did not go out is rescheduled before the results of what did are applied: an
     # effect that waited for the channel created just before it is then woken by it.
     outcomes.sort(key=lambda pair: pair[1].state == "done")
-    with ctx.uow() as uow:
+    with ctx.uow().in_background() as uow:
         held = _hold(uow, [m.id for m, _ in outcomes])
         for message, outcome in outcomes:
             _record(ctx, uow, executors, message, outcome, report)
