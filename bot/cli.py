@@ -53,9 +53,9 @@ def _settle_garbage_collector() -> None:
     """For a long-running process, once it has loaded what it keeps (libraries, the model):
     those objects leave the collector's view (gc.freeze: a forked worker's collections then
     never write to, and so never copy, the memory it shares with its parent), and young
-    objects are collected
-    every 20 000 allocations rather than 700, so the ORM objects of each request do not set
-    off collections that pause every thread (bench.swarming: ack p99 and ready p99 lower)."""
+    objects are collected every 20 000 allocations rather than 700, so the ORM objects of
+    each request do not set off collections that pause every thread (bench.swarming: ack p99
+    and ready p99 lower)."""
     import gc
 
     gc.collect()

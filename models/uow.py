@@ -40,8 +40,8 @@ class UnitOfWork:
         return self
 
     def in_background(self) -> UnitOfWork:
-        """Nobody is waiting for this unit of work (delivery): on SQLite, the process's
-        transactions a person waits for take the writer first (models/db.py)."""
+        """Nobody is waiting for this unit of work (delivery): on SQLite, transactions a person
+        waits for, in any process, take the writer first (models/writers.py)."""
         self._options[BACKGROUND] = True
         return self
 

@@ -33,15 +33,13 @@ class WriterTurns:
     """`take(background=…)` before BEGIN, `give_back()` after COMMIT or ROLLBACK; a thread
     may take again inside its turn (nested, counted)."""
 
-    def __init__(self, folder_and_name: Path | None) -> None:
+    def __init__(self, database: Path | None) -> None:
+        """`database`: the SQLite file (None, in memory: this process's threads only)."""
         self._thread_turn = threading.RLock()
         self._depth = 0  # changed only by the thread holding the turn
-        self._process_turn = _File(folder_and_name.with_name(folder_and_name.name +
-                                                             "-writer.lock")) \
-            if folder_and_name and fcntl else None
-        self._requests = _Requests(folder_and_name.with_name(folder_and_name.name +
-                                                             "-requests.lock")
-                                   if folder_and_name and fcntl else None)
+        writer = _lock_file(database, "-writer.lock")
+        self._process_turn = _File(writer) if writer else None
+        self._requests = _Requests(_lock_file(database, "-requests.lock"))
 
     def take(self, *, background: bool) -> None:
         if background:
@@ -68,6 +66,13 @@ class WriterTurns:
         if self._depth == 0 and self._process_turn is not None:
             fcntl.flock(self._process_turn.fd(), fcntl.LOCK_UN)
         self._thread_turn.release()
+
+
+def _lock_file(database: Path | None, suffix: str) -> Path | None:
+    """A lock file next to the database, where processes can lock files (flock)."""
+    if database is None or fcntl is None:
+        return None
+    return database.with_name(database.name + suffix)
 
 
 class _Requests:
