@@ -187,8 +187,8 @@ def test_requests_waiting_for_the_writer_go_before_background_delivery(
     def write(title: str, background: bool = False) -> None:
         with (delivery_uow().in_background() if background else uow_factory()) as uow:
             uow.cases.add(_case(title=title))
+            order.append(title)  # in its turn at the writer: turns are in this order
             uow.commit()
-            order.append(title)
 
     threads = [threading.Thread(target=hold_the_writer)]
     threads[0].start()
