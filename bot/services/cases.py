@@ -49,8 +49,8 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
             service=draft.service, tags=list(draft.tags), severity=draft.severity,
             mode=_mode(ctx, draft.severity), owner_id=owner_id, requester_id=owner_id,
             source="slack", created_at=ctx.now(), acknowledged_at=ctx.now(),
-            is_private=_private(draft)))
-        case.participants.append(Participant(user_id=owner_id, role="owner", joined_at=ctx.now()))
+            is_private=_private(draft), invites=[],  # known empty: never read back
+            participants=[Participant(user_id=owner_id, role="owner", joined_at=ctx.now())]))
         if _profile_unknown(uow, owner_id):  # known from now on: zone and handle from Slack
             effects.sync_profile(uow, owner_id)  # (then kept current by user_change events)
         uow.timeline.record(case.id, "declared", f"Declared by <@{owner_id}> as {draft.severity}",
@@ -79,7 +79,7 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
             title=draft.title, description=draft.description, service=draft.service,
             tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
             source=source, external_id=external_id, created_at=ctx.now(),
-            is_private=_private(draft)))
+            is_private=_private(draft), invites=[], participants=[]))
         uow.timeline.record(case.id, "declared", f"Opened by {source} ({external_id})",
                             at=ctx.now(), severity=draft.severity, source=source)
         _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
