@@ -107,20 +107,19 @@ class Fleet:
         return self
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the web processes and their workers used so far (Linux)."""
-        tree = {p.pid for p in self.processes}
-        stats = {}
+        """User + system CPU time the web processes and their workers (their children) used
+        so far (Linux)."""
+        web = {p.pid for p in self.processes}
+        ticks = 0
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
-                    stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:  # ended meanwhile
                     continue
-        for pid, fields in stats.items():  # /proc lists parents before their children
-            if int(fields[1]) in tree:
-                tree.add(pid)
-        return sum(int(stats[pid][11]) + int(stats[pid][12]) for pid in tree
-                   if pid in stats) / os.sysconf("SC_CLK_TCK")
+                if int(entry.name) in web or int(fields[1]) in web:
+                    ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
 
     def logs(self) -> str:
         return "\n".join((self.folder / f"web-{n}.log").read_text(errors="replace")[-2000:]
