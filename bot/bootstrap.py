@@ -28,6 +28,7 @@ from bot.services.model import ModelHolder
 from bot.slack.app import build_bolt_app
 from bot.slack.effects import build_executors
 from bot.slack.gateway import make_slack_client
+from bot.slack.people import SlackPeople
 from bot.web.app import create_web_app
 from bot.web.feed_sender import CaseFeedSender
 from models.base import utcnow
@@ -76,7 +77,8 @@ def build(settings: Settings, **overrides: Any) -> Container:
     services = ServiceContext(settings=settings,
                               uow=lambda: UnitOfWork(session_factory, now, on_event=feed),
                               now=now, recommender=model,
-                              policy=overrides.get("policy") or load_policy(settings.policy_path))
+                              policy=overrides.get("policy") or load_policy(settings.policy_path),
+                              people=SlackPeople(client))
     executors = build_executors(client, admins=settings.admin_ids, policy=services.policy)
     executors[Effect.CASE_FEED] = CaseFeedSender(
         settings.case_feed_url,

@@ -30,3 +30,7 @@ class NotAllowed(SwarmbotError):
 
 class Conflict(SwarmbotError):
     """The action does not fit the case's current state (e.g. already resolved)."""
+
+
+class Unavailable(SwarmbotError):
+    """Something the bot must ask first (Slack) did not answer; nothing was changed."""

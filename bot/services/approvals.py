@@ -3,12 +3,12 @@ approve it, and only someone at a level with that authority can decide it."""
 
 from __future__ import annotations
 
-from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.policy import rank
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.escalation import levels_of, responder_ids
-from bot.services.guards import case_in_channel, require_open
+from bot.services.guards import case_in_channel, require, require_open
 from models.case import Approval
 from models.uow import UnitOfWork
 
@@ -28,9 +28,7 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        on_case = {p.user_id for p in case.participants if p.left_at is None}
-        if actor not in on_case and actor not in ctx.settings.admin_ids:
-            raise NotAllowed("Only people working on this case can ask for approvals on it.")
+        require(ctx, uow, case, actor, "approve", "ask for approvals on it")
         approval = uow.approvals.add(Approval(case_id=case.id, item=item, note=note,
                                               level=level, requested_by=actor,
                                               created_at=ctx.now()))
@@ -57,10 +55,10 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
         if approval.state != "pending":
             raise Conflict(f"`{approval.item}` on case {case.reference} was already "
                            f"{approval.state} by <@{approval.decided_by}>.")
+        require(ctx, uow, case, actor, "approval decide", f"decide `{approval.item}`",
+                approval=approval, detail=f" {approval.level} can decide it.")
         level = _deciding_level(uow, ctx, actor)
-        if level is None:
-            raise NotAllowed(f"You are not a responder at any level, so you cannot approve "
-                             f"`{approval.item}`; {approval.level} can.")
+        assert level is not None  # an approver or an admin: the table said so
         ctx.policy.require_authority(level, approval.item)
         approval.state = "approved" if approve else "rejected"
         approval.decided_by, approval.decided_at = actor, ctx.now()

@@ -11,8 +11,9 @@ from bot.domain.errors import Conflict, InvalidInput
 from bot.services import effects, knowledge, workflows
 from bot.services.context import ServiceContext
 from bot.services.escalation import enter_tiered, on_severity_change
-from bot.services.guards import case_in_channel, require_open, require_owner
+from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
+from bot.services.people import require_people
 from bot.services.text import printable
 from bot.services.swarm import invite_experts, recommend
 from models.case import Case, Participant
@@ -113,10 +114,12 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
 
 
 def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: str) -> str:
+    """The owner (or an admin) hands the case to a person Slack knows (asked first)."""
+    require_people(ctx.people, [new_owner])
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require_owner(case, actor, ctx.settings.admin_ids, "hand the case over")
+        require(ctx, uow, case, actor, "owner", "hand the case over")
         if new_owner == case.owner_id:
             raise InvalidInput(f"<@{new_owner}> already owns case {case.reference}.")
         previous = case.owner_id
@@ -125,13 +128,14 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
                 participant.role = "responder"
         case.owner_id = new_owner
         add_participant(case, new_owner, "owner", ctx.now(), take_role=True)
-        uow.timeline.record(case.id, "owner_changed", f"<@{previous}> handed the case to "
+        by = f"<@{previous}>" if actor == previous else f"<@{actor}> (admin)"
+        away = "" if actor == previous else f" from <@{previous}>"  # said by who did it
+        uow.timeline.record(case.id, "owner_changed", f"{by} handed the case{away} to "
                             f"<@{new_owner}>", actor=actor, at=ctx.now(), previous=previous,
                             owner=new_owner)
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case,
-                     text=f":handshake: <@{previous}> handed case {case.reference} to "
-                          f"<@{new_owner}>, who owns it now.")
+        effects.post(uow, case=case, text=f":handshake: {by} handed case {case.reference}{away} "
+                                          f"to <@{new_owner}>, who owns it now.")
         uow.commit()
         return f"<@{new_owner}> owns case {case.reference} now."
 
@@ -143,7 +147,7 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require_owner(case, actor, ctx.settings.admin_ids, "change the severity")
+        require(ctx, uow, case, actor, "severity", "change the severity")
         if severity == case.severity:
             return f"Case {case.reference} is already {severity}."
         previous, was_swarm = case.severity, case.mode == "swarm"

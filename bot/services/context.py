@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.domain.policy import Policy, load_policy
+from bot.services.people import PeopleDirectory
 from models.uow import UnitOfWork
 
 
@@ -21,3 +22,6 @@ class ServiceContext:
     recommender: Callable[[], Any] = lambda: None
     # The tiered escalation policy (levels, SLAs, paths, authority), validated at start.
     policy: Policy = field(default_factory=load_policy)
+    # Slack's word on a user id someone typed (users.info); None: there is no Slack to ask,
+    # and a use case that records a typed person refuses (bot/services/people.py).
+    people: PeopleDirectory | None = None

@@ -17,6 +17,7 @@ from models.uow import UnitOfWork
 class Effect(StrEnum):
     CREATE_CHANNEL = "create_channel"
     SYNC_MEMBERS = "sync_members"
+    REMOVE_MEMBER = "remove_member"
     SET_TOPIC = "set_topic"
     POST_SUMMARY = "post_summary"
     POST = "post"
@@ -66,6 +67,12 @@ def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None)
 def sync_members(uow: UnitOfWork, case: Case) -> None:
     uow.outbox.enqueue(f"sync_members:{case.id}", Effect.SYNC_MEMBERS, {}, case_id=case.id,
                        priority=URGENT)
+
+
+def remove_member(uow: UnitOfWork, case: Case, user: str) -> None:
+    """Take `user`, who left the swarm, out of the case channel (conversations.kick)."""
+    uow.outbox.enqueue(f"remove_member:{case.id}:{user}:{_once()}", Effect.REMOVE_MEMBER,
+                       {"user": user}, case_id=case.id)
 
 
 def refresh_topic(uow: UnitOfWork, case: Case) -> None:

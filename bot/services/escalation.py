@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from bot.domain.errors import Conflict, InvalidInput, NotAllowed
+from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.policy import Policy, rank
 from bot.services import effects, workflows
 from bot.services.context import ServiceContext
-from bot.services.guards import case_in_channel, require_open
+from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
+from bot.services.responders import (  # noqa: F401 — who is at a level, used from here too
+    at_or_above, levels_of, may_respond, resolve_people, responder_ids,
+)
 from models.case import Case, LevelChange
 from models.scheduling import Timer
 from models.uow import UnitOfWork
@@ -124,6 +127,7 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
              reason: str) -> str:
     with ctx.uow() as uow:
         case = _tiered_case(uow, channel_id)
+        require(ctx, uow, case, actor, "escalate", "escalate it")
         current = case.level or ""
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
         target = (ctx.policy.parse_level(level_text) if level_text
@@ -145,10 +149,7 @@ def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: 
     with ctx.uow() as uow:
         case = _tiered_case(uow, channel_id)
         current = case.level or ""
-        if not (actor == case.owner_id or actor in ctx.settings.admin_ids
-                or _at_or_above(uow, ctx.policy, actor, current)):
-            raise NotAllowed(f"Only the case owner, a responder at {current} or above, or a "
-                             "swarmbot admin can move the case down.")
+        require(ctx, uow, case, actor, "deescalate", "move the case down")
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
         target = (ctx.policy.parse_level(level_text) if level_text
                   else ctx.policy.previous_level(current, path))
@@ -174,9 +175,8 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
         if stint.acknowledged_at is not None:
             return (f"Case {case.reference} was already acknowledged at {level} by "
                     f"<@{stint.acknowledged_by}>.")
-        if not may_respond(uow, ctx.policy, actor, level) and actor not in ctx.settings.admin_ids:
-            raise NotAllowed(f"Only {level}'s responders (or those above) can acknowledge at "
-                             f"{level}: {_names(ctx.policy, level)}.")
+        require(ctx, uow, case, actor, "ack", f"acknowledge at {level}",
+                detail=f" {level}'s responders: {_names(ctx.policy, level)}.")
         now = ctx.now()
         stint.acknowledged_at, stint.acknowledged_by = now, actor
         case.acknowledged_at = case.acknowledged_at or now
@@ -234,45 +234,6 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
             f":rotating_light: {reason}, and {level} is the top of this case's path."))
         return
     move(ctx, uow, case, target, trigger="time", reason=reason)
-
-
-# -- who is at a level ----------------------------------------------------------------------
-def responder_ids(uow: UnitOfWork, policy: Policy, level: str) -> list[str]:
-    """The level's responders as Slack user ids, members of its user groups included (as far
-    as the bot has read them from Slack)."""
-    configured = policy.level(level)
-    on_call = (configured.rotation.on_call(uow.now()),) if configured.rotation else ()
-    users, groups = resolve_people(uow, (*configured.responders, *on_call))
-    members = uow.groups.members(groups)
-    return list(dict.fromkeys([*users, *(u for g in groups for u in members.get(g, []))]))
-
-
-def resolve_people(uow: UnitOfWork, refs: Iterable[str]) -> tuple[list[str], list[str]]:
-    """User ids, @handles (through the people the bot knows) and user group ids (S…) →
-    (user ids, user group ids). Unknown handles are left out."""
-    refs = list(refs)
-    groups = [r for r in refs if r.startswith("S")]
-    ids = uow.experts.slack_ids(r for r in refs if not r.startswith("S"))
-    return list(dict.fromkeys(ids[r] for r in refs if r in ids)), groups
-
-
-def may_respond(uow: UnitOfWork, policy: Policy, user: str, level: str) -> bool:
-    """Listed at `level` or above (in person or in a user group) — or anyone, when the level
-    names no one it can check (no responders, or a user group not read from Slack yet)."""
-    configured = policy.level(level).responders
-    groups = [r for r in configured if r.startswith("S")]
-    if (not configured and policy.level(level).rotation is None) or \
-            len(uow.groups.members(groups)) < len(groups):
-        return True
-    return _at_or_above(uow, policy, user, level)
-
-
-def levels_of(uow: UnitOfWork, policy: Policy, user: str) -> list[str]:
-    return [level for level in policy.ordered if user in responder_ids(uow, policy, level)]
-
-
-def _at_or_above(uow: UnitOfWork, policy: Policy, user: str, level: str) -> bool:
-    return any(rank(mine) >= rank(level) for mine in levels_of(uow, policy, user))
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.services import effects
 from bot.services.context import ServiceContext
-from bot.services.guards import case_in_channel
+from bot.services.guards import case_in_channel, require
+from bot.services.people import require_people
 from bot.services.working_hours import hold_until
 from models.case import Case, FollowUp
 from models.scheduling import Timer
@@ -25,9 +26,11 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
         raise InvalidInput("Say what needs doing: `/swarm followup <action item> [@owner]`.")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"Keep a follow-up under {MAX_TEXT} characters.")
+    if owner is not None and owner != actor:
+        require_people(ctx.people, [owner])
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
-        _require_on_case(ctx, case, actor)
+        require(ctx, uow, case, actor, "followup", "add follow-ups to it")
         owner = owner or actor
         item = uow.followups.add(FollowUp(case_id=case.id, text=text, owner_id=owner,
                                           created_by=actor, created_at=ctx.now()))
@@ -53,10 +56,7 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> s
             raise NotFound(f"There is no follow-up F{followup_id}.")
         if item.done_at is not None:
             raise Conflict(f"F{item.id} was already done by <@{item.done_by}>.")
-        if actor not in {item.owner_id, item.created_by, case.owner_id} \
-                and actor not in ctx.settings.admin_ids:
-            raise NotAllowed(f"Only <@{item.owner_id}>, who owns F{item.id}, or the case owner "
-                             "can mark it done.")
+        require(ctx, uow, case, actor, "followup done", f"mark F{item.id} done", followup=item)
         item.done_at, item.done_by = ctx.now(), actor  # its reminder timers now do nothing
         uow.timeline.record(case.id, "followup_done", f"Follow-up F{item.id} done: {item.text}",
                             actor=actor, at=ctx.now(), followup=item.id)
@@ -68,9 +68,10 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> s
         return f"F{item.id} is done."
 
 
-def list_followups(ctx: ServiceContext, *, channel_id: str) -> list[FollowUp]:
+def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> list[FollowUp]:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
+        require(ctx, uow, case, actor, "followup", "list its follow-ups")
         items = list(uow.followups.for_case(case.id))
         for item in items:
             uow.session.expunge(item)
@@ -103,9 +104,3 @@ def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp) -> 
     uow.timers.schedule(f"{REMINDER}:{item.id}", REMINDER,
                         ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
                         case_id=item.case_id, followup=item.id)
-
-
-def _require_on_case(ctx: ServiceContext, case: Case, actor: str) -> None:
-    people = {p.user_id for p in case.participants} | {case.requester_id}
-    if actor not in people and actor not in ctx.settings.admin_ids:
-        raise NotAllowed("Only people who work on this case can add follow-ups to it.")

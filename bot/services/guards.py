@@ -1,10 +1,19 @@
-"""Lookups and permission checks shared by use cases; each failure is a typed domain error."""
+"""Lookups and permission checks shared by use cases; each failure is a typed domain error.
+Who may do what is `bot.domain.permissions.RULES`; `require` is how every use case asks it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from bot.domain import permissions
 from bot.domain.errors import Conflict, NotAllowed, NotFound
-from models.case import Case
+from bot.domain.permissions import Role
+from bot.services.responders import at_or_above, levels_of, may_respond, responder_ids
+from models.case import Approval, Case, FollowUp
 from models.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.services.context import ServiceContext
 
 
 def case_in_channel(uow: UnitOfWork, channel_id: str) -> Case:
@@ -22,13 +31,59 @@ def case_by_id(uow: UnitOfWork, case_id: int) -> Case:
     return case
 
 
-def require_owner(case: Case, actor: str, admins: frozenset[str], action: str) -> None:
-    if case.owner_id is None:
+def roles_of(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str, *,
+             followup: FollowUp | None = None, approval: Approval | None = None) -> set[Role]:
+    """Everything `actor` is to `case` (and to the follow-up or approval acted on) now."""
+    roles: set[Role] = {Role.ADMIN} if actor in ctx.settings.admin_ids else set()
+    if case is not None:
+        if actor == case.owner_id:
+            roles.add(Role.OWNER)
+        if actor == case.requester_id:
+            roles.add(Role.REQUESTER)
+        for participant in case.participants:
+            if participant.user_id == actor:
+                roles.add(Role.PARTICIPANT if participant.left_at is None
+                          else Role.PAST_PARTICIPANT)
+        if case.mode == "tiered" and case.level and case.status != "resolved":
+            if actor in responder_ids(uow, ctx.policy, case.level):
+                roles.add(Role.RESPONDER)
+            if at_or_above(uow, ctx.policy, actor, case.level):
+                roles.add(Role.RESPONDER_OR_ABOVE)
+            elif may_respond(uow, ctx.policy, actor, case.level):  # the level names no one
+                roles.add(Role.UNCHECKED_LEVEL)  # the bot can check (a group not read yet)
+    if followup is not None:
+        if actor == followup.owner_id:
+            roles.add(Role.ITEM_OWNER)
+        if actor == followup.created_by:
+            roles.add(Role.ITEM_AUTHOR)
+    if approval is not None:
+        if levels_of(uow, ctx.policy, actor):
+            roles.add(Role.APPROVER)
+        if actor == approval.requested_by:
+            roles.add(Role.APPROVAL_REQUESTER)
+    return roles
+
+
+def require(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str, action: str,
+            verb: str, *, followup: FollowUp | None = None, approval: Approval | None = None,
+            detail: str = "") -> set[Role]:
+    """Refuse (NotAllowed) unless `actor` may do `action` on `case`, by the table; returns the
+    roles they act in; `verb` ends the refusal ("Only the case owner … can <verb>.")."""
+    rule = permissions.rule(action)
+    if rule.open_to_anyone:
+        return set()
+    if rule is permissions.OWNER_ONLY and case is not None and case.owner_id is None:
         raise Conflict(f"Case {case.reference} has no owner yet; claim it first with "
                        "`/swarm claim`.")
-    if actor != case.owner_id and actor not in admins:
-        raise NotAllowed(f"Only the case owner <@{case.owner_id}> (or a swarmbot admin) can "
-                         f"{action}.")
+    roles = roles_of(ctx, uow, case, actor, followup=followup, approval=approval)
+    if (refused := rule.refusal(roles)) is not None:
+        raise NotAllowed(refused)
+    if not rule.allows(roles):
+        raise NotAllowed(permissions.refusal_message(
+            action, verb, owner=case.owner_id if case else None,
+            level=case.level if case else None,
+            item_owner=followup.owner_id if followup else None) + detail)
+    return roles
 
 
 def require_open(case: Case) -> None:

@@ -11,7 +11,7 @@ from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
 from bot.services.escalation import restart_level
 from bot.services.followups import REMINDER as FOLLOWUP_REMINDER
-from bot.services.guards import case_by_id, case_in_channel, require_open, require_owner
+from bot.services.guards import case_by_id, case_in_channel, require, require_open
 from models.case import Case
 from models.expertise import ResolutionRecord
 from models.uow import UnitOfWork
@@ -38,7 +38,7 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require_owner(case, actor, ctx.settings.admin_ids, "resolve the case")
+        require(ctx, uow, case, actor, "resolve", "resolve the case")
         case.status, case.resolved_at, case.resolution_summary = "resolved", ctx.now(), summary
         for invite in case.invites:
             if invite.state in ("pending", "held"):
@@ -77,8 +77,7 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         case = case_in_channel(uow, channel_id) if channel_id else case_by_id(uow, case_id or 0)
         if case.status != "resolved":
             raise Conflict(f"Case {case.reference} is open already.")
-        if actor not in {case.owner_id, case.requester_id} and actor not in ctx.settings.admin_ids:
-            raise NotAllowed(f"Only the owner <@{case.owner_id}> or the requester can reopen.")
+        require(ctx, uow, case, actor, "reopen", "reopen it")
         case.status, case.resolved_at = "open", None
         uow.timers.cancel_for_case(case.id, kinds=["archive_channel"])
         uow.history.remove(f"swarmbot-{case.id}")

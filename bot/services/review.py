@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from bot.domain.errors import InvalidInput, NotAllowed
+from bot.domain.errors import InvalidInput
 from bot.domain.metrics import Event
 from bot.domain.review import LESSON, CaseFacts, Review, draft_review
 from bot.services import effects
 from bot.services.context import ServiceContext
-from bot.services.guards import case_by_id, case_in_channel
+from bot.services.guards import case_by_id, case_in_channel, require
 from models.case import Case
 from models.uow import UnitOfWork
 
@@ -31,9 +31,7 @@ def add_lesson(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -
         raise InvalidInput(f"Keep a lesson under {MAX_LESSON} characters.")
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
-        people = {p.user_id for p in case.participants} | {case.requester_id}
-        if actor not in people and actor not in ctx.settings.admin_ids:
-            raise NotAllowed("Only people who worked on this case can add to its review.")
+        require(ctx, uow, case, actor, "review", "add to its review")
         if not text:
             effects.post_review(uow, case)  # show the draft (again) in the channel
             uow.commit()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.domain.errors import InvalidInput, NotAllowed
+from bot.domain.errors import InvalidInput
 from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
-from bot.services.guards import case_in_channel, require_open
+from bot.services.guards import case_in_channel, require, require_open
 from bot.services.working_hours import hold_until
 from models.case import StatusUpdate
 from models.uow import UnitOfWork
@@ -23,9 +23,7 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        if actor not in {p.user_id for p in case.participants if p.left_at is None} \
-                and actor not in ctx.settings.admin_ids:
-            raise NotAllowed("Only people working on this case can post its status.")
+        require(ctx, uow, case, actor, "status", "post its status")
         uow.status_updates.add(StatusUpdate(case_id=case.id, author_id=actor, text=text,
                                             posted_at=ctx.now()))
         uow.timeline.record(case.id, "status_update", text, actor=actor, at=ctx.now())

@@ -10,8 +10,9 @@ from bot.domain.durations import slack_time
 from bot.domain.errors import InvalidInput
 from bot.services import effects
 from bot.services.context import ServiceContext
-from bot.services.guards import case_in_channel, require_open, require_owner
+from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
+from bot.services.people import require_people
 from models.case import Case, Invite
 from models.uow import UnitOfWork
 from skills_index.model import CaseQuery, Recommendation
@@ -198,10 +199,11 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
     if not user_ids:
         raise InvalidInput("Mention who to add, e.g. `/swarm invite @dana` (pick them from "
                            "Slack's autocomplete so the mention is a real user).")
+    require_people(ctx.people, user_ids)
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require_owner(case, actor, ctx.settings.admin_ids, "add people to the swarm")
+        require(ctx, uow, case, actor, "invite", "add people to the swarm")
         added = [u for u in user_ids if _join(ctx, uow, case, u, role="responder")]
         for user in added:
             for invite in case.invites:
@@ -227,7 +229,7 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require_owner(case, actor, ctx.settings.admin_ids, "invite more experts")
+        require(ctx, uow, case, actor, "experts", "invite more experts")
         invites = invite_experts(ctx, uow, case, count=count, invited_by=actor)
         uow.commit()
         if not invites:

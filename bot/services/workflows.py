@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.domain.errors import Conflict, NotAllowed, NotFound
+from bot.domain.errors import Conflict, NotFound
 from bot.domain.workflows import Step, Workflow, fill
 from bot.services import effects
 from bot.services.context import ServiceContext
+from bot.services.guards import require
 from bot.services.participants import add_participant
 from models.case import Case
 from models.scheduling import Timer
@@ -48,9 +49,7 @@ def run_from_button(ctx: ServiceContext, *, reference: tuple[int, str], actor: s
             raise NotFound("That workflow or case no longer exists.")
         if case.status == "resolved" and workflow.when != "resolved":
             raise Conflict(f"Case {case.reference} is resolved.")
-        people = {p.user_id for p in case.participants if p.left_at is None}
-        if actor not in people and actor not in ctx.settings.admin_ids:
-            raise NotAllowed("Only people working on this case can run its workflows.")
+        require(ctx, uow, case, actor, "workflow run", "run its workflows")
         if any(e.kind == "workflow_run" and e.data.get("workflow") == name
                for e in uow.timeline.for_case(case.id)):
             raise Conflict(f"Workflow {name} already ran on case {case.reference}.")

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.domain.errors import UsageError
+from bot.domain.errors import InvalidInput, UsageError
 from bot.services.text import printable
 
 MAX_COMMAND_TEXT = 3000
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# `@ana` typed as text (not picked from the autocomplete): Slack sends it as is, not as a
+# mention, so it names nobody. (`ops@example.com` has no space before its `@`.)
+_PLAIN_AT = re.compile(r"(?:^|(?<=\s))@([\w.\-]+)")
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,14 @@ def mentioned_users(text: str) -> list[str]:
         if user_id not in seen:
             seen.append(user_id)
     return seen
+
+
+def people_named(text: str) -> list[str]:
+    """The people a command names, as Slack user ids (`mentioned_users`); a plain `@name`
+    that is not a mention is refused clearly instead of being ignored."""
+    plain = _PLAIN_AT.search(_USER_MENTION.sub(" ", text))
+    if plain:
+        raise InvalidInput(f"`@{plain[1][:40]}` is plain text, not a Slack mention, so it names "
+                           "nobody: pick the person from Slack's autocomplete when you type "
+                           "`@`. Nothing was changed.")
+    return mentioned_users(text)

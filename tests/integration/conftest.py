@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import load_settings
 from bot.services.context import ServiceContext
+from bot.services.people import Person
 from models.uow import UnitOfWork
 from skills_index.model import CaseQuery, Recommendation
 
@@ -39,6 +40,23 @@ class FakeExpertModel:
         return self.forecast
 
 
+class FakePeople:
+    """The workspace's people at our directory port: every id is an active person unless
+    listed as unknown, deactivated or a bot (users.info itself is tested end to end)."""
+
+    def __init__(self) -> None:
+        self.unknown: set[str] = set()
+        self.deleted: set[str] = set()
+        self.bots: set[str] = set()
+        self.asked: list[str] = []
+
+    def lookup(self, user_id: str) -> Person | None:
+        self.asked.append(user_id)
+        if user_id in self.unknown:
+            return None
+        return Person(user_id, deleted=user_id in self.deleted, is_bot=user_id in self.bots)
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)  # a Tuesday morning
@@ -61,9 +79,14 @@ def fake_model() -> FakeExpertModel:
 
 
 @pytest.fixture
+def people() -> FakePeople:
+    return FakePeople()
+
+
+@pytest.fixture
 def services(session_factory: sessionmaker[Session], clock: Clock,
-             fake_model: FakeExpertModel) -> ServiceContext:
+             fake_model: FakeExpertModel, people: FakePeople) -> ServiceContext:
     settings = load_settings(_env_file=None, slack_bot_token="xoxb-x", slack_signing_secret="s",
                              admins="UADMIN", stakeholder_channel="CSTAKE")
     return ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, clock), now=clock,
-                          recommender=lambda: fake_model)
+                          recommender=lambda: fake_model, people=people)

@@ -340,7 +340,10 @@ def test_approval_goes_to_the_lowest_level_with_authority_and_only_it_or_above_d
     approval_id = requests[0]["approval_id"]
     with pytest.raises(NotAllowed, match="L2 has no authority to approve `customer_credit`"):
         approvals.decide_approval(services, approval_id=approval_id, actor=L2, approve=True)
-    with pytest.raises(NotAllowed, match="not a responder at any level"):
+    with pytest.raises(NotAllowed, match="Only responders at a level with the authority"):
+        approvals.decide_approval(services, approval_id=approval_id, actor="UNOBODY",
+                                  approve=True)
+    with pytest.raises(NotAllowed, match="You asked for this approval"):  # its requester
         approvals.decide_approval(services, approval_id=approval_id, actor=OWNER, approve=True)
     assert approvals.decide_approval(services, approval_id=approval_id, actor=EXEC,
                                      approve=True).startswith("You approved")

@@ -70,10 +70,10 @@ def test_bad_followups_change_nothing(services: ServiceContext) -> None:
         assert uow.session.scalars(select(FollowUp)).all() == []
     followups.add_followup(services, channel_id="CCASE", actor=OWNER, text="Write runbook",
                            owner=None)
-    with pytest.raises(NotAllowed, match=f"Only <@{OWNER}>, who owns F1"):
+    with pytest.raises(NotAllowed, match=f"Only the follow-up's owner <@{OWNER}>"):
         followups.complete_followup(services, followup_id=1, actor="USTRANGER")
     followups.complete_followup(services, followup_id=1, actor=OWNER)
     with pytest.raises(Conflict, match="already done"):
         followups.complete_followup(services, followup_id=1, actor=OWNER)
     assert [(f.id, f.owner_id, f.done_at is not None) for f in
-            followups.list_followups(services, channel_id="CCASE")] == [(1, OWNER, True)]
+            followups.list_followups(services, channel_id="CCASE", actor=OWNER)] == [(1, OWNER, True)]

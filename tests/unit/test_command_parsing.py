@@ -21,3 +21,13 @@ def test_oversized_text_is_refused_with_a_reason() -> None:
 
 def test_mentions_in_slack_escaped_form() -> None:
     assert mentioned_users("invite <@U123|alice> and <@W9ABC> <@U123>") == ["U123", "W9ABC"]
+
+
+def test_a_plain_at_name_is_refused_not_ignored() -> None:
+    from bot.domain.errors import InvalidInput
+    from bot.slack.commands import people_named
+
+    assert people_named("fix it <@U123|ana> by friday, mail ops@example.com") == ["U123"]
+    for text in ("@ana", "fix the export @ana", "<@U123> @bo.b"):
+        with pytest.raises(InvalidInput, match="plain text, not a Slack mention"):
+            people_named(text)

@@ -11,7 +11,7 @@ from bot.domain.policy import Policy, load_policy
 from bot.services.effects import Effect
 from bot.services.outbox import EffectExecutor, Later
 from bot.slack.effects.channel import (
-    ArchiveChannel, CreateChannel, SetTopic, SyncMembers, UnarchiveChannel)
+    ArchiveChannel, CreateChannel, RemoveMember, SetTopic, SyncMembers, UnarchiveChannel)
 from bot.slack.effects.escalation import ApprovalRequest, HandOff, UpdateApproval
 from bot.slack.effects.groups import SyncUserGroup
 from bot.slack.effects.home import PublishHome, SyncProfile
@@ -32,6 +32,7 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
     executors: dict[str, EffectExecutor] = {
         Effect.CREATE_CHANNEL: CreateChannel(client, identity),
         Effect.SYNC_MEMBERS: SyncMembers(client),
+        Effect.REMOVE_MEMBER: RemoveMember(client),
         Effect.SET_TOPIC: SetTopic(client),
         Effect.POST_SUMMARY: PostSummary(client),
         Effect.POST: Post(client),

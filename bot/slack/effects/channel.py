@@ -117,6 +117,29 @@ class SyncMembers(Executor):
         return {"invited": invite_members(self.client, channel, people)}
 
 
+class RemoveMember(Executor):
+    """Someone who left the swarm leaves the case channel — unless they are back in it."""
+
+    GONE_ALREADY = ("not_in_channel", "user_not_found", "channel_not_found", "is_archived",
+                    "cant_kick_self", "cant_kick_from_general")
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> tuple[str, str] | None:
+        case = case_for(uow, message.case_id)
+        user = message.payload["user"]
+        if case is None or user in members(case):
+            return None
+        return case_channel(case), user
+
+    def send(self, message: OutboxMessage, plan: tuple[str, str]) -> dict[str, Any]:
+        channel, user = plan
+        try:
+            self.client.conversations_kick(channel=channel, user=user)
+        except SlackApiError as error:
+            if slack_error(error) not in self.GONE_ALREADY:
+                raise
+        return {}
+
+
 def members(case: Case) -> list[str]:
     """Everyone in the swarm now."""
     return [p.user_id for p in case.participants if p.left_at is None]

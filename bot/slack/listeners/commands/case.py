@@ -8,7 +8,7 @@ from bot.domain.case import parse_declaration
 from bot.domain.errors import UsageError
 from bot.services import cases, queries
 from bot.slack.blocks import case_list, declare_modal
-from bot.slack.commands import mentioned_users
+from bot.slack.commands import people_named
 from bot.slack.ids import View
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
@@ -48,7 +48,7 @@ def severity(ctx: CommandContext) -> Reply:
 
 
 def owner(ctx: CommandContext) -> Reply:
-    users = mentioned_users(ctx.request.args)
+    users = people_named(ctx.request.args)
     if len(users) != 1:
         raise UsageError("Name exactly one new owner: `/swarm owner @dana` (pick them from "
                          "Slack's autocomplete).")
@@ -68,8 +68,8 @@ def add_to(table: SubcommandTable) -> None:
                          aliases=("declare",)))
     table.add(Subcommand("claim", "claim", "take ownership of an unowned case (in its channel)",
                          claim))
-    table.add(Subcommand("severity", "severity <sev1..sev4>", "change the case's severity "
-                         "(owner)", severity, aliases=("sev",)))
-    table.add(Subcommand("owner", "owner @user", "hand the case over to someone else (owner)",
+    table.add(Subcommand("severity", "severity <sev1..sev4>", "change the case's severity",
+                         severity, aliases=("sev",)))
+    table.add(Subcommand("owner", "owner @user", "hand the case over to someone else",
                          owner))
     table.add(Subcommand("list", "list", "open cases", list_cases, aliases=("ls",)))

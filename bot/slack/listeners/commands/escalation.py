@@ -46,8 +46,8 @@ def approve(ctx: CommandContext) -> Reply:
 def add_to(table: SubcommandTable) -> None:
     table.add(Subcommand("escalate", "escalate [L2..L4|exec] [reason]", "move a tiered case up "
                          "a level, or straight to the one named", escalate, aliases=("up",)))
-    table.add(Subcommand("deescalate", "deescalate [level] [reason]", "move a tiered case down "
-                         "(owner or responders)", deescalate, aliases=("down",)))
+    table.add(Subcommand("deescalate", "deescalate [level] [reason]", "move a tiered case down",
+                         deescalate, aliases=("down",)))
     table.add(Subcommand("ack", "ack", "take the case at its current level (stops the response "
                          "SLA)", ack, aliases=("acknowledge",)))
     table.add(Subcommand("approve", "approve <what> [why]", "ask the lowest level with the "

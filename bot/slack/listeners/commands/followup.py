@@ -4,29 +4,37 @@ from __future__ import annotations
 
 import re
 
-from bot.domain.errors import UsageError
+from bot.domain.errors import InvalidInput, UsageError
 from bot.services import followups
-from bot.slack.commands import mentioned_users
+from bot.slack.commands import people_named
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
-_DONE = re.compile(r"^(?:done|close|finish)\s+f?(\d+)$", re.IGNORECASE)
+_DONE_WORDS = frozenset({"done", "close", "finish"})
+_NUMBER = re.compile(r"^f?(\d{1,9})$", re.IGNORECASE)
 
 
 def followup(ctx: CommandContext) -> Reply:
     args = ctx.request.args.strip()
     if not args:
-        items = followups.list_followups(ctx.services, channel_id=ctx.channel_id)
+        items = followups.list_followups(ctx.services, channel_id=ctx.channel_id,
+                                         actor=ctx.user_id)
         if not items:
             return Reply(text="No follow-ups on this case yet: `/swarm followup <action item> "
                               "[@owner]`.")
         lines = [f"{'✅' if i.done_at else '⬜'} F{i.id} <@{i.owner_id}>: {i.text}"
                  for i in items]
         return Reply(text="\n".join(lines))
-    if done := _DONE.match(args):
-        return Reply(text=followups.complete_followup(ctx.services, followup_id=int(done[1]),
+    first, _, rest = args.partition(" ")
+    if first.lower() in _DONE_WORDS:
+        number = _NUMBER.match(rest.strip())
+        if number is None:
+            named = f"no follow-up “{rest.strip()[:40]}”" if rest.strip() else "which one?"
+            raise InvalidInput(f"{named[0].upper()}{named[1:]} — give its number, e.g. "
+                               "`/swarm followup done 3` (`/swarm followup` lists them).")
+        return Reply(text=followups.complete_followup(ctx.services, followup_id=int(number[1]),
                                                       actor=ctx.user_id))
-    owners = mentioned_users(args)
+    owners = people_named(args)
     if len(owners) > 1:
         raise UsageError("Give a follow-up one owner: `/swarm followup <action item> @owner`.")
     return Reply(text=followups.add_followup(

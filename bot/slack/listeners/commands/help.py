@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from bot.domain.permissions import who
 from bot.slack.blocks import help_blocks
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 
 def add_to(table: SubcommandTable) -> None:
     def handle(_: CommandContext) -> Reply:
-        return Reply(text="swarmbot help", blocks=help_blocks(table.usages()))
+        return Reply(text="swarmbot help", blocks=help_blocks(
+            (usage, summary if who(name) == "anyone" else f"{summary} — _{who(name)}_")
+            for name, usage, summary in table.usages()))
 
     table.add(Subcommand("help", "help", "show this help", handle))

@@ -18,5 +18,5 @@ def reopen(ctx: CommandContext) -> Reply:
 
 def add_to(table: SubcommandTable) -> None:
     table.add(Subcommand("resolve", "resolve <summary>", "close the case with how it was "
-                         "solved (owner)", resolve))
+                         "solved", resolve))
     table.add(Subcommand("reopen", "reopen", "reopen a resolved case", reopen))

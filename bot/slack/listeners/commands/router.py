@@ -67,5 +67,6 @@ class SubcommandTable:
             raise UsageError(f"`{name[:40]}` is not a swarmbot command. Try one of: {known} "
                              "— or `/swarm help`.") from None
 
-    def usages(self) -> list[tuple[str, str]]:
-        return [(s.usage, s.summary) for s in self._ordered]
+    def usages(self) -> list[tuple[str, str, str]]:
+        """(name, usage, summary) of each subcommand, in help order."""
+        return [(s.name, s.usage, s.summary) for s in self._ordered]

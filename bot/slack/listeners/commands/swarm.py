@@ -1,17 +1,17 @@
-"""`/swarm invite @user…`, `/swarm experts [n]`."""
+"""`/swarm invite @user…`, `/swarm experts [n]`, `/swarm leave`."""
 
 from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
-from bot.services import swarm
-from bot.slack.commands import mentioned_users
+from bot.services import leaving, swarm
+from bot.slack.commands import people_named
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 
 def invite(ctx: CommandContext) -> Reply:
     return Reply(text=swarm.add_people(ctx.services, channel_id=ctx.channel_id,
                                        actor=ctx.user_id,
-                                       user_ids=mentioned_users(ctx.request.args)))
+                                       user_ids=people_named(ctx.request.args)))
 
 
 def experts(ctx: CommandContext) -> Reply:
@@ -23,8 +23,15 @@ def experts(ctx: CommandContext) -> Reply:
                                          actor=ctx.user_id, count=count))
 
 
+def leave(ctx: CommandContext) -> Reply:
+    return Reply(text=leaving.leave_case(ctx.services, channel_id=ctx.channel_id,
+                                         actor=ctx.user_id))
+
+
 def add_to(table: SubcommandTable) -> None:
-    table.add(Subcommand("invite", "invite @user…", "add people to the swarm directly (owner)",
+    table.add(Subcommand("invite", "invite @user…", "add people to the swarm directly",
                          invite, aliases=("add",)))
-    table.add(Subcommand("experts", "experts [n]", "invite n more recommended experts (owner)",
+    table.add(Subcommand("experts", "experts [n]", "invite n more recommended experts",
                          experts))
+    table.add(Subcommand("leave", "leave", "leave the swarm and its channel (an owner "
+                         "hands the case over first)", leave))

@@ -1,0 +1,28 @@
+"""`/swarm leave`: someone in the swarm steps out of it — no longer a participant, out of the
+case channel. The owner cannot leave: they hand the case over first."""
+
+from __future__ import annotations
+
+from bot.domain.errors import NotAllowed
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.guards import case_in_channel, require
+
+
+def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
+    with ctx.uow() as uow:
+        case = case_in_channel(uow, channel_id)
+        require(ctx, uow, case, actor, "leave", "leave it")
+        participant = next((p for p in case.participants
+                            if p.user_id == actor and p.left_at is None), None)
+        if participant is None:  # require() let only people in the swarm through
+            raise NotAllowed(f"You are not in the swarm of case {case.reference}.")
+        participant.left_at = ctx.now()
+        uow.timeline.record(case.id, "left", f"<@{actor}> left the swarm", actor=actor,
+                            at=ctx.now(), user=actor)
+        effects.post(uow, case=case, text=f":door: <@{actor}> left the swarm.")
+        effects.remove_member(uow, case, actor)
+        effects.case_changed(uow, case)
+        effects.publish_home(uow, actor)
+        uow.commit()
+        return f"You left the swarm of case {case.reference}."
