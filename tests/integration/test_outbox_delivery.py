@@ -7,9 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot.services.context import ServiceContext
-from bot.services.outbox import (
-    MAX_ATTEMPTS, WAIT, DeliveryReport, NotReady, PermanentFailure, deliver_next,
-)
+from bot.delivery.claims import claim_next
+from bot.delivery.deliver import DeliveryReport, deliver_next
+from bot.delivery.protocol import NotReady, PermanentFailure
+from bot.delivery.retry import MAX_ATTEMPTS, WAIT
 from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -133,7 +134,7 @@ def test_a_claim_left_by_a_crashed_process_is_delivered_after_its_lease(
         services: ServiceContext, clock: Clock) -> None:
     _record(services)
     with services.uow() as uow:  # a process claims it, then dies before sending
-        uow.outbox.claim_next(clock(), lease_until=clock() + timedelta(seconds=60))
+        claim_next(uow, clock(), lease_until=clock() + timedelta(seconds=60))
         uow.commit()
     executor = RecordingExecutor()
     deliver_due_now(services, {"post": executor})
@@ -156,15 +157,16 @@ def test_a_refresh_waiting_for_its_channel_keeps_its_key_and_coalesces(
 
     executor = WaitsForTheChannel()
     with services.uow() as uow:
-        uow.outbox.enqueue("set_topic:1", "set_topic", {"text": "topic"})
+        uow.outbox.enqueue(None, "set_topic", {"text": "topic"}, queueing_lock="set_topic:1")
         uow.commit()
     for _ in range(40):  # a key grown on every try outgrew its column (PostgreSQL refused it)
         deliver_due_now(services, {"set_topic": executor})
         clock.advance(seconds=WAIT.total_seconds())
         with services.uow() as uow:
-            assert not uow.outbox.enqueue("set_topic:1", "set_topic", {"text": "again"})
+            uow.outbox.enqueue(None, "set_topic", {"text": "again"}, queueing_lock="set_topic:1")
             uow.commit()
     deliver_due_now(services, {"set_topic": executor})
     with services.uow() as uow:
         [message] = uow.session.query(OutboxMessage).all()
-        assert message.state == "done" and message.dedupe_key == f"set_topic:1#{message.id}"
+        assert message.state == "done" and message.payload == {"text": "topic"}
+        assert message.queueing_lock is None  # released: the next change is recorded anew

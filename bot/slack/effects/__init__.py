@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.policy import Policy, load_policy
 from bot.services.effects import Effect
-from bot.services.outbox import EffectExecutor, Later
+from bot.delivery.protocol import EffectExecutor, Later
 from bot.slack.effects.channel import (
     ArchiveChannel, CreateChannel, SetTopic, SyncMembers, UnarchiveChannel)
 from bot.slack.effects.escalation import ApprovalRequest, HandOff, UpdateApproval
