@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.delivery.claims import InFlight, claim_next
-from bot.delivery.protocol import EffectExecutor, Later, NotReady, PermanentFailure
-from bot.delivery.retry import LEASE, MAX_ATTEMPTS, WAIT, backoff
+from bot.delivery.protocol import (
+    DependencyFailed, EffectExecutor, Later, NotReady, PermanentFailure)
+from bot.delivery.retry import LEASE, WAIT, backoff
+from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.effects import URGENT
 from models.scheduling import OutboxMessage
@@ -85,8 +89,15 @@ def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: 
     try:
         return message, executors[message.kind].prepare(message, uow)
     except NotReady as reason:
+        if reason.needs and _failed(uow, reason.needs):
+            return message, DependencyFailed(f"{reason} ({reason.needs} failed)")
         message.queueing_lock = queueing_lock  # still waiting: later changes coalesce into it
         return message, reason
+
+
+def _failed(uow: UnitOfWork, dedupe_key: str) -> bool:
+    return uow.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.state == "failed")) is not None
 
 
 @dataclass(frozen=True)
@@ -99,6 +110,7 @@ class _Outcome:
     result: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     delay: float = 0.0
+    tell_owner: bool = False  # "failed": the case owner hears what could not be done
 
 
 def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
@@ -117,9 +129,10 @@ def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
             outcomes.append((message, _Outcome("handed_back")))
         else:
             outcomes.append((message, _send(executors, message, prepared)))
-    # What did not go out is rescheduled before the results of what did are applied: an
-    # effect that waited for the channel created just before it is then woken by it.
-    outcomes.sort(key=lambda pair: pair[1].state == "done")
+    # What did not go out is rescheduled before the results of what did (or failed for good)
+    # are applied: an effect that waited for the channel created (or refused) just before it
+    # is then woken by it.
+    outcomes.sort(key=lambda pair: {"failed": 1, "done": 2}.get(pair[1].state, 0))
     with ctx.uow().in_background() as uow:
         held = _hold(uow, [m.id for m, _ in outcomes])
         for message, outcome in outcomes:
@@ -131,7 +144,7 @@ def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
 def _send(executors: dict[str, EffectExecutor], message: OutboxMessage, prepared: Any
           ) -> _Outcome:
     try:
-        if isinstance(prepared, NotReady):
+        if isinstance(prepared, NotReady | PermanentFailure):
             raise prepared
         return _Outcome("done", executors[message.kind].send(message, prepared)
                         if prepared is not None else {})
@@ -140,7 +153,8 @@ def _send(executors: dict[str, EffectExecutor], message: OutboxMessage, prepared
     except Later as later:
         return _Outcome("later", reason=str(later), delay=later.seconds)
     except PermanentFailure as reason:
-        return _Outcome("failed", reason=str(reason))
+        return _Outcome("failed", reason=str(reason),
+                        tell_owner=not isinstance(reason, DependencyFailed))
     except Exception as error:  # noqa: BLE001 — any Slack/transport failure is retried
         log.warning("delivering %s #%s failed: %s", message.kind, message.id, error)
         return _Outcome("retry", reason=f"{type(error).__name__}: {error}")
@@ -164,29 +178,28 @@ def _record(ctx: ServiceContext, uow: UnitOfWork, executors: dict[str, EffectExe
         report.count("delivered")
     elif outcome.state == "failed":
         stored.state, stored.last_error = "failed", outcome.reason[:2000]
+        stored.done_at = ctx.now()
         log.error("effect #%s failed for good: %s", message.id, outcome.reason)
         report.count("failed", outcome.reason)
+        if outcome.tell_owner and stored.case_id is not None and \
+                stored.kind != effects.Effect.DELIVERY_FAILED:
+            effects.delivery_failed(uow, case_id=stored.case_id, effect_id=stored.id,
+                                    kind=stored.kind, reason=outcome.reason)
+            uow.outbox.wake_case(stored.case_id)  # what waited for it finds out now
     else:
-        gave_up = _reschedule(ctx, stored, outcome.reason,
-                              count_attempt=outcome.state == "retry")
-        report.count("failed" if gave_up else "retried",
-                     outcome.reason if outcome.state == "retry" else None)
+        _reschedule(ctx, stored, outcome.reason, count_attempt=outcome.state == "retry")
+        report.count("retried", outcome.reason if outcome.state == "retry" else None)
 
 
 def _reschedule(ctx: ServiceContext, message: OutboxMessage, error: str, *,
-                count_attempt: bool) -> bool:
-    """Try again later; True if this was the last attempt and the message is given up."""
+                count_attempt: bool) -> None:
+    """Try again later: after a backoff that grows to at most `retry.MAX_BACKOFF` — never
+    given up, however long Slack is away — or, waiting for a dependency, soon."""
     if count_attempt:
         message.attempts += 1
     message.last_error = error[:2000]
-    gave_up = message.attempts >= MAX_ATTEMPTS
-    if gave_up:
-        message.state = "failed"
-        log.error("giving up on %s #%s after %s attempts: %s", message.kind, message.id,
-                  message.attempts, error)
     # Waiting for a dependency is not a failure: woken when the case's channel appears, and
     # tried again soon anyway (due at once, a waiting effect would stand in front of every
     # other case's).
     delay = backoff(message.attempts) if count_attempt else WAIT
     message.scheduled_at = ctx.now() + delay
-    return gave_up

@@ -9,7 +9,13 @@ from models.uow import UnitOfWork
 
 
 class NotReady(Exception):
-    """The effect depends on something not there yet (e.g. the case channel); try soon."""
+    """The effect depends on something not there yet (e.g. the case channel); try soon.
+    `needs`: the dedupe key of the effect that brings it — when that one failed for good,
+    so does this one (it would wait forever)."""
+
+    def __init__(self, reason: str = "", *, needs: str | None = None) -> None:
+        super().__init__(reason)
+        self.needs = needs
 
 
 class Later(Exception):
@@ -23,6 +29,10 @@ class Later(Exception):
 
 class PermanentFailure(Exception):
     """Retrying will not help (e.g. the channel was deleted); give up and record why."""
+
+
+class DependencyFailed(PermanentFailure):
+    """What the effect waited for failed for good (the owner is told about that one)."""
 
 
 class EffectExecutor(Protocol):

@@ -36,6 +36,7 @@ class Effect(StrEnum):
     POST_REVIEW = "post_review"
     SYNC_PROFILE = "sync_profile"
     WORKFLOW_OFFER = "workflow_offer"
+    DELIVERY_FAILED = "delivery_failed"  # tells the owner what could not be done
 
 
 # Effects that render the current state when delivered (members, topic, summary, review,
@@ -181,3 +182,12 @@ def workflow_offer(uow: UnitOfWork, case: Case, *, workflow: str) -> None:
     uow.outbox.enqueue(f"workflow_offer:{case.id}:{workflow}:{_once()}", Effect.WORKFLOW_OFFER,
                        {"workflow": workflow}, case_id=case.id)
 
+
+def delivery_failed(uow: UnitOfWork, *, case_id: int, effect_id: int, kind: str,
+                    reason: str) -> None:
+    """Tell the case's owner, by direct message, that Slack refused an effect for good (what
+    could not be done, and why). Outside the case's lock: it does not wait behind the
+    case's other effects."""
+    uow.outbox.enqueue(f"delivery_failed:{effect_id}", Effect.DELIVERY_FAILED,
+                       {"case_id": case_id, "effect_id": effect_id, "kind": kind,
+                        "reason": reason[:500]}, priority=URGENT)

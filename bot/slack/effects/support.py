@@ -24,7 +24,8 @@ def case_for(uow: UnitOfWork, case_id: int | None) -> Case | None:
 
 def case_channel(case: Case) -> str:
     if not case.channel_id:
-        raise NotReady(f"case {case.reference} has no channel yet")
+        raise NotReady(f"case {case.reference} has no channel yet",
+                       needs=f"create_channel:{case.id}")
     return case.channel_id
 
 
