@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Settings
 from bot.domain.errors import ConfigError
 from bot.domain.policy import load_policy
-from bot.jobs.dispatcher import OutboxDispatcher
+from bot.delivery.dispatcher import OutboxDispatcher
 from bot.services import case_feed
 from bot.services.context import ServiceContext
 from bot.services.effects import Effect

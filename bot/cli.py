@@ -1,5 +1,5 @@
 """`swarmbot` — the console script: serve, clock, sandbox, db, history, model, audit, export,
-review.
+review, outbox.
 
 Errors a user can fix come out as one line on stderr and exit code 2, never a traceback."""
 
@@ -159,6 +159,42 @@ def _review(args: argparse.Namespace) -> int:
     return 0
 
 
+def _outbox_list(args: argparse.Namespace) -> int:
+    from bot.delivery.backlog import backlog, listing
+
+    states = {"pending": ("pending",), "failed": ("failed",)}.get(args.state,
+                                                                  ("pending", "failed"))
+    with _offline_services() as services, services.uow() as uow:
+        summary = backlog(uow, services.now())
+        print(f"{summary.pending} pending ({summary.retrying} retrying, oldest "
+              f"{summary.oldest_seconds:.0f} s), {summary.failed} failed")
+        for m in listing(uow, states=states, limit=args.limit):
+            case = f"case {m.case_id}" if m.case_id is not None else "-"
+            error = (m.last_error or "").replace("\n", " ")[:120]
+            print(f"#{m.id}\t{m.state}\t{m.kind}\t{case}\tattempts {m.attempts}\t"
+                  f"next {m.scheduled_at:%Y-%m-%d %H:%M:%S}\t{error}")
+    return 0
+
+
+def _outbox_retry(args: argparse.Namespace) -> int:
+    from bot.delivery.backlog import retry
+    from bot.domain.errors import UsageError
+
+    if not (args.ids or args.case is not None or args.failed):
+        raise UsageError("Name the effects to retry: their ids (see `swarmbot outbox "
+                              "list`), --case N, or --failed for every failed one.")
+    with _offline_services() as services, services.uow() as uow:
+        retried = retry(uow, services.now(), ids=args.ids, case_id=args.case,
+                        all_failed=args.failed)
+        uow.commit()
+    if args.ids and len(retried) < len(set(args.ids)):
+        missing = sorted(set(args.ids) - set(retried))
+        print(f"not pending or failed (delivered already, or no such effect): "
+              f"{', '.join(f'#{i}' for i in missing)}", file=sys.stderr)
+    print(f"{len(retried)} effects will be delivered again now")
+    return 0 if retried or not args.ids else 1
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from bot.config import load_settings
     from models.db import upgrade
@@ -229,6 +265,19 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--since", default="all", help="7d, 30d, quarter, all (default)")
     export.add_argument("--out", default="-", help="file to write (default: standard output)")
     export.set_defaults(run=_export)
+
+    outbox = commands.add_parser("outbox", help="Slack side effects waiting or failed")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True,
+                                            metavar="ACTION")
+    listed = outbox_commands.add_parser("list", help="the backlog and what failed for good")
+    listed.add_argument("--state", choices=("pending", "failed", "all"), default="all")
+    listed.add_argument("--limit", type=int, default=100)
+    listed.set_defaults(run=_outbox_list)
+    retried = outbox_commands.add_parser("retry", help="deliver effects again, now")
+    retried.add_argument("ids", type=int, nargs="*", help="effect ids from `outbox list`")
+    retried.add_argument("--case", type=int, default=None, help="every failed effect of a case")
+    retried.add_argument("--failed", action="store_true", help="every failed effect")
+    retried.set_defaults(run=_outbox_retry)
 
     review = commands.add_parser("review", help="a case's post-case review as Markdown")
     review.add_argument("case", type=int, help="the case number (42 for #0042)")

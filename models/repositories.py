@@ -48,12 +48,14 @@ class PendingInserts:
     table, then written in one statement (a declared case records a dozen outbox rows and
     timers inside the transaction the slash command waits for)."""
 
-    def __init__(self, session: Session, model: type[Any], key: str) -> None:
-        self.session, self.model, self.key = session, model, key
-        self._rows: dict[str, dict[str, Any]] = {}
+    def __init__(self, session: Session, model: type[Any],
+                 key: str | Callable[[dict[str, Any]], Any]) -> None:
+        self.session, self.model = session, model
+        self.key = key if callable(key) else (lambda row: row[key])
+        self._rows: dict[Any, dict[str, Any]] = {}
 
     def add(self, row: dict[str, Any]) -> None:
-        self._rows.setdefault(row[self.key], row)
+        self._rows.setdefault(self.key(row), row)
 
     def write(self) -> None:
         if not self._rows:
@@ -279,25 +281,34 @@ class StatusUpdateRepository:
 
 
 class OutboxRepository:
-    """Reading the outbox first writes what this transaction enqueued, so it sees its own."""
+    """The outbox table for a unit of work: recording effects and the reads executors need.
+    Claiming and delivering them is `bot.delivery`'s. Reading the outbox first writes what
+    this transaction recorded, so it sees its own."""
 
     def __init__(self, session: Session, now: Callable[[], datetime] = utcnow) -> None:
         self.session = session
         self.now = now
-        self._pending = PendingInserts(session, OutboxMessage, "dedupe_key")
+        self._pending = PendingInserts(session, OutboxMessage,
+                                       lambda row: (row["dedupe_key"], row["queueing_lock"]))
 
-    def enqueue(self, dedupe_key: str, kind: str, payload: dict[str, Any], *,
+    def enqueue(self, dedupe_key: str | None, kind: str, payload: dict[str, Any], *,
                 case_id: int | None = None, not_before: datetime | None = None,
-                priority: int = 1) -> None:
-        """Record a Slack side effect to deliver after commit; a key recorded before (in this
-        transaction or an earlier one) is left as it is. Lower `priority` goes first among
-        due effects. The rows are written together, in one statement, when the transaction
-        commits or reads the outbox — a declared case records half a dozen, inside the
-        transaction the slash command waits for."""
+                priority: int = 1, queueing_lock: str | None = None,
+                lock: str | None = None) -> None:
+        """Record a Slack side effect to deliver after commit. `dedupe_key`: recorded once,
+        ever; `queueing_lock` instead: a no-op while an effect with that lock waits (see
+        `OutboxMessage`). `lock` defaults to the case's: its effects go one at a time, in
+        order. Lower `priority` goes first among due effects. The rows are written together,
+        in one statement, when the transaction commits or reads the outbox — a declared case
+        records half a dozen, inside the transaction the slash command waits for."""
+        if dedupe_key is None and queueing_lock is None:
+            raise ValueError(f"an effect {kind!r} needs a dedupe_key or a queueing_lock")
         now = self.now()
         self._pending.add({
-            "dedupe_key": dedupe_key, "kind": kind, "payload": payload, "case_id": case_id,
-            "created_at": now, "priority": priority, "next_attempt_at": not_before or now})
+            "dedupe_key": dedupe_key, "queueing_lock": queueing_lock,
+            "lock": lock or (case_lock(case_id) if case_id is not None else None),
+            "kind": kind, "payload": payload, "case_id": case_id, "created_at": now,
+            "priority": priority, "scheduled_at": not_before or now})
         self.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
 
     def write_pending(self) -> None:
@@ -340,71 +351,13 @@ class OutboxRepository:
         self.session.flush()
         self.session.execute(update(OutboxMessage).where(
             OutboxMessage.case_id == case_id, OutboxMessage.state == "pending",
-            OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at > now)
-            .values(next_attempt_at=now))
+            OutboxMessage.attempts == 0, OutboxMessage.scheduled_at > now)
+            .values(scheduled_at=now))
 
-    def claim_next(self, now: datetime, *, lease_until: datetime,
-                   max_priority: int | None = None, in_flight: Collection[int] = (),
-                   cases_in_flight: Collection[int] = ()) -> list[int]:
-        """Claim the most urgent due message and, when it belongs to a case, that case's other
-        due messages of the same priority, in the order to send them. A case with a message
-        leased elsewhere (another worker or process delivering it) waits, so one deliverer at
-        a time sends a case's effects and they go out in the order they were recorded.
-        `in_flight`, `cases_in_flight`: what this process is sending right now, left alone
-        even when its lease ran out (a slow Slack can outlast a lease)."""
-        self.write_pending()
-        free = or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now)
-        due = (OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now, free,
-               *((OutboxMessage.id.not_in(list(in_flight)),) if in_flight else ()),
-               *((or_(OutboxMessage.case_id.is_(None),
-                      OutboxMessage.case_id.not_in(list(cases_in_flight))),)
-                 if cases_in_flight else ()))
-        urgent = () if max_priority is None else (OutboxMessage.priority <= max_priority,)
-        busy = select(OutboxMessage.case_id).where(
-            OutboxMessage.state == "pending", OutboxMessage.case_id.is_not(None),
-            OutboxMessage.claimed_until >= now)
-        first = self.session.execute(
-            select(OutboxMessage.id, OutboxMessage.case_id, OutboxMessage.priority)
-            .where(*due, *urgent,
-                   or_(OutboxMessage.case_id.is_(None), OutboxMessage.case_id.not_in(busy)))
-            .order_by(OutboxMessage.priority, OutboxMessage.id).limit(1)).first()
-        if first is None:
-            return []
-        one = (OutboxMessage.id == first.id,) if first.case_id is None else (
-            OutboxMessage.case_id == first.case_id, OutboxMessage.priority == first.priority)
-        leases = dict(self.session.execute(
-            select(OutboxMessage.id, OutboxMessage.claimed_until).where(*due, *one)
-            .order_by(OutboxMessage.id).limit(50)).all())
-        # Claimed only if still due as the row is updated (a concurrent claim on PostgreSQL
-        # waits for the row and then finds it leased).
-        claimed = sorted(self.session.scalars(
-            update(OutboxMessage).where(OutboxMessage.id.in_(list(leases)), *due)
-            .values(claimed_until=lease_until).returning(OutboxMessage.id)
-            .execution_options(synchronize_session=False)))
-        cut_short = [message_id for message_id in claimed if leases[message_id] is not None]
-        concurrent = self.session.get_bind().dialect.name != "sqlite"  # SQLite: one writer
-        if concurrent and first.case_id is not None and claimed and self._claimed_before_us(
-                first.case_id, claimed, now):
-            self.session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(claimed))
-                                 .values(claimed_until=None))
-            return []
-        self._count_cut_short(cut_short)
-        return claimed
 
-    def _claimed_before_us(self, case_id: int, ours: list[int], now: datetime) -> bool:
-        """Two processes claiming at once (PostgreSQL) can split one case between them; the
-        one not holding the case's earliest message lets go and tries again after the other."""
-        return self.session.scalar(select(func.count()).select_from(OutboxMessage).where(
-            OutboxMessage.case_id == case_id, OutboxMessage.state == "pending",
-            OutboxMessage.claimed_until >= now, OutboxMessage.id.not_in(ours),
-            OutboxMessage.id < min(ours))) > 0
-
-    def _count_cut_short(self, message_ids: list[int]) -> None:
-        if message_ids:
-            self.session.execute(update(OutboxMessage).where(
-                OutboxMessage.id.in_(message_ids)).values(
-                attempts=OutboxMessage.attempts + 1,
-                last_error="an earlier delivery was cut short (the process stopped)"))
+def case_lock(case_id: int) -> str:
+    """The `lock` of a case's effects: one deliverer at a time, in the order recorded."""
+    return f"case:{case_id}"
 
 
 class TimerRepository:

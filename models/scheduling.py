@@ -37,16 +37,25 @@ class Timer(Base):
 
 
 class OutboxMessage(Base):
-    """A Slack side effect recorded with the state change that implies it (outbox pattern).
+    """A Slack side effect recorded with the state change that implies it (outbox pattern),
+    delivered after commit by `bot.delivery`. The columns that steer delivery are named as in
+    procrastinate's jobs table:
 
-    Delivered after commit with retries and backoff; `dedupe_key` makes recording twice a
-    no-op, so a retried request never sends a message twice."""
+    - `dedupe_key`: the intent is recorded once, ever (a retried request records nothing).
+    - `queueing_lock`: at most one effect with this lock waits to be delivered; recording
+      another meanwhile is a no-op (a refresh rendered at delivery time coalesces). Cleared
+      when its delivery starts, so a later change gets a refresh of its own.
+    - `lock`: effects sharing a lock (a case's: ``case:<id>``) are delivered one at a time,
+      in the order recorded.
+    - `priority` (lower first) and `scheduled_at` (not before) order the due effects."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "state", "next_attempt_at"),)
+    __table_args__ = (Index("ix_outbox_pending", "state", "scheduled_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True, default=None)
+    queueing_lock: Mapped[str | None] = mapped_column(String(160), unique=True, default=None)
+    lock: Mapped[str | None] = mapped_column(String(160), default=None, index=True)
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), default=None, index=True
     )
@@ -55,7 +64,7 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(12), default="pending")  # pending|done|failed
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    scheduled_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

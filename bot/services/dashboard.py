@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.delivery.backlog import Backlog, backlog
 from bot.domain.metrics import Summary, summarize, summarize_by
 from bot.services.context import ServiceContext
 from bot.services.metrics import measures
@@ -79,6 +80,12 @@ def mode_comparison(ctx: ServiceContext, *, since: datetime | None = None
     comparison.setdefault("swarm", summarize([]))
     comparison.setdefault("tiered", summarize([]))
     return dict(sorted(comparison.items()))
+
+
+def delivery_backlog(ctx: ServiceContext) -> Backlog:
+    """Slack side effects not delivered yet, and those that failed for good."""
+    with ctx.uow() as uow:
+        return backlog(uow, ctx.now())
 
 
 def expert_load(ctx: ServiceContext) -> list[tuple[str, int]]:

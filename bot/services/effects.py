@@ -37,14 +37,13 @@ class Effect(StrEnum):
     POST_REVIEW = "post_review"
     SYNC_PROFILE = "sync_profile"
     WORKFLOW_OFFER = "workflow_offer"
+    DELIVERY_FAILED = "delivery_failed"  # tells the owner what could not be done
 
 
-# Effects that render the current state when delivered: while one waits, recording another
-# is a no-op (they coalesce). Its key is released when its delivery starts, so a change made
-# after that gets a refresh of its own.
-COALESCING = frozenset({Effect.SYNC_MEMBERS, Effect.SET_TOPIC, Effect.POST_SUMMARY,
-                        Effect.PUBLISH_HOME, Effect.POST_REVIEW, Effect.SYNC_PROFILE,
-                        Effect.SYNC_USER_GROUP})
+# Effects that render the current state when delivered (members, topic, summary, review,
+# App Home, profile, user group) are recorded under a `queueing_lock`, not a `dedupe_key`:
+# while one waits, recording another is a no-op (they coalesce); the lock is released when
+# its delivery starts, so a change made after that gets a refresh of its own.
 
 
 URGENT = 0  # channel, members and invites go out before refreshes and notes
@@ -65,8 +64,8 @@ def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None)
 
 
 def sync_members(uow: UnitOfWork, case: Case) -> None:
-    uow.outbox.enqueue(f"sync_members:{case.id}", Effect.SYNC_MEMBERS, {}, case_id=case.id,
-                       priority=URGENT)
+    uow.outbox.enqueue(None, Effect.SYNC_MEMBERS, {}, case_id=case.id, priority=URGENT,
+                       queueing_lock=f"sync_members:{case.id}")
 
 
 def remove_member(uow: UnitOfWork, case: Case, user: str) -> None:
@@ -76,12 +75,14 @@ def remove_member(uow: UnitOfWork, case: Case, user: str) -> None:
 
 
 def refresh_topic(uow: UnitOfWork, case: Case) -> None:
-    uow.outbox.enqueue(f"set_topic:{case.id}", Effect.SET_TOPIC, {}, case_id=case.id)
+    uow.outbox.enqueue(None, Effect.SET_TOPIC, {}, case_id=case.id,
+                       queueing_lock=f"set_topic:{case.id}")
 
 
 def post_summary(uow: UnitOfWork, case: Case) -> None:
     """Post the case summary once; later calls update the same message."""
-    uow.outbox.enqueue(f"post_summary:{case.id}", Effect.POST_SUMMARY, {}, case_id=case.id)
+    uow.outbox.enqueue(None, Effect.POST_SUMMARY, {}, case_id=case.id,
+                       queueing_lock=f"post_summary:{case.id}")
 
 
 def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
@@ -142,7 +143,7 @@ def unarchive_channel(uow: UnitOfWork, case: Case) -> None:
 
 
 def publish_home(uow: UnitOfWork, user: str) -> None:
-    uow.outbox.enqueue(f"home:{user}", Effect.PUBLISH_HOME, {"user": user})
+    uow.outbox.enqueue(None, Effect.PUBLISH_HOME, {"user": user}, queueing_lock=f"home:{user}")
 
 
 def hand_off(uow: UnitOfWork, case: Case, *, stint_id: int, user: str) -> None:
@@ -161,7 +162,8 @@ def approval_request(uow: UnitOfWork, case: Case, *, approval_id: int,
 
 def sync_user_group(uow: UnitOfWork, group: str) -> None:
     """Read the members of a responder user group from Slack."""
-    uow.outbox.enqueue(f"sync_user_group:{group}", Effect.SYNC_USER_GROUP, {"group": group})
+    uow.outbox.enqueue(None, Effect.SYNC_USER_GROUP, {"group": group},
+                       queueing_lock=f"sync_user_group:{group}")
 
 
 def approval_decided(uow: UnitOfWork, case: Case, *, approval_id: int) -> None:
@@ -172,15 +174,27 @@ def approval_decided(uow: UnitOfWork, case: Case, *, approval_id: int) -> None:
 
 def post_review(uow: UnitOfWork, case: Case) -> None:
     """Post the review draft in the case channel once; later calls update it."""
-    uow.outbox.enqueue(f"post_review:{case.id}", Effect.POST_REVIEW, {}, case_id=case.id)
+    uow.outbox.enqueue(None, Effect.POST_REVIEW, {}, case_id=case.id,
+                       queueing_lock=f"post_review:{case.id}")
 
 
 def sync_profile(uow: UnitOfWork, user: str) -> None:
     """Learn the person's time zone, handle and name from Slack (users.info)."""
-    uow.outbox.enqueue(f"sync_profile:{user}", Effect.SYNC_PROFILE, {"user": user})
+    uow.outbox.enqueue(None, Effect.SYNC_PROFILE, {"user": user},
+                       queueing_lock=f"sync_profile:{user}")
 
 
 def workflow_offer(uow: UnitOfWork, case: Case, *, workflow: str) -> None:
     """Offer a workflow in the case channel, with a button that runs it."""
     uow.outbox.enqueue(f"workflow_offer:{case.id}:{workflow}:{_once()}", Effect.WORKFLOW_OFFER,
                        {"workflow": workflow}, case_id=case.id)
+
+
+def delivery_failed(uow: UnitOfWork, *, case_id: int, effect_id: int, kind: str,
+                    reason: str) -> None:
+    """Tell the case's owner, by direct message, that Slack refused an effect for good (what
+    could not be done, and why). Outside the case's lock: it does not wait behind the
+    case's other effects."""
+    uow.outbox.enqueue(f"delivery_failed:{effect_id}", Effect.DELIVERY_FAILED,
+                       {"case_id": case_id, "effect_id": effect_id, "kind": kind,
+                        "reason": reason[:500]}, priority=URGENT)

@@ -79,3 +79,26 @@ def retry_after(error: Exception) -> float | None:
         return max(1.0, float(value)) if value is not None else 1.0
     except ValueError:
         return 1.0
+
+
+# Error codes that say "Slack is in trouble, not your call" (Web API docs: every method may
+# answer these): the call is tried again, however long Slack takes to come back.
+TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable",
+                              "request_timeout", "ratelimited", "rate_limited"})
+
+
+def final_answer(error: Exception) -> str | None:
+    """The error code when `error` is Slack's clear, final answer to a call (e.g.
+    `channel_not_found`, `is_archived`, `user_not_found`, `invalid_auth`): repeating the call
+    will not help. None for a transient failure — a 5xx, a 408/429, one of TRANSIENT_ERRORS —
+    and for anything that is not an answer from Slack (a timeout, a refused connection)."""
+    response = getattr(error, "response", None)
+    if response is None or not hasattr(response, "status_code"):
+        return None
+    status = response.status_code
+    if status >= 500 or status in (408, 429):
+        return None
+    code = str((response.get("error", "") if hasattr(response, "get") else "") or "")
+    if code in TRANSIENT_ERRORS:
+        return None
+    return code or f"HTTP {status}"

@@ -9,6 +9,7 @@ from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot.delivery.backlog import backlog
 from bot.services.context import ServiceContext
 from bot.slack.app import well_formed
 from bot.web.dashboard import dashboard_blueprint
@@ -32,11 +33,15 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -
 
     @web.get("/healthz")
     def health() -> tuple[Response, int]:
+        """200 while the process can serve (a Slack outage is no reason to restart it); the
+        delivery backlog says whether Slack is keeping up."""
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
+            with services.uow() as uow:
+                delivery = backlog(uow, services.now()).as_dict()
         except Exception:  # noqa: BLE001 — health reports, it does not raise
             return jsonify(status="unavailable", database="unreachable"), 503
-        return jsonify(status="ok"), 200
+        return jsonify(status="ok", delivery=delivery), 200
 
     return web

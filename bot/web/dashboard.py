@@ -55,7 +55,8 @@ def dashboard_blueprint(services: ServiceContext) -> Blueprint:
         now = services.now()
         comparison = data.mode_comparison(services, since=now - timedelta(days=90))
         return render_template("dashboard.html", now=now, cases=data.open_cases(services),
-                               comparison=comparison, human=_human)
+                               comparison=comparison, human=_human,
+                               delivery=data.delivery_backlog(services), timedelta=timedelta)
 
     @board.get("/dashboard/charts/<name>.svg")
     @guarded

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.services.case_feed import feed_item
-from bot.services.outbox import NotReady, PermanentFailure
+from bot.delivery.protocol import NotReady, PermanentFailure
 from models.case import TimelineEvent
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork

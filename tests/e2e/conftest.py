@@ -66,7 +66,7 @@ class RunningBot:
                 return
             time.sleep(0.05)
         with self.container.uow() as uow:
-            stuck = [(m.kind, m.attempts, m.last_error, m.next_attempt_at, m.claimed_until)
+            stuck = [(m.kind, m.attempts, m.last_error, m.scheduled_at, m.claimed_until)
                      for m in uow.session.scalars(select(OutboxMessage).where(
                          OutboxMessage.state == "pending"))]
         raise AssertionError(f"{pending} Slack side effects still pending after {timeout}s: "

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
+from bot.delivery.claims import claim_next
 from models import Case, Invite, Participant
 from models.db import make_engine, schema_is_current
 from models.uow import UnitOfWork
@@ -142,16 +143,16 @@ def test_an_outbox_message_is_recorded_once(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         uow.outbox.enqueue("case:1:topic", "set_topic", {})
     with uow_factory() as uow:
-        claimed = uow.outbox.claim_next(datetime.now(UTC),
-                                        lease_until=datetime.now(UTC) + timedelta(minutes=1))
+        claimed = claim_next(uow, datetime.now(UTC),
+                             lease_until=datetime.now(UTC) + timedelta(minutes=1))
         assert [uow.outbox.get(m).dedupe_key for m in claimed] == ["case:1:summary"]
 
 
 def test_the_outbox_sees_what_its_own_transaction_recorded(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         uow.outbox.enqueue("case:1:summary", "post_message", {"text": "hi"}, priority=0)
-        claimed = uow.outbox.claim_next(datetime.now(UTC),
-                                        lease_until=datetime.now(UTC) + timedelta(minutes=1))
+        claimed = claim_next(uow, datetime.now(UTC),
+                             lease_until=datetime.now(UTC) + timedelta(minutes=1))
         assert [uow.outbox.get(m).payload for m in claimed] == [{"text": "hi"}]
 
 

@@ -7,9 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot.services.context import ServiceContext
-from bot.services.outbox import (
-    MAX_ATTEMPTS, WAIT, DeliveryReport, NotReady, PermanentFailure, deliver_next,
-)
+from bot.delivery.claims import claim_next
+from bot.delivery.deliver import DeliveryReport, deliver_next
+from bot.delivery.protocol import NotReady, PermanentFailure
+from bot.delivery.retry import MAX_BACKOFF, WAIT
 from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -113,27 +114,67 @@ def test_an_effect_waiting_for_its_case_goes_as_soon_as_the_case_wakes_it(
     assert _state(services) == ("done", 0)
 
 
-def test_gives_up_after_the_last_attempt_or_a_permanent_failure(services: ServiceContext,
-                                                                clock: Clock) -> None:
-    executor = RecordingExecutor([RuntimeError("boom")] * MAX_ATTEMPTS + [PermanentFailure("x")])
+def test_a_transient_failure_is_retried_for_hours_at_most_five_minutes_apart(
+        services: ServiceContext, clock: Clock) -> None:
+    executor = RecordingExecutor([RuntimeError("500")] * 40)  # Slack down for hours
     _record(services, "a")
-    for _ in range(MAX_ATTEMPTS):
+    tries = 0
+    while not executor.sent:
         deliver_due_now(services, {"post": executor})
-        clock.advance(minutes=10)
+        tries += 1
+        with services.uow() as uow:
+            [message] = uow.session.query(OutboxMessage).all()
+            assert message.state in ("pending", "done")
+            assert message.scheduled_at - clock() <= MAX_BACKOFF
+        clock.advance(seconds=MAX_BACKOFF.total_seconds())
+    assert tries == 41 and _state(services) == ("done", 40)
+
+
+def test_a_permanent_failure_ends_the_effect_and_the_owner_is_told(
+        services: ServiceContext) -> None:
+    executor = RecordingExecutor([PermanentFailure("Slack answered channel_not_found")])
     with services.uow() as uow:
-        assert uow.session.query(OutboxMessage).one().state == "failed"
-    _record(services, "b")
-    deliver_due_now(services, {"post": executor})
+        case = uow.cases.add(Case(title="t", severity="sev1", mode="swarm", owner_id="U1",
+                                  created_at=uow.now()))
+        uow.outbox.enqueue("k1", "post", {"text": "k1"}, case_id=case.id)
+        uow.commit()
+    notices = RecordingExecutor()
+    report = deliver_due_now(services, {"post": executor, "delivery_failed": notices})
+    assert report.failed == 1 and notices.sent == [{
+        "case_id": case.id, "effect_id": 1, "kind": "post",
+        "reason": "Slack answered channel_not_found"}]
     with services.uow() as uow:
-        assert [m.state for m in uow.session.query(OutboxMessage).order_by(OutboxMessage.id)] == [
-            "failed", "failed"]
+        states = {m.kind: m.state for m in uow.session.query(OutboxMessage)}
+    assert states == {"post": "failed", "delivery_failed": "done"}
+
+
+def test_an_effect_waiting_for_a_channel_that_failed_for_good_fails_too(
+        services: ServiceContext) -> None:
+    class NeedsTheChannel(RecordingExecutor):
+        def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any]:
+            raise NotReady("no channel yet", needs=f"create_channel:{message.case_id}")
+
+    with services.uow() as uow:
+        case = uow.cases.add(Case(title="t", severity="sev1", mode="swarm", owner_id="U1",
+                                  created_at=uow.now()))
+        uow.outbox.enqueue(f"create_channel:{case.id}", "create_channel", {}, case_id=case.id)
+        uow.outbox.enqueue("k1", "post", {"text": "k1"}, case_id=case.id)
+        uow.commit()
+    notices = RecordingExecutor()
+    deliver_due_now(services, {
+        "create_channel": RecordingExecutor([PermanentFailure("Slack answered invalid_auth")]),
+        "post": NeedsTheChannel(), "delivery_failed": notices})
+    with services.uow() as uow:
+        states = {m.kind: (m.state, m.last_error) for m in uow.session.query(OutboxMessage)}
+    assert states["post"] == ("failed", f"no channel yet (create_channel:{case.id} failed)")
+    assert [n["kind"] for n in notices.sent] == ["create_channel"]  # told once, about the cause
 
 
 def test_a_claim_left_by_a_crashed_process_is_delivered_after_its_lease(
         services: ServiceContext, clock: Clock) -> None:
     _record(services)
     with services.uow() as uow:  # a process claims it, then dies before sending
-        uow.outbox.claim_next(clock(), lease_until=clock() + timedelta(seconds=60))
+        claim_next(uow, clock(), lease_until=clock() + timedelta(seconds=60))
         uow.commit()
     executor = RecordingExecutor()
     deliver_due_now(services, {"post": executor})
@@ -156,15 +197,16 @@ def test_a_refresh_waiting_for_its_channel_keeps_its_key_and_coalesces(
 
     executor = WaitsForTheChannel()
     with services.uow() as uow:
-        uow.outbox.enqueue("set_topic:1", "set_topic", {"text": "topic"})
+        uow.outbox.enqueue(None, "set_topic", {"text": "topic"}, queueing_lock="set_topic:1")
         uow.commit()
     for _ in range(40):  # a key grown on every try outgrew its column (PostgreSQL refused it)
         deliver_due_now(services, {"set_topic": executor})
         clock.advance(seconds=WAIT.total_seconds())
         with services.uow() as uow:
-            assert not uow.outbox.enqueue("set_topic:1", "set_topic", {"text": "again"})
+            uow.outbox.enqueue(None, "set_topic", {"text": "again"}, queueing_lock="set_topic:1")
             uow.commit()
     deliver_due_now(services, {"set_topic": executor})
     with services.uow() as uow:
         [message] = uow.session.query(OutboxMessage).all()
-        assert message.state == "done" and message.dedupe_key == f"set_topic:1#{message.id}"
+        assert message.state == "done" and message.payload == {"text": "topic"}
+        assert message.queueing_lock is None  # released: the next change is recorded anew

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.policy import Policy, load_policy
 from bot.services.effects import Effect
-from bot.services.outbox import EffectExecutor, Later
+from bot.delivery.protocol import EffectExecutor, Later, PermanentFailure
 from bot.slack.effects.channel import (
     ArchiveChannel, CreateChannel, RemoveMember, SetTopic, SyncMembers, UnarchiveChannel)
 from bot.slack.effects.escalation import ApprovalRequest, HandOff, UpdateApproval
@@ -20,7 +20,8 @@ from bot.slack.effects.messages import (
     Ephemeral, Post, PostResolution, PostReview, PostSummary, WorkflowOffer,
 )
 from bot.slack.effects.support import SlackIdentity
-from bot.slack.gateway import retry_after, without_rate_limit_waits
+from bot.slack.effects.failures import DeliveryFailed
+from bot.slack.gateway import final_answer, retry_after, without_rate_limit_waits
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -51,13 +52,16 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
         Effect.POST_REVIEW: PostReview(client),
         Effect.SYNC_PROFILE: SyncProfile(client),
         Effect.WORKFLOW_OFFER: WorkflowOffer(client, policy or load_policy()),
+        Effect.DELIVERY_FAILED: DeliveryFailed(client),
     }
-    return {kind: SlowsDownWhenAsked(executor) for kind, executor in executors.items()}
+    return {kind: ReadsSlacksAnswer(executor) for kind, executor in executors.items()}
 
 
-class SlowsDownWhenAsked:
-    """An executor whose 429s (Slack's rate limits) become `Later`: the effect waits out
-    Retry-After in the outbox, not in a worker's sleep."""
+class ReadsSlacksAnswer:
+    """An executor whose Slack errors say what to do next: a 429 (Slack's rate limits)
+    becomes `Later` — the effect waits out Retry-After in the outbox, not in a worker's
+    sleep; a final answer (`channel_not_found`, `invalid_auth`…) becomes `PermanentFailure`;
+    anything else (5xx, `internal_error`, a timeout…) is transient and tried again."""
 
     def __init__(self, executor: EffectExecutor) -> None:
         self.executor = executor
@@ -70,9 +74,17 @@ class SlowsDownWhenAsked:
             return self.executor.send(message, prepared)
         except SlackApiError as error:
             seconds = retry_after(error)
-            if seconds is None:
+            if seconds is not None:
+                raise Later(seconds) from None
+            code = final_answer(error)
+            if code is None:
                 raise
-            raise Later(seconds) from None
+            raise PermanentFailure(f"Slack answered {code} ({_method(error)})") from None
 
     def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
         self.executor.apply(message, result, uow)
+
+
+def _method(error: SlackApiError) -> str:
+    url = str(getattr(getattr(error, "response", None), "api_url", "") or "")
+    return url.rstrip("/").rsplit("/", 1)[-1] or "a Web API call"

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain.case import channel_name
 from bot.services import effects
-from bot.services.outbox import PermanentFailure
+from bot.delivery.protocol import PermanentFailure
 from bot.slack.blocks import case_topic
 from bot.slack.effects.support import Executor, SlackIdentity, case_channel, case_for, slack_error
 from models.case import Case

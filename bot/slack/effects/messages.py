@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.policy import Policy
 
 from bot.services.effects import CASE_CHANNEL
-from bot.services.outbox import PermanentFailure
+from bot.delivery.protocol import PermanentFailure
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
 from bot.slack.blocks import (

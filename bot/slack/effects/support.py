@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.services.outbox import NotReady, PermanentFailure
+from bot.delivery.protocol import NotReady, PermanentFailure
 from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -24,7 +24,8 @@ def case_for(uow: UnitOfWork, case_id: int | None) -> Case | None:
 
 def case_channel(case: Case) -> str:
     if not case.channel_id:
-        raise NotReady(f"case {case.reference} has no channel yet")
+        raise NotReady(f"case {case.reference} has no channel yet",
+                       needs=f"create_channel:{case.id}")
     return case.channel_id
 
 
@@ -38,7 +39,8 @@ def post_once(client: WebClient, message: OutboxMessage, *, channel: str, text: 
     metadata, and when an earlier attempt may have reached Slack (it failed without a clear
     answer, or the process died mid-way) the channel's recent history is searched for it
     before posting again. Returns the message's channel and ts."""
-    marker = {"effect": message.id, "key": message.dedupe_key.split("#", 1)[0][:100]}
+    key = message.dedupe_key or message.kind  # a coalescing refresh has no dedupe_key
+    marker = {"effect": message.id, "key": key.split("#", 1)[0][:100]}
     if message.attempts:
         found = _posted_before(client, channel, marker)
         if found is not None:

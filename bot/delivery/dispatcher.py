@@ -13,7 +13,9 @@ import logging
 import threading
 
 from bot.services.context import ServiceContext
-from bot.services.outbox import EffectExecutor, InFlight, deliver_next
+from bot.delivery.claims import InFlight
+from bot.delivery.deliver import deliver_next
+from bot.delivery.protocol import EffectExecutor
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,205 @@
+"""Delivering claimed effects: prepare in the claim's transaction, send outside any
+transaction, record the outcomes in one — with retries and backoff. A crash between claim
+and record only delays delivery until the claim's lease runs out."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.delivery.claims import InFlight, claim_next
+from bot.delivery.protocol import (
+    DependencyFailed, EffectExecutor, Later, NotReady, PermanentFailure)
+from bot.delivery.retry import LEASE, WAIT, backoff
+from bot.services import effects
+from bot.services.context import ServiceContext
+from bot.services.effects import URGENT
+from models.scheduling import OutboxMessage
+from models.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, outcome: str, error: str | None = None) -> None:
+        with self.lock:
+            setattr(self, outcome, getattr(self, outcome) + 1)
+            if error:
+                self.errors.append(error)
+
+
+def deliver_next(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
+                 urgent_only: bool = False, in_flight: InFlight | None = None
+                 ) -> DeliveryReport | None:
+    """Claim the most urgent due effect — with the rest of its lock's (its case's) due
+    effects of that priority — and deliver them in order; None when nothing (`urgent_only`:
+    nothing urgent) is due. Workers call this side by side, sharing `in_flight`: each lock is
+    delivered by one of them at a time (see `claims.claim_next`)."""
+    in_flight = in_flight or InFlight()
+    messages, locks = in_flight.snapshot()
+    now = ctx.now()
+    with ctx.uow().in_background() as uow:
+        claimed = claim_next(uow, now, lease_until=now + LEASE,
+                             max_priority=URGENT if urgent_only else None,
+                             in_flight=messages, locks_in_flight=locks)
+        held = _hold(uow, claimed)
+        batch = [_prepare(uow, executors, message_id) for message_id in claimed]
+        del held
+        uow.commit()
+        in_flight.hold(batch)
+    if not batch:
+        return None
+    report = DeliveryReport()
+    try:
+        _deliver_in_order(ctx, executors, batch, report, claimed_at=now)
+    finally:
+        in_flight.release(batch)
+    return report
+
+
+def _hold(uow: UnitOfWork, message_ids: list[int]) -> list[object]:
+    """A batch's outbox rows and their case (with its participants and invites), read once
+    and held for the transaction: the session's identity map is weak, so `get` finds an
+    object without a query only while someone holds it (every effect of the batch reads the
+    case; invites and member syncs read its invites and participants)."""
+    messages = uow.outbox.load(message_ids)
+    cases = uow.cases.load_with_people({m.case_id for m in messages if m.case_id is not None})
+    return [*messages, *cases]
+
+
+def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: int
+             ) -> tuple[OutboxMessage, Any]:
+    """Read what sending needs. Its delivery starting releases the effect's queueing lock:
+    a change made from now on gets a refresh of its own."""
+    message = uow.outbox.get(message_id)
+    assert message is not None
+    queueing_lock, message.queueing_lock = message.queueing_lock, None
+    try:
+        return message, executors[message.kind].prepare(message, uow)
+    except NotReady as reason:
+        if reason.needs and _failed(uow, reason.needs):
+            return message, DependencyFailed(f"{reason} ({reason.needs} failed)")
+        message.queueing_lock = queueing_lock  # still waiting: later changes coalesce into it
+        return message, reason
+
+
+def _failed(uow: UnitOfWork, dedupe_key: str) -> bool:
+    return uow.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.state == "failed")) is not None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """How sending one effect went: "done" (with Slack's result), "waiting", "retry" or
+    "failed" (with the reason), "later" (rate limited, with a delay) or "handed_back"
+    unsent."""
+
+    state: str
+    result: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    delay: float = 0.0
+    tell_owner: bool = False  # "failed": the case owner hears what could not be done
+
+
+def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
+                      items: list[tuple[OutboxMessage, Any]], report: DeliveryReport, *,
+                      claimed_at: datetime | None = None) -> None:
+    """Send one case's claimed effects in order, then record every outcome in one
+    transaction (one turn at SQLite's single writer for the lot, not one per effect). A crash
+    before that commit leaves the claims to run out: the effects are sent again, as an
+    attempt that may have reached Slack (posts look for themselves first). When Slack is so
+    slow that half the lease is gone, the rest are handed back unsent, so that another
+    process never takes over a claim this one is still sending."""
+    hand_back_at = (claimed_at or ctx.now()) + LEASE / 2
+    outcomes = []
+    for message, prepared in items:
+        if ctx.now() >= hand_back_at:
+            outcomes.append((message, _Outcome("handed_back")))
+        else:
+            outcomes.append((message, _send(executors, message, prepared)))
+    # What did not go out is rescheduled before the results of what did (or failed for good)
+    # are applied: an effect that waited for the channel created (or refused) just before it
+    # is then woken by it.
+    outcomes.sort(key=lambda pair: {"failed": 1, "done": 2}.get(pair[1].state, 0))
+    with ctx.uow().in_background() as uow:
+        held = _hold(uow, [m.id for m, _ in outcomes])
+        for message, outcome in outcomes:
+            _record(ctx, uow, executors, message, outcome, report)
+        uow.commit()
+        del held
+
+
+def _send(executors: dict[str, EffectExecutor], message: OutboxMessage, prepared: Any
+          ) -> _Outcome:
+    try:
+        if isinstance(prepared, NotReady | PermanentFailure):
+            raise prepared
+        return _Outcome("done", executors[message.kind].send(message, prepared)
+                        if prepared is not None else {})
+    except NotReady as reason:
+        return _Outcome("waiting", reason=str(reason) or "waiting")
+    except Later as later:
+        return _Outcome("later", reason=str(later), delay=later.seconds)
+    except PermanentFailure as reason:
+        return _Outcome("failed", reason=str(reason),
+                        tell_owner=not isinstance(reason, DependencyFailed))
+    except Exception as error:  # noqa: BLE001 — any Slack/transport failure is retried
+        log.warning("delivering %s #%s failed: %s", message.kind, message.id, error)
+        return _Outcome("retry", reason=f"{type(error).__name__}: {error}")
+
+
+def _record(ctx: ServiceContext, uow: UnitOfWork, executors: dict[str, EffectExecutor],
+            message: OutboxMessage, outcome: _Outcome, report: DeliveryReport) -> None:
+    stored = uow.outbox.get(message.id)
+    assert stored is not None
+    stored.claimed_until = None
+    if outcome.state == "handed_back":
+        return
+    if outcome.state == "later":
+        stored.last_error = outcome.reason
+        stored.scheduled_at = ctx.now() + timedelta(seconds=outcome.delay)
+        report.count("retried")
+        return
+    if outcome.state == "done":
+        executors[message.kind].apply(stored, outcome.result, uow)
+        stored.state, stored.done_at, stored.result = "done", ctx.now(), outcome.result
+        report.count("delivered")
+    elif outcome.state == "failed":
+        stored.state, stored.last_error = "failed", outcome.reason[:2000]
+        stored.done_at = ctx.now()
+        log.error("effect #%s failed for good: %s", message.id, outcome.reason)
+        report.count("failed", outcome.reason)
+        if outcome.tell_owner and stored.case_id is not None and \
+                stored.kind != effects.Effect.DELIVERY_FAILED:
+            effects.delivery_failed(uow, case_id=stored.case_id, effect_id=stored.id,
+                                    kind=stored.kind, reason=outcome.reason)
+            uow.outbox.wake_case(stored.case_id)  # what waited for it finds out now
+    else:
+        _reschedule(ctx, stored, outcome.reason, count_attempt=outcome.state == "retry")
+        report.count("retried", outcome.reason if outcome.state == "retry" else None)
+
+
+def _reschedule(ctx: ServiceContext, message: OutboxMessage, error: str, *,
+                count_attempt: bool) -> None:
+    """Try again later: after a backoff that grows to at most `retry.MAX_BACKOFF` — never
+    given up, however long Slack is away — or, waiting for a dependency, soon."""
+    if count_attempt:
+        message.attempts += 1
+    message.last_error = error[:2000]
+    # Waiting for a dependency is not a failure: woken when the case's channel appears, and
+    # tried again soon anyway (due at once, a waiting effect would stand in front of every
+    # other case's).
+    delay = backoff(message.attempts) if count_attempt else WAIT
+    message.scheduled_at = ctx.now() + delay
