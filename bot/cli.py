@@ -126,7 +126,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
     with _offline_services() as services:
         report = verify_timelines(services)
     for reference, broken in report.breaks:
-        print(f"case {reference}: timeline broken at event {broken.seq} (id {broken.event_id}): "
+        where = ("case record changed" if broken.field else "timeline broken")
+        print(f"case {reference}: {where} at event {broken.seq} (id {broken.event_id}): "
               f"{broken.problem}", file=sys.stderr)
     state = "intact" if report.intact else f"BROKEN in {len(report.breaks)} case(s)"
     print(f"audit trail of {report.cases} cases, {report.events} events: {state}")
