@@ -21,6 +21,7 @@ class Effect(StrEnum):
     POST_SUMMARY = "post_summary"
     POST = "post"
     POST_RESOLUTION = "post_resolution"
+    UPDATE_RESOLUTION = "update_resolution"
     SEND_INVITE = "send_invite"
     INVITE_HINTS = "invite_hints"
     UPDATE_INVITE = "update_invite"
@@ -42,6 +43,7 @@ class Effect(StrEnum):
 # is a no-op (they coalesce). Its key is released when its delivery starts, so a change made
 # after that gets a refresh of its own.
 COALESCING = frozenset({Effect.SYNC_MEMBERS, Effect.SET_TOPIC, Effect.POST_SUMMARY,
+                        Effect.UPDATE_RESOLUTION,
                         Effect.PUBLISH_HOME, Effect.POST_REVIEW, Effect.SYNC_PROFILE,
                         Effect.SYNC_USER_GROUP})
 
@@ -66,6 +68,12 @@ def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None)
 def sync_members(uow: UnitOfWork, case: Case) -> None:
     uow.outbox.enqueue(f"sync_members:{case.id}", Effect.SYNC_MEMBERS, {}, case_id=case.id,
                        priority=URGENT)
+
+
+def participants_changed(uow: UnitOfWork, case: Case) -> None:
+    """Someone joined or left: the channel's members, and the summary's "In the swarm"."""
+    sync_members(uow, case)
+    post_summary(uow, case)
 
 
 def refresh_topic(uow: UnitOfWork, case: Case) -> None:
@@ -98,6 +106,12 @@ def post(uow: UnitOfWork, *, text: str, blocks: list[dict[str, Any]] | None = No
 def post_resolution(uow: UnitOfWork, case: Case) -> None:
     """The resolution summary (duration, who helped, timeline) with confirm/reopen buttons."""
     uow.outbox.enqueue(f"post_resolution:{case.id}:{_once()}", Effect.POST_RESOLUTION, {},
+                       case_id=case.id)
+
+
+def refresh_resolution(uow: UnitOfWork, case: Case) -> None:
+    """Show the answer on the resolution message: its confirm button goes."""
+    uow.outbox.enqueue(f"update_resolution:{case.id}", Effect.UPDATE_RESOLUTION, {},
                        case_id=case.id)
 
 

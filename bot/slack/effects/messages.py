@@ -20,6 +20,7 @@ from bot.slack.blocks import (
 from bot.slack.effects.support import (
     Executor, case_channel, case_for, post_once, slack_error, unanswered)
 from bot.slack.ids import Action
+from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -102,22 +103,61 @@ class Post(Executor):
 
 
 class PostResolution(Post):
+    """The resolution message; its ts is kept so the answer can replace the buttons."""
+
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         case = case_for(uow, message.case_id)
         if case is None or case.status != "resolved":
             return None
-        duration = (case.resolved_at or case.created_at) - case.created_at
-        timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {e.text}" for e in uow.timeline.for_case(case.id)
-                    if e.text]
-        text, blocks = resolution_message(
-            reference=case.reference, owner_id=case.owner_id, duration=human_duration(duration),
-            helpers=[u for u in resolvers_of(case) if u != case.owner_id],
-            summary=case.resolution_summary or "", timeline=timeline,
-            confirm_from=case.requester_id or case.owner_id,
-            confirm_action=Action.CONFIRM_RESOLUTION, reopen_action=Action.REOPEN_CASE,
-            case_id=case.id, followups=[(f.id, f.owner_id, f.text, f.done_at is not None)
-                                        for f in uow.followups.for_case(case.id)])
-        return {"channel": case_channel(case), "text": text, "blocks": blocks}
+        return _resolution_plan(uow, case)
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        case = case_for(uow, message.case_id)
+        if case is not None and case.status == "resolved" and result.get("ts"):
+            case.resolution_ts = result["ts"]
+
+
+class UpdateResolution(Executor):
+    """The resolution message as it is now: confirmed (or archived unconfirmed), no buttons
+    left to click."""
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        case = case_for(uow, message.case_id)
+        if case is None or case.status != "resolved" or not case.resolution_ts:
+            return None  # not posted yet: the post shows the answer when it goes
+        return {**_resolution_plan(uow, case), "ts": case.resolution_ts}
+
+    def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.client.chat_update(channel=plan["channel"], ts=plan["ts"], text=plan["text"],
+                                    blocks=plan["blocks"])
+        except SlackApiError as error:
+            if slack_error(error) not in (*GONE, "message_not_found"):
+                raise
+        return {}
+
+
+def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
+    duration = (case.resolved_at or case.created_at) - case.created_at
+    events = uow.timeline.for_case(case.id)
+    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {e.text}" for e in events if e.text]
+    if not case.asks_confirmation:
+        answer = None  # the owner resolved their own case: nobody to ask
+    elif case.confirmed_at is not None:
+        answer = f":white_check_mark: <@{case.confirmed_by}> confirmed it is resolved."
+    elif case.archived_at is not None:
+        answer = f"Archived without a confirmation from <@{case.requester_id}>."
+    else:
+        answer = ""  # still asking
+    text, blocks = resolution_message(
+        reference=case.reference, owner_id=case.owner_id, duration=human_duration(duration),
+        helpers=[u for u in resolvers_of(case, events) if u != case.owner_id],
+        summary=case.resolution_summary or "", timeline=timeline,
+        confirm_from=case.requester_id if answer == "" else None, answer=answer,
+        confirm_action=Action.CONFIRM_RESOLUTION, reopen_action=Action.REOPEN_CASE,
+        case_id=case.id, followups=[(f.id, f.owner_id, f.text, f.done_at is not None)
+                                    for f in uow.followups.for_case(case.id)])
+    return {"channel": case_channel(case), "text": text, "blocks": blocks}
 
 
 class Ephemeral(Executor):
