@@ -194,3 +194,21 @@ def test_a_webhook_case_gets_a_channel_and_the_first_claimer_owns_it(
                                         _snapshot(emulator, channel["id"])["topic"] or ""))
     emulator.slash_command(parcelly["sam"], "/swarm", "claim", channel=channel["id"])
     assert "already owned" in emulator.ephemerals(parcelly["sam"])[-1]["text"]
+
+
+def test_the_case_summary_shows_who_joined_the_swarm(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    _declare(emulator, parcelly, "Card payments declined sev1 service:payments")
+    channel = _case_channel(emulator)
+    emulator.wait_for(lambda: len(_invites_to(emulator, parcelly)) == 3, timeout=10)
+    accepter, accepted = next(iter(_invites_to(emulator, parcelly).items()))
+
+    def in_the_swarm() -> str:
+        summary = next((m for m in emulator.messages(channel["id"])
+                        if "In the swarm" in str(m.get("blocks"))), None)
+        return str(summary.get("blocks")) if summary else ""
+
+    emulator.wait_for(lambda: parcelly["maya"] in in_the_swarm(), timeout=10)
+    assert parcelly[accepter] not in in_the_swarm()
+    emulator.react(parcelly[accepter], accepted["channel"], accepted["ts"], "white_check_mark")
+    emulator.wait_for(lambda: parcelly[accepter] in in_the_swarm(), timeout=15)

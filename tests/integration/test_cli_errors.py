@@ -82,3 +82,15 @@ def test_piping_into_head_stops_quietly(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert len(pipeline.stdout.splitlines()) == 2
     assert "Traceback" not in pipeline.stderr and "BrokenPipe" not in pipeline.stderr
+
+
+def test_sandbox_refuses_a_broken_policy_like_serve(tmp_path: Path) -> None:
+    """`SWARMBOT_POLICY` is read by `swarmbot sandbox` as by `serve` (it was ignored)."""
+    broken = tmp_path / "policy.toml"
+    broken.write_text("[levels.L1]\nresponse = \n", encoding="utf-8")
+    result = _swarmbot(tmp_path, "sandbox", "--port", "0", SWARMBOT_POLICY=str(broken))
+    _one_clear_line(result, str(broken), "not valid TOML")
+    binary = tmp_path / "binary.toml"
+    binary.write_bytes(b"\xff\xfe\x00" * 50)
+    _one_clear_line(_swarmbot(tmp_path, "sandbox", "--port", "0",
+                              SWARMBOT_POLICY=str(binary)), str(binary), "not a text")
