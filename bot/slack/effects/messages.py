@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy import select
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.policy import Policy
@@ -32,6 +33,8 @@ class PostSummary(Executor):
         case = case_for(uow, message.case_id)
         if case is None:
             return None
+        if case.summary_ts is None and _earlier_first_post(uow, message):
+            return None  # that one posts it, showing the case as it is then
         blocks = case_summary(
             reference=case.reference, title=case.title, severity=case.severity,
             status=case.status, mode=case.mode, owner_id=case.owner_id, service=case.service,
@@ -62,12 +65,23 @@ class PostSummary(Executor):
             case.summary_ts = result["ts"]
 
 
+def _earlier_first_post(uow: UnitOfWork, message: OutboxMessage) -> bool:
+    """An earlier record of this post-once message is still waiting (a 429's Retry-After): it
+    has not posted yet, and one case's records are never delivered side by side, so it will
+    render the current state when it goes — this one would post a second copy."""
+    return uow.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.case_id == message.case_id, OutboxMessage.kind == message.kind,
+        OutboxMessage.state == "pending", OutboxMessage.id < message.id).limit(1)) is not None
+
+
 class PostReview(PostSummary):
     """The review draft: posted once when the case resolves, updated as lessons come in."""
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         case = case_for(uow, message.case_id)
         if case is None:
+            return None
+        if case.review_ts is None and _earlier_first_post(uow, message):
             return None
         text, blocks = review_blocks(review_for(uow, case))
         return {"channel": case_channel(case), "ts": case.review_ts, "blocks": blocks,
