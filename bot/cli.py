@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.domain.errors import SwarmbotError
+from bot.domain.errors import InvalidInput, SwarmbotError
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -126,7 +126,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
     with _offline_services() as services:
         report = verify_timelines(services)
     for reference, broken in report.breaks:
-        print(f"case {reference}: timeline broken at event {broken.seq} (id {broken.event_id}): "
+        where = ("case record changed" if broken.field else "timeline broken")
+        print(f"case {reference}: {where} at event {broken.seq} (id {broken.event_id}): "
               f"{broken.problem}", file=sys.stderr)
     state = "intact" if report.intact else f"BROKEN in {len(report.breaks)} case(s)"
     print(f"audit trail of {report.cases} cases, {report.events} events: {state}")
@@ -145,7 +146,11 @@ def _export(args: argparse.Namespace) -> int:
         if args.out == "-":
             count = write_rows(rows(services, since=since), fields, sys.stdout, args.format)
         else:
-            with open(args.out, "w", encoding="utf-8", newline="") as out:
+            try:
+                out = open(args.out, "w", encoding="utf-8", newline="")
+            except OSError as error:
+                raise InvalidInput(f"cannot write {args.out}: {error.strerror}") from None
+            with out:
                 count = write_rows(rows(services, since=since), fields, out, args.format)
     print(f"exported {count} {args.what} rows", file=sys.stderr)
     return 0
@@ -304,13 +309,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
     try:
         return int(args.run(args) or 0)
     except SwarmbotError as error:
         print(f"swarmbot: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        _silence_stdout()
+        return 141
+    except ArgumentError as error:  # DATABASE_URL that is not a database URL
+        print(f"swarmbot: DATABASE_URL: {error}", file=sys.stderr)
+        return 2
+    except OperationalError as error:  # the database cannot be reached or opened
+        print(f"swarmbot: the database cannot be used: {str(error.orig).strip()}",
+              file=sys.stderr)
+        return 2
+    except OSError as error:  # a path the command was given or needs
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"swarmbot: {where}{error.strerror or error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _silence_stdout() -> None:
+    """After a broken pipe, point stdout at /dev/null so the interpreter's final flush does
+    not print a second error."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """The tamper-evident timeline: each event carries a SHA-256 over its content and the hash of
 the case's previous event, so changing, removing or reordering any event breaks the chain
-from there on. `swarmbot audit verify` recomputes it."""
+from there on. `swarmbot audit verify` recomputes it — and checks the case record itself
+against the chain: its decisive fields (severity, owner, status, resolution summary, who
+confirmed) must be what the chain's events last set them to, so editing the case row (rather
+than its events) is found too."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 GENESIS = "0" * 64
@@ -31,6 +35,7 @@ class Break:
     seq: int
     event_id: int
     problem: str
+    field: str | None = None  # set when the case record, not the chain, was changed
 
 
 def verify_chain(case_id: int, events: list[Any]) -> Break | None:
@@ -49,4 +54,49 @@ def verify_chain(case_id: int, events: list[Any]) -> Break | None:
             return Break(case_id, event.seq, event.id, "its content was changed after it was "
                                                        "recorded")
         prev = event.hash
+    return None
+
+
+# The case record's fields the timeline decides, and the events that set them.
+DECISIVE = ("severity", "owner_id", "status", "resolution_summary", "confirmed_by")
+
+
+def chain_state(events: Sequence[Any]) -> dict[str, tuple[Any, Any]]:
+    """What the chain (ordered by seq) says the decisive fields are: field → (value, the
+    event that set it last). Fields no event speaks of are left out."""
+    state: dict[str, tuple[Any, Any]] = {}
+    for event in events:
+        data = event.data or {}
+        kind = event.kind
+        if kind == "declared":
+            if "severity" in data:
+                state["severity"] = (data["severity"], event)
+            state["owner_id"] = (event.actor, event)
+            state["status"] = ("open", event)
+        elif kind == "severity_changed" and "severity" in data:
+            state["severity"] = (data["severity"], event)
+        elif kind == "claimed":
+            state["owner_id"] = (event.actor, event)
+        elif kind == "owner_changed" and "owner" in data:
+            state["owner_id"] = (data["owner"], event)
+        elif kind == "resolved":
+            state["status"] = ("resolved", event)
+            state["resolution_summary"] = (event.text, event)
+            state["confirmed_by"] = (None, event)
+        elif kind == "reopened":
+            state["status"] = ("open", event)
+            state["confirmed_by"] = (None, event)
+        elif kind == "resolution_confirmed":
+            state["confirmed_by"] = (event.actor, event)
+    return state
+
+
+def verify_record(case_id: int, record: Mapping[str, Any], events: Sequence[Any]
+                  ) -> Break | None:
+    """Check the case row's decisive fields against its (intact) chain."""
+    for name, (value, event) in chain_state(events).items():
+        if record.get(name) != value:
+            return Break(case_id, event.seq, event.id,
+                         f"the case record's {name} was changed: it is not what this event "
+                         "set it to", field=name)
     return None

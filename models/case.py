@@ -40,6 +40,10 @@ class Case(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     archived_at: Mapped[datetime | None] = mapped_column(default=None)
     resolution_summary: Mapped[str | None] = mapped_column(Text, default=None)
+    # The resolution message (its buttons go once answered) and the requester's confirmation.
+    resolution_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    confirmed_by: Mapped[str | None] = mapped_column(String(32), default=None)
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Participant.id"
@@ -51,6 +55,15 @@ class Case(Base):
     @property
     def reference(self) -> str:
         return f"#{self.id:04d}"
+
+    @property
+    def asks_confirmation(self) -> bool:
+        """The case is for someone other than its owner: they confirm the fix."""
+        return self.requester_id is not None and self.requester_id != self.owner_id
+
+    @property
+    def confirmation_pending(self) -> bool:
+        return self.status == "resolved" and self.asks_confirmation and self.confirmed_at is None
 
 
 class Participant(Base):

@@ -100,6 +100,14 @@ class CaseRepository:
         return self.session.scalars(select(Case).where(Case.id == case_id)
                                     .with_for_update()).first()
 
+    def confirm(self, case_id: int, user_id: str, at: datetime) -> bool:
+        """Mark a resolved case confirmed — only if nobody did yet (a conditional update, so
+        of two clicks at the same time one wins). True if this call confirmed it."""
+        stmt = (update(Case).where(Case.id == case_id, Case.status == "resolved",
+                                   Case.confirmed_at.is_(None))
+                .values(confirmed_at=at, confirmed_by=user_id))
+        return self.session.execute(stmt).rowcount == 1
+
     def load_with_people(self, case_ids: Collection[int]) -> list[Case]:
         """These cases with their participants and invites, in three queries."""
         if not case_ids:

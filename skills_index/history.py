@@ -135,6 +135,20 @@ def _record(row: dict[str, Any], *, need_resolvers: bool) -> HistoryRecord:
         owner=_text(row, "owner"), resolvers=resolvers, summary=_text(row, "summary"))
 
 
+def _readable(path: Path, rows: Iterator[tuple[int, dict[str, Any] | None, str | None]]
+              ) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """The rows, with a file that cannot be read as text named in one clear error."""
+    try:
+        yield from rows
+    except UnicodeDecodeError:
+        raise HistoryFileError(f"{path}: not a UTF-8 text file (expected CSV or JSON Lines)"
+                               ) from None
+    except csv.Error as error:
+        raise HistoryFileError(f"{path}: not a readable CSV file ({error})") from None
+    except OSError as error:
+        raise HistoryFileError(f"{path}: cannot read it ({error.strerror})") from None
+
+
 def read_history(path: str | Path) -> ImportResult:
     """Read a history file; bad rows become RowErrors (line, reason), the rest records."""
     path = Path(path)
@@ -142,7 +156,7 @@ def read_history(path: str | Path) -> ImportResult:
         raise HistoryFileError(f"{path}: no such file")
     result = ImportResult()
     seen: dict[str, int] = {}
-    for line, row, problem in _rows(path):
+    for line, row, problem in _readable(path, _rows(path)):
         if problem is not None or row is None:
             result.errors.append(RowError(line, problem or "unreadable row"))
             continue

@@ -39,6 +39,7 @@ class CaseDraft:
     service: str = ""
     tags: tuple[str, ...] = field(default=())
     description: str = ""
+    requester: str | None = None  # the Slack user the case is for, when not its declarer
 
     def __post_init__(self) -> None:
         if not self.title.strip():

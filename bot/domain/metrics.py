@@ -4,6 +4,10 @@ Definitions (also in the README):
 - time to acknowledge: from declaration until someone took the case — for a tiered case the
   first `/swarm ack` at a level; for a swarm, its claim (0 when a person declared it, since
   the declarer owns it from the start).
+  The case row's `acknowledged_at` (and the export's) is this moment, never the declaration
+  of a tiered case nobody acknowledged.
+- invites sent: invites that went out — at once, or released after being held for the
+  expert's working hours (a held invite that never went out is not sent).
 - time to first expert: until the first expert accepted an invite or was added.
 - time to resolve: until the (last) resolution, for cases that are resolved now.
 - hand-offs: ownership handed over plus moves between levels.
@@ -97,7 +101,7 @@ def measure(case: CaseRecord) -> CaseMeasures:
         time_to_first_expert=_since(start, expert),
         time_to_resolve=_since(start, resolved_events[-1]) if resolved else None,
         handoffs=kinds["owner_changed"] + kinds["escalated"] + kinds["deescalated"],
-        invites=Counter(sent=kinds["invited"], accepted=kinds["invite_accepted"],
+        invites=Counter(sent=kinds["invited"] + kinds["invite_released"], accepted=kinds["invite_accepted"],
                         declined=kinds["invite_declined"], expired=kinds["invite_expired"]),
         status_updates=kinds["status_update"], status_reminders=kinds["status_reminder"],
         sla_breaches=Counter(str(e.data.get("level", "?")) for e in events
@@ -174,8 +178,8 @@ def summarize_by(measures: Sequence[CaseMeasures], by: str) -> dict[str, Summary
 
 
 def _median(values: Iterable[timedelta | None]) -> timedelta | None:
-    present = sorted(v for v in values if v is not None)
-    return statistics.median_low(present) if present else None
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
 
 
 def _mean(values: Iterable[timedelta | None]) -> timedelta | None:

@@ -40,7 +40,7 @@ class Who:
 
 ANYONE = Who("anyone", "anyone", frozenset())
 OWNER = Who("owner", "the case owner{owner}", frozenset({Role.OWNER}))
-REQUESTER = Who("requester", "the requester", frozenset({Role.REQUESTER}))
+REQUESTER = Who("requester", "the requester{requester}", frozenset({Role.REQUESTER}))
 ON_CASE = Who("people on the case", "people working on this case",
               frozenset({Role.OWNER, Role.REQUESTER, Role.PARTICIPANT, Role.RESPONDER}))
 WORKED_ON = Who("people on the case or who were", "people who work on this case (or did)",
@@ -99,6 +99,7 @@ RULES: dict[str, Rule] = {
     "severity": OWNER_ONLY,
     "owner": OWNER_ONLY,
     "resolve": OWNER_ONLY,
+    "resolve confirm": Rule((REQUESTER,)),  # the "Yes, resolved" button
     "reopen": Rule((OWNER, REQUESTER, ADMINS)),
     "leave": Rule((IN_SWARM,), never=((Role.OWNER, "but not the owner",
                                        "You own this case, so you cannot leave it: hand it "
@@ -138,10 +139,12 @@ def who(command: str) -> str:
 
 
 def refusal_message(action: str, verb: str, *, owner: str | None = None,
-                    level: str | None = None, item_owner: str | None = None) -> str:
+                    level: str | None = None, item_owner: str | None = None,
+                    requester: str | None = None) -> str:
     """"Only … can {verb}." for someone the rule does not allow."""
     facts = {"owner": f" <@{owner}>" if owner else "", "level": level or "this level",
-             "item_owner": f" <@{item_owner}>" if item_owner else ""}
+             "item_owner": f" <@{item_owner}>" if item_owner else "",
+             "requester": f" <@{requester}>" if requester else ""}
     phrases = [w.phrase.format(**facts) for w in RULES[action].who if w is not UNCHECKED]
     listed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
     return f"Only {listed} can {verb}."

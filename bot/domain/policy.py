@@ -348,6 +348,8 @@ def load_policy(path: Path | None = None) -> Policy:
                else resources.files("bot.domain").joinpath(DEFAULT_POLICY).read_text("utf-8"))
     except OSError as error:
         raise ConfigError(f"SWARMBOT_POLICY: cannot read {name}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"Escalation policy {name} is not a text (UTF-8 TOML) file.") from None
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as error:

@@ -18,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.bootstrap import Container, build
 from bot.config import load_settings
+from bot.domain.policy import load_policy
 from bot.jobs.clock import add_clock_jobs
 from bot.sandbox.console import Console
 from bot.sandbox.emulator import SlackEmulator
@@ -55,9 +56,11 @@ class Sandbox:
 def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
                   history: Path = HISTORY_FILE, hooks_token: str = "sandbox",
                   page_port: int | None = 0, clock: Callable[[], datetime] | None = None,
-                  timers: bool = True) -> Sandbox:
+                  timers: bool = True, policy_path: Path = POLICY_FILE) -> Sandbox:
     """`port`: the bot's; `page_port`: the web page's (None: no page); `clock`: what the bot
-    reads as now (the demo moves one by hand); `timers`: run the clock jobs every 5 s."""
+    reads as now (the demo moves one by hand); `timers`: run the clock jobs every 5 s;
+    `policy_path`: the escalation policy (Parcelly's by default)."""
+    policy = load_policy(policy_path)  # a broken file stops here, before anything starts
     signing_secret, bot_token = secrets.token_hex(16), "xoxb-sandbox-" + secrets.token_hex(8)
     emulator = SlackEmulator(signing_secret=signing_secret, bot_token=bot_token,
                              team_domain="parcelly")
@@ -73,8 +76,8 @@ def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
         _env_file=None, slack_bot_token=bot_token, slack_signing_secret=signing_secret,
         slack_api_url=emulator.api_url, database_url=database_url,
         stakeholder_channel=channels["incidents"], hooks_token=hooks_token,
-        dashboard_token=hooks_token, model_path=model_path, policy_path=POLICY_FILE)
-    container = build(settings, **({"clock": clock} if clock else {}))
+        dashboard_token=hooks_token, model_path=model_path, policy_path=policy_path)
+    container = build(settings, policy=policy, **({"clock": clock} if clock else {}))
     for person in PEOPLE:
         register_expert(container.services, user_id=users[person.handle], handle=person.handle,
                         display_name=person.real_name, tz=person.tz, skills=person.skills)
@@ -103,8 +106,11 @@ def _page_server(emulator: SlackEmulator, port: int) -> WebServer:
 
 
 def run_sandbox(*, port: int, database_url: str) -> int:
+    # SWARMBOT_POLICY (environment or .env) is read as `swarmbot serve` reads it, and checked
+    # the same way; without it the sandbox plays Parcelly's levels.
     sandbox = start_sandbox(database_url=database_url, page_port=port,
-                            model_path=Path("var/sandbox-model.joblib"))
+                            model_path=Path("var/sandbox-model.joblib"),
+                            policy_path=load_settings().policy_path or POLICY_FILE)
     assert sandbox.page is not None
     print(f"swarmbot sandbox is up.\n"
           f"  open the workspace:      {sandbox.page.url}/\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -15,13 +16,14 @@ from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
 from bot.services.text import printable
-from bot.services.swarm import invite_experts, recommend
+from bot.services.swarm import invite_experts, recommend, withdraw_invites
 from models.case import Case, Participant
 from models.uow import UnitOfWork
 from skills_index.model import CaseQuery, Recommendation
 
 
 REPEAT_WINDOW = timedelta(minutes=2)
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 # A case tagged with one of these is private: a private channel, its title kept out of public
 # channels and out of lists and App Homes of people not in it.
 PRIVATE_TAGS = frozenset({"security", "private"})
@@ -49,7 +51,10 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
             title=draft.title, description=description or draft.description,
             service=draft.service, tags=list(draft.tags), severity=draft.severity,
             mode=_mode(ctx, draft.severity), owner_id=owner_id, requester_id=owner_id,
-            source="slack", created_at=ctx.now(), acknowledged_at=ctx.now(),
+            source="slack", created_at=ctx.now(),
+            # acknowledged as the metric means it: a swarm's declarer owns it from the start;
+            # a tiered case waits for its first `/swarm ack`
+            acknowledged_at=ctx.now() if _mode(ctx, draft.severity) == "swarm" else None,
             is_private=_private(draft), invites=[],  # known empty: never read back
             participants=[Participant(user_id=owner_id, role="owner", joined_at=ctx.now())]))
         if _profile_unknown(uow, owner_id):  # known from now on: zone and handle from Slack
@@ -80,7 +85,8 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
             title=draft.title, description=draft.description, service=draft.service,
             tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
             source=source, external_id=external_id, created_at=ctx.now(),
-            is_private=_private(draft), invites=[], participants=[]))
+            requester_id=draft.requester, is_private=_private(draft), invites=[],
+            participants=[]))
         uow.timeline.record(case.id, "declared", f"Opened by {source} ({external_id})",
                             at=ctx.now(), severity=draft.severity, source=source)
         _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
@@ -101,7 +107,9 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
             return f"You already own case {case.reference}."
         if case.owner_id is not None:
             raise Conflict(f"Case {case.reference} is already owned by <@{case.owner_id}>.")
-        case.owner_id, case.acknowledged_at = user_id, ctx.now()
+        case.owner_id = user_id
+        if case.mode == "swarm" and case.acknowledged_at is None:  # tiered: the first ack
+            case.acknowledged_at = ctx.now()
         add_participant(case, user_id, "owner", ctx.now(), take_role=True)
         uow.timeline.record(case.id, "claimed", f"Claimed by <@{user_id}>", actor=user_id,
                             at=ctx.now())
@@ -164,6 +172,13 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
             uow.timeline.record(case.id, "mode_changed", "Now swarmed" if case.mode == "swarm"
                                 else "Now on the escalation levels", at=ctx.now(), mode=case.mode)
         on_severity_change(ctx, uow, case, was_swarm=was_swarm, actor=actor)
+        if was_swarm and case.mode != "swarm":  # back on the levels: the swarm's asks end
+            withdrawn = withdraw_invites(ctx, uow, case)
+            if withdrawn:
+                uow.timeline.record(case.id, "invites_withdrawn", "Withdrew the invites to "
+                                    + ", ".join(f"<@{i.expert_id}>" for i in withdrawn)
+                                    + " (no longer a swarm)", actor=actor, at=ctx.now(),
+                                    experts=[i.expert_id for i in withdrawn])
         if case.mode == "swarm" and not was_swarm:
             invite_experts(ctx, uow, case, count=ctx.settings.invite_count, invited_by=actor)
         workflows.on_trigger(ctx, uow, case, "severity_set", actor=actor)
@@ -234,6 +249,11 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     tags = payload.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidInput("`tags` must be a list of strings.")
+    requester = payload.get("requester")
+    if requester is not None and (not isinstance(requester, str)
+                                  or not _USER_ID.match(requester.strip())):
+        raise InvalidInput("`requester` must be the Slack user id (U…) of the person the "
+                           "case is for.")
     private = payload.get("private", False)
     if not isinstance(private, bool):
         raise InvalidInput("`private` must be true or false.")
@@ -242,5 +262,6 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     draft = CaseDraft(title=title.strip(), severity=severity,
                       service=str(payload.get("service") or "").strip().lower()[:80],
                       tags=tuple(t.strip().lower() for t in map(printable, tags) if t.strip()),
-                      description=str(payload.get("description") or ""))
+                      description=str(payload.get("description") or ""),
+                      requester=requester.strip() if requester else None)
     return source, str(external_id).strip()[:200], draft

@@ -22,6 +22,7 @@ class Effect(StrEnum):
     POST_SUMMARY = "post_summary"
     POST = "post"
     POST_RESOLUTION = "post_resolution"
+    UPDATE_RESOLUTION = "update_resolution"
     SEND_INVITE = "send_invite"
     INVITE_HINTS = "invite_hints"
     UPDATE_INVITE = "update_invite"
@@ -74,6 +75,12 @@ def remove_member(uow: UnitOfWork, case: Case, user: str) -> None:
                        {"user": user}, case_id=case.id)
 
 
+def participants_changed(uow: UnitOfWork, case: Case) -> None:
+    """Someone joined or left: the channel's members, and the summary's "In the swarm"."""
+    sync_members(uow, case)
+    post_summary(uow, case)
+
+
 def refresh_topic(uow: UnitOfWork, case: Case) -> None:
     uow.outbox.enqueue(None, Effect.SET_TOPIC, {}, case_id=case.id,
                        queueing_lock=f"set_topic:{case.id}")
@@ -107,6 +114,12 @@ def post_resolution(uow: UnitOfWork, case: Case) -> None:
     """The resolution summary (duration, who helped, timeline) with confirm/reopen buttons."""
     uow.outbox.enqueue(f"post_resolution:{case.id}:{_once()}", Effect.POST_RESOLUTION, {},
                        case_id=case.id)
+
+
+def refresh_resolution(uow: UnitOfWork, case: Case) -> None:
+    """Show the answer on the resolution message: its confirm button goes."""
+    uow.outbox.enqueue(None, Effect.UPDATE_RESOLUTION, {}, case_id=case.id,
+                       queueing_lock=f"update_resolution:{case.id}")
 
 
 def send_invite(uow: UnitOfWork, invite: Invite) -> None:

@@ -49,7 +49,8 @@ def case_rows(ctx: ServiceContext, *, since: datetime | None = None) -> Iterator
                 "requester": case.requester_id or "", "source": case.source,
                 "external_id": case.external_id or "", "private": case.is_private,
                 "created_at": _when(case.created_at),
-                "acknowledged_at": _when(case.acknowledged_at),
+                "acknowledged_at": _when(None if m.time_to_acknowledge is None
+                                         else m.created_at + m.time_to_acknowledge),
                 "resolved_at": _when(case.resolved_at),
                 "minutes_to_acknowledge": _minutes(m.time_to_acknowledge),
                 "minutes_to_first_expert": _minutes(m.time_to_first_expert),

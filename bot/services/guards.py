@@ -82,6 +82,7 @@ def require(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str,
         raise NotAllowed(permissions.refusal_message(
             action, verb, owner=case.owner_id if case else None,
             level=case.level if case else None,
+            requester=case.requester_id if case else None,
             item_owner=followup.owner_id if followup else None) + detail)
     return roles
 

@@ -20,11 +20,14 @@ class ImportReport:
 
 
 def import_history(ctx: ServiceContext, path: Path) -> ImportReport:
-    from skills_index.history import read_history
+    from skills_index.history import HistoryFileError, read_history
 
     if not path.is_file():
         raise InvalidInput(f"No history file at {path}.")
-    result = read_history(path)
+    try:
+        result = read_history(path)
+    except HistoryFileError as error:
+        raise InvalidInput(str(error)) from None
     bad = [f"line {e.line}: {e.reason}" for e in result.errors]
     with ctx.uow() as uow:
         known = uow.history.existing_ids(r.id for r in result.records)

@@ -3,6 +3,7 @@ and the resolution goes into the history the recommender learns from."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed
@@ -12,19 +13,39 @@ from bot.services.context import ServiceContext
 from bot.services.escalation import restart_level
 from bot.services.followups import REMINDER as FOLLOWUP_REMINDER
 from bot.services.guards import case_by_id, case_in_channel, require, require_open
-from models.case import Case
+from bot.services.swarm import withdraw_invites
+from models.case import Case, TimelineEvent
 from models.expertise import ResolutionRecord
 from models.uow import UnitOfWork
 
 MAX_SUMMARY = 3000
 
 
-def resolvers_of(case: Case) -> list[str]:
-    """The owner first (main resolver), then the experts who joined, in joining order."""
-    people = [case.owner_id] if case.owner_id else []
-    for participant in sorted(case.participants, key=lambda p: p.joined_at):
-        if participant.user_id not in people and participant.role in ("expert", "responder", "owner"):
-            people.append(participant.user_id)
+# What counts as working on a case (the history credits only these people as its resolvers,
+# and the recommender learns from it): posting a status update, joining the swarm (accepting
+# an invite, or being added by the owner), taking it (claim, `/swarm ack`) and resolving it.
+# Being pulled in by the bot (a level's responders, a workflow) or breaching an SLA is not.
+WORK = ("status_update", "invite_accepted", "added", "claimed", "acknowledged", "resolved")
+
+
+def resolvers_of(case: Case, events: Iterable[TimelineEvent]) -> list[str]:
+    """Who worked on the case: whoever resolved it last first (the main resolver), then the
+    others in the order they first did something."""
+    people: list[str] = []
+    resolved_by = None
+    for event in sorted(events, key=lambda e: (e.at, e.seq)):
+        if event.kind not in WORK:
+            continue
+        who = event.data.get("user") if event.kind == "added" else event.actor
+        if not who:
+            continue
+        if event.kind == "resolved":
+            resolved_by = who
+        if who not in people:
+            people.append(who)
+    if resolved_by is not None:
+        people.remove(resolved_by)
+        people.insert(0, resolved_by)
     return people
 
 
@@ -40,10 +61,8 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         require_open(case)
         require(ctx, uow, case, actor, "resolve", "resolve the case")
         case.status, case.resolved_at, case.resolution_summary = "resolved", ctx.now(), summary
-        for invite in case.invites:
-            if invite.state in ("pending", "held"):
-                invite.state, invite.answered_at = "cancelled", ctx.now()
-                effects.update_invite(uow, invite)
+        case.confirmed_at = case.confirmed_by = case.resolution_ts = None  # a new message
+        withdraw_invites(ctx, uow, case)
         uow.timers.cancel_for_case(case.id, keep=[FOLLOWUP_REMINDER])  # follow-ups go on
         uow.timeline.record(case.id, "resolved", summary, actor=actor, at=ctx.now())
         _record_history(ctx, uow, case)
@@ -55,18 +74,35 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         effects.post_review(uow, case)
         workflows.on_trigger(ctx, uow, case, "resolved", actor=actor)
         uow.commit()
+        if case.asks_confirmation:
+            return (f"Case {case.reference} is resolved. <@{case.requester_id}> is asked to "
+                    f"confirm; the channel is archived {grace} after they do (reminded once "
+                    "if they don't answer, then archived anyway).")
         return f"Case {case.reference} is resolved. The channel is archived in {grace}."
 
 
 def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str) -> str:
+    """The requester confirms the fix, once however often (or at the same time) they click:
+    the case row is locked and the confirmation is a conditional update."""
     with ctx.uow() as uow:
         case = case_by_id(uow, case_id)
         if case.status != "resolved":
             raise Conflict(f"Case {case.reference} is not resolved.")
-        if user_id not in {case.requester_id, case.owner_id}:
-            raise NotAllowed("Only the requester or the owner confirms the resolution.")
+        if not case.asks_confirmation:
+            raise Conflict(f"Case {case.reference} was resolved by the person it is for; "
+                           "there is nothing to confirm.")
+        require(ctx, uow, case, user_id, "resolve confirm", "confirm the resolution")
+        if not uow.cases.confirm(case.id, user_id, ctx.now()):
+            return (f"Case {case.reference} is confirmed resolved already (by "
+                    f"<@{case.confirmed_by}>).")
         uow.timeline.record(case.id, "resolution_confirmed", f"<@{user_id}> confirmed",
                             actor=user_id, at=ctx.now())
+        effects.refresh_resolution(uow, case)  # its buttons go
+        grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
+        uow.timers.cancel_for_case(case.id, kinds=["archive_channel"])
+        due = max(ctx.now(), (case.resolved_at or ctx.now()) + grace)  # archive held: now
+        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:confirmed", "archive_channel",
+                            due, case_id=case.id)
         uow.commit()
         return f"Thanks — case {case.reference} is confirmed resolved."
 
@@ -79,6 +115,7 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
             raise Conflict(f"Case {case.reference} is open already.")
         require(ctx, uow, case, actor, "reopen", "reopen it")
         case.status, case.resolved_at = "open", None
+        case.confirmed_at = case.confirmed_by = None
         uow.timers.cancel_for_case(case.id, kinds=["archive_channel"])
         uow.history.remove(f"swarmbot-{case.id}")
         if case.archived_at is not None:
@@ -95,13 +132,34 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         return f"Case {case.reference} is open again."
 
 
-def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
-    """Timer: archive the channel of a case that is still resolved."""
+def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
+                        reminded: bool = False) -> None:
+    """Timer: archive the channel of a case that is still resolved. While the requester has
+    not confirmed, the archive waits: they are reminded once, and a grace period later the
+    channel is archived anyway, with a note."""
     case = uow.cases.get(case_id, for_update=True)
     if case is None or case.status != "resolved" or case.archived_at is not None:
         return
+    grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
+    if case.confirmation_pending and not reminded:
+        uow.timeline.record(case.id, "confirmation_reminded", f"Reminded <@{case.requester_id}> "
+                            "to confirm the resolution", at=ctx.now())
+        effects.post(uow, case=case, key=f"confirm_reminder:{case.id}:{case.resolved_at}",
+                     text=f":bell: <@{case.requester_id}>, is case {case.reference} resolved "
+                          f"for you? Answer on the resolution message above — the channel is "
+                          f"archived in {grace} either way.")
+        due = ctx.now() + grace
+        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:reminded", "archive_channel",
+                            due, case_id=case.id, reminded=True)
+        return
+    if case.confirmation_pending:
+        effects.post(uow, case=case, text=f":file_cabinet: Archiving without a confirmation "
+                                          f"from <@{case.requester_id}> (reminded once). "
+                                          "`/swarm reopen` brings the case back.")
+        effects.refresh_resolution(uow, case)
     case.archived_at = ctx.now()
-    uow.timeline.record(case.id, "archived", "Channel archived", at=ctx.now())
+    uow.timeline.record(case.id, "archived", "Channel archived" if not case.confirmation_pending
+                        else "Channel archived without confirmation", at=ctx.now())
     effects.archive_channel(uow, case)
 
 
@@ -111,5 +169,5 @@ def _record_history(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> None:
         history_id=f"swarmbot-{case.id}", origin="swarmbot", title=case.title,
         description=case.description or "", service=case.service or "", severity=case.severity,
         tags=list(case.tags or []), created_at=case.created_at, resolved_at=case.resolved_at,
-        owner=case.owner_id or "", resolvers=resolvers_of(case),
+        owner=case.owner_id or "", resolvers=resolvers_of(case, uow.timeline.for_case(case.id)),
         summary=case.resolution_summary or "")])

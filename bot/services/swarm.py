@@ -19,6 +19,7 @@ from skills_index.model import CaseQuery, Recommendation
 from skills_index.rerank import ExpertProfile, rerank
 
 MAX_EXPERTS_PER_ASK = 5
+INVITE_TIMERS = ("invite_expiry", "invite_release")
 
 
 @dataclass(frozen=True)
@@ -129,13 +130,26 @@ def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
     return held
 
 
+def withdraw_invites(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> list[Invite]:
+    """The swarm is over (resolved, or back on the levels): its pending and held invites are
+    cancelled with their expiry and release timers, and sent ones show it in the DM."""
+    withdrawn = [i for i in case.invites if i.state in ("pending", "held")]
+    for invite in withdrawn:
+        invite.state, invite.answered_at = "cancelled", ctx.now()
+        effects.update_invite(uow, invite)
+        effects.publish_home(uow, invite.expert_id)
+    if withdrawn:
+        uow.timers.cancel_for_case(case.id, kinds=INVITE_TIMERS)
+    return withdrawn
+
+
 def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: the expert's working day began — send their held invite (caller commits)."""
     invite = uow.invites.get(invite_id)
     if invite is None or invite.state != "held":
         return
     case = uow.cases.get(invite.case_id, for_update=True)
-    if case is None or case.status == "resolved":
+    if case is None or case.status == "resolved" or case.mode != "swarm":
         return
     invite.state, invite.created_at = "pending", ctx.now()
     invite.expires_at = ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes)
@@ -190,7 +204,7 @@ def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     effects.update_invite(uow, invite)
     uow.timeline.record(case.id, "invite_expired", f"Invite to <@{invite.expert_id}> expired",
                         at=ctx.now(), expert=invite.expert_id)
-    if case.status != "resolved":
+    if case.status != "resolved" and case.mode == "swarm":  # a swarm's invite is replaced
         invite_experts(ctx, uow, case, count=1)
 
 
@@ -241,7 +255,7 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
 def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *, role: str) -> bool:
     if not add_participant(case, user_id, role, ctx.now()):
         return False
-    effects.sync_members(uow, case)
+    effects.participants_changed(uow, case)
     return True
 
 

@@ -29,7 +29,8 @@ HANDLERS: dict[str, TimerHandler] = {
     "status_reminder": lambda ctx, uow, t: remind_owner(ctx, uow, t.case_id or 0),
     "invite_expiry": lambda ctx, uow, t: expire_invite(ctx, uow, int(t.payload["invite_id"])),
     "invite_release": lambda ctx, uow, t: release_invite(ctx, uow, int(t.payload["invite_id"])),
-    "archive_channel": lambda ctx, uow, t: archive_after_grace(ctx, uow, t.case_id or 0),
+    "archive_channel": lambda ctx, uow, t: archive_after_grace(
+        ctx, uow, t.case_id or 0, reminded=bool((t.payload or {}).get("reminded"))),
     SLA_TIMER: fire_sla_timer,
     FOLLOWUP_REMINDER: remind_followup,
     NO_UPDATE: fire_no_update,

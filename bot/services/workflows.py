@@ -79,7 +79,7 @@ def _step(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
         users, groups = resolve_people(uow, step.users)
         added = [u for u in users if add_participant(case, u, "responder", ctx.now())]
         if added:
-            effects.sync_members(uow, case)
+            effects.participants_changed(uow, case)
         mentions = " ".join([*(f"<@{u}>" for u in users), *(f"<!subteam^{g}>" for g in groups)])
         effects.post(uow, case=case, text=f":busts_in_silhouette: Pulled in by workflow: "
                                           f"{mentions}")

@@ -111,8 +111,10 @@ def invite_message(*, reference: str, title: str, severity: str, owner_id: str |
 def resolution_message(*, reference: str, owner_id: str | None, duration: str,
                        helpers: list[str], summary: str, timeline: list[str],
                        confirm_from: str | None, confirm_action: str, reopen_action: str,
-                       case_id: int, followups: list[tuple[int, str, str, bool]] = ()
-                       ) -> tuple[str, Blocks]:
+                       case_id: int, followups: list[tuple[int, str, str, bool]] = (),
+                       answer: str | None = None) -> tuple[str, Blocks]:
+    """`confirm_from`: who is asked to confirm (a Yes button); `answer`: what came of the
+    asking (no buttons then but Reopen)."""
     helped = ", ".join(_user(h) for h in helpers) or "nobody else"
     text = f"Case {reference} resolved by <@{owner_id}> after {duration}"
     lines = "\n".join(f"• {line}" for line in timeline[-15:]) or "—"
@@ -124,11 +126,15 @@ def resolution_message(*, reference: str, owner_id: str | None, duration: str,
         *([section(("*Follow-ups:*\n" + "\n".join(
             f"{'✅' if done else '⬜'} F{n} {text} ({_user(owner)})"
             for n, owner, text, done in followups))[:2900])] if followups else []),
-        section(f"{_user(confirm_from)}, is it resolved for you?"),
-        {"type": "actions", "elements": [
-            button("Yes, resolved", confirm_action, str(case_id), style="primary"),
-            button("Reopen", reopen_action, str(case_id))]},
     ]
+    if confirm_from:
+        blocks.append(section(f"{_user(confirm_from)}, is it resolved for you?"))
+    elif answer:
+        blocks.append(context(answer))
+    blocks.append({"type": "actions", "elements": [
+        *([button("Yes, resolved", confirm_action, str(case_id), style="primary")]
+          if confirm_from else []),
+        button("Reopen", reopen_action, str(case_id))]})
     return text, blocks
 
 

@@ -194,3 +194,57 @@ def test_a_webhook_case_gets_a_channel_and_the_first_claimer_owns_it(
                                         _snapshot(emulator, channel["id"])["topic"] or ""))
     emulator.slash_command(parcelly["sam"], "/swarm", "claim", channel=channel["id"])
     assert "already owned" in emulator.ephemerals(parcelly["sam"])[-1]["text"]
+
+
+def test_the_case_summary_shows_who_joined_the_swarm(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    _declare(emulator, parcelly, "Card payments declined sev1 service:payments")
+    channel = _case_channel(emulator)
+    emulator.wait_for(lambda: len(_invites_to(emulator, parcelly)) == 3, timeout=10)
+    accepter, accepted = next(iter(_invites_to(emulator, parcelly).items()))
+
+    def in_the_swarm() -> str:
+        summary = next((m for m in emulator.messages(channel["id"])
+                        if "In the swarm" in str(m.get("blocks"))), None)
+        return str(summary.get("blocks")) if summary else ""
+
+    emulator.wait_for(lambda: parcelly["maya"] in in_the_swarm(), timeout=10)
+    assert parcelly[accepter] not in in_the_swarm()
+    emulator.react(parcelly[accepter], accepted["channel"], accepted["ts"], "white_check_mark")
+    emulator.wait_for(lambda: parcelly[accepter] in in_the_swarm(), timeout=15)
+
+
+def test_the_requester_confirms_once_and_the_buttons_go(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    import requests
+
+    body = {"title": "Invoice export fails", "external_id": "ZD-7", "source": "zendesk",
+            "severity": "sev3", "requester": parcelly["sam"]}
+    assert requests.post(f"{bot.url}/hooks/cases", json=body, timeout=5,
+                         headers={"Authorization": "Bearer e2e-hooks-token"}).status_code == 201
+    channel = _case_channel(emulator)["id"]
+    emulator.slash_command(parcelly["ines"], "/swarm", "claim", channel=channel)
+    emulator.wait_for(lambda: parcelly["ines"] in _snapshot(emulator, channel)["members"])
+    emulator.slash_command(parcelly["ines"], "/swarm", "resolve Re-ran the export job",
+                           channel=channel)
+
+    def resolution() -> dict | None:
+        return next((m for m in emulator.messages(channel)
+                     if "Case #0001 resolved" in (m.get("text") or "")), None)
+
+    emulator.wait_for(lambda: resolution() is not None, timeout=10)
+    message = resolution()
+    assert f"<@{parcelly['sam']}>, is it resolved for you?" in str(message["blocks"])
+    emulator.click(parcelly["ines"], channel, message["ts"], "case.confirm_resolution")
+    emulator.wait_for(lambda: any("Only the requester" in (e.get("text") or "")
+                                  for e in emulator.ephemerals(parcelly["ines"])))
+    emulator.click(parcelly["sam"], channel, message["ts"], "case.confirm_resolution")
+    emulator.wait_for(lambda: "case.confirm_resolution" not in str(resolution()["blocks"]),
+                      timeout=15)
+    assert "confirmed it is resolved" in str(resolution()["blocks"])
+    with bot.container.uow() as uow:
+        from sqlalchemy import func, select
+
+        from models import TimelineEvent
+        assert uow.session.scalar(select(func.count()).select_from(TimelineEvent).where(
+            TimelineEvent.kind == "resolution_confirmed")) == 1

@@ -81,9 +81,10 @@ def test_the_cli_exits_1_and_names_the_case_when_the_trail_was_changed(
     engine = create_engine(url)
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO cases (id, title, description, service, tags, "
-                                "severity, status, mode, is_private, source, created_at) VALUES "
-                                "(7, 't', '', '', '[]', 'sev3', 'open', 'tiered', 0, 'slack', "
-                                "'2026-11-01 10:00:00')"))
+                                "severity, status, mode, is_private, source, created_at, "
+                                "resolution_summary) VALUES (7, 't', '', '', '[]', 'sev3', "
+                                "'resolved', 'tiered', 0, 'slack', '2026-11-01 10:00:00', "
+                                "'Resolved')"))
     from models.db import make_engine, make_session_factory
     from models.uow import UnitOfWork
 
@@ -111,8 +112,10 @@ def test_events_recorded_before_the_audit_trail_are_sealed_by_the_migration(
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO cases (id, title, description, service, tags, "
                                 "severity, status, mode, is_private, source, created_at) VALUES "
-                                "(1, 't', '', '', '[]', 'sev3', 'open', 'tiered', 0, 'slack', "
-                                "'2026-11-01 10:00:00')"))
+                                "(1, 't', '', '', '[]', 'sev3', 'resolved', 'tiered', 0, "
+                                "'slack', '2026-11-01 10:00:00')"))
+        connection.execute(text("UPDATE cases SET resolution_summary = 'resolved text', "
+                                "owner_id = 'U1'"))  # what its timeline below says
         for minute, kind in ((0, "declared"), (5, "status_update"), (9, "resolved")):
             connection.execute(text(
                 "INSERT INTO timeline_events (case_id, at, kind, actor, text, data) VALUES "
@@ -131,6 +134,34 @@ def test_events_recorded_before_the_audit_trail_are_sealed_by_the_migration(
     with factory() as session:  # new events continue the sealed chain
         with UnitOfWork(factory) as uow:
             uow.timeline.record(1, "reopened", "Reopened")
+            uow.cases.get(1).status = "open"
             uow.commit()
         assert session.execute(text("SELECT max(seq) FROM timeline_events")).scalar() == 4
     assert verify_timelines(services).intact
+
+
+def test_editing_the_case_record_itself_is_found(services: ServiceContext,
+                                                 clock: Clock) -> None:
+    """`UPDATE cases SET severity=…, owner_id=…, resolution_summary=…` leaves every event
+    intact, but the case record no longer is what its chain says."""
+    from bot.services import resolution
+    from models import Case
+
+    forged = {name: _case_with_history(services, clock, f"Case {name}")
+              for name in ("severity", "owner_id", "resolution_summary", "status")}
+    honest = _case_with_history(services, clock, "Left alone")
+    for case_id in (forged["resolution_summary"], honest):
+        resolution.resolve_case(services, channel_id=f"C{case_id}", actor="UOWNER",
+                                summary="Restarted the worker")
+    assert verify_timelines(services).intact
+    values = {"severity": "sev4", "owner_id": "UMALLORY",
+              "resolution_summary": "Nothing was wrong", "status": "resolved"}
+    with services.uow() as uow:
+        for name, case_id in forged.items():
+            uow.session.execute(update(Case).where(Case.id == case_id).values(
+                {name: values[name]}))
+        uow.commit()
+    report = verify_timelines(services)
+    found = {b.case_id: b.field for _, b in report.breaks}
+    assert found == {case_id: name for name, case_id in forged.items()}
+    assert all("case record" in b.problem for _, b in report.breaks)

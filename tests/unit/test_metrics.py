@@ -97,7 +97,7 @@ def test_a_summary_aggregates_with_known_answers() -> None:
                          measure(swarm_case(3, resolved=False)),
                          measure(tiered_case(4, level="L1"))])
     assert (summary.cases, summary.open, summary.resolved) == (4, 1, 3)
-    assert summary.median_time_to_acknowledge == timedelta(0)  # 0, 0, 40, 40 → low median
+    assert summary.median_time_to_acknowledge == timedelta(minutes=20)  # 0, 0, 40, 40
     assert summary.median_time_to_resolve == timedelta(minutes=300)  # 95, 300, 300
     assert summary.mean_time_to_resolve == timedelta(minutes=(95 + 300 + 300) / 3)
     assert summary.handoffs == 4
@@ -109,6 +109,24 @@ def test_a_summary_aggregates_with_known_answers() -> None:
                                                        "swarm": 1 / 3})
     assert summary.escalation_rate == 1.0
     assert summary.reopened == 2
+
+
+def test_the_median_of_an_even_count_is_the_mean_of_the_middle_two() -> None:
+    summary = summarize([measure(swarm_case(1)), measure(tiered_case(2))])  # 95 and 300 min
+    assert summary.median_time_to_resolve == timedelta(minutes=(95 + 300) / 2)
+
+
+def test_invites_released_after_being_held_count_as_sent() -> None:
+    """4 sent at once, 3 held then released (their DMs went out), 1 held and never released:
+    7 invites went out."""
+    events = [Event(at(0), "declared", "UOWNER"),
+              *(Event(at(1), "invited", None, {"expert": f"U{n}"}) for n in range(4)),
+              *(Event(at(1), "invite_held", None, {"expert": f"UH{n}"}) for n in range(4)),
+              *(Event(at(600), "invite_released", None, {"expert": f"UH{n}"})
+                for n in range(3)),
+              *(Event(at(700), "invite_expired") for _ in range(6))]
+    measured = measure(CaseRecord(9, "sev2", "db", "swarm", "open", None, T0, tuple(events)))
+    assert measured.invites["sent"] == 7 and measured.invites["expired"] == 6
 
 
 def test_an_empty_period_has_no_averages() -> None:

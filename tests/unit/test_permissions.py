@@ -50,4 +50,4 @@ def test_help_says_who_may_use_each_command() -> None:
     assert "`/swarm leave` — leave the swarm and its channel (an owner hands the case over " \
            "first) — _people in the swarm, but not the owner_" in text
     assert "`/swarm resolve <summary>` — close the case with how it was solved — " \
-           "_owner, admins_" in text
+           "_owner, admins; `confirm`: requester_" in text

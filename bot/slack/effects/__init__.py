@@ -17,7 +17,7 @@ from bot.slack.effects.groups import SyncUserGroup
 from bot.slack.effects.home import PublishHome, SyncProfile
 from bot.slack.effects.invites import InviteHints, SendInvite, UpdateInvite
 from bot.slack.effects.messages import (
-    Ephemeral, Post, PostResolution, PostReview, PostSummary, WorkflowOffer,
+    Ephemeral, Post, PostResolution, PostReview, PostSummary, UpdateResolution, WorkflowOffer,
 )
 from bot.slack.effects.support import SlackIdentity
 from bot.slack.effects.failures import DeliveryFailed
@@ -38,6 +38,7 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
         Effect.POST_SUMMARY: PostSummary(client),
         Effect.POST: Post(client),
         Effect.POST_RESOLUTION: PostResolution(client),
+        Effect.UPDATE_RESOLUTION: UpdateResolution(client),
         Effect.SEND_INVITE: SendInvite(client),
         Effect.INVITE_HINTS: InviteHints(client),
         Effect.UPDATE_INVITE: UpdateInvite(client),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk import WebClient
+from sqlalchemy import select
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.policy import Policy
@@ -20,6 +21,7 @@ from bot.slack.blocks import (
 from bot.slack.effects.support import (
     Executor, case_channel, case_for, post_once, slack_error, unanswered)
 from bot.slack.ids import Action
+from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -31,6 +33,8 @@ class PostSummary(Executor):
         case = case_for(uow, message.case_id)
         if case is None:
             return None
+        if case.summary_ts is None and _earlier_first_post(uow, message):
+            return None  # that one posts it, showing the case as it is then
         blocks = case_summary(
             reference=case.reference, title=case.title, severity=case.severity,
             status=case.status, mode=case.mode, owner_id=case.owner_id, service=case.service,
@@ -61,12 +65,23 @@ class PostSummary(Executor):
             case.summary_ts = result["ts"]
 
 
+def _earlier_first_post(uow: UnitOfWork, message: OutboxMessage) -> bool:
+    """An earlier record of this post-once message is still waiting (a 429's Retry-After): it
+    has not posted yet, and one case's records are never delivered side by side, so it will
+    render the current state when it goes — this one would post a second copy."""
+    return uow.session.scalar(select(OutboxMessage.id).where(
+        OutboxMessage.case_id == message.case_id, OutboxMessage.kind == message.kind,
+        OutboxMessage.state == "pending", OutboxMessage.id < message.id).limit(1)) is not None
+
+
 class PostReview(PostSummary):
     """The review draft: posted once when the case resolves, updated as lessons come in."""
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         case = case_for(uow, message.case_id)
         if case is None:
+            return None
+        if case.review_ts is None and _earlier_first_post(uow, message):
             return None
         text, blocks = review_blocks(review_for(uow, case))
         return {"channel": case_channel(case), "ts": case.review_ts, "blocks": blocks,
@@ -102,22 +117,61 @@ class Post(Executor):
 
 
 class PostResolution(Post):
+    """The resolution message; its ts is kept so the answer can replace the buttons."""
+
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         case = case_for(uow, message.case_id)
         if case is None or case.status != "resolved":
             return None
-        duration = (case.resolved_at or case.created_at) - case.created_at
-        timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {e.text}" for e in uow.timeline.for_case(case.id)
-                    if e.text]
-        text, blocks = resolution_message(
-            reference=case.reference, owner_id=case.owner_id, duration=human_duration(duration),
-            helpers=[u for u in resolvers_of(case) if u != case.owner_id],
-            summary=case.resolution_summary or "", timeline=timeline,
-            confirm_from=case.requester_id or case.owner_id,
-            confirm_action=Action.CONFIRM_RESOLUTION, reopen_action=Action.REOPEN_CASE,
-            case_id=case.id, followups=[(f.id, f.owner_id, f.text, f.done_at is not None)
-                                        for f in uow.followups.for_case(case.id)])
-        return {"channel": case_channel(case), "text": text, "blocks": blocks}
+        return _resolution_plan(uow, case)
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        case = case_for(uow, message.case_id)
+        if case is not None and case.status == "resolved" and result.get("ts"):
+            case.resolution_ts = result["ts"]
+
+
+class UpdateResolution(Executor):
+    """The resolution message as it is now: confirmed (or archived unconfirmed), no buttons
+    left to click."""
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
+        case = case_for(uow, message.case_id)
+        if case is None or case.status != "resolved" or not case.resolution_ts:
+            return None  # not posted yet: the post shows the answer when it goes
+        return {**_resolution_plan(uow, case), "ts": case.resolution_ts}
+
+    def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self.client.chat_update(channel=plan["channel"], ts=plan["ts"], text=plan["text"],
+                                    blocks=plan["blocks"])
+        except SlackApiError as error:
+            if slack_error(error) not in (*GONE, "message_not_found"):
+                raise
+        return {}
+
+
+def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
+    duration = (case.resolved_at or case.created_at) - case.created_at
+    events = uow.timeline.for_case(case.id)
+    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {e.text}" for e in events if e.text]
+    if not case.asks_confirmation:
+        answer = None  # the owner resolved their own case: nobody to ask
+    elif case.confirmed_at is not None:
+        answer = f":white_check_mark: <@{case.confirmed_by}> confirmed it is resolved."
+    elif case.archived_at is not None:
+        answer = f"Archived without a confirmation from <@{case.requester_id}>."
+    else:
+        answer = ""  # still asking
+    text, blocks = resolution_message(
+        reference=case.reference, owner_id=case.owner_id, duration=human_duration(duration),
+        helpers=[u for u in resolvers_of(case, events) if u != case.owner_id],
+        summary=case.resolution_summary or "", timeline=timeline,
+        confirm_from=case.requester_id if answer == "" else None, answer=answer,
+        confirm_action=Action.CONFIRM_RESOLUTION, reopen_action=Action.REOPEN_CASE,
+        case_id=case.id, followups=[(f.id, f.owner_id, f.text, f.done_at is not None)
+                                    for f in uow.followups.for_case(case.id)])
+    return {"channel": case_channel(case), "text": text, "blocks": blocks}
 
 
 class Ephemeral(Executor):
