@@ -53,6 +53,10 @@ def test_typed_markup_is_shown_as_typed_on_every_surface(
                            f"<http://evil.example/login|the dashboard>, ask <@{parcelly['tom']}>",
                            channel=channel)
     emulator.slash_command(maya, "/swarm", "severity <!everyone>", channel=channel)
+    emulator.slash_command(maya, "/swarm", f"followup Page <!channel> again <@{parcelly['tom']}>",
+                           channel=channel)
+    emulator.slash_command(maya, "/swarm", "followup", channel=channel)
+    assert "Page &lt;!channel&gt; again" in emulator.ephemerals(maya)[-1]["text"]
     emulator.slash_command(maya, "/swarm", "list", channel=parcelly.general)
     invited = next(iter(_invites_to(emulator, parcelly)))
     for user in (maya, parcelly[invited]):
