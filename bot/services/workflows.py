@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from bot.domain.errors import Conflict, NotAllowed, NotFound
 from bot.domain.mrkdwn import escape
-from bot.domain.privacy import title_for
+from bot.domain.privacy import title_for, visible_to
 from bot.domain.workflows import Step, Workflow, fill
 from bot.services import effects
 from bot.services.context import ServiceContext
@@ -93,7 +93,7 @@ def _step(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
         channel = step.channel or ctx.settings.stakeholder_channel
         if channel is None:
             return "no channel to post to (set `channel` or SWARMBOT_STAKEHOLDER_CHANNEL)"
-        if case.is_private and channel != case.channel_id:
+        if channel != case.channel_id and not visible_to(case, None):  # read by outsiders
             return "not posted outside the case (private case)"
         effects.post(uow, channel=channel, case=case, text=fill(step.text, values))
         return f"posted to <#{channel}>"
