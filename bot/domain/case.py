@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from bot.domain.errors import InvalidInput, UsageError
+from bot.domain.mrkdwn import escape
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 SEVERITY_WORDS = {"sev1": "critical", "sev2": "major", "sev3": "minor", "sev4": "low"}
@@ -27,7 +28,7 @@ def parse_severity(text: str) -> str:
     cleaned = text.strip()
     match = _SEVERITY.match(cleaned) or re.match(r"^([1-4])$", cleaned)
     if not match:
-        raise InvalidInput(f"`{cleaned[:20]}` is not a severity. Use sev1 (critical), sev2 "
+        raise InvalidInput(f"`{escape(cleaned[:20])}` is not a severity. Use sev1 (critical), sev2 "
                            "(major), sev3 (minor) or sev4 (low).")
     return f"sev{match.group(1)}"
 
@@ -49,7 +50,7 @@ class CaseDraft:
             raise InvalidInput(f"That title is {len(self.title)} characters; keep it under "
                                f"{MAX_TITLE} and put the details in the description.")
         if self.severity not in SEVERITIES:
-            raise InvalidInput(f"`{self.severity}` is not a severity; use sev1..sev4.")
+            raise InvalidInput(f"`{escape(self.severity[:20])}` is not a severity; use sev1..sev4.")
         if len(self.description) > MAX_DESCRIPTION:
             raise InvalidInput(f"The description is too long (at most {MAX_DESCRIPTION} "
                                "characters).")

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.errors import InvalidInput
+from bot.domain.mrkdwn import escape
 
 LEVEL_MOVES = ("level_set", "escalated", "deescalated", "level_restarted")
 GROUPINGS = ("severity", "service", "mode", "week", "month")
@@ -201,7 +202,7 @@ def parse_period(text: str, now: datetime) -> tuple[datetime | None, str]:
         return now - _NAMED[cleaned], f"the last {cleaned}"
     match = _PERIOD.match(cleaned)
     if not match or int(match.group(1)) == 0:
-        raise InvalidInput(f"`{text[:20]}` is not a period; try `7d`, `24h`, `4w`, `month`, "
+        raise InvalidInput(f"`{escape(text[:20])}` is not a period; try `7d`, `24h`, `4w`, `month`, "
                            "`quarter` or `all`.")
     amount, unit = int(match.group(1)), match.group(2)
     delta = {"h": timedelta(hours=amount), "d": timedelta(days=amount),

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from bot.domain.errors import ConfigError, InvalidInput, NotAllowed
+from bot.domain.mrkdwn import escape
 from bot.domain.workflows import RESPONDER, Workflow, check_responders
 
 LEVELS = ("L1", "L2", "L3", "L4", "Executive")
@@ -296,7 +297,7 @@ class Policy(_Strict):
             if item in self.levels[level].authority:
                 return level
         known = ", ".join(f"`{i}`" for i in self.authority_items) or "nothing (none configured)"
-        raise InvalidInput(f"`{item[:40]}` is not something the policy lets anyone approve. "
+        raise InvalidInput(f"`{escape(item[:40])}` is not something the policy lets anyone approve. "
                            f"Approvable: {known}.")
 
     def require_authority(self, level: str, item: str) -> None:
@@ -312,7 +313,7 @@ class Policy(_Strict):
         elif re.fullmatch(r"l?[1-4]", cleaned):
             name = f"L{cleaned[-1]}"
         else:
-            raise InvalidInput(f"`{text[:20]}` is not a level. Levels: "
+            raise InvalidInput(f"`{escape(text[:20])}` is not a level. Levels: "
                                f"{', '.join(self.ordered)}.")
         if name not in self.levels:
             raise InvalidInput(f"The policy has no level {name}. Levels: "

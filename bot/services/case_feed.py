@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.privacy import text_for, title_for
 from bot.services.effects import Effect
-from bot.services.queries import PRIVATE_TITLE
 from models.case import Case, TimelineEvent
 from models.uow import UnitOfWork
 
@@ -28,17 +28,18 @@ def on_event(uow: UnitOfWork, event: TimelineEvent) -> None:
 
 
 def feed_item(case: Case, event: TimelineEvent) -> dict[str, Any]:
-    """The JSON a receiver gets. A private case's title and event texts stay in Slack."""
+    """The JSON a receiver gets. A private case's title and event texts stay in Slack (the
+    receiver is outside every case)."""
     private = bool(case.is_private)
     return {
         "event_id": f"{case.id}:{event.seq}",
         "type": f"case.{event.kind}",
         "at": event.at.isoformat(),
         "actor": event.actor,
-        "text": "" if private else event.text,
+        "text": text_for(case, None, event.text),
         "case": {
             "id": case.id, "reference": case.reference,
-            "title": PRIVATE_TITLE if private else case.title,
+            "title": title_for(case, None),
             "severity": case.severity, "status": case.status, "mode": case.mode,
             "level": case.level, "service": case.service or None, "owner": case.owner_id,
             "channel": case.channel_id, "source": case.source,

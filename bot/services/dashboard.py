@@ -12,14 +12,12 @@ from sqlalchemy.orm import Session
 
 from bot.delivery.backlog import Backlog, backlog
 from bot.domain.metrics import Summary, summarize, summarize_by
+from bot.domain.privacy import title_for
 from bot.services.context import ServiceContext
 from bot.services.metrics import measures
 from models.case import Case, Participant
 from models.expertise import Expert
 from models.scheduling import Timer
-
-PRIVATE_TITLE = "Private case"
-
 
 @dataclass(frozen=True)
 class OpenCase:
@@ -54,7 +52,7 @@ def open_cases(ctx: ServiceContext) -> list[OpenCase]:
                 next_due[timer.case_id] = (timer.due_at, kind)
         return [OpenCase(
             case_id=c.id, reference=c.reference,
-            title=PRIVATE_TITLE if c.is_private else c.title, severity=c.severity,
+            title=title_for(c, None), severity=c.severity,
             mode=c.mode, level=c.level,
             owner=names.get(c.owner_id or "", c.owner_id or "unclaimed"), opened_at=c.created_at,
             deadline=next_due.get(c.id, (None, ""))[0],

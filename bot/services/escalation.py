@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput
+from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy, rank
 from bot.services import effects, workflows
 from bot.services.context import ServiceContext
@@ -74,7 +75,7 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *, trigge
     who = f" {people} {groups}".rstrip() if people or groups else ""
     effects.post(uow, case=case, key=f"level:{stint.id}", text=(
         f":arrow_{'up' if kind == 'escalated' else 'down' if kind == 'deescalated' else 'right'}:"
-        f" *{verb} {level}* ({trigger}: {reason}){note}.{who} "
+        f" *{verb} {level}* ({trigger}: {escape(reason)}){note}.{who} "
         f"{_sla_line(ctx.policy, level, stint)}"))
     for user in responders:
         if user != actor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.domain.errors import InvalidInput, UsageError
+from bot.domain.mrkdwn import escape
 from bot.services import effects
 from bot.services.context import ServiceContext
 from models.uow import UnitOfWork
@@ -20,7 +21,7 @@ def change_skills(ctx: ServiceContext, *, user_id: str, action: str, words: tupl
     skills = [w.lower().lstrip("#") for w in words]
     bad = [s for s in skills if not _SKILL.match(s)]
     if bad:
-        raise InvalidInput(f"`{bad[0][:40]}` is not a skill name (letters, digits, `.+#/_-`, "
+        raise InvalidInput(f"`{escape(bad[0][:40])}` is not a skill name (letters, digits, `.+#/_-`, "
                            "at most 40 characters).")
     if action in ("add", "remove") and not skills:
         raise UsageError(f"Name the skill to {action}, e.g. `/swarm skills {action} postgres`.")

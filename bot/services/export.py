@@ -1,4 +1,6 @@
-"""Cases and timeline events as flat rows for BI tools (CSV or JSON Lines)."""
+"""Cases and timeline events as flat rows for BI tools (CSV or JSON Lines). Whoever reads an
+export is outside every case: a private case is "Private case" with its ids, states, times
+and measures, its events their kinds, times and hashes — no title, service, tags or texts."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy import select
 
 from bot.domain.errors import InvalidInput
 from bot.domain.metrics import measure
+from bot.domain.privacy import title_for, visible_to
 from bot.services.context import ServiceContext
 from bot.services.metrics import case_records
 from models.case import Case, TimelineEvent
@@ -41,11 +44,13 @@ def case_rows(ctx: ServiceContext, *, since: datetime | None = None) -> Iterator
             stmt = stmt.where(Case.created_at >= since)
         for case in uow.session.scalars(stmt):
             m = measured[case.id]
+            shown = visible_to(case, None)
             yield {
-                "id": case.id, "reference": case.reference, "title": case.title,
+                "id": case.id, "reference": case.reference, "title": title_for(case, None),
                 "severity": case.severity, "status": case.status, "mode": case.mode,
-                "level": case.level or "", "service": case.service,
-                "tags": ";".join(case.tags or []), "owner": case.owner_id or "",
+                "level": case.level or "", "service": case.service if shown else "",
+                "tags": ";".join(case.tags or []) if shown else "",
+                "owner": case.owner_id or "",
                 "requester": case.requester_id or "", "source": case.source,
                 "external_id": case.external_id or "", "private": case.is_private,
                 "created_at": _when(case.created_at),
@@ -65,10 +70,16 @@ def event_rows(ctx: ServiceContext, *, since: datetime | None = None
         stmt = select(TimelineEvent).order_by(TimelineEvent.case_id, TimelineEvent.seq)
         if since is not None:
             stmt = stmt.where(TimelineEvent.at >= since)
+        cases: dict[int, Case] = {}
         for event in uow.session.scalars(stmt):
+            if event.case_id not in cases:
+                cases[event.case_id] = uow.cases.get(event.case_id)  # type: ignore[assignment]
+            shown = visible_to(cases[event.case_id], None)
             yield {"case_id": event.case_id, "seq": event.seq, "at": _when(event.at),
-                   "kind": event.kind, "actor": event.actor or "", "text": event.text,
-                   "data": json.dumps(event.data or {}, sort_keys=True), "hash": event.hash}
+                   "kind": event.kind, "actor": event.actor or "",
+                   "text": event.text if shown else "",
+                   "data": json.dumps(event.data or {} if shown else {}, sort_keys=True),
+                   "hash": event.hash}
 
 
 def write_rows(rows: Iterator[dict[str, Any]], fields: tuple[str, ...], out: IO[str],

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput, NotFound
+from bot.domain.mrkdwn import escape
+from bot.domain.privacy import PRIVATE_TITLE, visible_to
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require
@@ -40,7 +42,7 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
         if owner != actor:
             effects.post(uow, channel=owner, key=f"followup_assigned:{item.id}", text=(
                 f":pushpin: <@{actor}> gave you a follow-up on case {case.reference} "
-                f"({case.title}): *{text}* — `/swarm followup done {item.id}` in "
+                f"({_about(case, owner, text)}) — `/swarm followup done {item.id}` in "
                 f"<#{case.channel_id}> when it's done."))
         uow.commit()
         return f"Follow-up F{item.id} recorded for <@{owner}>."
@@ -61,7 +63,8 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> s
         uow.timeline.record(case.id, "followup_done", f"Follow-up F{item.id} done: {item.text}",
                             actor=actor, at=ctx.now(), followup=item.id)
         effects.post(uow, case=case, key=f"followup_done:{item.id}",
-                     text=f":white_check_mark: <@{actor}> finished F{item.id}: {item.text}")
+                     text=f":white_check_mark: <@{actor}> finished F{item.id}: "
+                          f"{escape(item.text)}")
         if case.review_ts:
             effects.post_review(uow, case)
         uow.commit()
@@ -93,8 +96,8 @@ def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     age = (ctx.now() - item.created_at).days
     effects.post(uow, channel=item.owner_id, key=f"followup_reminder:{item.id}:{timer.id}",
                  text=(f":alarm_clock: Still open since {age} day(s): follow-up F{item.id} on "
-                       f"case {case.reference} ({case.title}) — *{item.text}*. Mark it done with "
-                       f"`/swarm followup done {item.id}`."))
+                       f"case {case.reference} ({_about(case, item.owner_id, item.text)}). "
+                       f"Mark it done with `/swarm followup done {item.id}`."))
     uow.timers.schedule(f"{REMINDER}:{item.id}:{timer.id}", REMINDER,
                         ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
                         case_id=case.id, followup=item.id)
@@ -104,3 +107,12 @@ def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp) -> 
     uow.timers.schedule(f"{REMINDER}:{item.id}", REMINDER,
                         ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
                         case_id=item.case_id, followup=item.id)
+
+
+def _about(case: Case, owner: str, text: str) -> str:
+    """The case and the action item as its owner may see them: a follow-up owner from outside
+    a private case sees neither its title nor the item's text (it is about the case)."""
+    if not visible_to(case, owner):
+        return f"{PRIVATE_TITLE}: the item is in its channel"
+    return f"{escape(case.title)}: *{escape(text)}*"
+

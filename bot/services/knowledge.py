@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.durations import human_duration
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.mrkdwn import escape
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel
@@ -121,5 +122,4 @@ def _people(uow: UnitOfWork, refs: set[str]) -> dict[str, str]:
 
 def _clean(text: str) -> str:
     """History text into mrkdwn without mentions or markup breaking out."""
-    text = " ".join(text.split())[:200]
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("*", "")
+    return escape(" ".join(text.split())[:200]).replace("*", "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.privacy import PRIVATE_TITLE, title_for, visible_to
 from bot.services import effects
 from bot.services.context import ServiceContext
 from models.uow import UnitOfWork
@@ -39,13 +40,10 @@ class HomeData:
     away: bool
 
 
-PRIVATE_TITLE = "a private case"  # what people not in a private case see of it
-
-
-def _line(case, *, visible: bool = True) -> CaseLine:  # type: ignore[no-untyped-def]
-    """A case as a list shows it; a private case to someone not in it: no title, no owner,
-    no channel — just that it exists and how severe it is."""
-    if not visible:
+def _line(case, viewer: str | None) -> CaseLine:  # type: ignore[no-untyped-def]
+    """A case as a list shows it to `viewer`; a private case to someone not in it: no title,
+    no owner, no channel — just that it exists and how severe it is."""
+    if not visible_to(case, viewer):
         return CaseLine(case.id, case.reference, PRIVATE_TITLE, case.severity, case.mode, None,
                         None, True)
     return CaseLine(case.id, case.reference, case.title, case.severity, case.mode, case.owner_id,
@@ -55,20 +53,18 @@ def _line(case, *, visible: bool = True) -> CaseLine:  # type: ignore[no-untyped
 def open_cases(ctx: ServiceContext, *, viewer: str, limit: int = 25) -> list[CaseLine]:
     """Open cases; a private one shows its title only to the people in it."""
     with ctx.uow().reading() as uow:
-        mine = {c.id for c in uow.cases.open_cases_of(viewer)}
-        return [_line(c, visible=not c.is_private or c.id in mine)
-                for c in uow.cases.open_cases(limit=limit)]
+        return [_line(c, viewer) for c in uow.cases.open_cases(limit=limit)]
 
 
 def home_data(uow: UnitOfWork, user_id: str) -> HomeData:
-    my_cases = [_line(c) for c in uow.cases.open_cases_of(user_id)]
+    my_cases = [_line(c, user_id) for c in uow.cases.open_cases_of(user_id)]
     invites = []
     for invite in uow.invites.pending_for(user_id):
         case = invite.case
         if case.status != "resolved":
             invites.append(InviteLine(case.reference,  # not in a private case until joined
-                                      PRIVATE_TITLE if case.is_private else case.title,
-                                      case.severity, invite.reason, case.is_private))
+                                      title_for(case, user_id), case.severity, invite.reason,
+                                      case.is_private))
     expert = uow.experts.get(user_id)
     load = uow.cases.open_swarm_load([user_id]).get(user_id, 0)
     return HomeData(my_cases, invites, load, list(expert.skills) if expert else [],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from bot.domain.errors import Conflict, InvalidInput, NotAllowed
+from bot.domain.errors import Conflict, InvalidInput
 from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext

@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.domain.errors import InvalidInput
 from bot.domain.metrics import Event
+from bot.domain.privacy import IN_THE_CASE, text_for, title_for, visible_to
 from bot.domain.review import LESSON, CaseFacts, Review, draft_review
 from bot.services import effects
 from bot.services.context import ServiceContext
@@ -15,14 +18,27 @@ from models.uow import UnitOfWork
 MAX_LESSON = 1000
 
 
-def review_for(uow: UnitOfWork, case: Case) -> Review:
+def review_for(uow: UnitOfWork, case: Case, viewer: str | None = IN_THE_CASE) -> Review:
+    """The review as `viewer` may read it (bot/domain/privacy.py): a private case's review
+    outside its channel keeps ids, people, times and SLA results, and names each timeline
+    entry by its kind instead of its text; no title, service, summary, lessons or items."""
     events = uow.timeline.for_case(case.id)
-    facts = CaseFacts(reference=case.reference, title=case.title, severity=case.severity,
-                      service=case.service, owner_id=case.owner_id, status=case.status,
-                      summary=case.resolution_summary or "", created_at=case.created_at,
-                      resolved_at=case.resolved_at)
-    return draft_review(facts, [Event(e.at, e.kind, e.actor, e.data or {}) for e in events],
-                        texts=[e.text for e in events])
+    shown = visible_to(case, viewer)
+    facts = CaseFacts(reference=case.reference, title=title_for(case, viewer),
+                      severity=case.severity, service=case.service if shown else "",
+                      owner_id=case.owner_id, status=case.status,
+                      summary=text_for(case, viewer, case.resolution_summary),
+                      created_at=case.created_at, resolved_at=case.resolved_at)
+    review = draft_review(facts, [Event(e.at, e.kind, e.actor, e.data or {}) for e in events],
+                          texts=[e.text if shown else _kind(e.kind) for e in events])
+    if shown:
+        return review
+    return replace(review, lessons=[], followups=[(n, owner, "", done)
+                                                  for n, owner, _, done in review.followups])
+
+
+def _kind(kind: str) -> str:
+    return kind.replace("_", " ")
 
 
 def add_lesson(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -> str:
@@ -47,4 +63,4 @@ def review_markdown(ctx: ServiceContext, case_id: int) -> str:
     from bot.domain.review import to_markdown
 
     with ctx.uow().reading() as uow:
-        return to_markdown(review_for(uow, case_by_id(uow, case_id)))
+        return to_markdown(review_for(uow, case_by_id(uow, case_id), viewer=None))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bot.domain.errors import InvalidInput
+from bot.domain.mrkdwn import escape
+from bot.domain.privacy import visible_to
 from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
@@ -27,12 +29,12 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
         uow.status_updates.add(StatusUpdate(case_id=case.id, author_id=actor, text=text,
                                             posted_at=ctx.now()))
         uow.timeline.record(case.id, "status_update", text, actor=actor, at=ctx.now())
-        message = f":memo: *Status update* on {case.reference} from <@{actor}>:\n{text}"
+        message = f":memo: *Status update* on {case.reference} from <@{actor}>:\n{escape(text)}"
         effects.post(uow, case=case, text=message)
-        if ctx.settings.stakeholder_channel and not case.is_private:
+        if ctx.settings.stakeholder_channel and visible_to(case, None):  # outside the case
             effects.post(uow, channel=ctx.settings.stakeholder_channel,
-                         text=f":memo: *{case.reference} {case.title}* ({case.severity}) — "
-                              f"{text}")
+                         text=f":memo: *{case.reference} {escape(case.title)}* "
+                              f"({case.severity}) — {escape(text)}")
         uow.timers.cancel_for_case(case.id, kinds=["status_reminder"])
         schedule_status_reminder(ctx, uow, case)
         workflows.on_trigger(ctx, uow, case, "status_update", actor=actor)

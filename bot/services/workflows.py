@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, NotFound
+from bot.domain.mrkdwn import escape
+from bot.domain.privacy import title_for, visible_to
 from bot.domain.workflows import Step, Workflow, fill
 from bot.services import effects
 from bot.services.context import ServiceContext
@@ -69,8 +71,10 @@ def run(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, *,
 
 
 def _step(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
-    values = {"reference": case.reference, "title": "a private case" if case.is_private
-              else case.title, "severity": case.severity, "service": case.service or "—",
+    # filled into the policy's own mrkdwn: what people typed is escaped; a private case's
+    # title is not in a workflow's texts at all (they may be posted outside the case)
+    values = {"reference": case.reference, "title": escape(title_for(case, None)),
+              "severity": case.severity, "service": escape(case.service) or "—",
               "level": case.level or case.mode, "channel": effects.CASE_CHANNEL,
               "owner": f"<@{case.owner_id}>" if case.owner_id else "unclaimed"}
     if step.do == "invite":
@@ -88,7 +92,7 @@ def _step(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
         channel = step.channel or ctx.settings.stakeholder_channel
         if channel is None:
             return "no channel to post to (set `channel` or SWARMBOT_STAKEHOLDER_CHANNEL)"
-        if case.is_private and channel != case.channel_id:
+        if channel != case.channel_id and not visible_to(case, None):  # read by outsiders
             return "not posted outside the case (private case)"
         effects.post(uow, channel=channel, case=case, text=fill(step.text, values))
         return f"posted to <#{channel}>"

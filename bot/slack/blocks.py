@@ -6,8 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from bot.domain.durations import human_duration
+from bot.domain.mrkdwn import escape, plain
 
 Blocks = list[dict[str, Any]]
+
+# What people typed (titles, descriptions, status texts, summaries, reasons, notes, lessons,
+# follow-ups, timeline texts) goes through `escape` where it enters mrkdwn — here, once. Header
+# and button texts are plain_text, which Slack does not parse.
 
 
 def section(text: str) -> dict[str, Any]:
@@ -47,10 +52,15 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
 
 
 def case_topic(*, reference: str, severity: str, owner_id: str | None, status: str,
-               mode: str, level: str | None, note: str = "", call: str = "") -> str:
+               mode: str, level: str | None, note: str = "", call: str = "",
+               owner_handle: str | None = None) -> str:
+    """The channel topic. Slack shows a topic as plain text (conversations.setTopic: "does not
+    support formatting or linkification"): no mention markup, no entities — the owner by
+    handle, markup in a note reduced to its words."""
     where = f"level {level}" if mode == "tiered" and level else mode
-    owner = f"<@{owner_id}>" if owner_id else "unclaimed"
-    extras = "".join(f" · {part}" for part in (note, f"call {call}" if call else "") if part)
+    owner = f"@{owner_handle or owner_id}" if owner_id else "unclaimed"
+    extras = "".join(f" · {plain(part)}" for part in (note, f"call {call}" if call else "")
+                     if part)
     return f"{reference} · {severity} · owner {owner} · {status} · {where}{extras}"[:250]
 
 
@@ -74,15 +84,15 @@ def case_summary(*, reference: str, title: str, severity: str, status: str, mode
     facts = [f"*Severity:* {SEVERITY_EMOJI.get(severity, '')} {severity}",
              f"*Status:* {status}", f"*Owner:* {_user(owner_id)}", f"*Mode:* {where}"]
     if service:
-        facts.append(f"*Service:* `{service}`")
+        facts.append(f"*Service:* `{escape(service)}`")
     if tags:
-        facts.append("*Tags:* " + " ".join(f"`{t}`" for t in tags))
+        facts.append("*Tags:* " + " ".join(f"`{escape(t)}`" for t in tags))
     blocks: Blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"{reference} {title}"[:150]}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts[:10]]},
     ]
     if description:
-        blocks.append(section(description[:2900]))
+        blocks.append(section(escape(description[:2900])))
     people = ", ".join(_user(p) for p in participants) or "—"
     blocks.append(context(f"In the swarm: {people}"))
     if owner_id is None and claim_action and case_id is not None:
@@ -95,6 +105,7 @@ def invite_message(*, reference: str, title: str, severity: str, owner_id: str |
                    reason: str, channel_id: str | None, state: str) -> tuple[str, Blocks]:
     """The DM to an expert: what the case is, why them, how to answer."""
     where = f" in <#{channel_id}>" if channel_id else ""
+    title, reason = escape(title), escape(reason)
     text = f"Swarm invite: {reference} {title} ({severity})"
     blocks: Blocks = [
         section(f"{SEVERITY_EMOJI.get(severity, '')} *{reference} {title}* ({severity}){where}\n"
@@ -117,14 +128,14 @@ def resolution_message(*, reference: str, owner_id: str | None, duration: str,
     asking (no buttons then but Reopen)."""
     helped = ", ".join(_user(h) for h in helpers) or "nobody else"
     text = f"Case {reference} resolved by <@{owner_id}> after {duration}"
-    lines = "\n".join(f"• {line}" for line in timeline[-15:]) or "—"
+    lines = "\n".join(f"• {escape(line)}" for line in timeline[-15:]) or "—"
     blocks: Blocks = [
         section(f":white_check_mark: *Case {reference} resolved* by {_user(owner_id)} after "
                 f"{duration}. Helped: {helped}."),
-        section(f"*Resolution:* {summary[:2800]}"),
+        section(f"*Resolution:* {escape(summary[:2800])}"),
         section(f"*Timeline:*\n{lines}"[:2900]),
         *([section(("*Follow-ups:*\n" + "\n".join(
-            f"{'✅' if done else '⬜'} F{n} {text} ({_user(owner)})"
+            f"{'✅' if done else '⬜'} F{n} {escape(text)} ({_user(owner)})"
             for n, owner, text, done in followups))[:2900])] if followups else []),
     ]
     if confirm_from:
@@ -142,7 +153,7 @@ def case_list(lines: list[tuple[str, str, str, str | None, str | None]]) -> Bloc
     """`/swarm list`: (reference, title, severity, owner, channel) per open case."""
     if not lines:
         return [section("No open cases. :tada:")]
-    rows = [f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title} — {_user(owner)}"
+    rows = [f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {escape(title)} — {_user(owner)}"
             + (f" · <#{channel}>" if channel else "") for ref, title, sev, owner, channel in lines]
     return [section("*Open cases*"), section("\n".join(rows)[:2900])]
 
@@ -166,10 +177,10 @@ def home_view(*, my_cases: list[tuple[str, str, str, str | None]],
               invites: list[tuple[str, str, str, str]], open_swarms: int,
               skills: list[str], away: bool) -> dict[str, Any]:
     """The App Home tab: your open cases, invites waiting for you, your swarm load."""
-    case_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title}"
+    case_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {escape(title)}"
                       + (f" · <#{channel}>" if channel else "")
                       for ref, title, sev, channel in my_cases]) or "None."
-    invite_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {title} — {why}"
+    invite_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {escape(title)} — {escape(why)}"
                         for ref, title, sev, why in invites]) or "None waiting."
     status = "away (no invites)" if away else "available"
     skill_text = ", ".join(f"`{s}`" for s in skills) or "none declared (`/swarm skills add …`)"
@@ -220,18 +231,19 @@ def handoff_message(*, reference: str, title: str, severity: str, level: str, re
     """Everything someone needs when a case reaches their level, in one message: nobody has
     to ask the requester to repeat their story."""
     where = f" — <#{channel_id}>" if channel_id else ""
+    title, reason, service = escape(title), escape(reason[:500]), escape(service)
     text = f"{reference} {title} ({severity}) is at {level} now: {reason}"
     facts = [f"*Owner:* {_user(owner_id)}", f"*Requester:* {_user(requester_id)}"]
     if service:
         facts.append(f"*Service:* {service}")
     blocks: Blocks = [
         section(f"{SEVERITY_EMOJI.get(severity, '')} *{reference} {title}* ({severity}) reached "
-                f"*{level}*{where}\n*Why:* {reason[:500]}"),
+                f"*{level}*{where}\n*Why:* {reason}"),
         context("   ".join(facts)),
-        section(f"*Description:*\n{(description or '—')[:2800]}"),
-        section(("*What was tried:*\n" + "\n".join(f"• {t}" for t in tried[-10:]))[:2900]
+        section(f"*Description:*\n{escape(description[:2800]) or '—'}"),
+        section(("*What was tried:*\n" + "\n".join(f"• {escape(t)}" for t in tried[-10:]))[:2900]
                 if tried else "*What was tried:* no status updates yet."),
-        section(("*Timeline:*\n" + "\n".join(f"• {t}" for t in timeline[-15:]))[:2900]),
+        section(("*Timeline:*\n" + "\n".join(f"• {escape(t)}" for t in timeline[-15:]))[:2900]),
         context(sla),
     ]
     return text, blocks
@@ -241,11 +253,12 @@ def approval_request_message(*, reference: str, title: str, item: str, note: str
                              requested_by: str, state: str, decided_by: str | None,
                              approve_action: str, reject_action: str, approval_id: int
                              ) -> tuple[str, Blocks]:
+    title, item = escape(title), escape(item)
     text = f"Approval needed on {reference}: {item} ({level})"
     blocks: Blocks = [
         section(f":ballot_box_with_check: *Approval needed* on *{reference} {title}*: "
                 f"`{item}`\nAsked by {_user(requested_by)} of *{level}* (the lowest level "
-                f"allowed to approve it)." + (f"\n>{note[:500]}" if note else "")),
+                f"allowed to approve it)." + (f"\n>{escape(note[:500])}" if note else "")),
     ]
     if state == "pending":
         blocks.append({"type": "actions", "elements": [
@@ -306,13 +319,14 @@ def review_blocks(review: Any) -> tuple[str, Blocks]:
     from bot.domain.review import PROMPTS
 
     f = review.facts
-    text = f"Review of case {f.reference}: {f.title}"
+    text = f"Review of case {f.reference}: {escape(f.title)}"
     spent = "\n".join(f"• {place}: {human_duration(t)}" for place, t in review.time_in.items())
     did = "\n".join(f"• {_user(actor)}: " + ", ".join(f"{n} {what}" for what, n in d.items())
                     for actor, d in review.contributions.items())
-    timeline = "\n".join(f"• {at:%m-%d %H:%M} — {line}" for at, line in review.timeline[-20:])
+    timeline = "\n".join(f"• {at:%m-%d %H:%M} — {escape(line)}"
+                         for at, line in review.timeline[-20:])
     if review.lessons:
-        lessons = "\n".join(f"• {line} ({_user(actor)})" for actor, line in review.lessons)
+        lessons = "\n".join(f"• {escape(line)} ({_user(actor)})" for actor, line in review.lessons)
     else:
         lessons = "\n".join(f"• _{prompt}_" for prompt in PROMPTS)
     blocks: Blocks = [
@@ -324,7 +338,7 @@ def review_blocks(review: Any) -> tuple[str, Blocks]:
         section(f"*Who did what*\n{did or '—'}"[:2900]),
         section(f"*Timeline*\n{timeline or '—'}"[:2900]),
         section("*Follow-ups*\n" + ("\n".join(
-            f"{'✅' if done else '⬜'} F{n} {text} ({_user(owner)})"
+            f"{'✅' if done else '⬜'} F{n} {escape(text)} ({_user(owner)})"
             for n, owner, text, done in review.followups) or "none yet — "
             "`/swarm followup <action item> [@owner]`")[:2900]),
         section(f"*Lessons learned*\n{lessons}"[:2900]),

@@ -110,5 +110,5 @@ def test_a_private_case_is_fed_without_its_title_or_texts(
     assert receiver.types(1) == ["case.declared", "case.status_update"]
     shown = json.dumps(receiver.events)
     assert "Acme" not in shown and "Leaked" not in shown
-    assert receiver.events[0]["case"]["title"] == "a private case"
+    assert receiver.events[0]["case"]["title"] == "Private case"
     assert receiver.events[0]["case"]["private"] is True

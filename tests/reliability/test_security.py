@@ -171,14 +171,14 @@ def test_a_security_case_is_private_and_its_title_stays_with_the_people_in_it(
     # Lists and App Home of people not in it: redacted; of people in it: the title.
     emulator.slash_command(outsider, "/swarm", "list", channel=parcelly.general)
     listed = json.dumps(emulator.ephemerals(outsider)[-1])
-    assert "#0001" in listed and "a private case" in listed and title not in listed
+    assert "#0001" in listed and "Private case" in listed and title not in listed
     emulator.slash_command(maya, "/swarm", "list", channel=parcelly.general)
     assert title in json.dumps(emulator.ephemerals(maya)[-1])
     for user in (outsider, someone):
         emulator.open_home(user)
     bot.settle()
     assert title not in json.dumps(emulator.home_view(someone))
-    assert "a private case" in json.dumps(emulator.home_view(someone))
+    assert "Private case" in json.dumps(emulator.home_view(someone))
     emulator.react(someone, invite["channel"], invite["ts"], "white_check_mark")
     bot.settle()
     assert someone in emulator.channel(channel["id"])["members"]

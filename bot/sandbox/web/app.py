@@ -230,7 +230,7 @@ def _header(channel: dict[str, Any], names: Directory) -> str:
         return ('<div class="channel-name">swarmbot · Home</div>'
                 '<div class="topic">The app\'s Home tab, as the person you act as sees it.</div>')
     members = ", ".join(f"@{escape(names.user(m))}" for m in channel.get("members", []))
-    topic = render.mrkdwn(channel.get("topic") or "", names) if channel.get("topic") else ""
+    topic = escape(channel.get("topic") or "")  # Slack shows a topic as plain text
     archived = ' <span class="archived-note">archived</span>' if channel.get("is_archived") else ""
     return (f'<div class="channel-name">{escape(_label(channel, names))}{archived}</div>'
             f'<div class="topic">{topic}</div>'

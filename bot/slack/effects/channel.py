@@ -169,9 +169,11 @@ class SetTopic(Executor):
         events = uow.timeline.for_case(case.id)
         note = next((e.text for e in reversed(events) if e.kind == "topic_note"), "")
         call = next((e.text for e in reversed(events) if e.kind == "call_link"), "")
+        owner = uow.experts.get(case.owner_id) if case.owner_id else None
         topic = case_topic(reference=case.reference, severity=case.severity,
                            owner_id=case.owner_id, status=case.status, mode=case.mode,
-                           level=case.level, note=note, call=call)
+                           level=case.level, note=note, call=call,
+                           owner_handle=owner.handle if owner is not None else None)
         return case_channel(case), topic
 
     def send(self, message: OutboxMessage, plan: tuple[str, str]) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.privacy import title_for
 from bot.services import effects
-from bot.services.queries import PRIVATE_TITLE
 from bot.slack.blocks import invite_message
 from bot.slack.effects.support import Executor, open_dm, post_once, slack_error
 from bot.slack.ids import Reaction
@@ -22,8 +22,8 @@ def _render(uow: UnitOfWork, invite_id: int) -> dict[str, Any] | None:
     if invite is None:
         return None
     case = invite.case
-    title = case.title if not case.is_private or invite.state == "accepted" else PRIVATE_TITLE
-    text, blocks = invite_message(reference=case.reference, title=title,
+    text, blocks = invite_message(reference=case.reference,
+                                  title=title_for(case, invite.expert_id),  # joined: in it
                                   severity=case.severity, owner_id=case.owner_id,
                                   reason=invite.reason, channel_id=case.channel_id,
                                   state=invite.state)

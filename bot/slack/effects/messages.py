@@ -9,8 +9,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy
-
 from bot.services.effects import CASE_CHANNEL
 from bot.delivery.protocol import PermanentFailure
 from bot.services.resolution import resolvers_of
@@ -42,7 +42,7 @@ class PostSummary(Executor):
             participants=[p.user_id for p in case.participants if p.left_at is None],
             claim_action=Action.CLAIM_CASE, case_id=case.id, level=case.level)
         return {"channel": case_channel(case), "ts": case.summary_ts, "blocks": blocks,
-                "text": f"{case.reference} {case.title} ({case.severity}, {case.status})"}
+                "text": f"{case.reference} {escape(case.title)} ({case.severity}, {case.status})"}
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         if plan["ts"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.domain.errors import InvalidInput, UsageError
+from bot.domain.mrkdwn import escape
 from bot.services import followups
 from bot.slack.commands import people_named
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
@@ -22,7 +23,7 @@ def followup(ctx: CommandContext) -> Reply:
         if not items:
             return Reply(text="No follow-ups on this case yet: `/swarm followup <action item> "
                               "[@owner]`.")
-        lines = [f"{'✅' if i.done_at else '⬜'} F{i.id} <@{i.owner_id}>: {i.text}"
+        lines = [f"{'✅' if i.done_at else '⬜'} F{i.id} <@{i.owner_id}>: {escape(i.text)}"
                  for i in items]
         return Reply(text="\n".join(lines))
     first, _, rest = args.partition(" ")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.errors import UsageError
+from bot.domain.mrkdwn import escape
 from bot.slack.commands import SubcommandRequest
 
 
@@ -64,7 +65,7 @@ class SubcommandTable:
             return self._by_name[name]
         except KeyError:
             known = ", ".join(f"`{s.name}`" for s in self._ordered)
-            raise UsageError(f"`{name[:40]}` is not a swarmbot command. Try one of: {known} "
+            raise UsageError(f"`{escape(name[:40])}` is not a swarmbot command. Try one of: {known} "
                              "— or `/swarm help`.") from None
 
     def usages(self) -> list[tuple[str, str, str]]:
