@@ -30,3 +30,7 @@ class NotAllowed(SwarmbotError):
 
 class Conflict(SwarmbotError):
     """The action does not fit the case's current state (e.g. already resolved)."""
+
+
+class AlreadyHandled(SwarmbotError):
+    """The same signed request came again (a replay): it was handled once, not twice."""
