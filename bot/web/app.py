@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from bot.services.context import ServiceContext
+from bot.web.body import LIMIT_KEY
 from bot.web.dashboard import configure_sessions, dashboard_blueprint
 from bot.web.headers import install_security_headers
 from bot.web.hooks import hooks_blueprint
@@ -43,7 +44,8 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -
     def refused(error: HTTPException) -> tuple[Response, int]:
         """404, 405, 413…: one short sentence (JSON for the machine endpoints)."""
         status = error.code or 400
-        sentence = {413: f"The body is larger than {request.max_content_length} bytes.",
+        limit = request.environ.get(LIMIT_KEY, request.max_content_length)
+        sentence = {413: f"The body is larger than {limit} bytes.",
                     404: "Not found.", 405: "Method not allowed."}.get(
             status, error.name + ".")
         if request.path.startswith(("/slack/", "/hooks/")):

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, jsonify, request
 from bot.domain.errors import InvalidInput, SwarmbotError
 from bot.services import cases
 from bot.services.context import ServiceContext
+from bot.web.body import read_body
 
 MAX_BODY = 64 * 1024
 
@@ -34,7 +35,6 @@ def hooks_blueprint(services: ServiceContext) -> Blueprint:
         if not hmac.compare_digest(_presented_token().encode(),
                                    expected.get_secret_value().encode()):
             return jsonify(ok=False, error="Missing or wrong token."), 401
-        request.max_content_length = MAX_BODY  # chunked bodies too: 413 past it
         try:
             source, external_id, draft = cases.hook_draft(_json_body())
             opened = cases.open_case_from_hook(services, source=source, external_id=external_id,
@@ -51,7 +51,7 @@ def _json_body() -> Any:
     """The body as JSON; a body that is not JSON (bad UTF-8, bad syntax, nested so deep the
     parser gives up) is refused with a reason."""
     try:
-        return json.loads(request.get_data(cache=False))
+        return json.loads(read_body(request, MAX_BODY))
     except (ValueError, RecursionError):
         raise InvalidInput("The body must be a JSON object (UTF-8, nested at most a few "
                            "levels).") from None

@@ -18,6 +18,7 @@ from slack_bolt.adapter.flask.handler import to_flask_response
 from bot.services import replays
 from bot.services.context import ServiceContext
 from bot.slack.payloads import malformed
+from bot.web.body import read_body
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,7 @@ SKEW_SECONDS = 5 * 60  # Slack: refuse a timestamp more than five minutes from n
 
 def handle_slack_request(request: Request, bolt_app: App, services: ServiceContext
                          ) -> Response | tuple[Response, int]:
-    request.max_content_length = MAX_BODY  # also for chunked bodies: 413 past it
-    body = request.get_data(cache=True)
+    body = read_body(request, MAX_BODY)  # chunked bodies too: 413 past it
     timestamp, refusal = _verify(request, body, services)
     if refusal is not None:
         log.warning("refused a Slack request: %s (%d bytes from %s)", refusal, len(body),
