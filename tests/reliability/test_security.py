@@ -479,3 +479,20 @@ def test_chunked_bodies_are_capped_too_under_gunicorn(emulator: SlackEmulator,
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+def test_keys_of_handled_requests_are_forgotten_once_slack_would_refuse_them(
+        bot: RunningBot) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.services import replays
+
+    now = datetime.now(UTC)
+    with bot.container.uow() as uow:
+        assert uow.requests.first_time("old", now - timedelta(seconds=1))
+        assert uow.requests.first_time("fresh", now + timedelta(minutes=5))
+        assert not uow.requests.first_time("fresh", now + timedelta(minutes=5))
+        uow.commit()
+    assert replays.forget_expired(bot.container.services) == 1
+    assert not replays.seen(bot.container.services, "old")
+    assert replays.seen(bot.container.services, "fresh")
