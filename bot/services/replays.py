@@ -14,15 +14,20 @@ timestamp anyway."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.domain.errors import AlreadyHandled
 from bot.services.context import ServiceContext
 from models.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 WINDOW = timedelta(minutes=5)  # how far from now Slack's (and bolt's) timestamp check allows
 MARGIN = timedelta(minutes=1)
@@ -69,8 +74,15 @@ def record(uow: UnitOfWork) -> None:
 
 
 def seen(ctx: ServiceContext, key: str) -> bool:
-    with ctx.uow().reading() as uow:
-        return uow.requests.seen(key)
+    """Whether the request was handled already. With the database unreachable it says no:
+    the request then goes on to its use case, whose commit records the key (and refuses a
+    replay) — and whose failure the user is told about in the usual words."""
+    try:
+        with ctx.uow().reading() as uow:
+            return uow.requests.seen(key)
+    except SQLAlchemyError as error:
+        log.warning("could not look up a Slack request's key (%s)", type(error).__name__)
+        return False
 
 
 def forget_expired(ctx: ServiceContext) -> int:
