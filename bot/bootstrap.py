@@ -21,7 +21,7 @@ from bot.config import Settings
 from bot.domain.errors import ConfigError
 from bot.domain.policy import load_policy
 from bot.delivery.dispatcher import OutboxDispatcher
-from bot.services import case_feed
+from bot.services import case_feed, replays
 from bot.services.context import ServiceContext
 from bot.services.effects import Effect
 from bot.services.model import ModelHolder
@@ -75,7 +75,8 @@ def build(settings: Settings, **overrides: Any) -> Container:
     model = overrides.get("model") or ModelHolder(settings.model_path)
     feed = case_feed.on_event if settings.case_feed_url else None
     services = ServiceContext(settings=settings,
-                              uow=lambda: UnitOfWork(session_factory, now, on_event=feed),
+                              uow=lambda: UnitOfWork(session_factory, now, on_event=feed,
+                                                     before_commit=replays.record),
                               now=now, recommender=model,
                               policy=overrides.get("policy") or load_policy(settings.policy_path),
                               people=SlackPeople(client))

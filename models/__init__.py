@@ -6,12 +6,12 @@ from models.case import (
     Approval, Case, FollowUp, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
 )
 from models.expertise import (
-    Expert, ProcessedEvent, ResolutionRecord, UserGroupMember, UserGroupSync,
+    Expert, ProcessedEvent, ProcessedRequest, ResolutionRecord, UserGroupMember, UserGroupSync,
 )
 from models.scheduling import OutboxMessage, Timer
 
 __all__ = [
     "Approval", "Base", "Case", "FollowUp", "Expert", "Invite", "LevelChange", "OutboxMessage", "Participant",
-    "ProcessedEvent", "ResolutionRecord", "StatusUpdate", "Timer", "TimelineEvent",
+    "ProcessedEvent", "ProcessedRequest", "ResolutionRecord", "StatusUpdate", "Timer", "TimelineEvent",
     "UserGroupMember", "UserGroupSync",
 ]

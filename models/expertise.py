@@ -66,6 +66,17 @@ class ResolutionRecord(Base):
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ProcessedRequest(Base):
+    """A signed Slack request already handled, by a hash of its signature (which covers its
+    timestamp and body): the same bytes sent again are not handled twice. Kept while Slack's
+    5-minute window would still accept its timestamp (`seen_until`), then forgotten."""
+
+    __tablename__ = "processed_requests"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_until: Mapped[datetime] = mapped_column(index=True)
+
+
 class ProcessedEvent(Base):
     """Slack event ids (and other request keys) already handled: retries are dropped."""
 

@@ -21,9 +21,12 @@ from models.case import (
     Approval, Case, FollowUp, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
 )
 from models.expertise import (
-    Expert, ProcessedEvent, ResolutionRecord, UserGroupMember, UserGroupSync,
+    Expert, ProcessedEvent, ProcessedRequest, ResolutionRecord, UserGroupMember, UserGroupSync,
 )
 from models.scheduling import OutboxMessage, Timer
+
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL: 32 bits)
 
 
 def insert_once(session: Session, row: object) -> bool:
@@ -95,6 +98,8 @@ class CaseRepository:
         return case
 
     def get(self, case_id: int, *, for_update: bool = False) -> Case | None:
+        if not 0 < case_id <= MAX_ID:  # an id no row can have (the database would refuse it)
+            return None
         if not for_update:  # the session's copy, if this transaction read the case already
             return self.session.get(Case, case_id)
         return self.session.scalars(select(Case).where(Case.id == case_id)
@@ -249,6 +254,8 @@ class ApprovalRepository:
         return approval
 
     def get(self, approval_id: int, *, for_update: bool = False) -> Approval | None:
+        if not 0 < approval_id <= MAX_ID:
+            return None
         stmt = select(Approval).where(Approval.id == approval_id)
         return self.session.scalars(stmt.with_for_update() if for_update else stmt).first()
 
@@ -267,6 +274,8 @@ class FollowUpRepository:
         return followup
 
     def get(self, followup_id: int, *, for_update: bool = False) -> FollowUp | None:
+        if not 0 < followup_id <= MAX_ID:
+            return None
         stmt = select(FollowUp).where(FollowUp.id == followup_id)
         return self.session.scalars(stmt.with_for_update() if for_update else stmt).first()
 
@@ -488,6 +497,29 @@ class ProcessedEventRepository:
     def first_time(self, event_id: str) -> bool:
         """Record `event_id`; True the first time it is seen, False on a retry/duplicate."""
         return insert_once(self.session, ProcessedEvent(event_id=event_id))
+
+    def forget_before(self, when: datetime) -> int:
+        """Drop event ids received before `when` (Slack stops retrying within the hour)."""
+        return self.session.execute(delete(ProcessedEvent).where(
+            ProcessedEvent.received_at < when)).rowcount or 0
+
+
+class ProcessedRequestRepository:
+    """Signed Slack requests already handled (bot/services/replays.py)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def seen(self, key: str) -> bool:
+        return self.session.get(ProcessedRequest, key) is not None
+
+    def first_time(self, key: str, seen_until: datetime) -> bool:
+        """Record `key`; True the first time, False when it was handled already."""
+        return insert_once(self.session, ProcessedRequest(key=key, seen_until=seen_until))
+
+    def forget_before(self, when: datetime) -> int:
+        return self.session.execute(delete(ProcessedRequest).where(
+            ProcessedRequest.seen_until < when)).rowcount or 0
 
 
 class UserGroupRepository:

@@ -14,6 +14,7 @@ from models.db import BACKGROUND, READ_ONLY
 from models.repositories import (
     ApprovalRepository, CaseRepository, ExpertRepository, FollowUpRepository, HistoryRepository,
     InviteRepository, LevelRepository, OutboxRepository, ProcessedEventRepository,
+    ProcessedRequestRepository,
     StatusUpdateRepository, TimelineRepository, TimerRepository, UserGroupRepository,
 )
 
@@ -25,12 +26,16 @@ class UnitOfWork:
 
     def __init__(self, session_factory: sessionmaker[Session],
                  now: Callable[[], datetime] = utcnow, *,
-                 on_event: Callable[[UnitOfWork, TimelineEvent], None] | None = None) -> None:
+                 on_event: Callable[[UnitOfWork, TimelineEvent], None] | None = None,
+                 before_commit: Callable[[UnitOfWork], None] | None = None) -> None:
         """`on_event` sees every timeline event as it is recorded, in the same transaction
-        (the case feed to other tools hangs on it)."""
+        (the case feed to other tools hangs on it); `before_commit` runs inside the
+        transaction just before it commits and may refuse it by raising (a replayed Slack
+        request is recorded there, with the use case it caused)."""
         self._session_factory = session_factory
         self.now = now
         self._on_event = on_event
+        self._before_commit = before_commit
         self._options: dict[str, bool] = {}
 
     def reading(self) -> UnitOfWork:
@@ -59,6 +64,7 @@ class UnitOfWork:
         self.experts = ExpertRepository(self.session)
         self.history = HistoryRepository(self.session)
         self.events = ProcessedEventRepository(self.session)
+        self.requests = ProcessedRequestRepository(self.session)
         self.levels = LevelRepository(self.session)
         self.approvals = ApprovalRepository(self.session)
         self.followups = FollowUpRepository(self.session)
@@ -75,6 +81,8 @@ class UnitOfWork:
     def commit(self) -> None:
         if self._options.get(READ_ONLY):
             raise RuntimeError("a reading unit of work cannot commit; use ctx.uow()")
+        if self._before_commit is not None:
+            self._before_commit(self)
         self.outbox.write_pending()
         self.timers.write_pending()
         self.session.commit()

@@ -34,3 +34,7 @@ class Conflict(SwarmbotError):
 
 class Unavailable(SwarmbotError):
     """Something the bot must ask first (Slack) did not answer; nothing was changed."""
+
+
+class AlreadyHandled(SwarmbotError):
+    """The same signed request came again (a replay): it was handled once, not twice."""

@@ -10,6 +10,7 @@ from typing import Any
 from apscheduler.schedulers.base import BaseScheduler
 
 from bot.services.context import ServiceContext
+from bot.services.replays import forget_expired
 from bot.services.timers import fire_due_timers
 from bot.services.user_groups import sync_responder_groups
 
@@ -26,6 +27,10 @@ def add_clock_jobs(scheduler: BaseScheduler, services: ServiceContext, *,
     scheduler.add_job(sync_responder_groups, "interval", hours=6, args=[services],
                       next_run_time=datetime.now(UTC), id="sync-responder-groups",
                       replace_existing=True, coalesce=True, max_instances=1)
+    # keys of handled Slack requests, once Slack would refuse their timestamp anyway
+    scheduler.add_job(forget_expired, "interval", minutes=10, args=[services],
+                      id="forget-handled-requests", replace_existing=True, coalesce=True,
+                      max_instances=1)
     if retrain is not None:
         scheduler.add_job(retrain, "cron", hour=3, minute=17, id="retrain-recommender",
                           replace_existing=True, coalesce=True, max_instances=1)

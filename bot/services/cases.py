@@ -232,20 +232,31 @@ def _mode(ctx: ServiceContext, severity: str) -> str:
     return "swarm" if severity in ctx.settings.swarm_severity_set else "tiered"
 
 
+MAX_SOURCE, MAX_EXTERNAL_ID = 32, 200
+
+
 def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
-    """Validate an inbound webhook body into (source, external id, draft)."""
+    """Validate an inbound webhook body into (source, external id, draft). Each field has
+    one type (null counts as absent); a value of another type is refused, never turned into
+    text ("True", "{'a': 1}")."""
     if not isinstance(payload, dict):
         raise InvalidInput("The body must be a JSON object.")
-    payload = {key: printable(value) if isinstance(value, str) else value
-               for key, value in payload.items()}
-    title = payload.get("title")
-    if not isinstance(title, str) or not title.strip():
+    title = _hook_text(payload, "title")
+    if not title.strip():
         raise InvalidInput("`title` is required and must be a string.")
     external_id = payload.get("external_id")
-    if not isinstance(external_id, (str, int)) or not str(external_id).strip():
-        raise InvalidInput("`external_id` is required (the id in the sending tool).")
-    source = str(payload.get("source") or "webhook").strip()[:32]
-    severity = parse_severity(str(payload.get("severity") or "sev3"))
+    if isinstance(external_id, int) and not isinstance(external_id, bool):
+        external_id = str(external_id)
+    if not isinstance(external_id, str) or not printable(external_id).strip():
+        raise InvalidInput("`external_id` is required: the id in the sending tool, a string "
+                           "or an integer.")
+    external_id = printable(external_id).strip()
+    source = _hook_text(payload, "source").strip() or "webhook"
+    for name, value, limit in (("source", source, MAX_SOURCE),
+                               ("external_id", external_id, MAX_EXTERNAL_ID)):
+        if len(value) > limit:  # cut, two different ids could become one case
+            raise InvalidInput(f"`{name}` is {len(value)} characters; at most {limit}.")
+    severity = parse_severity(_hook_text(payload, "severity") or "sev3")
     tags = payload.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         raise InvalidInput("`tags` must be a list of strings.")
@@ -260,8 +271,17 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     if private:
         tags = [*tags, "private"]
     draft = CaseDraft(title=title.strip(), severity=severity,
-                      service=str(payload.get("service") or "").strip().lower()[:80],
+                      service=_hook_text(payload, "service").strip().lower()[:80],
                       tags=tuple(t.strip().lower() for t in map(printable, tags) if t.strip()),
-                      description=str(payload.get("description") or ""),
+                      description=_hook_text(payload, "description"),
                       requester=requester.strip() if requester else None)
-    return source, str(external_id).strip()[:200], draft
+    return source, external_id, draft
+
+
+def _hook_text(payload: dict[str, Any], name: str) -> str:
+    value = payload.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"`{name}` must be a string.")
+    return printable(value)

@@ -82,6 +82,18 @@ def event_rows(ctx: ServiceContext, *, since: datetime | None = None
                    "hash": event.hash}
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: text starting like a formula (`=HYPERLINK(…)`,
+    `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP's advice on CSV
+    injection). Numbers are left alone; the JSON Lines export is data, not escaped."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_rows(rows: Iterator[dict[str, Any]], fields: tuple[str, ...], out: IO[str],
                fmt: str) -> int:
     if fmt not in FORMATS:
@@ -92,7 +104,7 @@ def write_rows(rows: Iterator[dict[str, Any]], fields: tuple[str, ...], out: IO[
         writer.writeheader()
     for row in rows:
         if writer is not None:
-            writer.writerow(row)
+            writer.writerow({name: _cell(value) for name, value in row.items()})
         else:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
         count += 1

@@ -7,10 +7,11 @@ import threading
 import time
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
+from bot.domain.errors import AlreadyHandled
 from bot.slack.listeners import actions, commands, events, views
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,19 @@ def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> 
     )
     for listeners in (commands, events, actions, views):
         listeners.register(app, services)
+    app.error(_listener_failed)
     return app
+
+
+def _listener_failed(error: Exception, logger: logging.Logger) -> BoltResponse | None:
+    """A listener raised. The second copy of a request already handled (a replay that came
+    in while the first was still running) is done: 200, so Slack does not retry it. Anything
+    else is a 500 (logged), and Slack retries an event."""
+    if isinstance(error, AlreadyHandled):
+        log.warning("a replayed Slack request was refused at commit")
+        return BoltResponse(status=200, body="")
+    logger.exception("Failed to run a listener (error: %.200s)", error)
+    return None
 
 
 def _single_workspace(client: WebClient) -> Any:
@@ -59,30 +72,4 @@ def _single_workspace(client: WebClient) -> Any:
                                bot_id=known.get("bot_id"))
 
     return authorize
-
-
-# Parts of a Slack request body that are objects in every payload Slack sends; bolt's own
-# middleware reads into them before any listener runs and fails (HTTP 500) on anything else.
-_OBJECTS = ("user", "team", "channel", "container", "view", "event", "message", "enterprise",
-            "authorizations", "state")
-
-
-def well_formed(body: Any) -> bool:
-    """Whether a parsed request body has the shape of a Slack payload (the values are the
-    listeners' business: they check them and answer with a clear message)."""
-    if not isinstance(body, dict):
-        return False
-    for key in _OBJECTS:
-        value = body.get(key)
-        if value is not None and not isinstance(value, dict | list):
-            return False
-        if key != "authorizations" and isinstance(value, list):
-            return False
-    for key in ("actions", "authorizations"):
-        value = body.get(key)
-        if value is not None and not (isinstance(value, list)
-                                      and all(isinstance(v, dict) for v in value)):
-            return False
-    view = body.get("view") or {}
-    return all(view.get(key) is None or isinstance(view[key], dict) for key in ("state",))
 

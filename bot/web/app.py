@@ -1,35 +1,36 @@
 """The web process's HTTP surface: Slack's single request URL, health, the case webhook and
-the managers' dashboard. Built by a factory; nothing happens at import."""
+the managers' dashboard. Built by a factory; nothing happens at import. Every response
+carries the security headers (bot/web/headers.py); every request body is capped (Slack's at
+1 MB, the webhook's at 64 KB, chunked or not) and answered 413 past it."""
 
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
-from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
 
 from bot.delivery.backlog import backlog
 from bot.services.context import ServiceContext
-from bot.slack.app import well_formed
-from bot.web.dashboard import dashboard_blueprint
+from bot.web.body import LIMIT_KEY
+from bot.web.dashboard import configure_sessions, dashboard_blueprint
+from bot.web.headers import install_security_headers
 from bot.web.hooks import hooks_blueprint
+from bot.web.slack_requests import MAX_BODY, handle_slack_request
 
 
 def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -> Flask:
     web = Flask("swarmbot")
+    web.config["MAX_CONTENT_LENGTH"] = MAX_BODY  # the largest any route accepts
+    configure_sessions(web, services.settings)
+    install_security_headers(web)
     web.register_blueprint(hooks_blueprint(services))
     web.register_blueprint(dashboard_blueprint(services))
 
     @web.post("/slack/events")
     def slack_events() -> Response | tuple[Response, int]:
-        try:
-            bolt_request = to_bolt_request(request)
-        except Exception:  # noqa: BLE001 — a body bolt cannot read (bad JSON, null, a list…)
-            bolt_request = None
-        if bolt_request is None or not well_formed(bolt_request.body):
-            return jsonify(ok=False, error="malformed request"), 400
-        return to_flask_response(bolt_app.dispatch(bolt_request))
+        return handle_slack_request(request, bolt_app, services)
 
     @web.get("/healthz")
     def health() -> tuple[Response, int]:
@@ -43,5 +44,17 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -
         except Exception:  # noqa: BLE001 — health reports, it does not raise
             return jsonify(status="unavailable", database="unreachable"), 503
         return jsonify(status="ok", delivery=delivery), 200
+
+    @web.errorhandler(HTTPException)
+    def refused(error: HTTPException) -> tuple[Response, int]:
+        """404, 405, 413…: one short sentence (JSON for the machine endpoints)."""
+        status = error.code or 400
+        limit = request.environ.get(LIMIT_KEY, request.max_content_length)
+        sentence = {413: f"The body is larger than {limit} bytes.",
+                    404: "Not found.", 405: "Method not allowed."}.get(
+            status, error.name + ".")
+        if request.path.startswith(("/slack/", "/hooks/")):
+            return jsonify(ok=False, error=sentence), status
+        return Response(sentence + "\n", mimetype="text/plain"), status
 
     return web

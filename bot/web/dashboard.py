@@ -1,30 +1,65 @@
 """GET /dashboard — for managers: open cases with live SLA countdowns, the MTTR trend, swarm
 vs tiered, expert load; plus each case's review as Markdown and CSV/JSON exports.
 
-Protected by SWARMBOT_DASHBOARD_TOKEN (off when unset): open `/dashboard?token=…` once and a
-cookie keeps you signed in; scripts send `Authorization: Bearer …`. Compared in constant time.
+Protected by SWARMBOT_DASHBOARD_TOKEN (off when unset): open `/dashboard?token=…` once and
+you are signed in for 12 hours — redirected at once to the same page without the token (so it
+does not stay in the browser's history), with a signed session cookie (Flask's, its secret
+derived from the signing secret and the token; HttpOnly, SameSite=Lax) that holds no token,
+only a fingerprint of it: changing the token signs everyone out. Scripts send
+`Authorization: Bearer …`. Compared in constant time.
 """
 
 from __future__ import annotations
 
 import hmac
 import io
+from urllib.parse import urlencode
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import (
+    Blueprint, Flask, Response, make_response, redirect, render_template, request, session,
+)
+from flask.sessions import SecureCookieSessionInterface
 
 from bot.domain.durations import human_duration
 from bot.domain.errors import NotFound
 from bot.services import dashboard as data
 from bot.services.context import ServiceContext
 from bot.services.export import CASE_FIELDS, EVENT_FIELDS, case_rows, event_rows, write_rows
+from bot.config import Settings
 from bot.services.review import review_markdown
 from bot.web import charts
+from bot.web.headers import csp_nonce, page_policy
 
 COOKIE = "swarmbot_dashboard"
+SIGNED_IN_FOR = timedelta(hours=12)
+
+
+class _SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed cookie session, Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(request.is_secure)
+
+
+def configure_sessions(app: Flask, settings: Settings) -> None:
+    """The session secret is derived from settings (never stored): HMAC of the signing secret
+    and the dashboard token, so changing either ends every session."""
+    secret = settings.slack_signing_secret
+    token = settings.dashboard_token
+    material = b"\0".join(s.get_secret_value().encode() for s in (secret, token) if s)
+    app.secret_key = hmac.new(material, b"swarmbot dashboard session", "sha256").hexdigest()
+    app.session_interface = _SessionCookies()
+    app.config.update(SESSION_COOKIE_NAME=COOKIE, SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/dashboard",
+                      PERMANENT_SESSION_LIFETIME=SIGNED_IN_FOR)
+
+
+def _fingerprint(token: str) -> str:
+    return hmac.new(token.encode(), b"swarmbot dashboard sign-in", "sha256").hexdigest()
 
 
 def dashboard_blueprint(services: ServiceContext) -> Blueprint:
@@ -37,26 +72,40 @@ def dashboard_blueprint(services: ServiceContext) -> Blueprint:
             if expected is None:
                 return Response("The dashboard is off: set SWARMBOT_DASHBOARD_TOKEN.\n", 404,
                                 mimetype="text/plain")
-            given = (request.args.get("token") or _bearer() or request.cookies.get(COOKIE)
-                     or "")
-            if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+            token = expected.get_secret_value()
+            given = request.args.get("token") or _bearer()
+            if given:
+                if not hmac.compare_digest(given.encode(), token.encode()):
+                    return Response("Missing or wrong dashboard token.\n", 401,
+                                    mimetype="text/plain")
+            elif not hmac.compare_digest(str(session.get("signed_in", "")).encode(),
+                                         _fingerprint(token).encode()):
                 return Response("Missing or wrong dashboard token.\n", 401,
                                 mimetype="text/plain")
+            if request.args.get("token"):  # signed in: the same page, the token out of the URL
+                session.clear()
+                session.permanent = True
+                session["signed_in"] = _fingerprint(token)
+                rest = {k: v for k, v in request.args.items(multi=True) if k != "token"}
+                target = request.path + (f"?{urlencode(rest)}" if rest else "")
+                return redirect(target, code=303)
             response = make_response(view(*args, **kwargs))
-            if request.args.get("token"):
-                response.set_cookie(COOKIE, given, httponly=True, samesite="Lax",
-                                    secure=request.is_secure, max_age=12 * 3600)
+            response.headers["Cache-Control"] = "no-store"
             return response
         return check
 
     @board.get("/dashboard")
     @guarded
-    def overview() -> str:
+    def overview() -> Response:
         now = services.now()
         comparison = data.mode_comparison(services, since=now - timedelta(days=90))
-        return render_template("dashboard.html", now=now, cases=data.open_cases(services),
-                               comparison=comparison, human=_human,
-                               delivery=data.delivery_backlog(services), timedelta=timedelta)
+        nonce = csp_nonce()
+        page = make_response(render_template(
+            "dashboard.html", now=now, cases=data.open_cases(services), comparison=comparison,
+            human=_human, delivery=data.delivery_backlog(services), timedelta=timedelta,
+            nonce=nonce))
+        page.headers["Content-Security-Policy"] = page_policy(nonce)
+        return page
 
     @board.get("/dashboard/charts/<name>.svg")
     @guarded
@@ -69,8 +118,9 @@ def dashboard_blueprint(services: ServiceContext) -> Blueprint:
         }.get(name)
         if draw is None:
             return Response("No such chart.\n", 404, mimetype="text/plain")
-        return Response(draw(), mimetype="image/svg+xml",
-                        headers={"Cache-Control": "no-store"})
+        return Response(draw(), mimetype="image/svg+xml", headers={
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                       "frame-ancestors 'none'"})
 
     @board.get("/dashboard/cases/<int:case_id>/review.md")
     @guarded
@@ -79,6 +129,7 @@ def dashboard_blueprint(services: ServiceContext) -> Blueprint:
             markdown = review_markdown(services, case_id)
         except NotFound as error:
             return Response(f"{error}\n", 404, mimetype="text/plain")
+        # Markdown is shown as text, never run: nosniff and the strict policy (every response)
         return Response(markdown, mimetype="text/markdown; charset=utf-8")
 
     @board.get("/dashboard/export/<what>.<fmt>")

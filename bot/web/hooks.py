@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import hmac
+import json
+from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from bot.domain.errors import SwarmbotError
+from bot.domain.errors import InvalidInput, SwarmbotError
 from bot.services import cases
 from bot.services.context import ServiceContext
+from bot.web.body import read_body
 
 MAX_BODY = 64 * 1024
 
@@ -32,11 +35,8 @@ def hooks_blueprint(services: ServiceContext) -> Blueprint:
         if not hmac.compare_digest(_presented_token().encode(),
                                    expected.get_secret_value().encode()):
             return jsonify(ok=False, error="Missing or wrong token."), 401
-        if (request.content_length or 0) > MAX_BODY:
-            return jsonify(ok=False, error=f"Body larger than {MAX_BODY} bytes."), 413
-        payload = request.get_json(silent=True)
         try:
-            source, external_id, draft = cases.hook_draft(payload)
+            source, external_id, draft = cases.hook_draft(_json_body())
             opened = cases.open_case_from_hook(services, source=source, external_id=external_id,
                                                draft=draft)
         except SwarmbotError as error:
@@ -45,3 +45,13 @@ def hooks_blueprint(services: ServiceContext) -> Blueprint:
                        created=opened.created), (201 if opened.created else 200)
 
     return hooks
+
+
+def _json_body() -> Any:
+    """The body as JSON; a body that is not JSON (bad UTF-8, bad syntax, nested so deep the
+    parser gives up) is refused with a reason."""
+    try:
+        return json.loads(read_body(request, MAX_BODY))
+    except (ValueError, RecursionError):
+        raise InvalidInput("The body must be a JSON object (UTF-8, nested at most a few "
+                           "levels).") from None

@@ -1,10 +1,11 @@
-"""Bad input thrown at the running bot over signed HTTP (Hypothesis, a fixed derandomized
-profile so CI runs the same examples every time): random `/swarm` texts with every
-subcommand, odd Unicode, control characters and huge fields, from known and unknown users
-in case channels and unknown channels; malformed Events API, interactivity and slash-command
-payloads; malformed /hooks/cases bodies. The bot never crashes and never answers 500; a
-refusal is a clear sentence (never the generic "something went wrong"); and a refused
-request changes nothing in the database."""
+"""Bad input thrown at the running bot over signed HTTP, on SQLite and PostgreSQL
+(Hypothesis, a fixed derandomized profile so CI runs the same examples every time): random
+`/swarm` texts with every subcommand, odd Unicode, control characters and huge fields, from
+known and unknown users in case channels and unknown channels; malformed Events API,
+interactivity (block_actions, view_submission, shortcuts) and slash-command payloads;
+malformed /hooks/cases bodies; random dashboard routes. The bot never crashes and never
+answers 500; a refusal is a clear sentence (never the generic "something went wrong"); and a
+refused request changes nothing in the database."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import logging
 import time
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 import requests
@@ -25,27 +26,16 @@ from bot.sandbox.emulator import SlackEmulator, payloads
 from bot.slack.errors import UNEXPECTED
 from bot.slack.listeners.commands import build_table
 from models.base import Base
-from tests.e2e.conftest import HOOKS_TOKEN, RunningBot, Workspace
+from tests.e2e.conftest import DASHBOARD_TOKEN, HOOKS_TOKEN, RunningBot, Workspace
 
 pytestmark = pytest.mark.e2e
 
-FUZZ = settings(max_examples=40, derandomize=True, deadline=None, database=None,
+FUZZ = settings(max_examples=25, derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON = {"Content-Type": "application/json"}
 SUBCOMMANDS = sorted({name for s in build_table()._ordered for name in (s.name, *s.aliases)})
-
-
-@pytest.fixture(params=["sqlite"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any, sqlite_template: Any) -> str:
-    """The handlers' input checks do not depend on the database: SQLite only (PostgreSQL's
-    own refusals, e.g. NUL characters, are covered by test_nul_and_control_characters)."""
-    import shutil
-
-    path = tmp_path / "swarmbot.sqlite3"
-    shutil.copy(sqlite_template, path)
-    return f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -161,19 +151,33 @@ reaction_events = st.fixed_dictionaries(
                   st.just("C0NOWHERE"), "ts": json_value | st.just("1.000001")})})
 home_events = st.fixed_dictionaries(  # a real user opening App Home is a valid request
     {"type": st.just("app_home_opened")}, optional={"user": not_an_id, "tab": json_value})
+view_states = st.fixed_dictionaries({}, optional={"values": json_value | st.dictionaries(
+    st.sampled_from(["case_title", "case_severity", "case_service", "case_description", "x"]),
+    json_value | st.fixed_dictionaries({"value": json_value | st.fixed_dictionaries(
+        {}, optional={"type": st.sampled_from(["plain_text_input", "static_select"]) | json_value,
+                      "value": json_value | odd_text,
+                      "selected_option": json_value})}), max_size=4)})
 interactions = st.fixed_dictionaries(
-    {"type": st.sampled_from(["block_actions", "view_submission", "shortcut", "nonsense"])},
+    {"type": st.sampled_from(["block_actions", "view_submission", "view_closed", "shortcut",
+                              "message_action", "block_suggestion", "nonsense"]) | json_value},
     optional={"user": json_value | st.fixed_dictionaries({"id": json_value}),
+              "callback_id": json_value | st.just("case.declare"),
+              "trigger_id": json_value,
               "actions": json_value | st.lists(st.fixed_dictionaries({
                   "action_id": st.sampled_from(["case.claim", "case.confirm_resolution",
                                                 "case.reopen", "approval.approve", "other"]),
                   "value": json_value}), max_size=2),
               "view": json_value | st.fixed_dictionaries({
-                  "callback_id": st.just("case.declare"), "private_metadata": json_value,
-                  "state": json_value}),
+                  "callback_id": st.just("case.declare") | json_value,
+                  "private_metadata": json_value, "state": json_value | view_states},
+                  optional={"type": st.just("modal") | json_value}),
               "response_url": st.just("http://127.0.0.1:9/none")})
+any_events = st.fixed_dictionaries({}, optional={
+    "type": json_value | st.sampled_from(["user_change", "subteam_updated", "message"]),
+    "user": json_value, "subteam": json_value})
 raw_bodies = st.one_of(
     st.binary(max_size=200).map(lambda b: (b, JSON)),
+    (json_value | any_events).map(lambda e: (json.dumps(_event(e)).encode(), JSON)),
     json_value.map(lambda v: (json.dumps(v).encode(), JSON)),
     (reaction_events | home_events).map(lambda e: (json.dumps(_event(e)).encode(), JSON)),
     interactions.map(lambda p: (urlencode({"payload": json.dumps(p)}).encode(), FORM)),
@@ -222,23 +226,115 @@ def test_buttons_with_odd_values_answer_clearly_and_change_nothing(
     assert not changed(before, snapshot(bot)), value
 
 
+any_text = st.text(alphabet=st.characters(), max_size=20)  # lone surrogates too
 hook_bodies = st.one_of(
     json_value,
     st.fixed_dictionaries({}, optional={
-        "title": json_value | huge | odd_text, "external_id": json_value | odd_text,
+        "title": json_value | huge | odd_text | any_text,
+        "external_id": json_value | odd_text | any_text,
         "source": json_value | huge, "severity": json_value | words, "service": json_value,
         "tags": json_value | st.lists(odd_text, max_size=12), "description": json_value | huge,
         "private": json_value}))
 
 
 @FUZZ
-@given(body=hook_bodies)
+@example(body={"title": "Disk\ud800 full", "external_id": "PD-1"})
+@example(body={"title": "Disk full", "external_id": True})
+@example(body="[" * 10_000 + "]" * 10_000)
+@given(body=hook_bodies | st.integers(1, 20_000).map(lambda n: "[" * n + "]" * n))
 def test_malformed_case_webhooks_are_refused_with_a_reason(
         bot: RunningBot, case_world: dict[str, str], body: Any) -> None:
     before = snapshot(bot)
-    answer = requests.post(f"{bot.url}/hooks/cases", data=json.dumps(body), headers={
+    raw = body if isinstance(body, str) and body.startswith("[") else json.dumps(body)
+    answer = requests.post(f"{bot.url}/hooks/cases", data=raw.encode(), headers={
         **JSON, "Authorization": f"Bearer {HOOKS_TOKEN}"}, timeout=10)
     assert answer.status_code in (200, 201, 400, 413), (answer.status_code, answer.text)
     if answer.status_code == 400:
         assert answer.json()["error"], answer.text
         assert not changed(before, snapshot(bot)), answer.text
+    elif isinstance(body, dict) and answer.status_code == 201:  # stored as sent, no "True"
+        with bot.container.uow() as uow:
+            case = uow.cases.get(answer.json()["case"])
+            assert case is not None and isinstance(body["external_id"], str | int)
+            assert not isinstance(body["external_id"], bool)
+
+
+def _interaction(payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    return urlencode({"payload": json.dumps(payload)}).encode(), FORM
+
+
+_MODAL = {"type": "modal", "callback_id": "case.declare", "state": {"values": {}}}
+TRACKER = {  # issue 16: signed, but not the shape Slack sends; each was an HTTP 500
+    "a view without type": _interaction({"type": "view_submission", "user": {"id": "U1"},
+                                         "view": {"callback_id": "case.declare"}}),
+    "actions: []": _interaction({"type": "block_actions", "user": {"id": "U1"}, "actions": []}),
+    "an action without action_id": _interaction({"type": "block_actions", "user": {"id": "U1"},
+                                                 "actions": [{}]}),
+    "a form value that is a string": _interaction({
+        "type": "view_submission", "user": {"id": "U1"},
+        "view": {**_MODAL, "state": {"values": {"case_title": "x"}}}}),
+    "a form input that is a string": _interaction({
+        "type": "view_submission", "user": {"id": "U1"},
+        "view": {**_MODAL, "state": {"values": {"case_title": {"value": "abc"}}}}}),
+    "form values that are a list": _interaction({
+        "type": "view_submission", "user": {"id": "U1"},
+        "view": {**_MODAL, "state": {"values": []}}}),
+    "a view submission by a user without id": _interaction({
+        "type": "view_submission", "user": {}, "view": _MODAL}),
+    "a view submission by nobody": _interaction({"type": "view_submission", "view": _MODAL}),
+    "event: null": (json.dumps({"type": "event_callback", "team_id": "T0001",
+                                "event_id": "Ev1", "event": None}).encode(), JSON),
+}
+
+
+def test_signed_payloads_of_the_wrong_shape_are_refused_with_a_reason(
+        emulator: SlackEmulator, bot: RunningBot, case_world: dict[str, str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    before = snapshot(bot)
+    answers = {name: emulator.post_to_bot(*raw, timeout=10) for name, raw in TRACKER.items()}
+    wrong = {name: answer for name, answer in answers.items()
+             if answer[0] != 400 or "malformed request: " not in answer[1]["error"]}
+    assert not wrong, wrong
+    no_errors_logged(caplog)
+    assert not changed(before, snapshot(bot))
+
+
+def test_a_modal_with_odd_values_answers_in_the_form(
+        emulator: SlackEmulator, bot: RunningBot, case_world: dict[str, str],
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Objects where Slack sends text (well shaped, wrong values): the form says what."""
+    before = snapshot(bot)
+    status, body = emulator.post_to_bot(*_interaction({
+        "type": "view_submission", "user": {"id": case_world["owner"]}, "view": {
+            **_MODAL, "private_metadata": {"not": "a channel"}, "state": {"values": {
+                "case_title": {"value": {"type": "plain_text_input", "value": {"a": 1}}},
+                "case_severity": {"value": {"type": "static_select",
+                                            "selected_option": "sev1"}}}}}}), timeout=10)
+    assert status == 200 and body["response_action"] == "errors", body
+    assert "needs a title" in body["errors"]["case_title"]
+    no_errors_logged(caplog)
+    assert not changed(before, snapshot(bot))
+
+
+dashboard_paths = st.one_of(
+    st.sampled_from(["/dashboard", "/dashboard/charts/mttr.svg", "/dashboard/charts/x.svg",
+                     "/dashboard/export/cases.csv", "/dashboard/export/timeline.jsonl",
+                     "/dashboard/export/x.y", "/dashboard/cases/1/review.md"]),
+    st.one_of(st.integers(-2**70, 2**80).map(str), odd_text.map(lambda t: quote(t, safe="")),
+              st.sampled_from(["99999999999999999999999", "2147483648", "0", "1e3", "٣"])
+              ).map(lambda part: f"/dashboard/cases/{part}/review.md"),
+    odd_text.map(lambda t: "/dashboard/" + quote(t, safe="/")))
+query = st.dictionaries(st.sampled_from(["token", "since", "x"]), odd_text, max_size=2)
+
+
+@FUZZ
+@example(path="/dashboard/cases/99999999999999999999999/review.md", params={}, signed=True)
+@given(path=dashboard_paths, params=query, signed=st.booleans())
+def test_random_dashboard_routes_never_fail(bot: RunningBot, case_world: dict[str, str],
+                                            path: str, params: dict[str, str],
+                                            signed: bool) -> None:
+    headers = {"Authorization": f"Bearer {DASHBOARD_TOKEN}"} if signed else {}
+    answer = requests.get(f"{bot.url}{path}", params=params, headers=headers, timeout=30,
+                          allow_redirects=False)
+    assert answer.status_code < 500, (path, answer.status_code, answer.text[:300])
+    assert answer.headers.get("X-Content-Type-Options") == "nosniff"

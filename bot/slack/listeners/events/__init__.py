@@ -13,13 +13,14 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import expertise, queries, swarm, user_groups
+from bot.services.text import printable
 from bot.slack.ids import ACCEPT_REACTIONS, DECLINE_REACTIONS
 
 _SLACK_ID = re.compile(r"^[A-Z0-9]{2,32}$")
 
 
 def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+    return printable(value) if isinstance(value, str) else ""
 
 
 def _slack_id(value: Any) -> str:

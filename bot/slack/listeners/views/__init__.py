@@ -14,18 +14,37 @@ from bot.slack.errors import user_message
 from bot.slack.ids import Block, View
 
 
-def _value(values: dict[str, Any], block: str) -> str:
-    field = (values.get(block) or {}).get("value") or {}
+def _value(values: Any, block: str) -> str:
+    """The text of one input of the submitted form ("" when missing or not text: the web
+    layer lets only objects through here, and the values inside are checked now)."""
+    field = _object(_object(values).get(block)).get("value")
+    field = _object(field)
     if field.get("type") == "static_select":
-        return ((field.get("selected_option") or {}).get("value")) or ""
-    return printable(str(field.get("value") or "")).strip()
+        field = _object(field.get("selected_option"))
+    value = field.get("value")
+    return printable(value).strip() if isinstance(value, str) else ""
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _channel(value: Any) -> str | None:
+    """The channel the form was opened from (our own private_metadata), if it is one."""
+    if isinstance(value, str) and value.isascii() and value.isalnum() and len(value) <= 32:
+        return value
+    return None
 
 
 def register(app: App, services: Any) -> None:
     @app.view(View.DECLARE_CASE)
     def declare(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = view.get("state", {}).get("values", {})
-        user = body["user"]["id"]
+        values = _object(_object(view.get("state")).get("values"))
+        user = _object(body.get("user")).get("id")
+        if not isinstance(user, str) or not user:
+            ack(response_action="errors", errors={Block.TITLE: "Slack did not say who you are; "
+                                                  "please try again."})
+            return
         try:
             draft = CaseDraft(title=_value(values, Block.TITLE),
                               severity=_value(values, Block.SEVERITY) or "sev3",
@@ -36,7 +55,7 @@ def register(app: App, services: Any) -> None:
             return
         try:
             cases.declare_case(services, owner_id=user, draft=draft,
-                               origin_channel=view.get("private_metadata") or None)
+                               origin_channel=_channel(view.get("private_metadata")))
         except Exception as error:  # noqa: BLE001 — the one place errors become messages
             ack(response_action="errors", errors={Block.TITLE: user_message(error)})
             return
