@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import load_settings
 from bot.services.context import ServiceContext
 from models.uow import UnitOfWork
-from skills_index.model import CaseQuery, Recommendation
+from skills_index.interface import CaseQuery, Recommendation
 
 
 class FakeExpertModel:

@@ -62,3 +62,19 @@ def test_serve_refuses_a_bad_escalation_policy_naming_the_setting(tmp_path: Path
         assert f"Escalation policy {policy} is invalid — levels.L1.response: 'soon' is not a " \
                "duration" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_the_command_line_and_the_web_process_start_without_the_models_libraries(
+        tmp_path: Path) -> None:
+    """`swarmbot --help`, a settings error and the web process's wiring answer without
+    loading scikit-learn, SciPy or numpy (seconds on a busy machine): only training, loading
+    or evaluating a model needs them."""
+    probe = ("import sys, bot.cli, bot.bootstrap\n"
+             "bot.cli.build_parser()\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'numpy'}))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin",
+                                 "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                            cwd=tmp_path, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
