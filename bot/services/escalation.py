@@ -17,6 +17,7 @@ from bot.services import effects, workflows
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require_open
 from bot.services.participants import add_participant
+from bot.services.people import resolve_people
 from models.case import Case, LevelChange
 from models.scheduling import Timer
 from models.uow import UnitOfWork
@@ -245,15 +246,6 @@ def responder_ids(uow: UnitOfWork, policy: Policy, level: str) -> list[str]:
     users, groups = resolve_people(uow, (*configured.responders, *on_call))
     members = uow.groups.members(groups)
     return list(dict.fromkeys([*users, *(u for g in groups for u in members.get(g, []))]))
-
-
-def resolve_people(uow: UnitOfWork, refs: Iterable[str]) -> tuple[list[str], list[str]]:
-    """User ids, @handles (through the people the bot knows) and user group ids (S…) →
-    (user ids, user group ids). Unknown handles are left out."""
-    refs = list(refs)
-    groups = [r for r in refs if r.startswith("S")]
-    ids = uow.experts.slack_ids(r for r in refs if not r.startswith("S"))
-    return list(dict.fromkeys(ids[r] for r in refs if r in ids)), groups
 
 
 def may_respond(uow: UnitOfWork, policy: Policy, user: str, level: str) -> bool:
