@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from bot.config import Settings
 from bot.domain.policy import Policy, load_policy
 from models.uow import UnitOfWork
+from skills_index.interface import Recommender
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,8 @@ class ServiceContext:
     settings: Settings
     uow: Callable[[], UnitOfWork]
     now: Callable[[], datetime]
-    # Returns the loaded expert model (skills_index.ExpertModel), or None when none is trained.
-    recommender: Callable[[], Any] = lambda: None
+    # Returns the loaded expert model (skills_index.model.ExpertModel), or None when none is
+    # trained.
+    recommender: Callable[[], Recommender | None] = lambda: None
     # The tiered escalation policy (levels, SLAs, paths, authority), validated at start.
     policy: Policy = field(default_factory=load_policy)
