@@ -1,6 +1,6 @@
 """The bot as it is deployed, for load runs: `swarmbot serve` web processes — each with
 `workers` worker processes (WEB_CONCURRENCY), each worker also delivering what it records — on
-one database, talking to a Slack emulator by URL; the emulator's request URL names the web
+one database (SQLite: one web process of one worker), talking to a Slack emulator by URL; the emulator's request URL names the web
 processes and they take turns, as behind a load balancer.
 
     with Fleet(emulator, database_url, web=2, workers=2, folder=tmp) as fleet: ...
@@ -71,6 +71,9 @@ class Fleet:
     def __init__(self, emulator: SlackEmulator, database_url: str, users: dict[str, str], *,
                  web: int, folder: Path, workers: int = 1,
                  env: dict[str, str] | None = None) -> None:
+        if database_url.startswith("sqlite") and web * workers > 1:
+            raise ValueError(f"{web} web process(es) of {workers} worker(s) on SQLite: it takes "
+                             "one of one (with threads); for more, use PostgreSQL")
         self.emulator, self.database_url, self.folder = emulator, database_url, folder
         self.web = web
         upgrade(database_url)

@@ -129,7 +129,7 @@ def burst(emulator: SlackEmulator, fleet: Fleet, users: dict[str, str], general:
     def watch_ready() -> None:
         while len(ready_at) < cases and not done.is_set():
             now = time.perf_counter()
-            with fleet.services.uow() as uow:
+            with fleet.services.uow().reading() as uow:  # never holds the bot's writer
                 waiting = set(uow.session.scalars(select(Invite.case_id).where(
                     Invite.message_ts.is_(None), Invite.state == "pending")))
                 with_channel = set(uow.session.scalars(select(Case.id).where(
@@ -173,7 +173,7 @@ def burst(emulator: SlackEmulator, fleet: Fleet, users: dict[str, str], general:
 
 
 def _pending(fleet: Fleet) -> int:
-    with fleet.services.uow() as uow:
+    with fleet.services.uow().reading() as uow:
         return uow.session.scalar(select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.state == "pending")) or 0
 

@@ -5,7 +5,8 @@ every invite DM the bot decided for the case has been sent (3 experts a case: no
 out for being in too many swarms at once).
 
 The bot runs either as deployed — `swarmbot serve` with `--workers N` worker processes
-(WEB_CONCURRENCY; default as serve's: one per core, up to 4), in processes of their own
+(WEB_CONCURRENCY; default as serve's: one on SQLite — the most it takes — and one per core,
+up to 4, on PostgreSQL), in processes of their own
 (bench/fleet.py), the emulator in this one — or, with `--workers 0`, in this process next to
 the emulator (the sandbox's set-up: one interpreter lock for both). `--compare` also runs the
 other set-ups in the same run, one after the other: 1 worker, and the bot in this process.
@@ -40,12 +41,15 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int,
-                        default=load_settings(_env_file=None).web_concurrency,
-                        help="swarmbot serve's worker processes (0: the bot in this process)")
+                        help="swarmbot serve's worker processes (0: the bot in this process; "
+                             "default: as serve's)")
     parser.add_argument("--compare", action="store_true",
                         help="also run 1 worker and the bot in this process, for comparison")
     parser.add_argument("--database-url", help="default: a new SQLite file (per set-up)")
     args = parser.parse_args()
+    if args.workers is None:
+        args.workers = load_settings(_env_file=None, database_url=args.database_url
+                                     or "sqlite:///bench.sqlite3").web_processes
     # Every case gets its experts: with the default limit (3 open swarms a person) the 12
     # people of the sample workspace would be busy after a dozen cases and the rest would
     # invite no one.

@@ -1,7 +1,7 @@
-"""The one place where everything is wired: `build(settings, **overrides)`.
+"""The one place where everything is wired: `build(settings, *, engine=…, clock=…, …)`.
 
-Tests and the sandbox pass overrides (a clock, a ready engine; the Slack emulator's URL goes
-in through settings); production passes nothing. Building opens no connection, calls no
+Tests and the sandbox pass what they replace (a clock, a ready engine, a Slack client; the
+Slack emulator's URL goes in through settings); production passes nothing. Building opens no connection, calls no
 Slack method and starts no thread — `start()` starts the background delivery."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from flask import Flask
 from slack_bolt import App
@@ -19,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
 from bot.domain.errors import ConfigError
-from bot.domain.policy import load_policy
+from bot.domain.policy import Policy, load_policy
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.services import case_feed, replays
 from bot.services.context import ServiceContext
@@ -61,24 +60,29 @@ class Container:
         self.engine.dispose()
 
 
-def build(settings: Settings, **overrides: Any) -> Container:
+def build(settings: Settings, *, engine: Engine | None = None,
+          clock: Callable[[], datetime] | None = None, slack_client: WebClient | None = None,
+          model: ModelHolder | None = None, policy: Policy | None = None) -> Container:
+    """Each keyword replaces what settings would build: the database engine, the clock the
+    services read as now, the Slack Web API client, the expert model's holder, the escalation
+    policy."""
     if settings.slack_bot_token is None or settings.slack_signing_secret is None:
         missing = "SLACK_BOT_TOKEN" if settings.slack_bot_token is None else "SLACK_SIGNING_SECRET"
         raise ConfigError(f"{missing} is not set. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
                           "for a real workspace, or run `swarmbot sandbox` to try swarmbot "
                           "with the built-in Slack emulator.")
-    engine: Engine = overrides.get("engine") or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
-    now: Callable[[], datetime] = overrides.get("clock") or utcnow
-    client: WebClient = overrides.get("slack_client") or make_slack_client(
+    now = clock or utcnow
+    client = slack_client or make_slack_client(
         settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    model = overrides.get("model") or ModelHolder(settings.model_path)
+    model = model or ModelHolder(settings.model_path)
     feed = case_feed.on_event if settings.case_feed_url else None
     services = ServiceContext(settings=settings,
                               uow=lambda: UnitOfWork(session_factory, now, on_event=feed,
                                                      before_commit=replays.record),
                               now=now, recommender=model,
-                              policy=overrides.get("policy") or load_policy(settings.policy_path),
+                              policy=policy or load_policy(settings.policy_path),
                               people=SlackPeople(client))
     executors = build_executors(client, admins=settings.admin_ids, policy=services.policy)
     executors[Effect.CASE_FEED] = CaseFeedSender(

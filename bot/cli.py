@@ -26,7 +26,11 @@ def _serve(args: argparse.Namespace) -> int:
     from models.db import schema_is_current, upgrade
 
     settings = load_settings()
-    if settings.database_url.startswith("sqlite"):
+    if settings.embedded_database and settings.web_processes > 1:
+        raise ConfigError(f"WEB_CONCURRENCY={settings.web_processes}: on SQLite swarmbot serve "
+                          "runs one web process (with threads); for several, use PostgreSQL "
+                          "(DATABASE_URL=postgresql://…).")
+    if settings.embedded_database:
         upgrade(settings.database_url)  # embedded default: keep the file's schema current
     elif not schema_is_current(settings.database_url):
         raise ConfigError("The database schema is not current: run `swarmbot db upgrade` "
@@ -45,7 +49,7 @@ def _serve(args: argparse.Namespace) -> int:
         return container.start().web_app, container.close
 
     WebWorkers(open_bot, host=settings.host, port=settings.port,
-               workers=settings.web_concurrency, log_level=settings.log_level).run()
+               workers=settings.web_processes, log_level=settings.log_level).run()
     return 0
 
 

@@ -31,9 +31,8 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///var/swarmbot.sqlite3", validation_alias="DATABASE_URL")
     port: int = Field(3000, ge=0, le=65535, validation_alias="PORT")
     host: str = Field("0.0.0.0", validation_alias="HOST")
-    # `swarmbot serve`'s worker processes (Heroku's name for it): one per core, up to 4.
-    web_concurrency: int = Field(default_factory=lambda: min(os.cpu_count() or 1, 4), ge=1,
-                                 le=64, validation_alias="WEB_CONCURRENCY")
+    # `swarmbot serve`'s worker processes (Heroku's name for it); unset: see web_processes.
+    web_concurrency: int | None = Field(None, ge=1, le=64, validation_alias="WEB_CONCURRENCY")
 
     hooks_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_HOOKS_TOKEN")
     dashboard_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_DASHBOARD_TOKEN")
@@ -108,6 +107,19 @@ class Settings(BaseSettings):
     def sandbox(self) -> bool:
         """No Slack credentials: run against the built-in Slack emulator."""
         return self.slack_bot_token is None
+
+    @property
+    def embedded_database(self) -> bool:
+        """SQLite: one machine, one web process (its threads) and the clock at the file."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def web_processes(self) -> int:
+        """`swarmbot serve`'s worker processes: WEB_CONCURRENCY, else one on SQLite and one
+        per core, up to 4, on PostgreSQL."""
+        if self.web_concurrency is not None:
+            return self.web_concurrency
+        return 1 if self.embedded_database else min(os.cpu_count() or 1, 4)
 
     @property
     def swarm_severity_set(self) -> frozenset[str]:

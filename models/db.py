@@ -3,6 +3,7 @@ migrations to the newest schema. Nothing connects until a function here is calle
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -10,8 +11,6 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
-
-from models.writers import WriterTurns
 
 MIGRATIONS = Path(__file__).parent / "alembic"
 
@@ -25,7 +24,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        _serialise_writers(engine, Path(parsed.database) if in_file else None)
+        _begin_as_writer_or_reader(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -43,33 +42,34 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 READ_ONLY = "swarmbot_read_only"  # execution option of a transaction that only reads
-BACKGROUND = "swarmbot_background"  # … of one nobody waits for (delivery): requests go first
 
 
-def _serialise_writers(engine: Engine, database: Path | None) -> None:
-    """One writer at a time, taken at BEGIN (IMMEDIATE: no lock upgrade that fails under
-    concurrency), in turns between threads and processes (models/writers.py; requests before
-    BACKGROUND work). A transaction that only reads (READ_ONLY) begins DEFERRED and waits for
-    no turn: in WAL mode it reads its snapshot while a writer works."""
-    turns = WriterTurns(database)
+def _begin_as_writer_or_reader(engine: Engine) -> None:
+    """A transaction takes SQLite's one writer at BEGIN (IMMEDIATE: no lock upgrade that
+    fails under concurrency), the threads of this process one after the other through a
+    thread lock — a waiter wakes the moment the writer is free, where SQLite's busy handler
+    sleeps and polls (bench.swarming: without the lock some slash commands missed Slack's
+    3 s). One that only reads (READ_ONLY) begins DEFERRED and waits for nobody: in WAL mode
+    it reads its snapshot while a writer works. SQLite is the one-machine database: one web
+    process (with threads) and the clock; several web processes are what PostgreSQL is for."""
+    writer = threading.RLock()  # a thread may begin again inside its turn (counted)
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-        options = connection.get_execution_options()
-        if options.get(READ_ONLY):
+        if connection.get_execution_options().get(READ_ONLY):
             connection.exec_driver_sql("BEGIN")
             return
-        turns.take(background=bool(options.get(BACKGROUND)))
+        writer.acquire()
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            turns.give_back()
+            writer.release()
             raise
         connection.info["writer_turn"] = True
 
     def _end(connection) -> None:  # type: ignore[no-untyped-def]
         if connection.info.pop("writer_turn", False):
-            turns.give_back()
+            writer.release()
 
     event.listen(engine, "commit", _end)
     event.listen(engine, "rollback", _end)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.base import utcnow
 from models.case import TimelineEvent
-from models.db import BACKGROUND, READ_ONLY
+from models.db import READ_ONLY
 from models.repositories import (
     ApprovalRepository, CaseRepository, ExpertRepository, FollowUpRepository, HistoryRepository,
     InviteRepository, LevelRepository, OutboxRepository, ProcessedEventRepository,
@@ -39,15 +39,9 @@ class UnitOfWork:
         self._options: dict[str, bool] = {}
 
     def reading(self) -> UnitOfWork:
-        """This unit of work only reads: it neither waits for nor holds the database's
-        writer (SQLite), and refuses to commit."""
+        """This unit of work only reads: it does not take the database's writer (SQLite) and
+        refuses to commit."""
         self._options[READ_ONLY] = True
-        return self
-
-    def in_background(self) -> UnitOfWork:
-        """Nobody is waiting for this unit of work (delivery): on SQLite, transactions a person
-        waits for, in any process, take the writer first (models/writers.py)."""
-        self._options[BACKGROUND] = True
         return self
 
     def __enter__(self) -> UnitOfWork:

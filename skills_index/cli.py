@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skills_index.history import HistoryFileError, read_cases, read_history
-from skills_index.model import ExpertModel, ModelArtifactError
+from skills_index.interface import ModelArtifactError
 
 
 def _train(args: argparse.Namespace) -> int:
+    from skills_index.model import ExpertModel  # scikit-learn: only for the commands that use it
+
     result = read_history(args.history)
     _report_bad_rows(result.errors)
     started = time.perf_counter()
@@ -27,6 +29,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _recommend(args: argparse.Namespace) -> int:
+    from skills_index.model import ExpertModel
+
     model = ExpertModel.load(args.model)
     cases, errors = read_cases(args.cases)
     _report_bad_rows(errors)

@@ -176,7 +176,7 @@ def read_history(path: str | Path) -> ImportResult:
 
 def read_cases(path: str | Path) -> tuple[list[Any], list[RowError]]:
     """Cases to recommend for: the same schema, resolver columns optional and ignored."""
-    from skills_index.model import CaseQuery
+    from skills_index.interface import CaseQuery
 
     path = Path(path)
     if not path.is_file():

@@ -29,6 +29,7 @@ from tqdm import tqdm
 from skills_index.forecast import SwarmForecast
 from skills_index.history import HistoryRecord
 from skills_index.index import FEATURES, ExpertIndex, age_text
+from skills_index.interface import CaseQuery, ModelArtifactError, Recommendation
 from skills_index.similar import PastCase, SimilarCase, find_similar
 
 FORMAT_VERSION = 3
@@ -37,28 +38,6 @@ BLEND_SLICE = 0.20          # the newest share of the training history the blend
 MAX_BLEND_CASES = 2000
 CANDIDATES = 200           # experts per case the blend compares the true resolver with
 L2 = 3e-3
-
-
-class ModelArtifactError(Exception):
-    """A model file is missing, corrupt or from an incompatible version; says what to do."""
-
-
-@dataclass(frozen=True)
-class CaseQuery:
-    id: str
-    title: str
-    description: str = ""
-    service: str = ""
-    severity: str = ""
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    expert: str
-    score: float
-    why: str
-    specialty: str = ""  # what this expert mostly resolves, for a diverse swarm
 
 
 @dataclass

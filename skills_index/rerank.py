@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from skills_index.model import CaseQuery, Recommendation
+from skills_index.interface import CaseQuery, Recommendation
 
 SKILL_BOOST = 1.0      # added to the score (blend units) when a declared skill matches
 SAME_SPECIALTY = 0.75  # subtracted per expert already chosen with the same specialty

@@ -50,7 +50,7 @@ def deliver_next(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
     in_flight = in_flight or InFlight()
     messages, locks = in_flight.snapshot()
     now = ctx.now()
-    with ctx.uow().in_background() as uow:
+    with ctx.uow() as uow:
         claimed = claim_next(uow, now, lease_until=now + LEASE,
                              max_priority=URGENT if urgent_only else None,
                              in_flight=messages, locks_in_flight=locks)
@@ -133,7 +133,7 @@ def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
     # are applied: an effect that waited for the channel created (or refused) just before it
     # is then woken by it.
     outcomes.sort(key=lambda pair: {"failed": 1, "done": 2}.get(pair[1].state, 0))
-    with ctx.uow().in_background() as uow:
+    with ctx.uow() as uow:
         held = _hold(uow, [m.id for m, _ in outcomes])
         for message, outcome in outcomes:
             _record(ctx, uow, executors, message, outcome, report)

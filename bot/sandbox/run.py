@@ -77,7 +77,7 @@ def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
         slack_api_url=emulator.api_url, database_url=database_url,
         stakeholder_channel=channels["incidents"], hooks_token=hooks_token,
         dashboard_token=hooks_token, model_path=model_path, policy_path=policy_path)
-    container = build(settings, policy=policy, **({"clock": clock} if clock else {}))
+    container = build(settings, policy=policy, clock=clock)
     for person in PEOPLE:
         register_expert(container.services, user_id=users[person.handle], handle=person.handle,
                         display_name=person.real_name, tz=person.tz, skills=person.skills)

@@ -19,7 +19,7 @@ from bot.services.text import printable
 from bot.services.swarm import invite_experts, recommend, withdraw_invites
 from models.case import Case, Participant
 from models.uow import UnitOfWork
-from skills_index.model import CaseQuery, Recommendation
+from skills_index.interface import CaseQuery, Recommendation
 
 
 REPEAT_WINDOW = timedelta(minutes=2)

@@ -16,7 +16,7 @@ from bot.services.guards import case_in_channel
 from bot.services.swarm import case_query
 from models.case import Case
 from models.uow import UnitOfWork
-from skills_index.model import CaseQuery
+from skills_index.interface import CaseQuery
 
 SHOWN = 3
 

@@ -15,7 +15,7 @@ from bot.services.participants import add_participant
 from bot.services.people import require_people
 from models.case import Case, Invite
 from models.uow import UnitOfWork
-from skills_index.model import CaseQuery, Recommendation
+from skills_index.interface import CaseQuery, Recommendation
 from skills_index.rerank import ExpertProfile, rerank
 
 MAX_EXPERTS_PER_ASK = 5

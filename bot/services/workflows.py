@@ -4,16 +4,19 @@ the timeline with what each step did."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, NotFound
 from bot.domain.mrkdwn import escape
+from bot.domain.policy import rank
 from bot.domain.privacy import title_for, visible_to
 from bot.domain.workflows import Step, Workflow, fill
-from bot.services import effects
+from bot.services import effects, escalation
 from bot.services.context import ServiceContext
 from bot.services.guards import require
 from bot.services.participants import add_participant
+from bot.services.responders import resolve_people
 from models.case import Case
 from models.scheduling import Timer
 from models.uow import UnitOfWork
@@ -77,45 +80,56 @@ def _step(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
               "severity": case.severity, "service": escape(case.service) or "—",
               "level": case.level or case.mode, "channel": effects.CASE_CHANNEL,
               "owner": f"<@{case.owner_id}>" if case.owner_id else "unclaimed"}
-    if step.do == "invite":
-        from bot.services.escalation import resolve_people
-
-        users, groups = resolve_people(uow, step.users)
-        added = [u for u in users if add_participant(case, u, "responder", ctx.now())]
-        if added:
-            effects.participants_changed(uow, case)
-        mentions = " ".join([*(f"<@{u}>" for u in users), *(f"<!subteam^{g}>" for g in groups)])
-        effects.post(uow, case=case, text=f":busts_in_silhouette: Pulled in by workflow: "
-                                          f"{mentions}")
-        return f"invited {mentions}"
-    if step.do == "post":
-        channel = step.channel or ctx.settings.stakeholder_channel
-        if channel is None:
-            return "no channel to post to (set `channel` or SWARMBOT_STAKEHOLDER_CHANNEL)"
-        if channel != case.channel_id and not visible_to(case, None):  # read by outsiders
-            return "not posted outside the case (private case)"
-        effects.post(uow, channel=channel, case=case, text=fill(step.text, values))
-        return f"posted to <#{channel}>"
-    if step.do == "topic":
-        note = fill(step.text, values)[:120]
-        uow.timeline.record(case.id, "topic_note", note, at=ctx.now())
-        effects.refresh_topic(uow, case)
-        return f"topic: {note}"
-    if step.do == "call_link":
-        uow.timeline.record(case.id, "call_link", step.url, at=ctx.now(), url=step.url)
-        effects.post(uow, case=case, text=f":telephone_receiver: Call for this case: {step.url}")
-        effects.refresh_topic(uow, case)
-        return "call link added"
-    if step.do == "remind":
-        effects.post(uow, case=case, text=f":bell: {values['owner']} {fill(step.text, values)}")
-        return "reminded the owner"
-    return _escalate(ctx, uow, case, step)
+    return _STEPS[step.do](ctx, uow, case, step, values)
 
 
-def _escalate(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
-    from bot.domain.policy import rank
-    from bot.services.escalation import move
+def _invite(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
+            values: dict[str, str]) -> str:
+    users, groups = resolve_people(uow, step.users)
+    added = [u for u in users if add_participant(case, u, "responder", ctx.now())]
+    if added:
+        effects.participants_changed(uow, case)
+    mentions = " ".join([*(f"<@{u}>" for u in users), *(f"<!subteam^{g}>" for g in groups)])
+    effects.post(uow, case=case, text=f":busts_in_silhouette: Pulled in by workflow: "
+                                      f"{mentions}")
+    return f"invited {mentions}"
 
+
+def _post(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
+          values: dict[str, str]) -> str:
+    channel = step.channel or ctx.settings.stakeholder_channel
+    if channel is None:
+        return "no channel to post to (set `channel` or SWARMBOT_STAKEHOLDER_CHANNEL)"
+    if channel != case.channel_id and not visible_to(case, None):  # read by outsiders
+        return "not posted outside the case (private case)"
+    effects.post(uow, channel=channel, case=case, text=fill(step.text, values))
+    return f"posted to <#{channel}>"
+
+
+def _topic(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
+           values: dict[str, str]) -> str:
+    note = fill(step.text, values)[:120]
+    uow.timeline.record(case.id, "topic_note", note, at=ctx.now())
+    effects.refresh_topic(uow, case)
+    return f"topic: {note}"
+
+
+def _call_link(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
+               values: dict[str, str]) -> str:
+    uow.timeline.record(case.id, "call_link", step.url, at=ctx.now(), url=step.url)
+    effects.post(uow, case=case, text=f":telephone_receiver: Call for this case: {step.url}")
+    effects.refresh_topic(uow, case)
+    return "call link added"
+
+
+def _remind(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
+            values: dict[str, str]) -> str:
+    effects.post(uow, case=case, text=f":bell: {values['owner']} {fill(step.text, values)}")
+    return "reminded the owner"
+
+
+def _escalate(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
+              values: dict[str, str]) -> str:
     if case.mode != "tiered" or case.level is None:
         return "no escalation (the case is swarmed)"
     path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
@@ -123,9 +137,18 @@ def _escalate(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> s
     if target is None or rank(target) <= rank(case.level):
         return f"no escalation (already at {case.level})"
     previous = case.level
-    move(ctx, uow, case, target, trigger="workflow", reason="incident workflow",
-         bypassed=ctx.policy.between(path, previous, target), from_workflow=True)
+    # escalation.move fires the `escalated` trigger back into this module (not for this
+    # move: from_workflow) — the module, not its names, is imported, so either may load first
+    escalation.move(ctx, uow, case, target, trigger="workflow", reason="incident workflow",
+                    bypassed=ctx.policy.between(path, previous, target), from_workflow=True)
     return f"escalated {previous} → {target}"
+
+
+_Handler = Callable[[ServiceContext, UnitOfWork, Case, Step, dict[str, str]], str]
+# What each `do` of a step does (bot/domain/workflows.py Step.do lists them).
+_STEPS: dict[str, _Handler] = {"invite": _invite, "post": _post, "topic": _topic,
+                               "call_link": _call_link, "remind": _remind,
+                               "escalate": _escalate}
 
 
 def _matches(workflow: Workflow, case: Case) -> bool:

@@ -1,4 +1,5 @@
-"""The dashboard's charts as SVG, drawn with matplotlib (its Agg backend, no display)."""
+"""The dashboard's charts as SVG, drawn with matplotlib's object API (a Figure of its own per
+chart, no pyplot: nothing global to share between the web process's threads)."""
 
 from __future__ import annotations
 
@@ -9,27 +10,24 @@ from typing import Any
 
 from bot.domain.metrics import Summary
 
-_LOCK = threading.Lock()  # pyplot keeps global state; draw one chart at a time
+# rcParams are matplotlib's one global; SVG output reads `svg.fonttype` from them at saving.
+_RC_LOCK = threading.Lock()
 COLOURS = {"swarm": "#e8912d", "tiered": "#2d7be8"}
 
 
 def _svg(draw: Any, *, width: float = 6.4, height: float = 3.2) -> str:
     import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    with _LOCK, matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text
-        figure, axes = pyplot.subplots(figsize=(width, height))
-        try:
-            draw(axes)
-            axes.spines[["top", "right"]].set_visible(False)
-            figure.tight_layout()
-            out = io.StringIO()
-            figure.savefig(out, format="svg")
-            return out.getvalue()
-        finally:
-            pyplot.close(figure)
+    figure = Figure(figsize=(width, height))
+    axes = figure.subplots()
+    draw(axes)
+    axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
+    out = io.StringIO()
+    with _RC_LOCK, matplotlib.rc_context({"svg.fonttype": "none"}):  # text stays text
+        figure.savefig(out, format="svg")
+    return out.getvalue()
 
 
 def mttr_trend_svg(points: Sequence[tuple[str, float | None]]) -> str:

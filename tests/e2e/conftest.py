@@ -59,7 +59,7 @@ class RunningBot:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.container.dispatcher.kick()
-            with self.container.uow() as uow:
+            with self.container.uow().reading() as uow:  # a poll never holds the writer
                 pending = uow.session.scalar(select(func.count()).select_from(OutboxMessage)
                                              .where(OutboxMessage.state == "pending"))
             if not pending:

@@ -84,7 +84,7 @@ def recover(bot: RunningBot, clock: Clock, condition: Callable[[], Any] = lambda
     `condition` holds: the clock moves two seconds a tick."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        with bot.container.uow() as uow:
+        with bot.container.uow().reading() as uow:  # a poll never holds the writer
             pending = uow.session.scalars(select(OutboxMessage.kind).where(
                 OutboxMessage.state == "pending")).all()
         if not pending and condition():

@@ -14,7 +14,7 @@ from bot.config import load_settings
 from bot.services.context import ServiceContext
 from bot.services.people import Person
 from models.uow import UnitOfWork
-from skills_index.model import CaseQuery, Recommendation
+from skills_index.interface import CaseQuery, Recommendation
 
 
 class FakeExpertModel:

@@ -156,55 +156,6 @@ def test_the_outbox_sees_what_its_own_transaction_recorded(uow_factory: UowFacto
         assert [uow.outbox.get(m).payload for m in claimed] == [{"text": "hi"}]
 
 
-@pytest.mark.parametrize("delivering", ["in the same process", "in another process"])
-def test_requests_waiting_for_the_writer_go_before_background_delivery(
-        database_url: str, uow_factory: UowFactory, monkeypatch: pytest.MonkeyPatch,
-        delivering: str) -> None:
-    """SQLite has one writer. Delivery work that comes to it while slash commands wait lets
-    them go first — also one that comes after the delivery did — instead of taking its turn
-    in the queue. (Another engine on the same file stands for another process: its lock
-    files are opened apart, as a process's are.)"""
-    import threading
-    import time
-
-    import models.writers
-    from models.db import make_session_factory
-
-    if not database_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL writers do not take turns")
-    monkeypatch.setattr(models.writers, "BACKGROUND_YIELD", 30.0)  # the test's order, not timing
-    other = make_engine(database_url)
-    delivery_uow = uow_factory if delivering == "in the same process" else (
-        lambda: UnitOfWork(make_session_factory(other)))
-    holding, release, order = threading.Event(), threading.Event(), []
-
-    def hold_the_writer() -> None:
-        with uow_factory() as uow:
-            uow.cases.add(_case(title="First"))
-            holding.set()
-            release.wait(timeout=30)
-            uow.commit()
-
-    def write(title: str, background: bool = False) -> None:
-        with (delivery_uow().in_background() if background else uow_factory()) as uow:
-            uow.cases.add(_case(title=title))
-            order.append(title)  # in its turn at the writer: turns are in this order
-            uow.commit()
-
-    threads = [threading.Thread(target=hold_the_writer)]
-    threads[0].start()
-    assert holding.wait(timeout=30)
-    for title, background in (("Request 1", False), ("Delivery", True), ("Request 2", False)):
-        threads.append(threading.Thread(target=write, args=(title, background)))
-        threads[-1].start()
-        time.sleep(0.5)  # each waits before the next comes
-    release.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    other.dispose()
-    assert order == ["Request 1", "Request 2", "Delivery"]
-
-
 def test_a_reading_unit_of_work_never_waits_for_a_writer_and_cannot_commit(
         uow_factory: UowFactory) -> None:
     """`/swarm list`, the dashboard and the model's look at the history read while a

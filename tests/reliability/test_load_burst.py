@@ -1,6 +1,6 @@
 """The load benchmark (bench/load.py) in a small size: a burst of sev1 cases with 5 invites each,
 experts accepting and declining by reaction while cases are still being declared, against the
-emulator in strict rate-limit mode and `swarmbot serve` processes — one of two worker processes
+emulator in strict rate-limit mode and `swarmbot serve` processes — one of one worker process
 on SQLite, two of one worker each sharing PostgreSQL with Slack's requests taking turns between
 them. Nothing is lost, nothing is
 posted twice, every accepted expert is in their case's channel. (No timing is asserted: the
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 def test_a_burst_under_rate_limits_loses_and_repeats_nothing(database_url: str,
                                                              tmp_path: Path) -> None:
-    web, workers = (2, 1) if database_url.startswith("postgresql") else (1, 2)
+    web, workers = (2, 1) if database_url.startswith("postgresql") else (1, 1)
     outcome = run(cases=6, seconds=3, web=web, workers=workers, database_url=database_url,
                   folder=tmp_path, timeout=300)
     summary = report(outcome, cases=6, seconds=3, web=web, backend=database_url.split(":")[0])

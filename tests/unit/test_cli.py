@@ -37,6 +37,20 @@ def test_serve_names_the_missing_or_malformed_variable(tmp_path: Path, env: dict
     assert result.stderr.strip().count("\n") == 0
 
 
+def test_serve_on_sqlite_refuses_several_web_processes_naming_postgresql(tmp_path: Path) -> None:
+    """SQLite is the one-machine database: one web process (with threads) writes to it."""
+    database = tmp_path / "db.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{database}", "SLACK_BOT_TOKEN": "xoxb-1",
+           "SLACK_SIGNING_SECRET": "s", "WEB_CONCURRENCY": "2",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    result = _run(["serve"], env, tmp_path)
+    assert result.returncode == 2
+    assert "WEB_CONCURRENCY=2" in result.stderr and "PostgreSQL" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert not database.exists()  # refused before anything was created
+
+
 def test_history_import_reports_bad_rows_and_adds_nothing_twice(tmp_path: Path) -> None:
     history = tmp_path / "history.csv"
     history.write_text("id,title,description,service,severity,tags,created_at,resolved_at,"
@@ -62,3 +76,19 @@ def test_serve_refuses_a_bad_escalation_policy_naming_the_setting(tmp_path: Path
         assert f"Escalation policy {policy} is invalid — levels.L1.response: 'soon' is not a " \
                "duration" in result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_the_command_line_and_the_web_process_start_without_the_models_libraries(
+        tmp_path: Path) -> None:
+    """`swarmbot --help`, a settings error and the web process's wiring answer without
+    loading scikit-learn, SciPy or numpy (seconds on a busy machine): only training, loading
+    or evaluating a model needs them."""
+    probe = ("import sys, bot.cli, bot.bootstrap\n"
+             "bot.cli.build_parser()\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'numpy'}))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin",
+                                 "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+                            cwd=tmp_path, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

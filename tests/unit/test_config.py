@@ -26,6 +26,16 @@ def test_defaults_run_embedded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.status_cadence["sev1"] == 15
 
 
+def test_serve_runs_one_web_process_on_sqlite_and_one_per_core_on_postgresql(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert load_settings(_env_file=None, database_url="sqlite:///x.sqlite3").web_processes == 1
+    assert load_settings(_env_file=None, database_url="postgresql://db/x").web_processes == 4
+    monkeypatch.setenv("WEB_CONCURRENCY", "3")
+    assert load_settings(_env_file=None, database_url="postgresql://db/x").web_processes == 3
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [("PORT", "eighty"), ("DATABASE_URL", "mysql://x/y"), ("SLACK_API_URL", "slack.com"),

@@ -1,4 +1,4 @@
-from skills_index.model import CaseQuery, Recommendation
+from skills_index.interface import CaseQuery, Recommendation
 from skills_index.rerank import ExpertProfile, rerank
 
 CASE = CaseQuery(id="c", title="postgres deadlock", service="db", tags=("db",))
