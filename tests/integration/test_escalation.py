@@ -26,6 +26,7 @@ from bot.services import approvals, cases, escalation, resolution, status
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.timers import LEASE, fire_due_timers
+from bot.slack.replies import reply
 from models import Case, LevelChange, OutboxMessage, TimelineEvent, Timer
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock, FakeExpertModel
@@ -164,7 +165,7 @@ def test_an_acknowledgement_stops_the_response_clock_but_not_the_resolution_dead
         services: ServiceContext, clock: Clock) -> None:
     case_id = _declare(services, "VAT number rejected sev4")
     clock.advance(minutes=5)
-    answer = escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L1)
+    answer = reply(escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L1))
     assert "acknowledged case" in answer
     assert _events(services, case_id, "acknowledged") == [
         f"Acknowledged at L1 by <@{L1}> after 5 min"]
@@ -185,7 +186,7 @@ def test_only_the_levels_responders_or_those_above_may_acknowledge(
     with pytest.raises(NotAllowed, match="Only L1's responders"):
         escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor="USTRANGER")
     escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L2)
-    again = escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L1)
+    again = reply(escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L1))
     assert f"already acknowledged at L1 by <@{L2}>" in again
 
 
@@ -269,8 +270,8 @@ def test_manual_escalation_to_a_named_level_bypasses_and_deescalation_is_guarded
     channel = f"CCASE{case_id}"
     status.post_status(services, channel_id=channel, actor=OWNER,
                        text="Retried the refund job twice, same error.")
-    answer = escalation.escalate(services, channel_id=channel, actor=L1, level_text="L3",
-                                 reason="needs a credit decision")
+    answer = reply(escalation.escalate(services, channel_id=channel, actor=L1, level_text="L3",
+                                       reason="needs a credit decision"))
     assert answer.endswith("escalated L1 → L3.")
     assert _events(services, case_id, "escalated") == [
         "Escalated L1 → L3 (manual: needs a credit decision) — bypassed L2"]

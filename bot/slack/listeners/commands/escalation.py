@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.services import approvals, escalation
+from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 # Anything that looks like a level is taken as one (and refused if there is no such level),
@@ -22,19 +23,21 @@ def _level_and_reason(args: str) -> tuple[str | None, str]:
 
 def escalate(ctx: CommandContext) -> Reply:
     level, reason = _level_and_reason(ctx.request.args)
-    return Reply(text=escalation.escalate(ctx.services, channel_id=ctx.channel_id,
-                                          actor=ctx.user_id, level_text=level, reason=reason))
+    return Reply(text=reply(escalation.escalate(ctx.services, channel_id=ctx.channel_id,
+                                                actor=ctx.user_id, level_text=level,
+                                                reason=reason)))
 
 
 def deescalate(ctx: CommandContext) -> Reply:
     level, reason = _level_and_reason(ctx.request.args)
-    return Reply(text=escalation.deescalate(ctx.services, channel_id=ctx.channel_id,
-                                            actor=ctx.user_id, level_text=level, reason=reason))
+    return Reply(text=reply(escalation.deescalate(ctx.services, channel_id=ctx.channel_id,
+                                                  actor=ctx.user_id, level_text=level,
+                                                  reason=reason)))
 
 
 def ack(ctx: CommandContext) -> Reply:
-    return Reply(text=escalation.acknowledge(ctx.services, channel_id=ctx.channel_id,
-                                             actor=ctx.user_id))
+    return Reply(text=reply(escalation.acknowledge(ctx.services, channel_id=ctx.channel_id,
+                                                   actor=ctx.user_id)))
 
 
 def approve(ctx: CommandContext) -> Reply:
