@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
+from bot.services.cases import CaseClaimed, CaseHandedOver, CaseOpened, SeverityChanged
 from bot.services.escalation import Acknowledged, AlreadyAcknowledged, LevelMoved
 
 
@@ -20,6 +21,36 @@ def reply(result: object) -> str:
 
 def _person(user: str | None) -> str:
     return f"<@{user}>" if user else "someone"
+
+
+# -- cases ----------------------------------------------------------------------------------
+@reply.register
+def _(result: CaseOpened) -> str:
+    if not result.created:
+        return (f"You declared this a moment ago: case {result.reference} is open already, "
+                "nothing new was created.")
+    swarm = " Recommended experts are being invited." if result.swarm else ""
+    return (f":rotating_light: Case {result.reference} declared; you own it. Its channel is "
+            f"being created and you'll be added to it.{swarm}")
+
+
+@reply.register
+def _(result: CaseClaimed) -> str:
+    if result.already:
+        return f"You already own case {result.reference}."
+    return f"You own case {result.reference} now."
+
+
+@reply.register
+def _(result: CaseHandedOver) -> str:
+    return f"<@{result.owner}> owns case {result.reference} now."
+
+
+@reply.register
+def _(result: SeverityChanged) -> str:
+    if result.already:
+        return f"Case {result.reference} is already {result.severity}."
+    return f"Case {result.reference} is {result.severity} now."
 
 
 # -- escalation ---------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from bot.slack.replies import reply
 ROOT = Path(__file__).resolve().parents[2]
 # Service modules whose use cases return typed results (issue 17). The ones not listed yet
 # still return sentences; convert one, then add it here.
-CONVERTED = ["escalation"]
+CONVERTED = ["cases", "escalation"]
 
 
 def _public_functions(module: str) -> list[ast.FunctionDef]:

@@ -12,6 +12,7 @@ from bot.domain.errors import NotFound
 from bot.services import approvals, cases, resolution, workflows
 from bot.slack.errors import user_message
 from bot.slack.ids import Action
+from bot.slack.replies import reply
 
 
 def _record_id(value: Any) -> int:
@@ -40,7 +41,8 @@ def _button(run: Callable[[Any, str], str],
 
 def register(app: App, services: Any) -> None:
     app.action(Action.CLAIM_CASE)(_button(
-        lambda case_id, user: cases.claim_case(services, case_id=case_id, user_id=user)))
+        lambda case_id, user: reply(cases.claim_case(services, case_id=case_id,
+                                                     user_id=user))))
     app.action(Action.CONFIRM_RESOLUTION)(_button(
         lambda case_id, user: resolution.confirm_resolution(services, case_id=case_id,
                                                             user_id=user)))
