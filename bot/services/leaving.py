@@ -3,13 +3,21 @@ case channel. The owner cannot leave: they hand the case over first."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.domain.errors import NotAllowed
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require
 
 
-def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class LeftSwarm:
+    reference: str
+
+
+def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> LeftSwarm:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require(ctx, uow, case, actor, "leave", "leave it")
@@ -25,4 +33,4 @@ def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
         effects.case_changed(uow, case)
         effects.publish_home(uow, actor)
         uow.commit()
-        return f"You left the swarm of case {case.reference}."
+        return LeftSwarm(case.reference)

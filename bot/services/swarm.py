@@ -208,7 +208,20 @@ def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
         invite_experts(ctx, uow, case, count=1)
 
 
-def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: list[str]) -> str:
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class PeopleAdded:
+    reference: str
+    added: tuple[str, ...]  # empty: all of them were in the swarm already
+
+
+@dataclass(frozen=True)
+class ExpertsInvited:
+    invited: tuple[str, ...]  # empty: nobody left to suggest
+
+
+def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: list[str]
+               ) -> PeopleAdded:
     """`/swarm invite @a @b`: the owner adds people straight to the swarm."""
     if not user_ids:
         raise InvalidInput("Mention who to add, e.g. `/swarm invite @dana` (pick them from "
@@ -231,12 +244,11 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
             mentions = ", ".join(f"<@{u}>" for u in added)
             effects.post(uow, case=case, text=f":heavy_plus_sign: <@{actor}> added {mentions}.")
         uow.commit()
-        if not added:
-            return "They are already in this swarm."
-        return f"Added {', '.join(f'<@{u}>' for u in added)} to case {case.reference}."
+        return PeopleAdded(case.reference, tuple(added))
 
 
-def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int) -> str:
+def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
+                 ) -> ExpertsInvited:
     """`/swarm experts [n]`: invite n more recommended experts."""
     if not 1 <= count <= MAX_EXPERTS_PER_ASK:
         raise InvalidInput(f"Ask for 1 to {MAX_EXPERTS_PER_ASK} experts at a time.")
@@ -246,10 +258,7 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
         require(ctx, uow, case, actor, "experts", "invite more experts")
         invites = invite_experts(ctx, uow, case, count=count, invited_by=actor)
         uow.commit()
-        if not invites:
-            return ("No more experts to suggest right now (everyone likely is already invited, "
-                    "away or busy). Add someone with `/swarm invite @user`.")
-        return "Invited " + ", ".join(f"<@{i.expert_id}>" for i in invites) + "."
+        return ExpertsInvited(tuple(i.expert_id for i in invites))
 
 
 def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *, role: str) -> bool:

@@ -333,8 +333,8 @@ def test_approval_goes_to_the_lowest_level_with_authority_and_only_it_or_above_d
     with pytest.raises(InvalidInput, match="Approvable:"):
         approvals.request_approval(services, channel_id=channel, actor=OWNER,
                                    item="free_lunch", note="")
-    answer = approvals.request_approval(services, channel_id=channel, actor=OWNER,
-                                        item="customer_credit", note="3 days of downtime")
+    answer = reply(approvals.request_approval(services, channel_id=channel, actor=OWNER,
+                                              item="customer_credit", note="3 days of downtime"))
     assert answer == f"Approval of `customer_credit` requested from L3 and sent to <@{CAROL}>."
     requests = _effects(services, "approval_request")
     assert [r["user"] for r in requests] == [None, CAROL]
@@ -346,8 +346,8 @@ def test_approval_goes_to_the_lowest_level_with_authority_and_only_it_or_above_d
                                   approve=True)
     with pytest.raises(NotAllowed, match="You asked for this approval"):  # its requester
         approvals.decide_approval(services, approval_id=approval_id, actor=OWNER, approve=True)
-    assert approvals.decide_approval(services, approval_id=approval_id, actor=EXEC,
-                                     approve=True).startswith("You approved")
+    assert reply(approvals.decide_approval(services, approval_id=approval_id, actor=EXEC,
+                                           approve=True)).startswith("You approved")
     with pytest.raises(Conflict, match=f"already approved by <@{EXEC}>"):
         approvals.decide_approval(services, approval_id=approval_id, actor=CAROL, approve=False)
     assert _events(services, case_id, "approval_approved") == [

@@ -19,6 +19,7 @@ from bot.services import (
     approvals, cases, escalation, followups, leaving, resolution, review, status, swarm,
 )
 from bot.services.context import ServiceContext
+from bot.slack.replies import reply
 from models import Case, OutboxMessage, TimelineEvent
 from models.case import Approval, FollowUp, Participant
 from models.uow import UnitOfWork
@@ -238,7 +239,7 @@ def test_an_admins_hand_over_says_who_did_it(services: ServiceContext) -> None:
 def test_leaving_takes_them_off_the_case_and_out_of_the_channel(services: ServiceContext
                                                                  ) -> None:
     channel = _case(services)
-    answer = leaving.leave_case(services, channel_id=channel, actor=EXPERT)
+    answer = reply(leaving.leave_case(services, channel_id=channel, actor=EXPERT))
     assert answer == "You left the swarm of case #0001."
     with services.uow() as uow:
         case = uow.cases.by_channel(channel)

@@ -44,16 +44,17 @@ def register(app: App, services: Any) -> None:
         lambda case_id, user: reply(cases.claim_case(services, case_id=case_id,
                                                      user_id=user))))
     app.action(Action.CONFIRM_RESOLUTION)(_button(
-        lambda case_id, user: resolution.confirm_resolution(services, case_id=case_id,
-                                                            user_id=user)))
+        lambda case_id, user: reply(resolution.confirm_resolution(services, case_id=case_id,
+                                                                  user_id=user))))
     app.action(Action.REOPEN_CASE)(_button(
-        lambda case_id, user: resolution.reopen_case(services, case_id=case_id, actor=user)))
+        lambda case_id, user: reply(resolution.reopen_case(services, case_id=case_id,
+                                                           actor=user))))
     app.action(Action.APPROVE)(_button(
-        lambda approval_id, user: approvals.decide_approval(
-            services, approval_id=approval_id, actor=user, approve=True)))
+        lambda approval_id, user: reply(approvals.decide_approval(
+            services, approval_id=approval_id, actor=user, approve=True))))
     app.action(Action.REJECT)(_button(
-        lambda approval_id, user: approvals.decide_approval(
-            services, approval_id=approval_id, actor=user, approve=False)))
+        lambda approval_id, user: reply(approvals.decide_approval(
+            services, approval_id=approval_id, actor=user, approve=False))))
 
     app.action(Action.RUN_WORKFLOW)(_button(
         lambda reference, user: workflows.run_from_button(services, reference=reference,

@@ -42,8 +42,8 @@ def ack(ctx: CommandContext) -> Reply:
 
 def approve(ctx: CommandContext) -> Reply:
     item, _, note = ctx.request.args.partition(" ")
-    return Reply(text=approvals.request_approval(ctx.services, channel_id=ctx.channel_id,
-                                                 actor=ctx.user_id, item=item, note=note))
+    return Reply(text=reply(approvals.request_approval(ctx.services, channel_id=ctx.channel_id,
+                                                       actor=ctx.user_id, item=item, note=note)))
 
 
 def add_to(table: SubcommandTable) -> None:
