@@ -131,8 +131,7 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         if case.mode == "swarm" and case.acknowledged_at is None:  # tiered: the first ack
             case.acknowledged_at = ctx.now()
         add_participant(case, user_id, "owner", ctx.now(), take_role=True)
-        uow.timeline.record(case.id, "claimed", f"Claimed by <@{user_id}>", actor=user_id,
-                            at=ctx.now())
+        uow.timeline.record(case.id, "claimed", actor=user_id, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case, members=True)
         effects.post(uow, case=case,

@@ -113,8 +113,7 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str
         require(ctx, uow, case, user_id, "resolve confirm", "confirm the resolution")
         if not uow.cases.confirm(case.id, user_id, ctx.now()):
             return ResolutionConfirmed(case.reference, already_by=case.confirmed_by)
-        uow.timeline.record(case.id, "resolution_confirmed", f"<@{user_id}> confirmed",
-                            actor=user_id, at=ctx.now())
+        uow.timeline.record(case.id, "resolution_confirmed", actor=user_id, at=ctx.now())
         effects.refresh_resolution(uow, case)  # its buttons go
         grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
         uow.timers.cancel_for_case(case.id, kinds=["archive_channel"])
@@ -139,8 +138,7 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         if case.archived_at is not None:
             case.archived_at = None
             effects.unarchive_channel(uow, case)
-        uow.timeline.record(case.id, "reopened", f"Reopened by <@{actor}>", actor=actor,
-                            at=ctx.now())
+        uow.timeline.record(case.id, "reopened", actor=actor, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         restart_level(ctx, uow, case, actor=actor, reason="case reopened")
         effects.case_changed(uow, case, members=True)
@@ -160,8 +158,8 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
         return
     grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
     if case.confirmation_pending and not reminded:
-        uow.timeline.record(case.id, "confirmation_reminded", f"Reminded <@{case.requester_id}> "
-                            "to confirm the resolution", at=ctx.now())
+        uow.timeline.record(case.id, "confirmation_reminded", at=ctx.now(),
+                            requester=case.requester_id)
         effects.post(uow, case=case, key=f"confirm_reminder:{case.id}:{case.resolved_at}",
                      text=f":bell: <@{case.requester_id}>, is case {case.reference} resolved "
                           f"for you? Answer on the resolution message above — the channel is "

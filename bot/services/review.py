@@ -9,6 +9,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.metrics import Event
 from bot.domain.privacy import IN_THE_CASE, text_for, title_for, visible_to
 from bot.domain.review import LESSON, CaseFacts, Review, draft_review
+from bot.domain.timeline import describe
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_by_id, case_in_channel, require
@@ -30,7 +31,7 @@ def review_for(uow: UnitOfWork, case: Case, viewer: str | None = IN_THE_CASE) ->
                       summary=text_for(case, viewer, case.resolution_summary),
                       created_at=case.created_at, resolved_at=case.resolved_at)
     review = draft_review(facts, [Event(e.at, e.kind, e.actor, e.data or {}) for e in events],
-                          texts=[e.text if shown else _kind(e.kind) for e in events])
+                          texts=[describe(e) if shown else _kind(e.kind) for e in events])
     if shown:
         return review
     return replace(review, lessons=[], followups=[(n, owner, "", done)

@@ -181,13 +181,13 @@ def answer_invite(ctx: ServiceContext, *, channel: str, ts: str, user_id: str,
         effects.publish_home(uow, user_id)
         if accepted:
             _join(ctx, uow, case, user_id, role="expert")
-            uow.timeline.record(case.id, "invite_accepted", f"<@{user_id}> joined the swarm",
-                                actor=user_id, at=ctx.now(), expert=user_id)
+            uow.timeline.record(case.id, "invite_accepted", actor=user_id, at=ctx.now(),
+                                expert=user_id)
             effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
                                                "joined the swarm.")
         else:
-            uow.timeline.record(case.id, "invite_declined", f"<@{user_id}> declined",
-                                actor=user_id, at=ctx.now(), expert=user_id)
+            uow.timeline.record(case.id, "invite_declined", actor=user_id, at=ctx.now(),
+                                expert=user_id)
             invite_experts(ctx, uow, case, count=1)
         uow.commit()
         return InviteAnswer(case.id, user_id, invite.state, True)
@@ -202,8 +202,7 @@ def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     assert case is not None
     invite.state, invite.answered_at = "expired", ctx.now()
     effects.update_invite(uow, invite)
-    uow.timeline.record(case.id, "invite_expired", f"Invite to <@{invite.expert_id}> expired",
-                        at=ctx.now(), expert=invite.expert_id)
+    uow.timeline.record(case.id, "invite_expired", at=ctx.now(), expert=invite.expert_id)
     if case.status != "resolved" and case.mode == "swarm":  # a swarm's invite is replaced
         invite_experts(ctx, uow, case, count=1)
 
@@ -238,8 +237,7 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
                     invite.state, invite.answered_at = "accepted", ctx.now()
                     _cancel_expiry(uow, invite)
                     effects.update_invite(uow, invite)
-            uow.timeline.record(case.id, "added", f"<@{actor}> added <@{user}>", actor=actor,
-                                at=ctx.now(), user=user)
+            uow.timeline.record(case.id, "added", actor=actor, at=ctx.now(), user=user)
         if added:
             mentions = ", ".join(f"<@{u}>" for u in added)
             effects.post(uow, case=case, text=f":heavy_plus_sign: <@{actor}> added {mentions}.")

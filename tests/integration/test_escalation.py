@@ -27,6 +27,7 @@ from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.timers import LEASE, fire_due_timers
 from bot.slack.replies import reply
+from bot.domain.timeline import describe
 from models import Case, LevelChange, OutboxMessage, TimelineEvent, Timer
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock, FakeExpertModel
@@ -93,7 +94,7 @@ def _stints(services: ServiceContext, case_id: int) -> list[tuple[str | None, st
 
 def _events(services: ServiceContext, case_id: int, kind: str) -> list[str]:
     with services.uow() as uow:
-        return [e.text for e in uow.session.scalars(select(TimelineEvent).where(
+        return [describe(e) for e in uow.session.scalars(select(TimelineEvent).where(
             TimelineEvent.case_id == case_id, TimelineEvent.kind == kind)
             .order_by(TimelineEvent.id))]
 

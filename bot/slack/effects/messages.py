@@ -10,6 +10,7 @@ from sqlalchemy import select
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.mrkdwn import escape
+from bot.domain.timeline import describe
 from bot.domain.policy import Policy
 from bot.services.effects import CASE_CHANNEL
 from bot.delivery.protocol import PermanentFailure
@@ -154,7 +155,7 @@ class UpdateResolution(Executor):
 def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
     duration = (case.resolved_at or case.created_at) - case.created_at
     events = uow.timeline.for_case(case.id)
-    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {e.text}" for e in events if e.text]
+    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {line}" for e in events if (line := describe(e))]
     if not case.asks_confirmation:
         answer = None  # the owner resolved their own case: nobody to ask
     elif case.confirmed_at is not None:
