@@ -166,28 +166,41 @@ def answer_invite(ctx: ServiceContext, *, channel: str, ts: str, user_id: str,
     the event is a retry of one already handled, or if the answer came before the bot
     recorded the invite's ts (kept, and applied when it is: `answer_early`). Answering an
     invite that is no longer pending tells the expert what state it is in."""
-    with ctx.uow() as uow:
-        invite = uow.invites.by_message(channel, ts)
-        if invite is None and channel.startswith("D"):  # invites are DMs
-            # Posted but maybe not recorded yet: lock the expert's unrecorded invites (their
-            # ts is recorded after this transaction, or was before the look just below).
-            unrecorded = uow.invites.unrecorded_for(user_id)
+    for first_look in (True, False):
+        with ctx.uow() as uow:
             invite = uow.invites.by_message(channel, ts)
-            if invite is None and unrecorded:
-                if event_id and not uow.events.first_time(event_id):
+            if invite is None:
+                if not (first_look and channel.startswith("D")):  # invites are DMs
                     return None
-                uow.early_answers.add(EarlyAnswer(dm_channel=channel, message_ts=ts,
-                                                  user_id=user_id, accepted=accepted,
-                                                  received_at=ctx.now()))
-                uow.commit()
+                if not _recorded_meanwhile(ctx, uow, channel=channel, ts=ts, user_id=user_id,
+                                           accepted=accepted, event_id=event_id):
+                    return None
+                continue  # answer it in a transaction that holds no invite's lock
+            if invite.expert_id != user_id:
                 return None
-        if invite is None or invite.expert_id != user_id:
-            return None
-        if event_id and not uow.events.first_time(event_id):
-            return None
-        answer = _answer(ctx, uow, invite.id, accepted=accepted, channel=channel)
+            if event_id and not uow.events.first_time(event_id):
+                return None
+            answer = _answer(ctx, uow, invite.id, accepted=accepted, channel=channel)
+            uow.commit()
+            return answer
+    return None
+
+
+def _recorded_meanwhile(ctx: ServiceContext, uow: UnitOfWork, *, channel: str, ts: str,
+                        user_id: str, accepted: bool, event_id: str | None) -> bool:
+    """A reaction on a DM message the bot does not know: if the expert has an invite posted
+    but maybe not recorded yet, keep the answer for when it is (committed here) — unless its
+    ts was recorded just now (True: look again)."""
+    # Lock the expert's unrecorded invites: a ts is recorded after this transaction (and
+    # then finds the answer kept), or before the look just below (which finds it).
+    unrecorded = uow.invites.unrecorded_for(user_id)
+    if uow.invites.by_message(channel, ts) is not None:
+        return True
+    if unrecorded and (not event_id or uow.events.first_time(event_id)):
+        uow.early_answers.add(EarlyAnswer(dm_channel=channel, message_ts=ts, user_id=user_id,
+                                          accepted=accepted, received_at=ctx.now()))
         uow.commit()
-        return answer
+    return False
 
 
 def answer_early(ctx: ServiceContext, invite_id: int) -> None:
