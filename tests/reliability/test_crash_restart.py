@@ -190,10 +190,12 @@ def test_killed_mid_flow_and_restarted_the_case_is_whole(world) -> None:  # type
           processes)
     _wait(lambda: sum("joined the swarm" in (m.get("text") or "")
                       for m in emulator.messages(cid)), "the joined note", processes)
-    with services.uow() as uow:
-        _wait(lambda: not uow.session.scalar(select(OutboxMessage.id).where(
-            OutboxMessage.state == "pending").limit(1).execution_options(populate_existing=True)),
-            "every effect delivered", processes)
+    def nothing_pending() -> bool:  # a fresh transaction each look: holding one would hold
+        with services.uow().reading() as uow:  # SQLite's writer (or its snapshot) meanwhile
+            return uow.session.scalar(select(OutboxMessage.id).where(
+                OutboxMessage.state == "pending").limit(1)) is None
+
+    _wait(nothing_pending, "every effect delivered", processes)
 
     texts = [m.get("text") or "" for m in emulator.messages(cid)]
     for needle in ("#0001 Checkout down", "Recommended experts", "joined the swarm"):
