@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, selectinload
 from models.audit import GENESIS, event_hash
 from models.base import utcnow
 from models.case import (
-    Approval, Case, FollowUp, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
+    Approval, Case, Declaration, EarlyAnswer, FollowUp, Invite, LevelChange, Participant,
+    StatusUpdate, TimelineEvent,
 )
 from models.expertise import (
     Expert, ProcessedEvent, ProcessedRequest, ResolutionRecord, UserGroupMember, UserGroupSync,
@@ -38,6 +39,28 @@ def insert_once(session: Session, row: object) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def insert_ignoring_conflict(session: Session, model: type[Any], row: dict[str, Any]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): a row that must exist once.
+    On PostgreSQL it waits for a concurrent insert of the same key to commit or roll back,
+    so a read after it finds the row either way."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    session.execute(insert(model.__table__).values(**row).on_conflict_do_nothing())
+
+
+def locked(stmt: Any) -> Any:
+    """`stmt` taking the row lock (SELECT … FOR NO KEY UPDATE; SQLite's writer is taken at
+    BEGIN) and re-reading the row: an object this session read before the lock is refreshed,
+    not trusted (the identity map would otherwise hand back its stale state).
+
+    NO KEY UPDATE, not UPDATE: the bot never changes a primary key, and PostgreSQL's foreign
+    key checks take KEY SHARE on the referenced row (an outbox or timeline row's case) —
+    which FOR UPDATE blocks. With FOR UPDATE, a use case holding its case's lock and a
+    delivery updating one of that case's outbox rows waited for each other (a deadlock under
+    simultaneous commands); NO KEY UPDATE still orders use cases on one case."""
+    return stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 # session.info key set when a transaction recorded Slack side effects: its commit wakes the
@@ -97,13 +120,28 @@ class CaseRepository:
         self.session.flush()
         return case
 
+    def add_once(self, case: Case) -> bool:
+        """Add a case with a natural key (source, external_id); False (nothing added) when a
+        concurrent transaction added it first (PostgreSQL waits for that one to commit)."""
+        return insert_once(self.session, case)
+
     def get(self, case_id: int, *, for_update: bool = False) -> Case | None:
+        """`for_update`: lock the case row and read it afresh — do it before reading anything
+        of the case (its invites, approvals, follow-ups, stints) whose state decides."""
         if not 0 < case_id <= MAX_ID:  # an id no row can have (the database would refuse it)
             return None
         if not for_update:  # the session's copy, if this transaction read the case already
             return self.session.get(Case, case_id)
-        return self.session.scalars(select(Case).where(Case.id == case_id)
-                                    .with_for_update()).first()
+        return self.session.scalars(locked(select(Case).where(Case.id == case_id))).first()
+
+    def declaration(self, owner_id: str, title: str) -> Declaration:
+        """The (owner, title) declaration row, created if missing and locked: concurrent
+        declarations of one title by one person wait here for each other."""
+        insert_ignoring_conflict(self.session, Declaration,
+                                 {"owner_id": owner_id, "title": title})
+        found = self.session.scalars(locked(select(Declaration).where(
+            Declaration.owner_id == owner_id, Declaration.title == title))).one()
+        return found
 
     def confirm(self, case_id: int, user_id: str, at: datetime) -> bool:
         """Mark a resolved case confirmed — only if nobody did yet (a conditional update, so
@@ -124,18 +162,11 @@ class CaseRepository:
     def by_channel(self, channel_id: str, *, for_update: bool = False) -> Case | None:
         stmt = select(Case).where(Case.channel_id == channel_id)
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = locked(stmt)
         return self.session.scalars(stmt).first()
 
     def by_external_id(self, source: str, external_id: str) -> Case | None:
         stmt = select(Case).where(Case.source == source, Case.external_id == external_id)
-        return self.session.scalars(stmt).first()
-
-    def recent_twin(self, owner_id: str, title: str, since: datetime) -> Case | None:
-        """An open case this owner declared with this title since `since` (a repeat)."""
-        stmt = select(Case).where(Case.owner_id == owner_id, Case.title == title,
-                                  Case.status != "resolved", Case.created_at >= since,
-                                  Case.source == "slack").order_by(Case.id.desc())
         return self.session.scalars(stmt).first()
 
     def private_ids(self) -> list[int]:
@@ -174,12 +205,23 @@ class InviteRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, invite_id: int) -> Invite | None:
-        return self.session.get(Invite, invite_id)
+    def get(self, invite_id: int, *, for_update: bool = False) -> Invite | None:
+        """`for_update`: locked and read afresh (take its case's lock first)."""
+        if not for_update:
+            return self.session.get(Invite, invite_id)
+        return self.session.scalars(locked(select(Invite).where(Invite.id == invite_id))).first()
 
     def by_message(self, channel: str, ts: str) -> Invite | None:
         stmt = select(Invite).where(Invite.dm_channel == channel, Invite.message_ts == ts)
         return self.session.scalars(stmt).first()
+
+    def unrecorded_for(self, user_id: str) -> Sequence[Invite]:
+        """`user_id`'s pending invites whose DM ts is not recorded (maybe posted already),
+        locked: recording a ts waits for this transaction, and a ts recorded before it is
+        seen by the next statement."""
+        return self.session.scalars(locked(select(Invite).where(
+            Invite.expert_id == user_id, Invite.state == "pending",
+            Invite.message_ts.is_(None)))).all()
 
     def pending_for(self, user_id: str) -> Sequence[Invite]:
         stmt = select(Invite).where(Invite.expert_id == user_id, Invite.state == "pending")
@@ -197,6 +239,10 @@ class TimelineRepository:
                at: datetime | None = None, **data: Any) -> TimelineEvent:
         head = self._heads.get(case_id)
         if head is None:
+            # The case row's lock orders its timeline writers (any process): the head read
+            # next is the newest, and two transactions never both append event N+1.
+            self.session.execute(select(Case.id).where(Case.id == case_id)
+                                 .with_for_update(key_share=True))
             head = self.session.execute(
                 select(TimelineEvent.seq, TimelineEvent.hash)
                 .where(TimelineEvent.case_id == case_id)
@@ -254,10 +300,11 @@ class ApprovalRepository:
         return approval
 
     def get(self, approval_id: int, *, for_update: bool = False) -> Approval | None:
+        """`for_update`: locked and read afresh (take its case's lock first)."""
         if not 0 < approval_id <= MAX_ID:
             return None
         stmt = select(Approval).where(Approval.id == approval_id)
-        return self.session.scalars(stmt.with_for_update() if for_update else stmt).first()
+        return self.session.scalars(locked(stmt) if for_update else stmt).first()
 
     def pending_for_case(self, case_id: int) -> Sequence[Approval]:
         return self.session.scalars(select(Approval).where(
@@ -274,10 +321,11 @@ class FollowUpRepository:
         return followup
 
     def get(self, followup_id: int, *, for_update: bool = False) -> FollowUp | None:
+        """`for_update`: locked and read afresh (take its case's lock first)."""
         if not 0 < followup_id <= MAX_ID:
             return None
         stmt = select(FollowUp).where(FollowUp.id == followup_id)
-        return self.session.scalars(stmt.with_for_update() if for_update else stmt).first()
+        return self.session.scalars(locked(stmt) if for_update else stmt).first()
 
     def for_case(self, case_id: int) -> Sequence[FollowUp]:
         return self.session.scalars(select(FollowUp).where(FollowUp.case_id == case_id)
@@ -410,9 +458,13 @@ class TimerRepository:
         stmt = update(Timer).where(Timer.key == key, Timer.state == "pending")
         return self.session.execute(stmt.values(state="cancelled")).rowcount == 1
 
-    def get(self, timer_id: int) -> Timer | None:
+    def get(self, timer_id: int, *, for_update: bool = False) -> Timer | None:
+        """`for_update`: locked and read afresh (take its case's lock first: use cases lock
+        the case, then cancel its timers)."""
         self.write_pending()
-        return self.session.get(Timer, timer_id)
+        if not for_update:
+            return self.session.get(Timer, timer_id)
+        return self.session.scalars(locked(select(Timer).where(Timer.id == timer_id))).first()
 
     def claim_due(self, now: datetime, *, owner: str, lease_until: datetime,
                   limit: int = 50) -> list[int]:
@@ -432,11 +484,12 @@ class ExpertRepository:
         return self.session.get(Expert, user_id)
 
     def get_or_create(self, user_id: str) -> Expert:
+        """The expert, inserted if new (two requests meeting a new person at once insert
+        one row; neither fails)."""
         expert = self.session.get(Expert, user_id)
         if expert is None:
-            expert = Expert(user_id=user_id, skills=[])
-            self.session.add(expert)
-            self.session.flush()
+            insert_ignoring_conflict(self.session, Expert, {"user_id": user_id, "skills": []})
+            expert = self.session.scalars(select(Expert).where(Expert.user_id == user_id)).one()
         return expert
 
     def slack_ids(self, refs: Iterable[str]) -> dict[str, str]:
@@ -520,6 +573,29 @@ class ProcessedRequestRepository:
     def forget_before(self, when: datetime) -> int:
         return self.session.execute(delete(ProcessedRequest).where(
             ProcessedRequest.seen_until < when)).rowcount or 0
+
+
+class EarlyAnswerRepository:
+    """Reactions to bot DMs not recorded yet, waiting for the ts they answer."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, answer: EarlyAnswer) -> None:
+        self.session.add(answer)
+
+    def take(self, channel: str, ts: str) -> list[EarlyAnswer]:
+        """The answers to this message, oldest first, removed (the caller applies them)."""
+        answers = list(self.session.scalars(select(EarlyAnswer).where(
+            EarlyAnswer.dm_channel == channel, EarlyAnswer.message_ts == ts)
+            .order_by(EarlyAnswer.id).with_for_update(key_share=True)))
+        for answer in answers:
+            self.session.delete(answer)
+        return answers
+
+    def waiting(self, channel: str, ts: str) -> bool:
+        return self.session.scalar(select(EarlyAnswer.id).where(
+            EarlyAnswer.dm_channel == channel, EarlyAnswer.message_ts == ts).limit(1)) is not None
 
 
 class UserGroupRepository:

@@ -63,11 +63,14 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
 def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approve: bool
                     ) -> ApprovalDecided:
     with ctx.uow() as uow:
-        approval = uow.approvals.get(approval_id, for_update=True)
+        approval = uow.approvals.get(approval_id)
         if approval is None:
             raise NotFound("That approval request no longer exists.")
-        case = uow.cases.get(approval.case_id)
-        if case is None:
+        # The case first (as every use case on it), then the approval afresh: of two
+        # decisions at once, the second sees the first.
+        case = uow.cases.get(approval.case_id, for_update=True)
+        approval = uow.approvals.get(approval_id, for_update=True)
+        if case is None or approval is None:
             raise NotFound("That case no longer exists.")
         if approval.state != "pending":
             raise Conflict(f"`{approval.item}` on case {case.reference} was already "

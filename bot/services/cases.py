@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.case import CaseDraft, parse_severity
@@ -64,7 +64,11 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
     submit) returns the case already opened."""
     recommended, foreseen = _ask_the_history(ctx, draft, description, owner_id)
     with ctx.uow() as uow:
-        twin = uow.cases.recent_twin(owner_id, draft.title, ctx.now() - REPEAT_WINDOW)
+        # The (owner, title) row, locked: identical declarations at once, from any process,
+        # take turns here, and each sees the case the one before it opened.
+        declaration = uow.cases.declaration(owner_id, draft.title)
+        twin = _repeat_of(uow, declaration.case_id, declaration.declared_at,
+                          ctx.now() - REPEAT_WINDOW)
         if twin is not None:
             return CaseOpened(twin.id, twin.reference, False, twin.mode == "swarm")
         case = uow.cases.add(Case(
@@ -77,6 +81,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
             acknowledged_at=ctx.now() if _mode(ctx, draft.severity) == "swarm" else None,
             is_private=_private(draft), invites=[],  # known empty: never read back
             participants=[Participant(user_id=owner_id, role="owner", joined_at=ctx.now())]))
+        declaration.case_id, declaration.declared_at = case.id, ctx.now()
         if _profile_unknown(uow, owner_id):  # known from now on: zone and handle from Slack
             effects.sync_profile(uow, owner_id)  # (then kept current by user_change events)
         uow.timeline.record(case.id, "declared", f"Declared by <@{owner_id}> as {draft.severity}",
@@ -85,6 +90,16 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
                                  recommended=recommended, foreseen=foreseen)
         uow.commit()
         return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
+
+
+def _repeat_of(uow: UnitOfWork, case_id: int | None, declared_at: datetime | None,
+               since: datetime) -> Case | None:
+    """The case declared last under this (owner, title), if that was since `since` and it is
+    still open."""
+    if case_id is None or declared_at is None or declared_at < since:
+        return None
+    case = uow.cases.get(case_id)
+    return case if case is not None and case.status != "resolved" else None
 
 
 def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
@@ -101,12 +116,16 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
         existing = uow.cases.by_external_id(source, external_id)
         if existing is not None:
             return CaseOpened(existing.id, existing.reference, False, existing.mode == "swarm")
-        case = uow.cases.add(Case(
+        case = Case(
             title=draft.title, description=draft.description, service=draft.service,
             tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
             source=source, external_id=external_id, created_at=ctx.now(),
             requester_id=draft.requester, is_private=_private(draft), invites=[],
-            participants=[]))
+            participants=[])
+        if not uow.cases.add_once(case):  # the same delivery at once, elsewhere: it won
+            existing = uow.cases.by_external_id(source, external_id)
+            assert existing is not None
+            return CaseOpened(existing.id, existing.reference, False, existing.mode == "swarm")
         uow.timeline.record(case.id, "declared", f"Opened by {source} ({external_id})",
                             at=ctx.now(), severity=draft.severity, source=source)
         _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)

@@ -26,6 +26,7 @@ class Effect(StrEnum):
     SEND_INVITE = "send_invite"
     INVITE_HINTS = "invite_hints"
     UPDATE_INVITE = "update_invite"
+    ANSWER_EARLY = "answer_early"  # not Slack: reactions that came before the invite's ts
     EPHEMERAL = "ephemeral"
     ARCHIVE_CHANNEL = "archive_channel"
     UNARCHIVE_CHANNEL = "unarchive_channel"
@@ -135,15 +136,26 @@ def invite_hints(uow: UnitOfWork, invite: Invite) -> None:
                        {"invite_id": invite.id}, case_id=invite.case_id)
 
 
+def answer_early(uow: UnitOfWork, invite: Invite) -> None:
+    """The expert reacted to the invite before its ts was recorded: apply those reactions
+    now that it is (delivered by running the answer, `swarm.answer_early`)."""
+    uow.outbox.enqueue(f"answer_early:{invite.id}", Effect.ANSWER_EARLY,
+                       {"invite_id": invite.id}, case_id=invite.case_id, priority=URGENT)
+
+
 def update_invite(uow: UnitOfWork, invite: Invite) -> None:
     uow.outbox.enqueue(f"update_invite:{invite.id}:{invite.state}", Effect.UPDATE_INVITE,
                        {"invite_id": invite.id}, case_id=invite.case_id)
 
 
-def ephemeral(uow: UnitOfWork, *, user: str, channel: str, text: str,
-              blocks: list[dict[str, Any]] | None = None) -> None:
+def ephemeral(uow: UnitOfWork, *, user: str, channel: str, text: str = "",
+              blocks: list[dict[str, Any]] | None = None, note: str | None = None,
+              **data: Any) -> None:
+    """A note only `user` sees. Give `note` (a kind that bot/slack/notes.py words) and its
+    data rather than `text`: the words are made at the edge."""
     uow.outbox.enqueue(f"ephemeral:{_once()}", Effect.EPHEMERAL,
-                       {"user": user, "channel": channel, "text": text, "blocks": blocks})
+                       {"user": user, "channel": channel, "text": text, "blocks": blocks,
+                        "note": note, "data": data})
 
 
 def archive_channel(uow: UnitOfWork, case: Case) -> None:

@@ -63,12 +63,10 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
 
 def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> FollowupDone:
     with ctx.uow() as uow:
-        item = uow.followups.get(followup_id, for_update=True)
-        if item is None:
+        found = _locked(uow, followup_id)
+        if found is None:
             raise NotFound(f"There is no follow-up F{followup_id}.")
-        case = uow.cases.get(item.case_id)
-        if case is None:
-            raise NotFound(f"There is no follow-up F{followup_id}.")
+        case, item = found
         if item.done_at is not None:
             raise Conflict(f"F{item.id} was already done by <@{item.done_by}>.")
         require(ctx, uow, case, actor, "followup done", f"mark F{item.id} done", followup=item)
@@ -96,12 +94,10 @@ def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> list[
 
 def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     """Timer: nudge the owner of an open follow-up, then again after the interval."""
-    item = uow.followups.get(int(timer.payload["followup"]), for_update=True)
-    if item is None or item.done_at is not None:
+    found = _locked(uow, int(timer.payload["followup"]))
+    if found is None or found[1].done_at is not None:
         return
-    case = uow.cases.get(item.case_id)
-    if case is None:
-        return
+    case, item = found
     if (later := hold_until(ctx, uow, item.owner_id, urgent=False)) is not None:
         uow.timers.schedule(f"{REMINDER}:{item.id}:{timer.id}", REMINDER, later,
                             case_id=case.id, followup=item.id)  # at their working day's start
@@ -114,6 +110,17 @@ def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     uow.timers.schedule(f"{REMINDER}:{item.id}:{timer.id}", REMINDER,
                         ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
                         case_id=case.id, followup=item.id)
+
+
+def _locked(uow: UnitOfWork, followup_id: int) -> tuple[Case, FollowUp] | None:
+    """The follow-up's case locked, then the follow-up read afresh (done or not as it is now:
+    two `done` at once, or a reminder firing as it is done, see each other)."""
+    item = uow.followups.get(followup_id)
+    if item is None:
+        return None
+    case = uow.cases.get(item.case_id, for_update=True)
+    item = uow.followups.get(followup_id, for_update=True)
+    return (case, item) if case is not None and item is not None else None
 
 
 def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp) -> None:

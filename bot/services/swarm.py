@@ -13,7 +13,7 @@ from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
-from models.case import Case, Invite
+from models.case import Case, EarlyAnswer, Invite
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
 from skills_index.rerank import ExpertProfile, rerank
@@ -143,13 +143,27 @@ def withdraw_invites(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> list[I
     return withdrawn
 
 
+def _locked(uow: UnitOfWork, invite_id: int) -> tuple[Case, Invite] | None:
+    """The invite's case locked, then the invite read afresh: its state as it is now, not as
+    this transaction may have read it before another one changed it (row locks decide; the
+    case row is locked first, as every use case on the case does)."""
+    invite = uow.invites.get(invite_id)
+    if invite is None:
+        return None
+    case = uow.cases.get(invite.case_id, for_update=True)
+    invite = uow.invites.get(invite_id, for_update=True)
+    if case is None or invite is None:
+        return None
+    return case, invite
+
+
 def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: the expert's working day began — send their held invite (caller commits)."""
-    invite = uow.invites.get(invite_id)
-    if invite is None or invite.state != "held":
+    found = _locked(uow, invite_id)
+    if found is None:
         return
-    case = uow.cases.get(invite.case_id, for_update=True)
-    if case is None or case.status == "resolved" or case.mode != "swarm":
+    case, invite = found
+    if invite.state != "held" or case.status == "resolved" or case.mode != "swarm":
         return
     invite.state, invite.created_at = "pending", ctx.now()
     invite.expires_at = ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes)
@@ -163,43 +177,97 @@ def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None
 
 def answer_invite(ctx: ServiceContext, *, channel: str, ts: str, user_id: str,
                   accepted: bool, event_id: str | None = None) -> InviteAnswer | None:
-    """An expert reacted to their invite. None if the message is not an invite to them, or
-    the event is a retry of one already handled."""
-    with ctx.uow() as uow:
-        invite = uow.invites.by_message(channel, ts)
-        if invite is None or invite.expert_id != user_id:
-            return None
-        if event_id and not uow.events.first_time(event_id):
-            return None
-        case = uow.cases.get(invite.case_id, for_update=True)
-        assert case is not None
-        if invite.state != "pending" or case.status == "resolved":
-            return InviteAnswer(case.id, user_id, invite.state, False)
-        invite.state, invite.answered_at = ("accepted" if accepted else "declined"), ctx.now()
-        _cancel_expiry(uow, invite)
-        effects.update_invite(uow, invite)
-        effects.publish_home(uow, user_id)
-        if accepted:
-            _join(ctx, uow, case, user_id, role="expert")
-            uow.timeline.record(case.id, "invite_accepted", actor=user_id, at=ctx.now(),
-                                expert=user_id)
-            effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
-                                               "joined the swarm.")
-        else:
-            uow.timeline.record(case.id, "invite_declined", actor=user_id, at=ctx.now(),
-                                expert=user_id)
-            invite_experts(ctx, uow, case, count=1)
+    """An expert reacted to their invite. None if the message is not an invite to them, if
+    the event is a retry of one already handled, or if the answer came before the bot
+    recorded the invite's ts (kept, and applied when it is: `answer_early`). Answering an
+    invite that is no longer pending tells the expert what state it is in."""
+    for first_look in (True, False):
+        with ctx.uow() as uow:
+            invite = uow.invites.by_message(channel, ts)
+            if invite is None:
+                if not (first_look and channel.startswith("D")):  # invites are DMs
+                    return None
+                if not _recorded_meanwhile(ctx, uow, channel=channel, ts=ts, user_id=user_id,
+                                           accepted=accepted, event_id=event_id):
+                    return None
+                continue  # answer it in a transaction that holds no invite's lock
+            if invite.expert_id != user_id:
+                return None
+            if event_id and not uow.events.first_time(event_id):
+                return None
+            answer = _answer(ctx, uow, invite.id, accepted=accepted, channel=channel)
+            uow.commit()
+            return answer
+    return None
+
+
+def _recorded_meanwhile(ctx: ServiceContext, uow: UnitOfWork, *, channel: str, ts: str,
+                        user_id: str, accepted: bool, event_id: str | None) -> bool:
+    """A reaction on a DM message the bot does not know: if the expert has an invite posted
+    but maybe not recorded yet, keep the answer for when it is (committed here) — unless its
+    ts was recorded just now (True: look again)."""
+    # Lock the expert's unrecorded invites: a ts is recorded after this transaction (and
+    # then finds the answer kept), or before the look just below (which finds it).
+    unrecorded = uow.invites.unrecorded_for(user_id)
+    if uow.invites.by_message(channel, ts) is not None:
+        return True
+    if unrecorded and (not event_id or uow.events.first_time(event_id)):
+        uow.early_answers.add(EarlyAnswer(dm_channel=channel, message_ts=ts, user_id=user_id,
+                                          accepted=accepted, received_at=ctx.now()))
         uow.commit()
-        return InviteAnswer(case.id, user_id, invite.state, True)
+    return False
+
+
+def answer_early(ctx: ServiceContext, invite_id: int) -> None:
+    """The invite's ts is recorded: apply the reactions that came before it, in order."""
+    with ctx.uow() as uow:
+        found = _locked(uow, invite_id)
+        if found is None or found[1].message_ts is None or found[1].dm_channel is None:
+            return
+        _, invite = found
+        for early in uow.early_answers.take(invite.dm_channel, invite.message_ts):
+            if early.user_id == invite.expert_id:
+                _answer(ctx, uow, invite.id, accepted=early.accepted, channel=early.dm_channel)
+        uow.commit()
+
+
+def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: bool,
+            channel: str) -> InviteAnswer:
+    """Apply one answer to the invite; decided on the invite as it is once its case is
+    locked, so of N answers at once exactly one changes it."""
+    found = _locked(uow, invite_id)
+    assert found is not None
+    case, invite = found
+    user_id = invite.expert_id
+    if invite.state != "pending" or case.status == "resolved":
+        effects.ephemeral(uow, user=user_id, channel=channel,
+                          note="invite_closed", reference=case.reference, state=invite.state,
+                          resolved=case.status == "resolved", owner=case.owner_id,
+                          case_channel=case.channel_id)
+        return InviteAnswer(case.id, user_id, invite.state, False)
+    invite.state, invite.answered_at = ("accepted" if accepted else "declined"), ctx.now()
+    _cancel_expiry(uow, invite)
+    effects.update_invite(uow, invite)
+    effects.publish_home(uow, user_id)
+    if accepted:
+        _join(ctx, uow, case, user_id, role="expert")
+        uow.timeline.record(case.id, "invite_accepted", actor=user_id, at=ctx.now(),
+                            expert=user_id)
+        effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
+                                           "joined the swarm.")
+    else:
+        uow.timeline.record(case.id, "invite_declined", actor=user_id, at=ctx.now(),
+                            expert=user_id)
+        invite_experts(ctx, uow, case, count=1)
+    return InviteAnswer(case.id, user_id, invite.state, True)
 
 
 def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: an unanswered invite expires and the next expert is asked (caller commits)."""
-    invite = uow.invites.get(invite_id)
-    if invite is None or invite.state != "pending":
+    found = _locked(uow, invite_id)
+    if found is None or found[1].state != "pending":
         return
-    case = uow.cases.get(invite.case_id, for_update=True)
-    assert case is not None
+    case, invite = found
     invite.state, invite.answered_at = "expired", ctx.now()
     effects.update_invite(uow, invite)
     uow.timeline.record(case.id, "invite_expired", at=ctx.now(), expert=invite.expert_id)

@@ -58,6 +58,11 @@ def fire_due_timers(ctx: ServiceContext, *, handlers: dict[str, TimerHandler] | 
 def _fire(ctx: ServiceContext, handlers: dict[str, TimerHandler], timer_id: int, owner: str) -> int:
     with ctx.uow() as uow:
         timer = uow.timers.get(timer_id)
+        if timer is None:
+            return 0
+        if timer.case_id is not None:  # the case first, as the use cases that cancel its
+            uow.cases.get(timer.case_id, for_update=True)  # timers lock it, then …
+        timer = uow.timers.get(timer_id, for_update=True)  # … the timer as it is now
         if timer is None or timer.state != "pending" or timer.claimed_by != owner:
             return 0
         handler = handlers.get(timer.kind)

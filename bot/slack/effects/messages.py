@@ -22,6 +22,7 @@ from bot.slack.blocks import (
 from bot.slack.effects.support import (
     Executor, case_channel, case_for, post_once, slack_error, unanswered)
 from bot.slack.ids import Action
+from bot.slack.notes import note_text
 from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -177,7 +178,10 @@ def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
 
 class Ephemeral(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
-        return dict(message.payload)
+        payload = dict(message.payload)
+        if payload.get("note"):
+            payload["text"] = note_text(payload["note"], payload.get("data") or {})
+        return payload
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         try:
