@@ -179,8 +179,11 @@ def summarize_by(measures: Sequence[CaseMeasures], by: str) -> dict[str, Summary
 
 
 def _median(values: Iterable[timedelta | None]) -> timedelta | None:
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
+    present = sorted(v for v in values if v is not None)
+    if not present:
+        return None
+    middle = len(present) // 2  # statistics.median, which typeshed types for numbers only
+    return present[middle] if len(present) % 2 else (present[middle - 1] + present[middle]) / 2
 
 
 def _mean(values: Iterable[timedelta | None]) -> timedelta | None:

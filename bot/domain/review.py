@@ -68,7 +68,8 @@ def draft_review(facts: CaseFacts, events: Sequence[Event], *, texts: Sequence[s
 
 def _time_in(ordered: Sequence[tuple[Event, str]], facts: CaseFacts) -> dict[str, timedelta]:
     spent: dict[str, timedelta] = defaultdict(timedelta)
-    place, since = "swarm", facts.created_at
+    place: str | None = "swarm"
+    since = facts.created_at
     for event, _ in ordered:
         moved_to = None
         if event.kind in _MOVES:
