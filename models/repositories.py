@@ -63,10 +63,16 @@ def insert_ignoring_conflict(session: Session, model: type[Any], row: dict[str, 
 
 
 def locked(stmt: Any) -> Any:
-    """`stmt` taking the row lock (SELECT … FOR UPDATE; SQLite's writer is taken at BEGIN)
-    and re-reading the row: an object this session read before the lock is refreshed, not
-    trusted (the identity map would otherwise hand back its stale state)."""
-    return stmt.with_for_update().execution_options(populate_existing=True)
+    """`stmt` taking the row lock (SELECT … FOR NO KEY UPDATE; SQLite's writer is taken at
+    BEGIN) and re-reading the row: an object this session read before the lock is refreshed,
+    not trusted (the identity map would otherwise hand back its stale state).
+
+    NO KEY UPDATE, not UPDATE: the bot never changes a primary key, and PostgreSQL's foreign
+    key checks take KEY SHARE on the referenced row (an outbox or timeline row's case) —
+    which FOR UPDATE blocks. With FOR UPDATE, a use case holding its case's lock and a
+    delivery updating one of that case's outbox rows waited for each other (a deadlock under
+    simultaneous commands); NO KEY UPDATE still orders use cases on one case."""
+    return stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 # session.info key set when a transaction recorded Slack side effects: its commit wakes the
@@ -247,7 +253,8 @@ class TimelineRepository:
         if head is None:
             # The case row's lock orders its timeline writers (any process): the head read
             # next is the newest, and two transactions never both append event N+1.
-            self.session.execute(select(Case.id).where(Case.id == case_id).with_for_update())
+            self.session.execute(select(Case.id).where(Case.id == case_id)
+                                 .with_for_update(key_share=True))
             head = self.session.execute(
                 select(TimelineEvent.seq, TimelineEvent.hash)
                 .where(TimelineEvent.case_id == case_id)
@@ -596,7 +603,7 @@ class EarlyAnswerRepository:
         """The answers to this message, oldest first, removed (the caller applies them)."""
         answers = list(self.session.scalars(select(EarlyAnswer).where(
             EarlyAnswer.dm_channel == channel, EarlyAnswer.message_ts == ts)
-            .order_by(EarlyAnswer.id).with_for_update()))
+            .order_by(EarlyAnswer.id).with_for_update(key_share=True)))
         for answer in answers:
             self.session.delete(answer)
         return answers

@@ -129,6 +129,8 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
         require(ctx, uow, case, actor, "escalate", "escalate it")
         current = case.level or ""
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
+        if not level_text:
+            _refuse_a_second_step(ctx, uow, case, actor, "escalate", "higher")
         target = (ctx.policy.parse_level(level_text) if level_text
                   else ctx.policy.next_level(current, path))
         if target is None:
@@ -143,6 +145,24 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
         return f"Case {case.reference} escalated {current} → {target}."
 
 
+# "One level up (or down)" from two people at once means the level they both saw: a second
+# manual move by someone else this soon after the first is refused, not stacked on it.
+ONE_STEP_WINDOW = timedelta(minutes=1)
+
+
+def _refuse_a_second_step(ctx: ServiceContext, uow: UnitOfWork, case: Case, actor: str,
+                          command: str, direction: str) -> None:
+    last = uow.levels.current(case.id)
+    if last is None or last.from_level is None or last.trigger != "manual":
+        return
+    went_up = rank(last.to_level) > rank(last.from_level)
+    if (went_up == (direction == "higher") and last.actor not in (None, actor)
+            and last.at >= ctx.now() - ONE_STEP_WINDOW):
+        raise Conflict(f"<@{last.actor}> just moved case {case.reference} {last.from_level} → "
+                       f"{last.to_level}; nothing changed. To go {direction} still, name the "
+                       f"level: `/swarm {command} <level>`.")
+
+
 def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: str | None,
                reason: str) -> str:
     with ctx.uow() as uow:
@@ -150,6 +170,8 @@ def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: 
         current = case.level or ""
         require(ctx, uow, case, actor, "deescalate", "move the case down")
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
+        if not level_text:
+            _refuse_a_second_step(ctx, uow, case, actor, "deescalate", "lower")
         target = (ctx.policy.parse_level(level_text) if level_text
                   else ctx.policy.previous_level(current, path))
         if target is None:

@@ -154,3 +154,40 @@ def test_contradicting_reactions_at_once_have_exactly_one_outcome_each(fleet) ->
     assert len([n for n in notes if "You already accepted" in n]) == len(accepts) - 1, notes
     notes = [e["text"] for e in emulator.ephemerals(decliner)]
     assert len([n for n in notes if "You declined" in n]) == len(declines) - 1, notes
+
+
+def test_commands_at_once_on_one_tiered_case_are_each_answered_and_applied(fleet) -> None:
+    """An ack, an escalation and status updates at the same moment on one case: each is
+    decided in turn (the case's row lock), none fails. The case lock used to be FOR UPDATE,
+    which blocks the KEY SHARE that PostgreSQL's foreign-key checks take, so a use case and a
+    delivery of that case's effects deadlocked, and people were told something went wrong."""
+    emulator, running, users, general = fleet
+    rounds = 4  # a deadlock needs the right interleaving: give it chances
+    for attempt in range(rounds):
+        emulator.slash_command(users["olivia"], "/swarm",
+                               f"new Login page slow {attempt} sev4 service:web", channel=general)
+        settle(running)
+        with running.services.uow() as uow:
+            case = uow.session.scalars(select(Case).order_by(Case.id.desc())).first()
+            channel = case.channel_id
+        results = at_once([
+            lambda: emulator.slash_command(users["kenji"], "/swarm", "ack", channel=channel),
+            lambda: emulator.slash_command(users["olivia"], "/swarm", "escalate slow",
+                                           channel=channel),
+            lambda: emulator.slash_command(users["olivia"], "/swarm", "status Looking a",
+                                           channel=channel),
+            lambda: emulator.slash_command(users["sam"], "/swarm", "status Looking b",
+                                           channel=channel),
+        ])
+        settle(running)
+        assert all(r.status == 200 for r in results), results
+        assert not any("went wrong" in str(r.body) for r in results), results
+    for person in ("kenji", "sam", "olivia"):
+        notes = [e["text"] for e in emulator.ephemerals(users[person])]
+        assert not any("went wrong" in n or "failed with the error" in n for n in notes), notes
+    with running.services.uow() as uow:
+        kinds = [e.kind for e in uow.session.scalars(select(TimelineEvent))]
+        levels = [c.level for c in uow.session.scalars(select(Case))]
+    assert kinds.count("status_update") == 2 * rounds, kinds
+    assert kinds.count("escalated") == rounds, kinds
+    assert levels == ["L2"] * rounds, levels
