@@ -64,9 +64,16 @@ def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft
     Severity, `service:` and `#tags` may stand anywhere; the remaining words are the title."""
     severity, service, tags, words = None, "", [], []
     for word in text.split():
-        if severity is None and (_SEVERITY.match(word) or _SEVERITY_LIKE.match(word)):
-            severity = parse_severity(word)  # `sev9` is refused, not taken as a title word
+        if _SEVERITY.match(word) or _SEVERITY_LIKE.match(word):
+            named = parse_severity(word)  # `sev9` is refused, not taken as a title word
+            if severity is not None and named != severity:
+                raise InvalidInput(f"Give the case one severity: both {severity} and {named} "
+                                   "are named.")
+            severity = named
         elif match := _SERVICE.match(word):
+            if service and match.group(1).lower() != service:
+                raise InvalidInput(f"Give the case one service: both `{service}` and "
+                                   f"`{match.group(1).lower()}` are named.")
             service = match.group(1).lower()
         elif match := _TAG.match(word):
             tag = match.group(1).lower()

@@ -91,7 +91,7 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str) -> st
         if not case.asks_confirmation:
             raise Conflict(f"Case {case.reference} was resolved by the person it is for; "
                            "there is nothing to confirm.")
-        require(ctx, uow, case, user_id, "resolve confirm", "confirm the resolution")
+        require(ctx, uow, case, user_id, "resolution confirm", "confirm the resolution")
         if not uow.cases.confirm(case.id, user_id, ctx.now()):
             return (f"Case {case.reference} is confirmed resolved already (by "
                     f"<@{case.confirmed_by}>).")

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery.protocol import PermanentFailure
 from bot.domain.case import channel_name
+from bot.domain.privacy import title_for
 from bot.services import effects
 from bot.slack.blocks import case_topic
 from bot.slack.effects.support import Executor, SlackIdentity, case_channel, case_for, slack_error
@@ -39,7 +40,10 @@ class CreateChannel:
         case = case_for(uow, message.case_id)
         if case is None or case.channel_id:
             return None
-        return ChannelPlan(case.id, case.title, case.is_private, case.created_at.timestamp(),
+        # A channel's name is shown beyond its members (links, mentions, the channel
+        # browser's "private channel"): a private case's is named as outsiders see the case.
+        return ChannelPlan(case.id, title_for(case, None), case.is_private,
+                           case.created_at.timestamp(),
                            tuple(members(case)))
 
     def send(self, message: OutboxMessage, plan: ChannelPlan) -> dict[str, Any]:
