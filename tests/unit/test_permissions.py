@@ -39,7 +39,8 @@ def test_the_readme_who_column_is_the_permission_table() -> None:
 def test_every_command_has_a_rule() -> None:
     commands = {name for name, _, _ in build_table().usages()}
     assert commands <= set(RULES)
-    assert {a.split(" ")[0] for a in RULES} - commands <= {"approval", "resolution", "workflow"}  # buttons
+    buttons = {"approval", "resolution", "workflow"}
+    assert {a.split(" ")[0] for a in RULES} - commands <= buttons
 
 
 def test_help_says_who_may_use_each_command() -> None:
