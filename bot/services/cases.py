@@ -15,12 +15,11 @@ from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
-from bot.services.text import printable
 from bot.services.swarm import invite_experts, recommend, withdraw_invites
+from bot.services.text import printable
 from models.case import Case, Participant
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
-
 
 REPEAT_WINDOW = timedelta(minutes=2)
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")

@@ -70,10 +70,10 @@ def event_rows(ctx: ServiceContext, *, since: datetime | None = None
         stmt = select(TimelineEvent).order_by(TimelineEvent.case_id, TimelineEvent.seq)
         if since is not None:
             stmt = stmt.where(TimelineEvent.at >= since)
-        cases: dict[int, Case] = {}
+        cases: dict[int, Case | None] = {}
         for event in uow.session.scalars(stmt):
             if event.case_id not in cases:
-                cases[event.case_id] = uow.cases.get(event.case_id)  # type: ignore[assignment]
+                cases[event.case_id] = uow.cases.get(event.case_id)
             shown = visible_to(cases[event.case_id], None)
             yield {"case_id": event.case_id, "seq": event.seq, "at": _when(event.at),
                    "kind": event.kind, "actor": event.actor or "",

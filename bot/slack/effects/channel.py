@@ -8,9 +8,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery.protocol import PermanentFailure
 from bot.domain.case import channel_name
 from bot.services import effects
-from bot.delivery.protocol import PermanentFailure
 from bot.slack.blocks import case_topic
 from bot.slack.effects.support import Executor, SlackIdentity, case_channel, case_for, slack_error
 from models.case import Case
@@ -76,7 +76,8 @@ class CreateChannel:
             page = self.client.conversations_list(types=types, exclude_archived=True,
                                                   limit=200, cursor=cursor)
             for channel in page["channels"]:
-                if (channel.get("name") == name and channel.get("creator") == self.identity.bot_user_id
+                if (channel.get("name") == name
+                        and channel.get("creator") == self.identity.bot_user_id
                         and float(channel.get("created", 0)) >= plan.created_at - 60):
                     return str(channel["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
