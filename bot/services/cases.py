@@ -89,7 +89,11 @@ def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
 
 def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
                         draft: CaseDraft) -> CaseOpened:
-    """A case from an alerting or ticketing tool: same flow, no owner until someone claims."""
+    """A case from an alerting or ticketing tool: same flow, no owner until someone claims.
+    The requester, when given, must be an active person of the workspace (asked of Slack
+    before the transaction, like a new owner)."""
+    if draft.requester is not None:
+        require_people(ctx.people, [draft.requester])
     recommended, foreseen = _ask_the_history(ctx, draft, draft.description, None)
     with ctx.uow() as uow:
         existing = uow.cases.by_external_id(source, external_id)
@@ -289,7 +293,7 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     if private:
         tags = [*tags, "private"]
     draft = CaseDraft(title=title.strip(), severity=severity,
-                      service=_hook_text(payload, "service").strip().lower()[:80],
+                      service=_hook_text(payload, "service").strip().lower(),
                       tags=tuple(t.strip().lower() for t in map(printable, tags) if t.strip()),
                       description=_hook_text(payload, "description"),
                       requester=requester.strip() if requester else None)

@@ -82,13 +82,14 @@ def event_rows(ctx: ServiceContext, *, since: datetime | None = None
                    "hash": event.hash}
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Fullwidth `＝ ＋ － ＠` too: spreadsheets read them as their ASCII twins; `|` starts a DDE call.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20", "|")
 
 
 def _cell(value: Any) -> Any:
     """A CSV cell a spreadsheet shows as text: text starting like a formula (`=HYPERLINK(…)`,
-    `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP's advice on CSV
-    injection). Numbers are left alone; the JSON Lines export is data, not escaped."""
+    `+`, `-`, `@`, their fullwidth forms, `|`, tab, carriage return) gets a leading `'`
+    (OWASP's advice on CSV injection). Numbers are left alone; the JSON Lines export is data, not escaped."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

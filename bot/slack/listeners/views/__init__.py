@@ -14,6 +14,10 @@ from bot.slack.errors import user_message
 from bot.slack.ids import Block, View
 
 
+_FIELD_BLOCKS = {"title": Block.TITLE, "severity": Block.SEVERITY, "service": Block.SERVICE,
+                 "description": Block.DESCRIPTION}  # a draft's field → the form's input
+
+
 def _value(values: Any, block: str) -> str:
     """The text of one input of the submitted form ("" when missing or not text: the web
     layer lets only objects through here, and the values inside are checked now)."""
@@ -51,7 +55,8 @@ def register(app: App, services: Any) -> None:
                               service=_value(values, Block.SERVICE).lower(),
                               description=_value(values, Block.DESCRIPTION))
         except SwarmbotError as error:
-            ack(response_action="errors", errors={Block.TITLE: str(error)})
+            block = _FIELD_BLOCKS.get(getattr(error, "field", None) or "", Block.TITLE)
+            ack(response_action="errors", errors={block: str(error)})
             return
         try:
             cases.declare_case(services, owner_id=user, draft=draft,
