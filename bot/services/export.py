@@ -89,7 +89,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 def _cell(value: Any) -> Any:
     """A CSV cell a spreadsheet shows as text: text starting like a formula (`=HYPERLINK(…)`,
     `+`, `-`, `@`, their fullwidth forms, `|`, tab, carriage return) gets a leading `'`
-    (OWASP's advice on CSV injection). Numbers are left alone; the JSON Lines export is data, not escaped."""
+    (OWASP's advice on CSV injection). Numbers are left alone; the JSON Lines export is
+    data, not escaped."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from bot.sandbox.emulator import SlackEmulator
 from models.case import Case
 from models.scheduling import OutboxMessage
-from tests.e2e.conftest import DASHBOARD_TOKEN, RunningBot, Workspace
+from tests.e2e.conftest import DASHBOARD_TOKEN, RunningBot
 from tests.reliability.test_security import FORM, _count, _hook, bot  # noqa: F401 — fixture
 
 pytestmark = pytest.mark.e2e

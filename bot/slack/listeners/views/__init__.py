@@ -13,7 +13,6 @@ from bot.services.text import printable
 from bot.slack.errors import user_message
 from bot.slack.ids import Block, View
 
-
 _FIELD_BLOCKS = {"title": Block.TITLE, "severity": Block.SEVERITY, "service": Block.SERVICE,
                  "description": Block.DESCRIPTION}  # a draft's field → the form's input
 
