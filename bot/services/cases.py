@@ -293,11 +293,16 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     if private:
         tags = [*tags, "private"]
     draft = CaseDraft(title=title.strip(), severity=severity,
-                      service=_hook_text(payload, "service").strip().lower(),
-                      tags=tuple(t.strip().lower() for t in map(printable, tags) if t.strip()),
+                      service=_as_word(_hook_text(payload, "service")),
+                      tags=tuple(_as_word(t) for t in map(printable, tags) if t.strip()),
                       description=_hook_text(payload, "description"),
                       requester=requester.strip() if requester else None)
     return source, external_id, draft
+
+
+def _as_word(name: str) -> str:
+    """A tool's "Payments API" is the service `payments-api`, as someone would type it."""
+    return "-".join(name.lower().split())
 
 
 def _hook_text(payload: dict[str, Any], name: str) -> str:

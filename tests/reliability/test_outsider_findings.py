@@ -44,14 +44,23 @@ def test_the_form_refuses_a_long_service_in_its_field_and_caps_its_inputs(
 
 
 @pytest.mark.parametrize("field, value", [
-    ("service", "s" * 3000), ("service", "two words"), ("tags", ["t" * 30_000]),
-    ("tags", ["needs help"]), ("tags", [f"t{n}" for n in range(11)])])
+    ("service", "s" * 3000), ("service", "pay<ments>"), ("tags", ["t" * 30_000]),
+    ("tags", ["needs|help"]), ("tags", [f"t{n}" for n in range(11)])])
 def test_the_webhook_checks_service_and_tags_like_the_slash_command(
         bot: RunningBot, field: str, value: object) -> None:  # noqa: F811
     answer = _hook(bot, {"title": "Disk full", "external_id": "PD-1", field: value})
     assert answer.status_code == 400, answer.text
     assert ("service" if field == "service" else "tag") in answer.json()["error"].lower()
     assert _count(bot, Case) == 0
+
+
+def test_the_webhook_takes_a_tools_spaced_names_as_words(bot: RunningBot) -> None:  # noqa: F811
+    answer = _hook(bot, {"title": "Disk full", "external_id": "PD-2",
+                         "service": "Payments API", "tags": ["Needs Help"]})
+    assert answer.status_code == 201, answer.text
+    with bot.container.uow() as uow:
+        case = uow.session.scalars(select(Case)).one()
+        assert (case.service, case.tags) == ("payments-api", ["needs-help"])
 
 
 def test_the_webhook_requester_must_be_an_active_person(
