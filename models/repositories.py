@@ -18,14 +18,26 @@ from sqlalchemy.orm import Session, selectinload
 from models.audit import GENESIS, event_hash
 from models.base import utcnow
 from models.case import (
-    Approval, Case, Declaration, EarlyAnswer, FollowUp, Invite, LevelChange, Participant,
-    StatusUpdate, TimelineEvent,
+    Approval,
+    Case,
+    Declaration,
+    EarlyAnswer,
+    FollowUp,
+    Invite,
+    LevelChange,
+    Participant,
+    StatusUpdate,
+    TimelineEvent,
 )
 from models.expertise import (
-    Expert, ProcessedEvent, ProcessedRequest, ResolutionRecord, UserGroupMember, UserGroupSync,
+    Expert,
+    ProcessedEvent,
+    ProcessedRequest,
+    ResolutionRecord,
+    UserGroupMember,
+    UserGroupSync,
 )
 from models.scheduling import OutboxMessage, Timer
-
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL: 32 bits)
 
@@ -514,7 +526,8 @@ class ExpertRepository:
         ids = list(user_ids)
         if not ids:
             return {}
-        return {e.user_id: e for e in self.session.scalars(select(Expert).where(Expert.user_id.in_(ids)))}
+        found = self.session.scalars(select(Expert).where(Expert.user_id.in_(ids)))
+        return {e.user_id: e for e in found}
 
 
 class HistoryRepository:
@@ -534,10 +547,12 @@ class HistoryRepository:
         self.session.add_all(list(records))
 
     def remove(self, history_id: str) -> None:
-        self.session.execute(delete(ResolutionRecord).where(ResolutionRecord.history_id == history_id))
+        self.session.execute(delete(ResolutionRecord).where(
+            ResolutionRecord.history_id == history_id))
 
     def all(self) -> Sequence[ResolutionRecord]:
-        return self.session.scalars(select(ResolutionRecord).order_by(ResolutionRecord.created_at)).all()
+        return self.session.scalars(
+            select(ResolutionRecord).order_by(ResolutionRecord.created_at)).all()
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ResolutionRecord)) or 0

@@ -12,10 +12,21 @@ from models.base import utcnow
 from models.case import TimelineEvent
 from models.db import READ_ONLY
 from models.repositories import (
-    ApprovalRepository, CaseRepository, EarlyAnswerRepository, ExpertRepository,
-    FollowUpRepository, HistoryRepository, InviteRepository, LevelRepository, OutboxRepository,
-    ProcessedEventRepository, ProcessedRequestRepository, StatusUpdateRepository,
-    TimelineRepository, TimerRepository, UserGroupRepository,
+    ApprovalRepository,
+    CaseRepository,
+    EarlyAnswerRepository,
+    ExpertRepository,
+    FollowUpRepository,
+    HistoryRepository,
+    InviteRepository,
+    LevelRepository,
+    OutboxRepository,
+    ProcessedEventRepository,
+    ProcessedRequestRepository,
+    StatusUpdateRepository,
+    TimelineRepository,
+    TimerRepository,
+    UserGroupRepository,
 )
 
 

@@ -14,7 +14,12 @@ from sqlalchemy import select
 
 from bot.delivery.claims import InFlight, claim_next
 from bot.delivery.protocol import (
-    DependencyFailed, EffectExecutor, Later, NotReady, PermanentFailure)
+    DependencyFailed,
+    EffectExecutor,
+    Later,
+    NotReady,
+    PermanentFailure,
+)
 from bot.delivery.retry import LEASE, WAIT, backoff
 from bot.services import effects
 from bot.services.context import ServiceContext

@@ -20,7 +20,6 @@ Pure: the service layer loads cases and events and hands them in.
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -102,8 +101,9 @@ def measure(case: CaseRecord) -> CaseMeasures:
         time_to_first_expert=_since(start, expert),
         time_to_resolve=_since(start, resolved_events[-1]) if resolved else None,
         handoffs=kinds["owner_changed"] + kinds["escalated"] + kinds["deescalated"],
-        invites=Counter(sent=kinds["invited"] + kinds["invite_released"], accepted=kinds["invite_accepted"],
-                        declined=kinds["invite_declined"], expired=kinds["invite_expired"]),
+        invites=Counter(sent=kinds["invited"] + kinds["invite_released"],
+                        accepted=kinds["invite_accepted"], declined=kinds["invite_declined"],
+                        expired=kinds["invite_expired"]),
         status_updates=kinds["status_update"], status_reminders=kinds["status_reminder"],
         sla_breaches=Counter(str(e.data.get("level", "?")) for e in events
                              if e.kind == "sla_breached"),
@@ -179,8 +179,11 @@ def summarize_by(measures: Sequence[CaseMeasures], by: str) -> dict[str, Summary
 
 
 def _median(values: Iterable[timedelta | None]) -> timedelta | None:
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
+    present = sorted(v for v in values if v is not None)
+    if not present:
+        return None
+    middle = len(present) // 2  # statistics.median, which typeshed types for numbers only
+    return present[middle] if len(present) % 2 else (present[middle - 1] + present[middle]) / 2
 
 
 def _mean(values: Iterable[timedelta | None]) -> timedelta | None:
@@ -202,8 +205,8 @@ def parse_period(text: str, now: datetime) -> tuple[datetime | None, str]:
         return now - _NAMED[cleaned], f"the last {cleaned}"
     match = _PERIOD.match(cleaned)
     if not match or int(match.group(1)) == 0:
-        raise InvalidInput(f"`{escape(text[:20])}` is not a period; try `7d`, `24h`, `4w`, `month`, "
-                           "`quarter` or `all`.")
+        raise InvalidInput(f"`{escape(text[:20])}` is not a period; try `7d`, `24h`, `4w`, "
+                           "`month`, `quarter` or `all`.")
     amount, unit = int(match.group(1)), match.group(2)
     delta = {"h": timedelta(hours=amount), "d": timedelta(days=amount),
              "w": timedelta(weeks=amount)}[unit]

@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -297,8 +302,8 @@ class Policy(_Strict):
             if item in self.levels[level].authority:
                 return level
         known = ", ".join(f"`{i}`" for i in self.authority_items) or "nothing (none configured)"
-        raise InvalidInput(f"`{escape(item[:40])}` is not something the policy lets anyone approve. "
-                           f"Approvable: {known}.")
+        raise InvalidInput(f"`{escape(item[:40])}` is not something the policy lets anyone "
+                           f"approve. Approvable: {known}.")
 
     def require_authority(self, level: str, item: str) -> None:
         if item not in self.authority_of(level):

@@ -9,8 +9,8 @@ from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.policy import rank
 from bot.services import effects
 from bot.services.context import ServiceContext
-from bot.services.escalation import levels_of, responder_ids
 from bot.services.guards import case_in_channel, require, require_open
+from bot.services.responders import levels_of, responder_ids
 from models.case import Approval
 from models.uow import UnitOfWork
 

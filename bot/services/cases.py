@@ -15,12 +15,11 @@ from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
-from bot.services.text import printable
 from bot.services.swarm import invite_experts, recommend, withdraw_invites
+from bot.services.text import printable
 from models.case import Case, Participant
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
-
 
 REPEAT_WINDOW = timedelta(minutes=2)
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
@@ -110,7 +109,11 @@ def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
 
 def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
                         draft: CaseDraft) -> CaseOpened:
-    """A case from an alerting or ticketing tool: same flow, no owner until someone claims."""
+    """A case from an alerting or ticketing tool: same flow, no owner until someone claims.
+    The requester, when given, must be an active person of the workspace (asked of Slack
+    before the transaction, like a new owner)."""
+    if draft.requester is not None:
+        require_people(ctx.people, [draft.requester])
     recommended, foreseen = _ask_the_history(ctx, draft, draft.description, None)
     with ctx.uow() as uow:
         existing = uow.cases.by_external_id(source, external_id)
@@ -310,11 +313,16 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     if private:
         tags = [*tags, "private"]
     draft = CaseDraft(title=title.strip(), severity=severity,
-                      service=_hook_text(payload, "service").strip().lower()[:80],
-                      tags=tuple(t.strip().lower() for t in map(printable, tags) if t.strip()),
+                      service=_as_word(_hook_text(payload, "service")),
+                      tags=tuple(_as_word(t) for t in map(printable, tags) if t.strip()),
                       description=_hook_text(payload, "description"),
                       requester=requester.strip() if requester else None)
     return source, external_id, draft
+
+
+def _as_word(name: str) -> str:
+    """A tool's "Payments API" is the service `payments-api`, as someone would type it."""
+    return "-".join(name.lower().split())
 
 
 def _hook_text(payload: dict[str, Any], name: str) -> str:

@@ -19,6 +19,7 @@ from models.case import Case, Participant
 from models.expertise import Expert
 from models.scheduling import Timer
 
+
 @dataclass(frozen=True)
 class OpenCase:
     case_id: int

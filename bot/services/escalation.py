@@ -19,9 +19,7 @@ from bot.services import effects, workflows
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
-from bot.services.responders import (  # noqa: F401 — who is at a level, used from here too
-    at_or_above, levels_of, may_respond, resolve_people, responder_ids,
-)
+from bot.services.responders import responder_ids
 from models.case import Case, LevelChange
 from models.scheduling import Timer
 from models.uow import UnitOfWork

@@ -4,8 +4,9 @@ the expert model, so from the same history and index as the recommendations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.domain.durations import human_duration
 from bot.domain.errors import InvalidInput, NotFound
@@ -18,12 +19,15 @@ from models.case import Case
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery
 
+if TYPE_CHECKING:
+    from skills_index.similar import SimilarCase
+
 SHOWN = 3
 
 
 @dataclass(frozen=True)
 class Outlook:
-    similar: list[Any]          # skills_index.similar.SimilarCase, most similar first
+    similar: Sequence[SimilarCase]  # most similar first
     needs_help: float | None    # P(more than one person needed); None without a forecast
 
 

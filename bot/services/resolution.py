@@ -110,7 +110,7 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str
         if not case.asks_confirmation:
             raise Conflict(f"Case {case.reference} was resolved by the person it is for; "
                            "there is nothing to confirm.")
-        require(ctx, uow, case, user_id, "resolve confirm", "confirm the resolution")
+        require(ctx, uow, case, user_id, "resolution confirm", "confirm the resolution")
         if not uow.cases.confirm(case.id, user_id, ctx.now()):
             return ResolutionConfirmed(case.reference, already_by=case.confirmed_by)
         uow.timeline.record(case.id, "resolution_confirmed", actor=user_id, at=ctx.now())

@@ -68,10 +68,10 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     chosen = rerank(candidates, case=case_query(case), profiles=profiles, owner=case.owner_id,
                     k=count, max_open_swarms=ctx.settings.max_open_swarms)
     held = _held_for_working_hours(ctx, uow, case, candidates, profiles, chosen, count)
+    expires_at = ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes)
     invites = [Invite(expert_id=recommendation.expert, reason=recommendation.why,
                       score=float(recommendation.score), invited_by=invited_by,
-                      created_at=ctx.now(), expires_at=ctx.now() + timedelta(
-                          minutes=ctx.settings.invite_expiry_minutes))
+                      created_at=ctx.now(), expires_at=expires_at)
                for recommendation in chosen]
     case.invites.extend(invites)
     uow.session.flush()  # their ids, in one INSERT
@@ -79,7 +79,7 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
         uow.timeline.record(case.id, "invited", f"Invited <@{invite.expert_id}>: {invite.reason}",
                             actor=invited_by, at=ctx.now(), expert=invite.expert_id,
                             score=invite.score)
-        uow.timers.schedule(f"invite_expiry:{invite.id}", "invite_expiry", invite.expires_at,
+        uow.timers.schedule(f"invite_expiry:{invite.id}", "invite_expiry", expires_at,
                             case_id=case.id, invite_id=invite.id)
         effects.send_invite(uow, invite)
         effects.publish_home(uow, invite.expert_id)
@@ -222,9 +222,11 @@ def answer_early(ctx: ServiceContext, invite_id: int) -> None:
     """The invite's ts is recorded: apply the reactions that came before it, in order."""
     with ctx.uow() as uow:
         found = _locked(uow, invite_id)
-        if found is None or found[1].message_ts is None or found[1].dm_channel is None:
+        if found is None:
             return
         _, invite = found
+        if invite.message_ts is None or invite.dm_channel is None:
+            return
         for early in uow.early_answers.take(invite.dm_channel, invite.message_ts):
             if early.user_id == invite.expert_id:
                 _answer(ctx, uow, invite.id, accepted=early.accepted, channel=early.dm_channel)

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -170,15 +171,10 @@ def test_commands_at_once_on_one_tiered_case_are_each_answered_and_applied(fleet
         with running.services.uow() as uow:
             case = uow.session.scalars(select(Case).order_by(Case.id.desc())).first()
             channel = case.channel_id
-        results = at_once([
-            lambda: emulator.slash_command(users["kenji"], "/swarm", "ack", channel=channel),
-            lambda: emulator.slash_command(users["olivia"], "/swarm", "escalate slow",
-                                           channel=channel),
-            lambda: emulator.slash_command(users["olivia"], "/swarm", "status Looking a",
-                                           channel=channel),
-            lambda: emulator.slash_command(users["sam"], "/swarm", "status Looking b",
-                                           channel=channel),
-        ])
+        commands = [("kenji", "ack"), ("olivia", "escalate slow"),
+                    ("olivia", "status Looking a"), ("sam", "status Looking b")]
+        results = at_once([partial(emulator.slash_command, users[who], "/swarm", text,
+                                   channel=channel) for who, text in commands])
         settle(running)
         assert all(r.status == 200 for r in results), results
         assert not any("went wrong" in str(r.body) for r in results), results

@@ -6,21 +6,31 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import select
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
+from bot.delivery.protocol import PermanentFailure
 from bot.domain.mrkdwn import escape
 from bot.domain.timeline import describe
 from bot.domain.policy import Policy
 from bot.services.effects import CASE_CHANNEL
-from bot.delivery.protocol import PermanentFailure
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
 from bot.slack.blocks import (
-    case_summary, human_duration, resolution_message, review_blocks, workflow_offer_message,
+    case_summary,
+    human_duration,
+    resolution_message,
+    review_blocks,
+    workflow_offer_message,
 )
 from bot.slack.effects.support import (
-    Executor, case_channel, case_for, post_once, slack_error, unanswered)
+    Executor,
+    case_channel,
+    case_for,
+    post_once,
+    slack_error,
+    unanswered,
+)
 from bot.slack.ids import Action
 from bot.slack.notes import note_text
 from models.case import Case
@@ -113,7 +123,8 @@ class Post(Executor):
                                text=plan["text"], blocks=plan.get("blocks") or None)
         except SlackApiError as error:
             if slack_error(error) in GONE or slack_error(error) == "not_in_channel":
-                raise PermanentFailure(f"cannot post to {plan['channel']}: {slack_error(error)}")
+                raise PermanentFailure(f"cannot post to {plan['channel']}: {slack_error(error)}"
+                                       ) from None
             raise
         return {"ts": posted["ts"], "channel": posted["channel"]}
 
