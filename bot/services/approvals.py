@@ -3,6 +3,8 @@ approve it, and only someone at a level with that authority can decide it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.policy import rank
 from bot.services import effects
@@ -15,8 +17,23 @@ from models.uow import UnitOfWork
 MAX_NOTE = 500
 
 
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class ApprovalRequested:
+    item: str
+    level: str
+    sent_to: tuple[str, ...]  # the approvers asked by direct message
+
+
+@dataclass(frozen=True)
+class ApprovalDecided:
+    reference: str
+    item: str
+    approved: bool
+
+
 def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: str,
-                     note: str) -> str:
+                     note: str) -> ApprovalRequested:
     item, note = item.strip().lower(), " ".join(note.split())
     if not item:
         known = ", ".join(f"`{i}`" for i in ctx.policy.authority_items)
@@ -40,11 +57,11 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
         for user in approvers:
             effects.approval_request(uow, case, approval_id=approval.id, user=user)
         uow.commit()
-        sent = (" and sent to " + ", ".join(f"<@{u}>" for u in approvers)) if approvers else ""
-        return f"Approval of `{item}` requested from {level}{sent}."
+        return ApprovalRequested(item, level, tuple(approvers))
 
 
-def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approve: bool) -> str:
+def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approve: bool
+                    ) -> ApprovalDecided:
     with ctx.uow() as uow:
         approval = uow.approvals.get(approval_id)
         if approval is None:
@@ -75,7 +92,7 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
             f"{icon} `{approval.item}` {verb} by <@{actor}> ({level}) — asked by "
             f"<@{approval.requested_by}>."))
         uow.commit()
-        return f"You {verb} `{approval.item}` on case {case.reference}."
+        return ApprovalDecided(case.reference, approval.item, approve)
 
 
 def _deciding_level(uow: UnitOfWork, ctx: ServiceContext, actor: str) -> str | None:

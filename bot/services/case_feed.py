@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.privacy import text_for, title_for
+from bot.domain.timeline import describe
 from bot.services.effects import Effect
 from models.case import Case, TimelineEvent
 from models.uow import UnitOfWork
@@ -36,7 +37,7 @@ def feed_item(case: Case, event: TimelineEvent) -> dict[str, Any]:
         "type": f"case.{event.kind}",
         "at": event.at.isoformat(),
         "actor": event.actor,
-        "text": text_for(case, None, event.text),
+        "text": text_for(case, None, describe(event)),
         "case": {
             "id": case.id, "reference": case.reference,
             "title": title_for(case, None),

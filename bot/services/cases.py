@@ -36,6 +36,26 @@ class CaseOpened:
     swarm: bool
 
 
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class CaseClaimed:
+    reference: str
+    already: bool = False  # the claimer owned it already: nothing changed
+
+
+@dataclass(frozen=True)
+class CaseHandedOver:
+    reference: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class SeverityChanged:
+    reference: str
+    severity: str
+    already: bool = False  # it had that severity: nothing changed
+
+
 def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
                  description: str = "", origin_channel: str | None = None) -> CaseOpened:
     """The declaring person becomes the case owner; the bot opens its channel. Declaring the
@@ -117,7 +137,7 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
 
 
 def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: str | None = None,
-               user_id: str) -> str:
+               user_id: str) -> CaseClaimed:
     """The first person who claims an unowned case becomes its owner."""
     with ctx.uow() as uow:
         case = (uow.cases.get(case_id, for_update=True) if case_id is not None
@@ -126,24 +146,24 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
             raise Conflict("That case no longer exists.")
         require_open(case)
         if case.owner_id == user_id:
-            return f"You already own case {case.reference}."
+            return CaseClaimed(case.reference, already=True)
         if case.owner_id is not None:
             raise Conflict(f"Case {case.reference} is already owned by <@{case.owner_id}>.")
         case.owner_id = user_id
         if case.mode == "swarm" and case.acknowledged_at is None:  # tiered: the first ack
             case.acknowledged_at = ctx.now()
         add_participant(case, user_id, "owner", ctx.now(), take_role=True)
-        uow.timeline.record(case.id, "claimed", f"Claimed by <@{user_id}>", actor=user_id,
-                            at=ctx.now())
+        uow.timeline.record(case.id, "claimed", actor=user_id, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case, members=True)
         effects.post(uow, case=case,
                      text=f":raising_hand: <@{user_id}> claimed this case and owns it now.")
         uow.commit()
-        return f"You own case {case.reference} now."
+        return CaseClaimed(case.reference)
 
 
-def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: str) -> str:
+def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: str
+              ) -> CaseHandedOver:
     """The owner (or an admin) hands the case to a person Slack knows (asked first)."""
     require_people(ctx.people, [new_owner])
     with ctx.uow() as uow:
@@ -167,11 +187,11 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
         effects.post(uow, case=case, text=f":handshake: {by} handed case {case.reference}{away} "
                                           f"to <@{new_owner}>, who owns it now.")
         uow.commit()
-        return f"<@{new_owner}> owns case {case.reference} now."
+        return CaseHandedOver(case.reference, new_owner)
 
 
 def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severity_text: str
-                    ) -> str:
+                    ) -> SeverityChanged:
     """A severity that calls for a swarm turns the case into one (experts invited)."""
     severity = parse_severity(severity_text)
     with ctx.uow() as uow:
@@ -179,7 +199,7 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
         require_open(case)
         require(ctx, uow, case, actor, "severity", "change the severity")
         if severity == case.severity:
-            return f"Case {case.reference} is already {severity}."
+            return SeverityChanged(case.reference, severity, already=True)
         previous, was_swarm = case.severity, case.mode == "swarm"
         case.severity, case.mode = severity, _mode(ctx, severity)
         uow.timeline.record(case.id, "severity_changed", f"{previous} → {severity}", actor=actor,
@@ -205,7 +225,7 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
             invite_experts(ctx, uow, case, count=ctx.settings.invite_count, invited_by=actor)
         workflows.on_trigger(ctx, uow, case, "severity_set", actor=actor)
         uow.commit()
-        return f"Case {case.reference} is {severity} now."
+        return SeverityChanged(case.reference, severity)
 
 
 def schedule_status_reminder(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> None:

@@ -148,10 +148,14 @@ def update_invite(uow: UnitOfWork, invite: Invite) -> None:
                        {"invite_id": invite.id}, case_id=invite.case_id)
 
 
-def ephemeral(uow: UnitOfWork, *, user: str, channel: str, text: str,
-              blocks: list[dict[str, Any]] | None = None) -> None:
+def ephemeral(uow: UnitOfWork, *, user: str, channel: str, text: str = "",
+              blocks: list[dict[str, Any]] | None = None, note: str | None = None,
+              **data: Any) -> None:
+    """A note only `user` sees. Give `note` (a kind that bot/slack/notes.py words) and its
+    data rather than `text`: the words are made at the edge."""
     uow.outbox.enqueue(f"ephemeral:{_once()}", Effect.EPHEMERAL,
-                       {"user": user, "channel": channel, "text": text, "blocks": blocks})
+                       {"user": user, "channel": channel, "text": text, "blocks": blocks,
+                        "note": note, "data": data})
 
 
 def archive_channel(uow: UnitOfWork, case: Case) -> None:

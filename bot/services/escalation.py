@@ -9,6 +9,7 @@ its trigger and reason, and whoever the case reaches gets its whole context in o
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput
@@ -25,6 +26,28 @@ from models.uow import UnitOfWork
 
 SLA_TIMER = "sla"
 MAX_REASON = 300
+
+
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class LevelMoved:
+    reference: str
+    previous: str
+    level: str
+    up: bool  # escalated; False: moved down
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    reference: str
+    level: str
+
+
+@dataclass(frozen=True)
+class AlreadyAcknowledged:
+    reference: str
+    level: str
+    by: str | None
 
 
 # -- entering and moving ------------------------------------------------------------------
@@ -123,7 +146,7 @@ def on_severity_change(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, was_
 
 # -- the commands ---------------------------------------------------------------------------
 def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: str | None,
-             reason: str) -> str:
+             reason: str) -> LevelMoved:
     with ctx.uow() as uow:
         case = _tiered_case(uow, channel_id)
         require(ctx, uow, case, actor, "escalate", "escalate it")
@@ -142,7 +165,7 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
         move(ctx, uow, case, target, trigger="manual", reason=_reason(reason, actor),
              actor=actor, bypassed=ctx.policy.between(path, current, target))
         uow.commit()
-        return f"Case {case.reference} escalated {current} → {target}."
+        return LevelMoved(case.reference, current, target, up=True)
 
 
 # "One level up (or down)" from two people at once means the level they both saw: a second
@@ -164,7 +187,7 @@ def _refuse_a_second_step(ctx: ServiceContext, uow: UnitOfWork, case: Case, acto
 
 
 def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: str | None,
-               reason: str) -> str:
+               reason: str) -> LevelMoved:
     with ctx.uow() as uow:
         case = _tiered_case(uow, channel_id)
         current = case.level or ""
@@ -182,10 +205,11 @@ def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: 
         move(ctx, uow, case, target, trigger="manual", reason=_reason(reason, actor),
              actor=actor)
         uow.commit()
-        return f"Case {case.reference} moved down {current} → {target}."
+        return LevelMoved(case.reference, current, target, up=False)
 
 
-def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
+def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str
+                ) -> Acknowledged | AlreadyAcknowledged:
     """Someone at the case's level takes it: the level's response SLA is met."""
     with ctx.uow() as uow:
         case = _tiered_case(uow, channel_id)
@@ -194,8 +218,7 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
         if stint is None:
             raise Conflict(f"Case {case.reference} is not at any level.")
         if stint.acknowledged_at is not None:
-            return (f"Case {case.reference} was already acknowledged at {level} by "
-                    f"<@{stint.acknowledged_by}>.")
+            return AlreadyAcknowledged(case.reference, level, stint.acknowledged_by)
         require(ctx, uow, case, actor, "ack", f"acknowledge at {level}",
                 detail=f" {level}'s responders: {_names(ctx.policy, level)}.")
         now = ctx.now()
@@ -212,7 +235,7 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
                                           f"{level} ({waited} min after it got there).")
         effects.case_changed(uow, case, members=True)
         uow.commit()
-        return f"You acknowledged case {case.reference} at {level}."
+        return Acknowledged(case.reference, level)
 
 
 # -- the time trigger -----------------------------------------------------------------------

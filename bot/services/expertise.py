@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from bot.domain.errors import InvalidInput, UsageError
 from bot.domain.mrkdwn import escape
@@ -14,7 +15,19 @@ _SKILL = re.compile(r"^[a-z0-9][a-z0-9.+#/_-]{0,39}$")
 MAX_SKILLS = 30
 
 
-def change_skills(ctx: ServiceContext, *, user_id: str, action: str, words: tuple[str, ...]) -> str:
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class Skills:
+    skills: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Availability:
+    away: bool
+
+
+def change_skills(ctx: ServiceContext, *, user_id: str, action: str, words: tuple[str, ...]
+                  ) -> Skills:
     if action not in ("add", "remove", "list", ""):
         raise UsageError("Use `/swarm skills add <skill>…`, `/swarm skills remove <skill>…` "
                          "or `/swarm skills`.")
@@ -37,19 +50,16 @@ def change_skills(ctx: ServiceContext, *, user_id: str, action: str, words: tupl
         expert.skills = current
         effects.sync_profile(uow, user_id)
         uow.commit()
-    listed = ", ".join(f"`{s}`" for s in current) or "none yet"
-    return f"Your skills: {listed}."
+    return Skills(tuple(current))
 
 
-def set_away(ctx: ServiceContext, *, user_id: str, away: bool) -> str:
+def set_away(ctx: ServiceContext, *, user_id: str, away: bool) -> Availability:
     with ctx.uow() as uow:
         expert = uow.experts.get_or_create(user_id)
         expert.away = away
         effects.sync_profile(uow, user_id)
         uow.commit()
-    if away:
-        return "You are marked away: swarmbot won't invite you to swarms until `/swarm back`."
-    return "Welcome back: swarmbot may invite you to swarms again."
+    return Availability(away)
 
 
 def register_expert(ctx: ServiceContext, *, user_id: str, handle: str | None = None,

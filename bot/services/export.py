@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
@@ -14,10 +15,13 @@ from sqlalchemy import select
 
 from bot.domain.errors import InvalidInput
 from bot.domain.metrics import measure
+from bot.domain.mrkdwn import plain
 from bot.domain.privacy import title_for, visible_to
+from bot.domain.timeline import describe
 from bot.services.context import ServiceContext
 from bot.services.metrics import case_records
 from models.case import Case, TimelineEvent
+from models.uow import UnitOfWork
 
 CASE_FIELDS = ("id", "reference", "title", "severity", "status", "mode", "level", "service",
                "tags", "owner", "requester", "source", "external_id", "private", "created_at",
@@ -71,17 +75,41 @@ def event_rows(ctx: ServiceContext, *, since: datetime | None = None
         if since is not None:
             stmt = stmt.where(TimelineEvent.at >= since)
         cases: dict[int, Case | None] = {}
+        names = _Names(uow)
         for event in uow.session.scalars(stmt):
             if event.case_id not in cases:
                 cases[event.case_id] = uow.cases.get(event.case_id)
             shown = visible_to(cases[event.case_id], None)
             yield {"case_id": event.case_id, "seq": event.seq, "at": _when(event.at),
                    "kind": event.kind, "actor": event.actor or "",
-                   "text": event.text if shown else "",
+                   "text": describe(event, names.person, names.plain) if shown else "",
                    "data": json.dumps(event.data or {} if shown else {}, sort_keys=True),
                    "hash": event.hash}
 
 
+class _Names:
+    """People in an export as `@handle` (their Slack id when no handle is known): plain
+    text, not Slack markup — also in the stored text of older events."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow, self.known = uow, {}  # type: dict[str, str]
+
+    def handle(self, user: str) -> str:
+        if user not in self.known:
+            expert = self.uow.experts.get(user)
+            self.known[user] = (expert.handle if expert is not None else None) or user
+        return self.known[user]
+
+    def person(self, user: str) -> str:
+        return "@" + self.handle(user)
+
+    def plain(self, text: str) -> str:
+        for user in set(_MENTIONED.findall(text)):
+            self.handle(user)
+        return plain(text, self.known)
+
+
+_MENTIONED = re.compile(r"<@([UW][A-Z0-9]+)")
 # Fullwidth `＝ ＋ － ＠` too: spreadsheets read them as their ASCII twins; `|` starts a DDE call.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20", "|")
 

@@ -3,6 +3,7 @@ reminded to their owners (by DM, every SWARMBOT_FOLLOWUP_REMINDER_HOURS) until d
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput, NotFound
@@ -21,8 +22,20 @@ MAX_TEXT = 500
 REMINDER = "followup_reminder"
 
 
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class FollowupRecorded:
+    number: int
+    owner: str
+
+
+@dataclass(frozen=True)
+class FollowupDone:
+    number: int
+
+
 def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
-                 owner: str | None) -> str:
+                 owner: str | None) -> FollowupRecorded:
     text = " ".join(text.split())
     if not text:
         raise InvalidInput("Say what needs doing: `/swarm followup <action item> [@owner]`.")
@@ -45,10 +58,10 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
                 f"({_about(case, owner, text)}) — `/swarm followup done {item.id}` in "
                 f"<#{case.channel_id}> when it's done."))
         uow.commit()
-        return f"Follow-up F{item.id} recorded for <@{owner}>."
+        return FollowupRecorded(item.id, owner)
 
 
-def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> str:
+def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> FollowupDone:
     with ctx.uow() as uow:
         found = _locked(uow, followup_id)
         if found is None:
@@ -66,7 +79,7 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> s
         if case.review_ts:
             effects.post_review(uow, case)
         uow.commit()
-        return f"F{item.id} is done."
+        return FollowupDone(item.id)
 
 
 def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> list[FollowUp]:

@@ -3,13 +3,21 @@ case channel. The owner cannot leave: they hand the case over first."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.domain.errors import NotAllowed
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require
 
 
-def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class LeftSwarm:
+    reference: str
+
+
+def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> LeftSwarm:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require(ctx, uow, case, actor, "leave", "leave it")
@@ -18,11 +26,10 @@ def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
         if participant is None:  # require() let only people in the swarm through
             raise NotAllowed(f"You are not in the swarm of case {case.reference}.")
         participant.left_at = ctx.now()
-        uow.timeline.record(case.id, "left", f"<@{actor}> left the swarm", actor=actor,
-                            at=ctx.now(), user=actor)
+        uow.timeline.record(case.id, "left", actor=actor, at=ctx.now(), user=actor)
         effects.post(uow, case=case, text=f":door: <@{actor}> left the swarm.")
         effects.remove_member(uow, case, actor)
         effects.case_changed(uow, case)
         effects.publish_home(uow, actor)
         uow.commit()
-        return f"You left the swarm of case {case.reference}."
+        return LeftSwarm(case.reference)

@@ -4,6 +4,7 @@ and the resolution goes into the history the recommender learns from."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput
@@ -49,7 +50,27 @@ def resolvers_of(case: Case, events: Iterable[TimelineEvent]) -> list[str]:
     return people
 
 
-def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: str) -> str:
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class CaseResolved:
+    reference: str
+    grace: timedelta  # the channel is archived this long after (the confirmation)
+    confirm_from: str | None  # who is asked to confirm; None: nobody is
+
+
+@dataclass(frozen=True)
+class ResolutionConfirmed:
+    reference: str
+    already_by: str | None = None  # confirmed before this click, by them
+
+
+@dataclass(frozen=True)
+class CaseReopened:
+    reference: str
+
+
+def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: str
+                 ) -> CaseResolved:
     summary = summary.strip()
     if not summary:
         raise InvalidInput("Say how it was resolved: `/swarm resolve <summary>` — the next "
@@ -74,14 +95,12 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         effects.post_review(uow, case)
         workflows.on_trigger(ctx, uow, case, "resolved", actor=actor)
         uow.commit()
-        if case.asks_confirmation:
-            return (f"Case {case.reference} is resolved. <@{case.requester_id}> is asked to "
-                    f"confirm; the channel is archived {grace} after they do (reminded once "
-                    "if they don't answer, then archived anyway).")
-        return f"Case {case.reference} is resolved. The channel is archived in {grace}."
+        return CaseResolved(case.reference, grace,
+                            case.requester_id if case.asks_confirmation else None)
 
 
-def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str) -> str:
+def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str
+                       ) -> ResolutionConfirmed:
     """The requester confirms the fix, once however often (or at the same time) they click:
     the case row is locked and the confirmation is a conditional update."""
     with ctx.uow() as uow:
@@ -93,10 +112,8 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str) -> st
                            "there is nothing to confirm.")
         require(ctx, uow, case, user_id, "resolution confirm", "confirm the resolution")
         if not uow.cases.confirm(case.id, user_id, ctx.now()):
-            return (f"Case {case.reference} is confirmed resolved already (by "
-                    f"<@{case.confirmed_by}>).")
-        uow.timeline.record(case.id, "resolution_confirmed", f"<@{user_id}> confirmed",
-                            actor=user_id, at=ctx.now())
+            return ResolutionConfirmed(case.reference, already_by=case.confirmed_by)
+        uow.timeline.record(case.id, "resolution_confirmed", actor=user_id, at=ctx.now())
         effects.refresh_resolution(uow, case)  # its buttons go
         grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
         uow.timers.cancel_for_case(case.id, kinds=["archive_channel"])
@@ -104,11 +121,11 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str) -> st
         uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:confirmed", "archive_channel",
                             due, case_id=case.id)
         uow.commit()
-        return f"Thanks — case {case.reference} is confirmed resolved."
+        return ResolutionConfirmed(case.reference)
 
 
 def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: int | None = None,
-                actor: str) -> str:
+                actor: str) -> CaseReopened:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id) if channel_id else case_by_id(uow, case_id or 0)
         if case.status != "resolved":
@@ -121,15 +138,14 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         if case.archived_at is not None:
             case.archived_at = None
             effects.unarchive_channel(uow, case)
-        uow.timeline.record(case.id, "reopened", f"Reopened by <@{actor}>", actor=actor,
-                            at=ctx.now())
+        uow.timeline.record(case.id, "reopened", actor=actor, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         restart_level(ctx, uow, case, actor=actor, reason="case reopened")
         effects.case_changed(uow, case, members=True)
         effects.post(uow, case=case, text=f":leftwards_arrow_with_hook: <@{actor}> reopened "
                                            f"case {case.reference}.")
         uow.commit()
-        return f"Case {case.reference} is open again."
+        return CaseReopened(case.reference)
 
 
 def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
@@ -142,8 +158,8 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
         return
     grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
     if case.confirmation_pending and not reminded:
-        uow.timeline.record(case.id, "confirmation_reminded", f"Reminded <@{case.requester_id}> "
-                            "to confirm the resolution", at=ctx.now())
+        uow.timeline.record(case.id, "confirmation_reminded", at=ctx.now(),
+                            requester=case.requester_id)
         effects.post(uow, case=case, key=f"confirm_reminder:{case.id}:{case.resolved_at}",
                      text=f":bell: <@{case.requester_id}>, is case {case.reference} resolved "
                           f"for you? Answer on the resolution message above — the channel is "

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.domain.errors import InvalidInput
 from bot.domain.metrics import Event
 from bot.domain.privacy import IN_THE_CASE, text_for, title_for, visible_to
 from bot.domain.review import LESSON, CaseFacts, Review, draft_review
+from bot.domain.timeline import describe
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_by_id, case_in_channel, require
@@ -30,7 +31,7 @@ def review_for(uow: UnitOfWork, case: Case, viewer: str | None = IN_THE_CASE) ->
                       summary=text_for(case, viewer, case.resolution_summary),
                       created_at=case.created_at, resolved_at=case.resolved_at)
     review = draft_review(facts, [Event(e.at, e.kind, e.actor, e.data or {}) for e in events],
-                          texts=[e.text if shown else _kind(e.kind) for e in events])
+                          texts=[describe(e) if shown else _kind(e.kind) for e in events])
     if shown:
         return review
     return replace(review, lessons=[], followups=[(n, owner, "", done)
@@ -41,7 +42,14 @@ def _kind(kind: str) -> str:
     return kind.replace("_", " ")
 
 
-def add_lesson(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -> str:
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class LessonAdded:
+    reference: str
+    shown_only: bool = False  # no lesson given: the draft was shown in the channel
+
+
+def add_lesson(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -> LessonAdded:
     text = " ".join(text.split())
     if len(text) > MAX_LESSON:
         raise InvalidInput(f"Keep a lesson under {MAX_LESSON} characters.")
@@ -51,12 +59,11 @@ def add_lesson(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -
         if not text:
             effects.post_review(uow, case)  # show the draft (again) in the channel
             uow.commit()
-            return (f"The review of case {case.reference} is in the channel; add a lesson with "
-                    "`/swarm review <what we learned>`.")
+            return LessonAdded(case.reference, shown_only=True)
         uow.timeline.record(case.id, LESSON, text, actor=actor, at=ctx.now())
         effects.post_review(uow, case)
         uow.commit()
-        return f"Added to the review of case {case.reference}."
+        return LessonAdded(case.reference)
 
 
 def review_markdown(ctx: ServiceContext, case_id: int) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.domain.errors import InvalidInput
 from bot.domain.mrkdwn import escape
 from bot.domain.privacy import visible_to
@@ -16,7 +18,13 @@ from models.uow import UnitOfWork
 MAX_STATUS = 2000
 
 
-def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -> str:
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class StatusPosted:
+    reference: str
+
+
+def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -> StatusPosted:
     text = text.strip()
     if not text:
         raise InvalidInput("Say what the status is: `/swarm status <what changed, what's next>`.")
@@ -39,7 +47,7 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
         schedule_status_reminder(ctx, uow, case)
         workflows.on_trigger(ctx, uow, case, "status_update", actor=actor)
         uow.commit()
-        return f"Status update posted on case {case.reference}."
+        return StatusPosted(case.reference)
 
 
 def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
@@ -58,5 +66,5 @@ def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
     effects.post(uow, case=case, text=(
         f":alarm_clock: <@{case.owner_id}>, time for a status update on {case.reference} "
         f"(last one {minutes} min ago): `/swarm status <what changed, what's next>`."))
-    uow.timeline.record(case.id, "status_reminder", f"Reminded <@{case.owner_id}>", at=ctx.now())
+    uow.timeline.record(case.id, "status_reminder", at=ctx.now(), owner=case.owner_id)
     schedule_status_reminder(ctx, uow, case)

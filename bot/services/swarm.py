@@ -243,7 +243,9 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
     user_id = invite.expert_id
     if invite.state != "pending" or case.status == "resolved":
         effects.ephemeral(uow, user=user_id, channel=channel,
-                          text=invite_state_note(case, invite))
+                          note="invite_closed", reference=case.reference, state=invite.state,
+                          resolved=case.status == "resolved", owner=case.owner_id,
+                          case_channel=case.channel_id)
         return InviteAnswer(case.id, user_id, invite.state, False)
     invite.state, invite.answered_at = ("accepted" if accepted else "declined"), ctx.now()
     _cancel_expiry(uow, invite)
@@ -251,34 +253,15 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
     effects.publish_home(uow, user_id)
     if accepted:
         _join(ctx, uow, case, user_id, role="expert")
-        uow.timeline.record(case.id, "invite_accepted", f"<@{user_id}> joined the swarm",
-                            actor=user_id, at=ctx.now(), expert=user_id)
+        uow.timeline.record(case.id, "invite_accepted", actor=user_id, at=ctx.now(),
+                            expert=user_id)
         effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
                                            "joined the swarm.")
     else:
-        uow.timeline.record(case.id, "invite_declined", f"<@{user_id}> declined",
-                            actor=user_id, at=ctx.now(), expert=user_id)
+        uow.timeline.record(case.id, "invite_declined", actor=user_id, at=ctx.now(),
+                            expert=user_id)
         invite_experts(ctx, uow, case, count=1)
     return InviteAnswer(case.id, user_id, invite.state, True)
-
-
-def invite_state_note(case: Case, invite: Invite) -> str:
-    """What an expert reacting to an invite that is no longer open is told."""
-    owner = f"<@{case.owner_id}>" if case.owner_id else "the case owner"
-    again = f"If you can help after all, ask {owner} to add you (`/swarm invite`)."
-    if invite.state == "accepted":
-        where = f" in <#{case.channel_id}>" if case.channel_id else ""
-        return (f"You already accepted this invite: you are in the swarm of case "
-                f"{case.reference}{where}.")
-    if case.status == "resolved":
-        return f"Case {case.reference} is resolved, so this invite is closed."
-    if invite.state == "declined":
-        return (f"You declined this invite to case {case.reference}, so another expert was "
-                f"asked. {again}")
-    if invite.state == "expired":
-        return (f"This invite to case {case.reference} expired unanswered and went to "
-                f"another expert. {again}")
-    return f"This invite to case {case.reference} is {invite.state}."
 
 
 def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
@@ -289,13 +272,25 @@ def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     case, invite = found
     invite.state, invite.answered_at = "expired", ctx.now()
     effects.update_invite(uow, invite)
-    uow.timeline.record(case.id, "invite_expired", f"Invite to <@{invite.expert_id}> expired",
-                        at=ctx.now(), expert=invite.expert_id)
+    uow.timeline.record(case.id, "invite_expired", at=ctx.now(), expert=invite.expert_id)
     if case.status != "resolved" and case.mode == "swarm":  # a swarm's invite is replaced
         invite_experts(ctx, uow, case, count=1)
 
 
-def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: list[str]) -> str:
+# -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
+@dataclass(frozen=True)
+class PeopleAdded:
+    reference: str
+    added: tuple[str, ...]  # empty: all of them were in the swarm already
+
+
+@dataclass(frozen=True)
+class ExpertsInvited:
+    invited: tuple[str, ...]  # empty: nobody left to suggest
+
+
+def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: list[str]
+               ) -> PeopleAdded:
     """`/swarm invite @a @b`: the owner adds people straight to the swarm."""
     if not user_ids:
         raise InvalidInput("Mention who to add, e.g. `/swarm invite @dana` (pick them from "
@@ -312,18 +307,16 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
                     invite.state, invite.answered_at = "accepted", ctx.now()
                     _cancel_expiry(uow, invite)
                     effects.update_invite(uow, invite)
-            uow.timeline.record(case.id, "added", f"<@{actor}> added <@{user}>", actor=actor,
-                                at=ctx.now(), user=user)
+            uow.timeline.record(case.id, "added", actor=actor, at=ctx.now(), user=user)
         if added:
             mentions = ", ".join(f"<@{u}>" for u in added)
             effects.post(uow, case=case, text=f":heavy_plus_sign: <@{actor}> added {mentions}.")
         uow.commit()
-        if not added:
-            return "They are already in this swarm."
-        return f"Added {', '.join(f'<@{u}>' for u in added)} to case {case.reference}."
+        return PeopleAdded(case.reference, tuple(added))
 
 
-def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int) -> str:
+def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
+                 ) -> ExpertsInvited:
     """`/swarm experts [n]`: invite n more recommended experts."""
     if not 1 <= count <= MAX_EXPERTS_PER_ASK:
         raise InvalidInput(f"Ask for 1 to {MAX_EXPERTS_PER_ASK} experts at a time.")
@@ -333,10 +326,7 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
         require(ctx, uow, case, actor, "experts", "invite more experts")
         invites = invite_experts(ctx, uow, case, count=count, invited_by=actor)
         uow.commit()
-        if not invites:
-            return ("No more experts to suggest right now (everyone likely is already invited, "
-                    "away or busy). Add someone with `/swarm invite @user`.")
-        return "Invited " + ", ".join(f"<@{i.expert_id}>" for i in invites) + "."
+        return ExpertsInvited(tuple(i.expert_id for i in invites))
 
 
 def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *, role: str) -> bool:

@@ -18,6 +18,7 @@ from bot.domain.errors import Conflict
 from bot.services import approvals, cases, followups, swarm
 from bot.services.context import ServiceContext
 from bot.services.timers import fire_due_timers
+from bot.slack.notes import note_text
 from models import Case, Invite, OutboxMessage, TimelineEvent, Timer
 from models.audit import verify_chain
 from tests.integration.conftest import Clock
@@ -157,8 +158,8 @@ def test_accept_and_decline_at_once_have_exactly_one_outcome(services: ServiceCo
     assert ("UEXP1" in members) == (state == "accepted")
     # Everyone whose answer came too late is told what happened to the invite.
     with services.uow() as uow:
-        notes = [m.payload["text"] for m in uow.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "ephemeral"))]
+        notes = [note_text(m.payload["note"], m.payload["data"]) for m in uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "ephemeral"))]  # as delivered
     assert len(notes) == RACERS - 1
     assert all("You already accepted" in n if state == "accepted" else "You declined" in n
                for n in notes), notes
@@ -223,9 +224,9 @@ def test_decisions_on_one_approval_at_once_decide_it_once(services: ServiceConte
     results = at_once(RACERS, lambda i: approvals.decide_approval(
         services, approval_id=approval_id, actor="UADMIN", approve=i % 2 == 0))
 
-    decided = [r for r in results if isinstance(r, str)]
+    decided = [r for r in results if isinstance(r, approvals.ApprovalDecided)]
     assert len(decided) == 1, results
-    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, str)), results
+    assert all(isinstance(r, Conflict) for r in results if r not in decided), results
     assert _events(services, case_id, "approval_approved") + \
         _events(services, case_id, "approval_rejected") == 1
     _chain_intact(services, case_id)
@@ -245,8 +246,9 @@ def test_a_follow_up_done_twice_at_once_is_done_once(services: ServiceContext) -
     results = at_once(RACERS, lambda _: followups.complete_followup(
         services, followup_id=item_id, actor=OWNER))
 
-    assert len([r for r in results if isinstance(r, str)]) == 1, results
-    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, str)), results
+    done = [r for r in results if isinstance(r, followups.FollowupDone)]
+    assert len(done) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if r not in done), results
     assert _events(services, case_id, "followup_done") == 1
     _chain_intact(services, case_id)
 
@@ -259,8 +261,9 @@ def test_claims_at_once_make_one_owner(services: ServiceContext) -> None:
     results = at_once(RACERS, lambda i: cases.claim_case(services, case_id=opened.case_id,
                                                           user_id=claimers[i]))
 
-    assert len([r for r in results if isinstance(r, str)]) == 1, results
-    assert all(isinstance(r, Conflict) for r in results if not isinstance(r, str)), results
+    claimed = [r for r in results if isinstance(r, cases.CaseClaimed)]
+    assert len(claimed) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if r not in claimed), results
     assert _events(services, opened.case_id, "claimed") == 1
     _chain_intact(services, opened.case_id)
 

@@ -26,6 +26,8 @@ from bot.services import approvals, cases, escalation, resolution, status
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.timers import LEASE, fire_due_timers
+from bot.slack.replies import reply
+from bot.domain.timeline import describe
 from models import Case, LevelChange, OutboxMessage, TimelineEvent, Timer
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock, FakeExpertModel
@@ -92,7 +94,7 @@ def _stints(services: ServiceContext, case_id: int) -> list[tuple[str | None, st
 
 def _events(services: ServiceContext, case_id: int, kind: str) -> list[str]:
     with services.uow() as uow:
-        return [e.text for e in uow.session.scalars(select(TimelineEvent).where(
+        return [describe(e) for e in uow.session.scalars(select(TimelineEvent).where(
             TimelineEvent.case_id == case_id, TimelineEvent.kind == kind)
             .order_by(TimelineEvent.id))]
 
@@ -164,7 +166,7 @@ def test_an_acknowledgement_stops_the_response_clock_but_not_the_resolution_dead
         services: ServiceContext, clock: Clock) -> None:
     case_id = _declare(services, "VAT number rejected sev4")
     clock.advance(minutes=5)
-    answer = escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L1)
+    answer = reply(escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L1))
     assert "acknowledged case" in answer
     assert _events(services, case_id, "acknowledged") == [
         f"Acknowledged at L1 by <@{L1}> after 5 min"]
@@ -185,7 +187,7 @@ def test_only_the_levels_responders_or_those_above_may_acknowledge(
     with pytest.raises(NotAllowed, match="Only L1's responders"):
         escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor="USTRANGER")
     escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L2)
-    again = escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L1)
+    again = reply(escalation.acknowledge(services, channel_id=f"CCASE{case_id}", actor=L1))
     assert f"already acknowledged at L1 by <@{L2}>" in again
 
 
@@ -269,8 +271,8 @@ def test_manual_escalation_to_a_named_level_bypasses_and_deescalation_is_guarded
     channel = f"CCASE{case_id}"
     status.post_status(services, channel_id=channel, actor=OWNER,
                        text="Retried the refund job twice, same error.")
-    answer = escalation.escalate(services, channel_id=channel, actor=L1, level_text="L3",
-                                 reason="needs a credit decision")
+    answer = reply(escalation.escalate(services, channel_id=channel, actor=L1, level_text="L3",
+                                       reason="needs a credit decision"))
     assert answer.endswith("escalated L1 → L3.")
     assert _events(services, case_id, "escalated") == [
         "Escalated L1 → L3 (manual: needs a credit decision) — bypassed L2"]
@@ -332,8 +334,8 @@ def test_approval_goes_to_the_lowest_level_with_authority_and_only_it_or_above_d
     with pytest.raises(InvalidInput, match="Approvable:"):
         approvals.request_approval(services, channel_id=channel, actor=OWNER,
                                    item="free_lunch", note="")
-    answer = approvals.request_approval(services, channel_id=channel, actor=OWNER,
-                                        item="customer_credit", note="3 days of downtime")
+    answer = reply(approvals.request_approval(services, channel_id=channel, actor=OWNER,
+                                              item="customer_credit", note="3 days of downtime"))
     assert answer == f"Approval of `customer_credit` requested from L3 and sent to <@{CAROL}>."
     requests = _effects(services, "approval_request")
     assert [r["user"] for r in requests] == [None, CAROL]
@@ -345,8 +347,8 @@ def test_approval_goes_to_the_lowest_level_with_authority_and_only_it_or_above_d
                                   approve=True)
     with pytest.raises(NotAllowed, match="You asked for this approval"):  # its requester
         approvals.decide_approval(services, approval_id=approval_id, actor=OWNER, approve=True)
-    assert approvals.decide_approval(services, approval_id=approval_id, actor=EXEC,
-                                     approve=True).startswith("You approved")
+    assert reply(approvals.decide_approval(services, approval_id=approval_id, actor=EXEC,
+                                           approve=True)).startswith("You approved")
     with pytest.raises(Conflict, match=f"already approved by <@{EXEC}>"):
         approvals.decide_approval(services, approval_id=approval_id, actor=CAROL, approve=False)
     assert _events(services, case_id, "approval_approved") == [

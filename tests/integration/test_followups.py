@@ -12,6 +12,7 @@ from bot.services import cases, followups, resolution
 from bot.services.context import ServiceContext
 from bot.services.review import review_markdown
 from bot.services.timers import fire_due_timers
+from bot.slack.replies import reply
 from models import FollowUp, OutboxMessage
 from tests.integration.conftest import Clock
 
@@ -37,8 +38,8 @@ def _dms(services: ServiceContext, user: str) -> list[str]:
 def test_a_followup_is_reminded_daily_until_done_even_after_the_case_resolves(
         services: ServiceContext, clock: Clock) -> None:
     case_id = _case(services)
-    answer = followups.add_followup(services, channel_id="CCASE", actor=OWNER,
-                                    text="Alert when the export is late", owner=DANA)
+    answer = reply(followups.add_followup(services, channel_id="CCASE", actor=OWNER,
+                                          text="Alert when the export is late", owner=DANA))
     assert answer == f"Follow-up F1 recorded for <@{DANA}>."
     assert "gave you a follow-up on case #0001" in _dms(services, DANA)[0]
     resolution.resolve_case(services, channel_id="CCASE", actor=OWNER, summary="Re-ran it")
@@ -51,7 +52,8 @@ def test_a_followup_is_reminded_daily_until_done_even_after_the_case_resolves(
     fire_due_timers(services)
     reminders = [t for t in _dms(services, DANA) if "Still open" in t]
     assert len(reminders) == 2 and "F1 on case #0001" in reminders[0]
-    assert followups.complete_followup(services, followup_id=1, actor=DANA) == "F1 is done."
+    assert reply(followups.complete_followup(services, followup_id=1, actor=DANA)) == \
+        "F1 is done."
     clock.advance(days=3)
     fire_due_timers(services)
     assert len([t for t in _dms(services, DANA) if "Still open" in t]) == 2

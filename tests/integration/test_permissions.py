@@ -27,6 +27,8 @@ from bot.services import (
     swarm,
 )
 from bot.services.context import ServiceContext
+from bot.slack.replies import reply
+from bot.domain.timeline import describe
 from models import Case, OutboxMessage, TimelineEvent
 from models.case import Approval, FollowUp, Participant
 from models.uow import UnitOfWork
@@ -246,7 +248,7 @@ def test_an_admins_hand_over_says_who_did_it(services: ServiceContext) -> None:
 def test_leaving_takes_them_off_the_case_and_out_of_the_channel(services: ServiceContext
                                                                  ) -> None:
     channel = _case(services)
-    answer = leaving.leave_case(services, channel_id=channel, actor=EXPERT)
+    answer = reply(leaving.leave_case(services, channel_id=channel, actor=EXPERT))
     assert answer == "You left the swarm of case #0001."
     with services.uow() as uow:
         case = uow.cases.by_channel(channel)
@@ -254,7 +256,7 @@ def test_leaving_takes_them_off_the_case_and_out_of_the_channel(services: Servic
         assert EXPERT not in {p.user_id for p in case.participants if p.left_at is None}
         kinds = [(m.kind, m.payload.get("user"), m.payload.get("text"))
                  for m in uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
-        left = [e.text for e in uow.timeline.for_case(case.id) if e.kind == "left"]
+        left = [describe(e) for e in uow.timeline.for_case(case.id) if e.kind == "left"]
     assert ("remove_member", EXPERT, None) in kinds
     assert ("post", None, f":door: <@{EXPERT}> left the swarm.") in kinds
     assert left == [f"<@{LEFT}> left the swarm", f"<@{EXPERT}> left the swarm"]

@@ -14,6 +14,7 @@ from bot.domain.errors import Conflict, NotAllowed
 from bot.services import cases, resolution, status
 from bot.services.context import ServiceContext
 from bot.services.timers import fire_due_timers
+from bot.slack.replies import reply
 from models import OutboxMessage, TimelineEvent
 from models.expertise import ResolutionRecord
 from tests.integration.conftest import Clock
@@ -49,8 +50,8 @@ def _effects(services: ServiceContext, kind: str) -> list[OutboxMessage]:
 
 def test_the_webhooks_requester_confirms_not_the_owner(services: ServiceContext) -> None:
     case_id = _hook_case(services)
-    answer = resolution.resolve_case(services, channel_id="CCASE", actor="UOWNER",
-                                     summary="Cleaned the logs")
+    answer = reply(resolution.resolve_case(services, channel_id="CCASE", actor="UOWNER",
+                                           summary="Cleaned the logs"))
     assert "<@UREQ> is asked to confirm" in answer
     with pytest.raises(NotAllowed, match="Only the requester <@UREQ>"):
         resolution.confirm_resolution(services, case_id=case_id, user_id="UOWNER")
@@ -113,8 +114,8 @@ def test_ten_clicks_at_the_same_time_confirm_once(services: ServiceContext) -> N
     def click() -> None:
         start.wait(timeout=60)
         try:
-            answers.append(resolution.confirm_resolution(services, case_id=case_id,
-                                                         user_id="UREQ"))
+            answers.append(reply(resolution.confirm_resolution(services, case_id=case_id,
+                                                               user_id="UREQ")))
         except Exception as error:  # noqa: BLE001 — collected, asserted below
             errors.append(error)
 

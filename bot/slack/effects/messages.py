@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.delivery.protocol import PermanentFailure
 from bot.domain.mrkdwn import escape
+from bot.domain.timeline import describe
 from bot.domain.policy import Policy
 from bot.services.effects import CASE_CHANNEL
 from bot.services.resolution import resolvers_of
@@ -31,6 +32,7 @@ from bot.slack.effects.support import (
     unanswered,
 )
 from bot.slack.ids import Action
+from bot.slack.notes import note_text
 from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
@@ -165,7 +167,7 @@ class UpdateResolution(Executor):
 def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
     duration = (case.resolved_at or case.created_at) - case.created_at
     events = uow.timeline.for_case(case.id)
-    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {e.text}" for e in events if e.text]
+    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {line}" for e in events if (line := describe(e))]
     if not case.asks_confirmation:
         answer = None  # the owner resolved their own case: nobody to ask
     elif case.confirmed_at is not None:
@@ -187,7 +189,10 @@ def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
 
 class Ephemeral(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
-        return dict(message.payload)
+        payload = dict(message.payload)
+        if payload.get("note"):
+            payload["text"] = note_text(payload["note"], payload.get("data") or {})
+        return payload
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         try:

@@ -12,6 +12,7 @@ from bot.domain.errors import NotFound
 from bot.services import approvals, cases, resolution, workflows
 from bot.slack.errors import user_message
 from bot.slack.ids import Action
+from bot.slack.replies import reply
 from bot.slack.responses import answer
 
 
@@ -43,22 +44,24 @@ def _button(services: Any, run: Callable[[Any, str], str],
 def register(app: App, services: Any) -> None:
     app.action(Action.CLAIM_CASE)(_button(
         services,
-        lambda case_id, user: cases.claim_case(services, case_id=case_id, user_id=user)))
+        lambda case_id, user: reply(cases.claim_case(services, case_id=case_id,
+                                                     user_id=user))))
     app.action(Action.CONFIRM_RESOLUTION)(_button(
         services,
-        lambda case_id, user: resolution.confirm_resolution(services, case_id=case_id,
-                                                            user_id=user)))
+        lambda case_id, user: reply(resolution.confirm_resolution(services, case_id=case_id,
+                                                                  user_id=user))))
     app.action(Action.REOPEN_CASE)(_button(
         services,
-        lambda case_id, user: resolution.reopen_case(services, case_id=case_id, actor=user)))
+        lambda case_id, user: reply(resolution.reopen_case(services, case_id=case_id,
+                                                           actor=user))))
     app.action(Action.APPROVE)(_button(
         services,
-        lambda approval_id, user: approvals.decide_approval(
-            services, approval_id=approval_id, actor=user, approve=True)))
+        lambda approval_id, user: reply(approvals.decide_approval(
+            services, approval_id=approval_id, actor=user, approve=True))))
     app.action(Action.REJECT)(_button(
         services,
-        lambda approval_id, user: approvals.decide_approval(
-            services, approval_id=approval_id, actor=user, approve=False)))
+        lambda approval_id, user: reply(approvals.decide_approval(
+            services, approval_id=approval_id, actor=user, approve=False))))
 
     app.action(Action.RUN_WORKFLOW)(_button(
         services,

@@ -10,6 +10,7 @@ from bot.services import cases, queries
 from bot.slack.blocks import case_list, declare_modal
 from bot.slack.commands import people_named
 from bot.slack.ids import View
+from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 
@@ -24,27 +25,22 @@ def new(ctx: CommandContext) -> Reply:
                               "declared. Try again, or declare in one line: `/swarm new "
                               "<title> [sev1..sev4] [service:<name>] [#tags]`.")
         return Reply(text="Opening the form to declare a case…")
-    opened = cases.declare_case(ctx.services, owner_id=ctx.user_id,
-                                draft=parse_declaration(ctx.request.args),
-                                origin_channel=ctx.channel_id or None)
-    if not opened.created:
-        return Reply(text=f"You declared this a moment ago: case {opened.reference} is open "
-                          "already, nothing new was created.")
-    swarm = " Recommended experts are being invited." if opened.swarm else ""
-    return Reply(text=f":rotating_light: Case {opened.reference} declared; you own it. Its "
-                      f"channel is being created and you'll be added to it.{swarm}")
+    return Reply(text=reply(cases.declare_case(ctx.services, owner_id=ctx.user_id,
+                                               draft=parse_declaration(ctx.request.args),
+                                               origin_channel=ctx.channel_id or None)))
 
 
 def claim(ctx: CommandContext) -> Reply:
-    return Reply(text=cases.claim_case(ctx.services, channel_id=ctx.channel_id,
-                                       user_id=ctx.user_id))
+    return Reply(text=reply(cases.claim_case(ctx.services, channel_id=ctx.channel_id,
+                                             user_id=ctx.user_id)))
 
 
 def severity(ctx: CommandContext) -> Reply:
     if not ctx.request.words:
         raise UsageError("Give the new severity: `/swarm severity sev2`.")
-    return Reply(text=cases.change_severity(ctx.services, channel_id=ctx.channel_id,
-                                            actor=ctx.user_id, severity_text=ctx.request.words[0]))
+    return Reply(text=reply(cases.change_severity(ctx.services, channel_id=ctx.channel_id,
+                                                  actor=ctx.user_id,
+                                                  severity_text=ctx.request.words[0])))
 
 
 def owner(ctx: CommandContext) -> Reply:
@@ -52,8 +48,8 @@ def owner(ctx: CommandContext) -> Reply:
     if len(users) != 1:
         raise UsageError("Name exactly one new owner: `/swarm owner @dana` (pick them from "
                          "Slack's autocomplete).")
-    return Reply(text=cases.hand_over(ctx.services, channel_id=ctx.channel_id,
-                                      actor=ctx.user_id, new_owner=users[0]))
+    return Reply(text=reply(cases.hand_over(ctx.services, channel_id=ctx.channel_id,
+                                            actor=ctx.user_id, new_owner=users[0])))
 
 
 def list_cases(ctx: CommandContext) -> Reply:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.services import approvals, escalation
+from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 # Anything that looks like a level is taken as one (and refused if there is no such level),
@@ -22,25 +23,27 @@ def _level_and_reason(args: str) -> tuple[str | None, str]:
 
 def escalate(ctx: CommandContext) -> Reply:
     level, reason = _level_and_reason(ctx.request.args)
-    return Reply(text=escalation.escalate(ctx.services, channel_id=ctx.channel_id,
-                                          actor=ctx.user_id, level_text=level, reason=reason))
+    return Reply(text=reply(escalation.escalate(ctx.services, channel_id=ctx.channel_id,
+                                                actor=ctx.user_id, level_text=level,
+                                                reason=reason)))
 
 
 def deescalate(ctx: CommandContext) -> Reply:
     level, reason = _level_and_reason(ctx.request.args)
-    return Reply(text=escalation.deescalate(ctx.services, channel_id=ctx.channel_id,
-                                            actor=ctx.user_id, level_text=level, reason=reason))
+    return Reply(text=reply(escalation.deescalate(ctx.services, channel_id=ctx.channel_id,
+                                                  actor=ctx.user_id, level_text=level,
+                                                  reason=reason)))
 
 
 def ack(ctx: CommandContext) -> Reply:
-    return Reply(text=escalation.acknowledge(ctx.services, channel_id=ctx.channel_id,
-                                             actor=ctx.user_id))
+    return Reply(text=reply(escalation.acknowledge(ctx.services, channel_id=ctx.channel_id,
+                                                   actor=ctx.user_id)))
 
 
 def approve(ctx: CommandContext) -> Reply:
     item, _, note = ctx.request.args.partition(" ")
-    return Reply(text=approvals.request_approval(ctx.services, channel_id=ctx.channel_id,
-                                                 actor=ctx.user_id, item=item, note=note))
+    return Reply(text=reply(approvals.request_approval(ctx.services, channel_id=ctx.channel_id,
+                                                       actor=ctx.user_id, item=item, note=note)))
 
 
 def add_to(table: SubcommandTable) -> None:

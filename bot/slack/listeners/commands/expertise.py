@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from bot.services import expertise
+from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 
 def skills(ctx: CommandContext) -> Reply:
     words = ctx.request.words
     action = words[0].lower() if words else ""
-    return Reply(text=expertise.change_skills(ctx.services, user_id=ctx.user_id, action=action,
-                                              words=words[1:]))
+    return Reply(text=reply(expertise.change_skills(ctx.services, user_id=ctx.user_id,
+                                                    action=action, words=words[1:])))
 
 
 def away(ctx: CommandContext) -> Reply:
-    return Reply(text=expertise.set_away(ctx.services, user_id=ctx.user_id, away=True))
+    return Reply(text=reply(expertise.set_away(ctx.services, user_id=ctx.user_id, away=True)))
 
 
 def back(ctx: CommandContext) -> Reply:
-    return Reply(text=expertise.set_away(ctx.services, user_id=ctx.user_id, away=False))
+    return Reply(text=reply(expertise.set_away(ctx.services, user_id=ctx.user_id, away=False)))
 
 
 def add_to(table: SubcommandTable) -> None:

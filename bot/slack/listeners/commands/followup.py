@@ -8,6 +8,7 @@ from bot.domain.errors import InvalidInput, UsageError
 from bot.domain.mrkdwn import escape
 from bot.services import followups
 from bot.slack.commands import people_named
+from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
@@ -33,14 +34,14 @@ def followup(ctx: CommandContext) -> Reply:
             named = f"no follow-up “{rest.strip()[:40]}”" if rest.strip() else "which one?"
             raise InvalidInput(f"{named[0].upper()}{named[1:]} — give its number, e.g. "
                                "`/swarm followup done 3` (`/swarm followup` lists them).")
-        return Reply(text=followups.complete_followup(ctx.services, followup_id=int(number[1]),
-                                                      actor=ctx.user_id))
+        return Reply(text=reply(followups.complete_followup(
+            ctx.services, followup_id=int(number[1]), actor=ctx.user_id)))
     owners = people_named(args)
     if len(owners) > 1:
         raise UsageError("Give a follow-up one owner: `/swarm followup <action item> @owner`.")
-    return Reply(text=followups.add_followup(
+    return Reply(text=reply(followups.add_followup(
         ctx.services, channel_id=ctx.channel_id, actor=ctx.user_id,
-        text=_MENTION.sub("", args), owner=owners[0] if owners else None))
+        text=_MENTION.sub("", args), owner=owners[0] if owners else None)))
 
 
 def add_to(table: SubcommandTable) -> None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from bot.services import resolution
+from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 
 def resolve(ctx: CommandContext) -> Reply:
-    return Reply(text=resolution.resolve_case(ctx.services, channel_id=ctx.channel_id,
-                                              actor=ctx.user_id, summary=ctx.request.args))
+    return Reply(text=reply(resolution.resolve_case(ctx.services, channel_id=ctx.channel_id,
+                                                    actor=ctx.user_id, summary=ctx.request.args)))
 
 
 def reopen(ctx: CommandContext) -> Reply:
-    return Reply(text=resolution.reopen_case(ctx.services, channel_id=ctx.channel_id,
-                                             actor=ctx.user_id))
+    return Reply(text=reply(resolution.reopen_case(ctx.services, channel_id=ctx.channel_id,
+                                                   actor=ctx.user_id)))
 
 
 def add_to(table: SubcommandTable) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from bot.services import review
+from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 
 def add_lesson(ctx: CommandContext) -> Reply:
-    return Reply(text=review.add_lesson(ctx.services, channel_id=ctx.channel_id,
-                                        actor=ctx.user_id, text=ctx.request.args))
+    return Reply(text=reply(review.add_lesson(ctx.services, channel_id=ctx.channel_id,
+                                              actor=ctx.user_id, text=ctx.request.args)))
 
 
 def add_to(table: SubcommandTable) -> None:

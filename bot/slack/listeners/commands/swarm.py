@@ -5,13 +5,14 @@ from __future__ import annotations
 from bot.domain.errors import InvalidInput
 from bot.services import leaving, swarm
 from bot.slack.commands import people_named
+from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
 
 
 def invite(ctx: CommandContext) -> Reply:
-    return Reply(text=swarm.add_people(ctx.services, channel_id=ctx.channel_id,
-                                       actor=ctx.user_id,
-                                       user_ids=people_named(ctx.request.args)))
+    return Reply(text=reply(swarm.add_people(ctx.services, channel_id=ctx.channel_id,
+                                             actor=ctx.user_id,
+                                             user_ids=people_named(ctx.request.args))))
 
 
 def experts(ctx: CommandContext) -> Reply:
@@ -19,13 +20,13 @@ def experts(ctx: CommandContext) -> Reply:
     if words and not (words[0].isascii() and words[0].isdigit()):  # `²` is a digit too
         raise InvalidInput("`/swarm experts [n]` takes a number, e.g. `/swarm experts 2`.")
     count = int(words[0]) if words else 1
-    return Reply(text=swarm.ask_for_more(ctx.services, channel_id=ctx.channel_id,
-                                         actor=ctx.user_id, count=count))
+    return Reply(text=reply(swarm.ask_for_more(ctx.services, channel_id=ctx.channel_id,
+                                               actor=ctx.user_id, count=count)))
 
 
 def leave(ctx: CommandContext) -> Reply:
-    return Reply(text=leaving.leave_case(ctx.services, channel_id=ctx.channel_id,
-                                         actor=ctx.user_id))
+    return Reply(text=reply(leaving.leave_case(ctx.services, channel_id=ctx.channel_id,
+                                               actor=ctx.user_id)))
 
 
 def add_to(table: SubcommandTable) -> None:

@@ -1,0 +1,36 @@
+"""Notes the services record as a kind and its data (`effects.ephemeral(note=…)`), worded
+here when they are delivered. One function per kind; text a person typed is escaped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def _invite_closed(data: Mapping[str, Any]) -> str:
+    """What an expert reacting to an invite that is no longer open is told."""
+    reference, state = data["reference"], data["state"]
+    owner = f"<@{data['owner']}>" if data.get("owner") else "the case owner"
+    again = f"If you can help after all, ask {owner} to add you (`/swarm invite`)."
+    if state == "accepted":
+        where = f" in <#{data['case_channel']}>" if data.get("case_channel") else ""
+        return (f"You already accepted this invite: you are in the swarm of case "
+                f"{reference}{where}.")
+    if data.get("resolved"):
+        return f"Case {reference} is resolved, so this invite is closed."
+    if state == "declined":
+        return (f"You declined this invite to case {reference}, so another expert was "
+                f"asked. {again}")
+    if state == "expired":
+        return (f"This invite to case {reference} expired unanswered and went to another "
+                f"expert. {again}")
+    return f"This invite to case {reference} is {state}."
+
+
+NOTES: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "invite_closed": _invite_closed,
+}
+
+
+def note_text(kind: str, data: Mapping[str, Any]) -> str:
+    return NOTES[kind](data)

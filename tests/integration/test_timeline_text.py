@@ -1,0 +1,73 @@
+"""The timeline keeps data, not Slack markup: a converted event (a claim, an added person, a
+reopening…) is stored without text and rendered where it is shown — as Slack mentions in
+Slack, as `@handle` in an export. Events stored with text before (an existing audit chain)
+keep it: the chain still verifies and they are shown as before."""
+
+from __future__ import annotations
+
+import io
+import json
+
+from bot.domain.case import parse_declaration
+from bot.services import cases, leaving, resolution, swarm
+from bot.services.audit import verify_timelines
+from bot.services.context import ServiceContext
+from bot.services.expertise import register_expert
+from bot.services.export import EVENT_FIELDS, event_rows, write_rows
+from bot.services.review import review_for
+from tests.integration.conftest import Clock
+
+
+def _hook_case(services: ServiceContext) -> int:
+    case_id = cases.open_case_from_hook(services, source="pagerduty", external_id="P1",
+                                        draft=parse_declaration("Disk full on db-7 sev4")).case_id
+    with services.uow() as uow:
+        uow.cases.get(case_id).channel_id = "CCASE"
+        uow.commit()
+    return case_id
+
+
+def _export(services: ServiceContext) -> dict[str, str]:
+    out = io.StringIO()
+    write_rows(event_rows(services), EVENT_FIELDS, out, "jsonl")
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    return {row["kind"]: row["text"] for row in rows}
+
+
+def test_people_on_the_timeline_are_data_shown_by_each_surface(services: ServiceContext,
+                                                               clock: Clock) -> None:
+    register_expert(services, user_id="UDANA", handle="dana")
+    case_id = _hook_case(services)
+    cases.claim_case(services, case_id=case_id, user_id="UDANA")
+    swarm.add_people(services, channel_id="CCASE", actor="UDANA", user_ids=["UEXP9"])
+    leaving.leave_case(services, channel_id="CCASE", actor="UEXP9")
+    resolution.resolve_case(services, channel_id="CCASE", actor="UDANA", summary="Rotated logs")
+    resolution.reopen_case(services, case_id=case_id, actor="UDANA")
+    with services.uow() as uow:
+        stored = {e.kind: e.text for e in uow.timeline.for_case(case_id)}
+        review = [text for _, text in review_for(uow, uow.cases.get(case_id)).timeline]
+    assert all(stored[kind] == "" for kind in ("claimed", "added", "left", "reopened"))
+    assert "Claimed by <@UDANA>" in review and "<@UDANA> added <@UEXP9>" in review
+    exported = _export(services)
+    assert exported["claimed"] == "Claimed by @dana"
+    assert exported["added"] == "@dana added @UEXP9"  # no handle known: the Slack id
+    assert exported["left"] == "@UEXP9 left the swarm"
+    assert exported["reopened"] == "Reopened by @dana"
+    assert "<@" not in "".join(exported.values())
+    assert verify_timelines(services).intact
+
+
+def test_an_event_stored_with_markup_before_still_verifies_and_reads_plain_in_an_export(
+        services: ServiceContext, clock: Clock) -> None:
+    register_expert(services, user_id="UDANA", handle="dana")
+    case_id = _hook_case(services)
+    with services.uow() as uow:  # as the bot recorded them before issue 17
+        uow.timeline.record(case_id, "claimed", "Claimed by <@UDANA>", actor="UDANA")
+        uow.timeline.record(case_id, "owner_changed", "<@UDANA> handed the case to <@UBO>",
+                            actor="UDANA", previous="UDANA", owner="UBO")
+        uow.cases.get(case_id).owner_id = "UBO"  # the case record as those events set it
+        uow.commit()
+    assert verify_timelines(services).intact
+    exported = _export(services)
+    assert exported["claimed"] == "Claimed by @dana"
+    assert exported["owner_changed"] == "@dana handed the case to @UBO"
