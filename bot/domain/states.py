@@ -45,6 +45,7 @@ class ApprovalState(StrEnum):
 class EscalationTrigger(StrEnum):
     """Why a tiered case moved to a level (a level change's `trigger`)."""
 
+    DECLARED = "declared"  # declared at its path's first level
     TIME = "time"  # an SLA ran out
     PRIORITY = "priority"  # its severity
     COMPLEXITY = "complexity"  # the policy's route for its kind of case

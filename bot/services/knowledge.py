@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.durations import human_duration
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.mrkdwn import escape
+from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel
@@ -55,7 +56,7 @@ def share_at_declaration(ctx: ServiceContext, uow: UnitOfWork, case: Case,
     if seen is None:
         return None
     if seen.needs_help is not None:
-        uow.timeline.record(case.id, "forecast", f"{seen.needs_help:.0%} likely to need more "
+        uow.timeline.record(case.id, TimelineKind.FORECAST, f"{seen.needs_help:.0%} likely to need more "
                             "than one person", at=ctx.now(),
                             needs_help=round(seen.needs_help, 4))
     if seen.similar or seen.needs_help is not None:

@@ -4,6 +4,7 @@ case channel. The owner cannot leave: they hand the case over first."""
 from __future__ import annotations
 
 from bot.domain.errors import NotAllowed
+from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require
@@ -18,7 +19,7 @@ def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
         if participant is None:  # require() let only people in the swarm through
             raise NotAllowed(f"You are not in the swarm of case {case.reference}.")
         participant.left_at = ctx.now()
-        uow.timeline.record(case.id, "left", f"<@{actor}> left the swarm", actor=actor,
+        uow.timeline.record(case.id, TimelineKind.LEFT, f"<@{actor}> left the swarm", actor=actor,
                             at=ctx.now(), user=actor)
         effects.post(uow, case=case, text=f":door: <@{actor}> left the swarm.")
         effects.remove_member(uow, case, actor)

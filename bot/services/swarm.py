@@ -8,18 +8,20 @@ from datetime import datetime, timedelta
 from bot.domain.availability import next_working_start, within_working_hours
 from bot.domain.durations import slack_time
 from bot.domain.errors import InvalidInput
+from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
 from models.case import Case, Invite
+from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
 from skills_index.rerank import ExpertProfile, rerank
 
 MAX_EXPERTS_PER_ASK = 5
-INVITE_TIMERS = ("invite_expiry", "invite_release")
+INVITE_TIMERS = (TimerKind.INVITE_EXPIRY, TimerKind.INVITE_RELEASE)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     if recommended is None:
         recommended = recommend(ctx, case_query(case), count=count, exclude=taken)
     if recommended is None:
-        uow.timeline.record(case.id, "no_recommendation", "No expert model is trained yet; "
+        uow.timeline.record(case.id, TimelineKind.NO_RECOMMENDATION, "No expert model is trained yet; "
                             "invite people with `/swarm invite @user`.", at=ctx.now())
         return []
     candidates = _known_slack_users(uow, recommended)
@@ -76,10 +78,10 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     case.invites.extend(invites)
     uow.session.flush()  # their ids, in one INSERT
     for invite in invites:
-        uow.timeline.record(case.id, "invited", f"Invited <@{invite.expert_id}>: {invite.reason}",
+        uow.timeline.record(case.id, TimelineKind.INVITED, f"Invited <@{invite.expert_id}>: {invite.reason}",
                             actor=invited_by, at=ctx.now(), expert=invite.expert_id,
                             score=invite.score)
-        uow.timers.schedule(f"invite_expiry:{invite.id}", "invite_expiry", invite.expires_at,
+        uow.timers.schedule(f"invite_expiry:{invite.id}", TimerKind.INVITE_EXPIRY, invite.expires_at,
                             case_id=case.id, invite_id=invite.id)
         effects.send_invite(uow, invite)
         effects.publish_home(uow, invite.expert_id)
@@ -117,15 +119,15 @@ def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
         release = next_working_start(ctx.now(), expert.tz, expert.work_start_hour,
                                      expert.work_end_hour)
         held.append((Invite(expert_id=recommendation.expert, reason=recommendation.why,
-                            score=float(recommendation.score), state="held",
+                            score=float(recommendation.score), state=InviteState.HELD,
                             created_at=ctx.now()), release))
     case.invites.extend(invite for invite, _ in held)
     uow.session.flush()  # their ids, in one INSERT
     for invite, release in held:
-        uow.timeline.record(case.id, "invite_held", f"Invite to <@{invite.expert_id}> held until "
+        uow.timeline.record(case.id, TimelineKind.INVITE_HELD, f"Invite to <@{invite.expert_id}> held until "
                             f"their working hours ({release:%Y-%m-%d %H:%M} UTC)", at=ctx.now(),
                             expert=invite.expert_id, release=release.isoformat())
-        uow.timers.schedule(f"invite_release:{invite.id}", "invite_release", release,
+        uow.timers.schedule(f"invite_release:{invite.id}", TimerKind.INVITE_RELEASE, release,
                             case_id=case.id, invite_id=invite.id)
     return held
 
@@ -133,9 +135,9 @@ def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
 def withdraw_invites(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> list[Invite]:
     """The swarm is over (resolved, or back on the levels): its pending and held invites are
     cancelled with their expiry and release timers, and sent ones show it in the DM."""
-    withdrawn = [i for i in case.invites if i.state in ("pending", "held")]
+    withdrawn = [i for i in case.invites if i.state in (InviteState.PENDING, InviteState.HELD)]
     for invite in withdrawn:
-        invite.state, invite.answered_at = "cancelled", ctx.now()
+        invite.state, invite.answered_at = InviteState.CANCELLED, ctx.now()
         effects.update_invite(uow, invite)
         effects.publish_home(uow, invite.expert_id)
     if withdrawn:
@@ -146,16 +148,16 @@ def withdraw_invites(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> list[I
 def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: the expert's working day began — send their held invite (caller commits)."""
     invite = uow.invites.get(invite_id)
-    if invite is None or invite.state != "held":
+    if invite is None or invite.state != InviteState.HELD:
         return
     case = uow.cases.get(invite.case_id, for_update=True)
-    if case is None or case.status == "resolved" or case.mode != "swarm":
+    if case is None or case.status == CaseStatus.RESOLVED or case.mode != CaseMode.SWARM:
         return
-    invite.state, invite.created_at = "pending", ctx.now()
+    invite.state, invite.created_at = InviteState.PENDING, ctx.now()
     invite.expires_at = ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes)
-    uow.timeline.record(case.id, "invite_released", f"Invited <@{invite.expert_id}> as their "
+    uow.timeline.record(case.id, TimelineKind.INVITE_RELEASED, f"Invited <@{invite.expert_id}> as their "
                         f"working day began", at=ctx.now(), expert=invite.expert_id)
-    uow.timers.schedule(f"invite_expiry:{invite.id}", "invite_expiry", invite.expires_at,
+    uow.timers.schedule(f"invite_expiry:{invite.id}", TimerKind.INVITE_EXPIRY, invite.expires_at,
                         case_id=case.id, invite_id=invite.id)
     effects.send_invite(uow, invite)
     effects.publish_home(uow, invite.expert_id)
@@ -173,20 +175,21 @@ def answer_invite(ctx: ServiceContext, *, channel: str, ts: str, user_id: str,
             return None
         case = uow.cases.get(invite.case_id, for_update=True)
         assert case is not None
-        if invite.state != "pending" or case.status == "resolved":
+        if invite.state != InviteState.PENDING or case.status == CaseStatus.RESOLVED:
             return InviteAnswer(case.id, user_id, invite.state, False)
-        invite.state, invite.answered_at = ("accepted" if accepted else "declined"), ctx.now()
+        invite.state = InviteState.ACCEPTED if accepted else InviteState.DECLINED
+        invite.answered_at = ctx.now()
         _cancel_expiry(uow, invite)
         effects.update_invite(uow, invite)
         effects.publish_home(uow, user_id)
         if accepted:
-            _join(ctx, uow, case, user_id, role="expert")
-            uow.timeline.record(case.id, "invite_accepted", f"<@{user_id}> joined the swarm",
+            _join(ctx, uow, case, user_id, role=ParticipantRole.EXPERT)
+            uow.timeline.record(case.id, TimelineKind.INVITE_ACCEPTED, f"<@{user_id}> joined the swarm",
                                 actor=user_id, at=ctx.now(), expert=user_id)
             effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
                                                "joined the swarm.")
         else:
-            uow.timeline.record(case.id, "invite_declined", f"<@{user_id}> declined",
+            uow.timeline.record(case.id, TimelineKind.INVITE_DECLINED, f"<@{user_id}> declined",
                                 actor=user_id, at=ctx.now(), expert=user_id)
             invite_experts(ctx, uow, case, count=1)
         uow.commit()
@@ -196,15 +199,15 @@ def answer_invite(ctx: ServiceContext, *, channel: str, ts: str, user_id: str,
 def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: an unanswered invite expires and the next expert is asked (caller commits)."""
     invite = uow.invites.get(invite_id)
-    if invite is None or invite.state != "pending":
+    if invite is None or invite.state != InviteState.PENDING:
         return
     case = uow.cases.get(invite.case_id, for_update=True)
     assert case is not None
-    invite.state, invite.answered_at = "expired", ctx.now()
+    invite.state, invite.answered_at = InviteState.EXPIRED, ctx.now()
     effects.update_invite(uow, invite)
-    uow.timeline.record(case.id, "invite_expired", f"Invite to <@{invite.expert_id}> expired",
+    uow.timeline.record(case.id, TimelineKind.INVITE_EXPIRED, f"Invite to <@{invite.expert_id}> expired",
                         at=ctx.now(), expert=invite.expert_id)
-    if case.status != "resolved" and case.mode == "swarm":  # a swarm's invite is replaced
+    if case.status != CaseStatus.RESOLVED and case.mode == CaseMode.SWARM:  # a swarm's invite is replaced
         invite_experts(ctx, uow, case, count=1)
 
 
@@ -218,14 +221,14 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
         case = case_in_channel(uow, channel_id)
         require_open(case)
         require(ctx, uow, case, actor, "invite", "add people to the swarm")
-        added = [u for u in user_ids if _join(ctx, uow, case, u, role="responder")]
+        added = [u for u in user_ids if _join(ctx, uow, case, u, role=ParticipantRole.RESPONDER)]
         for user in added:
             for invite in case.invites:
-                if invite.expert_id == user and invite.state == "pending":
-                    invite.state, invite.answered_at = "accepted", ctx.now()
+                if invite.expert_id == user and invite.state == InviteState.PENDING:
+                    invite.state, invite.answered_at = InviteState.ACCEPTED, ctx.now()
                     _cancel_expiry(uow, invite)
                     effects.update_invite(uow, invite)
-            uow.timeline.record(case.id, "added", f"<@{actor}> added <@{user}>", actor=actor,
+            uow.timeline.record(case.id, TimelineKind.ADDED, f"<@{actor}> added <@{user}>", actor=actor,
                                 at=ctx.now(), user=user)
         if added:
             mentions = ", ".join(f"<@{u}>" for u in added)
@@ -252,7 +255,7 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
         return "Invited " + ", ".join(f"<@{i.expert_id}>" for i in invites) + "."
 
 
-def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *, role: str) -> bool:
+def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *, role: ParticipantRole) -> bool:
     if not add_participant(case, user_id, role, ctx.now()):
         return False
     effects.participants_changed(uow, case)

@@ -13,6 +13,7 @@ from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy
 from bot.services.effects import CASE_CHANNEL
 from bot.delivery.protocol import PermanentFailure
+from bot.domain.states import CaseStatus
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
 from bot.slack.blocks import (
@@ -22,7 +23,7 @@ from bot.slack.effects.support import (
     Executor, case_channel, case_for, post_once, slack_error, unanswered)
 from bot.slack.ids import Action
 from models.case import Case
-from models.scheduling import OutboxMessage
+from models.scheduling import OutboxMessage, OutboxState
 from models.uow import UnitOfWork
 
 GONE = ("channel_not_found", "is_archived", "account_inactive")
@@ -71,7 +72,7 @@ def _earlier_first_post(uow: UnitOfWork, message: OutboxMessage) -> bool:
     render the current state when it goes — this one would post a second copy."""
     return uow.session.scalar(select(OutboxMessage.id).where(
         OutboxMessage.case_id == message.case_id, OutboxMessage.kind == message.kind,
-        OutboxMessage.state == "pending", OutboxMessage.id < message.id).limit(1)) is not None
+        OutboxMessage.state == OutboxState.PENDING, OutboxMessage.id < message.id).limit(1)) is not None
 
 
 class PostReview(PostSummary):
@@ -121,13 +122,13 @@ class PostResolution(Post):
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         case = case_for(uow, message.case_id)
-        if case is None or case.status != "resolved":
+        if case is None or case.status != CaseStatus.RESOLVED:
             return None
         return _resolution_plan(uow, case)
 
     def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
         case = case_for(uow, message.case_id)
-        if case is not None and case.status == "resolved" and result.get("ts"):
+        if case is not None and case.status == CaseStatus.RESOLVED and result.get("ts"):
             case.resolution_ts = result["ts"]
 
 
@@ -137,7 +138,7 @@ class UpdateResolution(Executor):
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         case = case_for(uow, message.case_id)
-        if case is None or case.status != "resolved" or not case.resolution_ts:
+        if case is None or case.status != CaseStatus.RESOLVED or not case.resolution_ts:
             return None  # not posted yet: the post shows the answer when it goes
         return {**_resolution_plan(uow, case), "ts": case.resolution_ts}
 

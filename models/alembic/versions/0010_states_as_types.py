@@ -34,7 +34,7 @@ STATES: dict[str, dict[str, tuple[str, ...]]] = {
     'participants': {'role': ('owner', 'expert', 'responder')},
     'invites': {'state': ('held', 'pending', 'accepted', 'declined', 'expired', 'cancelled')},
     'timeline_events': {'kind': TIMELINE_KINDS},
-    'level_changes': {'trigger': ('time', 'priority', 'complexity', 'manual', 'workflow')},
+    'level_changes': {'trigger': ('declared', 'time', 'priority', 'complexity', 'manual', 'workflow')},
     'approvals': {'state': ('pending', 'approved', 'rejected')},
     'timers': {'kind': ('status_reminder', 'invite_expiry', 'invite_release',
                         'archive_channel', 'sla', 'followup_reminder', 'workflow_no_update'),
