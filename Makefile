@@ -1,12 +1,13 @@
 # `make run` — set up and run swarmbot on one machine (SQLite + the built-in Slack emulator).
 # `make test` — set up and run the whole test suite.
 # `make demo` — play the scripted scenarios in a throwaway sandbox and print what happened.
+# `make lint` — ruff and mypy (configured in pyproject.toml), as CI runs them.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: install run demo test bench clean
+.PHONY: install run demo test lint bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "swarmbot needs Python 3.11+"'
@@ -26,6 +27,10 @@ demo: install
 
 test: install
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -1,7 +1,7 @@
 """The bot as it is deployed, for load runs: `swarmbot serve` web processes — each with
 `workers` worker processes (WEB_CONCURRENCY), each worker also delivering what it records — on
-one database (SQLite: one web process of one worker), talking to a Slack emulator by URL; the emulator's request URL names the web
-processes and they take turns, as behind a load balancer.
+one database (SQLite: one web process of one worker), talking to a Slack emulator by URL; the
+emulator's request URL names the web processes and they take turns, as behind a load balancer.
 
     with Fleet(emulator, database_url, web=2, workers=2, folder=tmp) as fleet: ...
 """

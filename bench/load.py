@@ -135,7 +135,7 @@ def burst(emulator: SlackEmulator, fleet: Fleet, users: dict[str, str], general:
                 with_channel = set(uow.session.scalars(select(Case.id).where(
                     Case.channel_id.is_not(None))))
             with lock:
-                for number, at in sent_at.items():
+                for number in sent_at:
                     if number not in ready_at and number in with_channel \
                             and number not in waiting:
                         ready_at[number] = now
@@ -226,7 +226,8 @@ def audit(emulator: SlackEmulator, fleet: Fleet, outcome: Outcome, *, ready: set
         reference = cases[invite.case_id].reference
         posted = [m for m in dms[invite.expert_id] if f"Swarm invite: {reference} " in m["text"]]
         if len(posted) > 1:
-            outcome.duplicates.append(f"{len(posted)} invites to {invite.expert_id} for {reference}")
+            outcome.duplicates.append(
+                f"{len(posted)} invites to {invite.expert_id} for {reference}")
         if invite.state != "held" and not posted:
             outcome.lost.append(f"invite to {invite.expert_id} for {reference} never sent")
         channel = cases[invite.case_id].channel_id

@@ -16,8 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from skills_index.evaluate import evaluate, most_frequent, per_service_last_year, score, \
-    temporal_split
+from skills_index.evaluate import (
+    evaluate,
+    most_frequent,
+    per_service_last_year,
+    score,
+    temporal_split,
+)
 from skills_index.history import HistoryRecord, read_history
 from skills_index.model import CaseQuery, ExpertModel
 
@@ -65,7 +70,8 @@ def synthetic_history(cases: int, experts: int, *, seed: int = 7) -> list[Histor
     return records
 
 
-def latency(model: ExpertModel, records: list[HistoryRecord], count: int = 1000) -> tuple[float, float]:
+def latency(model: ExpertModel, records: list[HistoryRecord], count: int = 1000
+            ) -> tuple[float, float]:
     sample = records[-count:]
     timings = []
     for record in sample:
@@ -108,7 +114,8 @@ def main() -> None:
     print("model beats every baseline on every metric:", report.beats_baselines())
     timings(args.history.name, result.records)
 
-    print(f"\n== generated history: {args.synthetic_cases} cases / {args.synthetic_experts} experts")
+    print(f"\n== generated history: {args.synthetic_cases} cases"
+          f" / {args.synthetic_experts} experts")
     synthetic = synthetic_history(args.synthetic_cases, args.synthetic_experts)
     train, _, counted = temporal_split(synthetic)
     model = ExpertModel.train(train)

@@ -26,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-
 from sqlalchemy import create_engine, func, select
 
 from bench.fleet import Fleet, people

@@ -1,8 +1,9 @@
 """The one place where everything is wired: `build(settings, *, engine=…, clock=…, …)`.
 
 Tests and the sandbox pass what they replace (a clock, a ready engine, a Slack client; the
-Slack emulator's URL goes in through settings); production passes nothing. Building opens no connection, calls no
-Slack method and starts no thread — `start()` starts the background delivery."""
+Slack emulator's URL goes in through settings); production passes nothing. Building opens no
+connection, calls no Slack method and starts no thread — `start()` starts the background
+delivery."""
 
 from __future__ import annotations
 
@@ -17,15 +18,16 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.delivery.dispatcher import OutboxDispatcher
 from bot.domain.errors import ConfigError
 from bot.domain.policy import Policy, load_policy
-from bot.delivery.dispatcher import OutboxDispatcher
-from bot.services import case_feed, replays
+from bot.services import case_feed, replays, swarm
 from bot.services.context import ServiceContext
 from bot.services.effects import Effect
 from bot.services.model import ModelHolder
 from bot.slack.app import build_bolt_app
 from bot.slack.effects import build_executors
+from bot.slack.effects.invites import AnswerEarly
 from bot.slack.gateway import make_slack_client
 from bot.slack.people import SlackPeople
 from bot.web.app import create_web_app
@@ -88,6 +90,8 @@ def build(settings: Settings, *, engine: Engine | None = None,
     executors[Effect.CASE_FEED] = CaseFeedSender(
         settings.case_feed_url,
         settings.case_feed_secret.get_secret_value() if settings.case_feed_secret else None)
+    executors[Effect.ANSWER_EARLY] = AnswerEarly(
+        lambda invite_id: swarm.answer_early(services, invite_id))
     dispatcher = OutboxDispatcher(services, executors)
     _kick_after_commit(session_factory, dispatcher)
     bolt_app = build_bolt_app(client=client, services=services,
@@ -98,7 +102,8 @@ def build(settings: Settings, *, engine: Engine | None = None,
                      bolt_app=bolt_app, web_app=web_app)
 
 
-def _kick_after_commit(session_factory: sessionmaker[Session], dispatcher: OutboxDispatcher) -> None:
+def _kick_after_commit(session_factory: sessionmaker[Session],
+                       dispatcher: OutboxDispatcher) -> None:
     """Wake the dispatcher when a commit recorded Slack side effects."""
 
     @event.listens_for(session_factory, "after_commit")

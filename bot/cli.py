@@ -152,7 +152,8 @@ def _export(args: argparse.Namespace) -> int:
             count = write_rows(rows(services, since=since), fields, sys.stdout, args.format)
         else:
             try:
-                out = open(args.out, "w", encoding="utf-8", newline="")
+                # opened apart from the `with`: a file that cannot be opened is bad input
+                out = open(args.out, "w", encoding="utf-8", newline="")  # noqa: SIM115
             except OSError as error:
                 raise InvalidInput(f"cannot write {args.out}: {error.strerror}") from None
             with out:
@@ -260,8 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    db_commands.add_parser("upgrade", help="migrate DATABASE_URL to the newest schema").set_defaults(
-        run=_db_upgrade)
+    db_commands.add_parser("upgrade", help="migrate DATABASE_URL to the newest schema"
+                           ).set_defaults(run=_db_upgrade)
 
     audit = commands.add_parser("audit", help="the tamper-evident case timelines")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
@@ -279,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True,
                                             metavar="ACTION")
     listed = outbox_commands.add_parser("list", help="the backlog and what failed for good")
-    listed.add_argument("--state", choices=(OutboxState.PENDING, OutboxState.FAILED, "all"), default="all")
+    listed.add_argument("--state", choices=(OutboxState.PENDING, OutboxState.FAILED, "all"),
+                        default="all")
     listed.add_argument("--limit", type=int, default=100)
     listed.set_defaults(run=_outbox_list)
     retried = outbox_commands.add_parser("retry", help="deliver effects again, now")
@@ -309,7 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)

@@ -3,15 +3,30 @@ Schema changes go through the Alembic migrations in `models/alembic/`."""
 
 from models.base import Base
 from models.case import (
-    Approval, Case, FollowUp, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
+    Approval,
+    Case,
+    Declaration,
+    EarlyAnswer,
+    FollowUp,
+    Invite,
+    LevelChange,
+    Participant,
+    StatusUpdate,
+    TimelineEvent,
 )
 from models.expertise import (
-    Expert, ProcessedEvent, ProcessedRequest, ResolutionRecord, UserGroupMember, UserGroupSync,
+    Expert,
+    ProcessedEvent,
+    ProcessedRequest,
+    ResolutionRecord,
+    UserGroupMember,
+    UserGroupSync,
 )
 from models.scheduling import OutboxMessage, Timer
 
 __all__ = [
-    "Approval", "Base", "Case", "FollowUp", "Expert", "Invite", "LevelChange", "OutboxMessage", "Participant",
-    "ProcessedEvent", "ProcessedRequest", "ResolutionRecord", "StatusUpdate", "Timer", "TimelineEvent",
+    "Approval", "Base", "Case", "Declaration", "EarlyAnswer", "FollowUp", "Expert", "Invite",
+    "LevelChange", "OutboxMessage", "Participant", "ProcessedEvent", "ProcessedRequest",
+    "ResolutionRecord", "StatusUpdate", "Timer", "TimelineEvent",
     "UserGroupMember", "UserGroupSync",
 ]

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from collections.abc import Mapping, Sequence
 from typing import Any
+
 from bot.domain.states import CaseStatus, TimelineKind
 
 GENESIS = "0" * 64

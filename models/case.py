@@ -8,8 +8,15 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.domain.states import (ApprovalState, CaseMode, CaseStatus, EscalationTrigger,
-                               InviteState, ParticipantRole, TimelineKind)
+from bot.domain.states import (
+    ApprovalState,
+    CaseMode,
+    CaseStatus,
+    EscalationTrigger,
+    InviteState,
+    ParticipantRole,
+    TimelineKind,
+)
 from models.base import Base, stored, utcnow
 
 
@@ -67,7 +74,8 @@ class Case(Base):
 
     @property
     def confirmation_pending(self) -> bool:
-        return self.status == CaseStatus.RESOLVED and self.asks_confirmation and self.confirmed_at is None
+        return (self.status == CaseStatus.RESOLVED and self.asks_confirmation
+                and self.confirmed_at is None)
 
 
 class Participant(Base):
@@ -152,8 +160,8 @@ class LevelChange(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     from_level: Mapped[str | None] = mapped_column(String(16), default=None)
     to_level: Mapped[str] = mapped_column(String(16))
-    trigger: Mapped[EscalationTrigger] = mapped_column(
-        stored(EscalationTrigger, name="trigger", length=16))
+    trigger: Mapped[EscalationTrigger] = mapped_column(stored(EscalationTrigger, name="trigger",
+                                                              length=16))
     reason: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str | None] = mapped_column(String(32), default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -194,3 +202,33 @@ class FollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     done_by: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class Declaration(Base):
+    """The last case a person declared under a title: the row a declaration locks (SELECT …
+    FOR UPDATE) before it decides whether it repeats a case opened moments ago, so that two
+    identical `/swarm new` at once — in any processes — open one case."""
+
+    __tablename__ = "declarations"
+
+    owner_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), default=None)
+    declared_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class EarlyAnswer(Base):
+    """A reaction to a bot DM whose `ts` the bot had not recorded yet (the expert answered an
+    invite the moment it appeared, before its delivery was recorded): kept, and applied to
+    the invite once its ts is recorded."""
+
+    __tablename__ = "early_answers"
+    __table_args__ = (Index("ix_early_answers_message", "dm_channel", "message_ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dm_channel: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    accepted: Mapped[bool]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

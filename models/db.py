@@ -24,7 +24,8 @@ def make_engine(url: str, **kwargs: object) -> Engine:
         in_file = bool(parsed.database) and parsed.database != ":memory:"
         if in_file:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         _begin_as_writer_or_reader(engine)
         return engine

@@ -19,13 +19,26 @@ from bot.domain.states import ApprovalState, CaseMode, CaseStatus, InviteState
 from models.audit import GENESIS, event_hash
 from models.base import utcnow
 from models.case import (
-    Approval, Case, FollowUp, Invite, LevelChange, Participant, StatusUpdate, TimelineEvent,
+    Approval,
+    Case,
+    Declaration,
+    EarlyAnswer,
+    FollowUp,
+    Invite,
+    LevelChange,
+    Participant,
+    StatusUpdate,
+    TimelineEvent,
 )
 from models.expertise import (
-    Expert, ProcessedEvent, ProcessedRequest, ResolutionRecord, UserGroupMember, UserGroupSync,
+    Expert,
+    ProcessedEvent,
+    ProcessedRequest,
+    ResolutionRecord,
+    UserGroupMember,
+    UserGroupSync,
 )
 from models.scheduling import OutboxMessage, OutboxState, Timer, TimerState
-
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL: 32 bits)
 
@@ -39,6 +52,28 @@ def insert_once(session: Session, row: object) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def insert_ignoring_conflict(session: Session, model: type[Any], row: dict[str, Any]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): a row that must exist once.
+    On PostgreSQL it waits for a concurrent insert of the same key to commit or roll back,
+    so a read after it finds the row either way."""
+    dialect = session.get_bind().dialect.name
+    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    session.execute(insert(model.__table__).values(**row).on_conflict_do_nothing())
+
+
+def locked(stmt: Any) -> Any:
+    """`stmt` taking the row lock (SELECT … FOR NO KEY UPDATE; SQLite's writer is taken at
+    BEGIN) and re-reading the row: an object this session read before the lock is refreshed,
+    not trusted (the identity map would otherwise hand back its stale state).
+
+    NO KEY UPDATE, not UPDATE: the bot never changes a primary key, and PostgreSQL's foreign
+    key checks take KEY SHARE on the referenced row (an outbox or timeline row's case) —
+    which FOR UPDATE blocks. With FOR UPDATE, a use case holding its case's lock and a
+    delivery updating one of that case's outbox rows waited for each other (a deadlock under
+    simultaneous commands); NO KEY UPDATE still orders use cases on one case."""
+    return stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
 
 
 # session.info key set when a transaction recorded Slack side effects: its commit wakes the
@@ -71,7 +106,7 @@ class PendingInserts:
         self.session.execute(insert(self.model.__table__).on_conflict_do_nothing(), rows)
 
 
-PENDING = TimerState.PENDING  # a timer's and an outbox message's (OutboxState.PENDING): "pending"
+PENDING = TimerState.PENDING  # a timer's, and an outbox message's (OutboxState.PENDING)
 
 
 def claim_leased(session: Session, model: type[OutboxMessage] | type[Timer], *, due: Any,
@@ -101,13 +136,28 @@ class CaseRepository:
         self.session.flush()
         return case
 
+    def add_once(self, case: Case) -> bool:
+        """Add a case with a natural key (source, external_id); False (nothing added) when a
+        concurrent transaction added it first (PostgreSQL waits for that one to commit)."""
+        return insert_once(self.session, case)
+
     def get(self, case_id: int, *, for_update: bool = False) -> Case | None:
+        """`for_update`: lock the case row and read it afresh — do it before reading anything
+        of the case (its invites, approvals, follow-ups, stints) whose state decides."""
         if not 0 < case_id <= MAX_ID:  # an id no row can have (the database would refuse it)
             return None
         if not for_update:  # the session's copy, if this transaction read the case already
             return self.session.get(Case, case_id)
-        return self.session.scalars(select(Case).where(Case.id == case_id)
-                                    .with_for_update()).first()
+        return self.session.scalars(locked(select(Case).where(Case.id == case_id))).first()
+
+    def declaration(self, owner_id: str, title: str) -> Declaration:
+        """The (owner, title) declaration row, created if missing and locked: concurrent
+        declarations of one title by one person wait here for each other."""
+        insert_ignoring_conflict(self.session, Declaration,
+                                 {"owner_id": owner_id, "title": title})
+        found = self.session.scalars(locked(select(Declaration).where(
+            Declaration.owner_id == owner_id, Declaration.title == title))).one()
+        return found
 
     def confirm(self, case_id: int, user_id: str, at: datetime) -> bool:
         """Mark a resolved case confirmed — only if nobody did yet (a conditional update, so
@@ -128,25 +178,19 @@ class CaseRepository:
     def by_channel(self, channel_id: str, *, for_update: bool = False) -> Case | None:
         stmt = select(Case).where(Case.channel_id == channel_id)
         if for_update:
-            stmt = stmt.with_for_update()
+            stmt = locked(stmt)
         return self.session.scalars(stmt).first()
 
     def by_external_id(self, source: str, external_id: str) -> Case | None:
         stmt = select(Case).where(Case.source == source, Case.external_id == external_id)
         return self.session.scalars(stmt).first()
 
-    def recent_twin(self, owner_id: str, title: str, since: datetime) -> Case | None:
-        """An open case this owner declared with this title since `since` (a repeat)."""
-        stmt = select(Case).where(Case.owner_id == owner_id, Case.title == title,
-                                  Case.status != CaseStatus.RESOLVED, Case.created_at >= since,
-                                  Case.source == "slack").order_by(Case.id.desc())
-        return self.session.scalars(stmt).first()
-
     def private_ids(self) -> list[int]:
         return list(self.session.scalars(select(Case.id).where(Case.is_private.is_(True))))
 
     def open_cases(self, *, limit: int = 50) -> Sequence[Case]:
-        stmt = select(Case).where(Case.status != CaseStatus.RESOLVED).order_by(Case.id.desc()).limit(limit)
+        stmt = (select(Case).where(Case.status != CaseStatus.RESOLVED)
+                .order_by(Case.id.desc()).limit(limit))
         return self.session.scalars(stmt).all()
 
     def open_cases_of(self, user_id: str) -> Sequence[Case]:
@@ -178,15 +222,27 @@ class InviteRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, invite_id: int) -> Invite | None:
-        return self.session.get(Invite, invite_id)
+    def get(self, invite_id: int, *, for_update: bool = False) -> Invite | None:
+        """`for_update`: locked and read afresh (take its case's lock first)."""
+        if not for_update:
+            return self.session.get(Invite, invite_id)
+        return self.session.scalars(locked(select(Invite).where(Invite.id == invite_id))).first()
 
     def by_message(self, channel: str, ts: str) -> Invite | None:
         stmt = select(Invite).where(Invite.dm_channel == channel, Invite.message_ts == ts)
         return self.session.scalars(stmt).first()
 
+    def unrecorded_for(self, user_id: str) -> Sequence[Invite]:
+        """`user_id`'s pending invites whose DM ts is not recorded (maybe posted already),
+        locked: recording a ts waits for this transaction, and a ts recorded before it is
+        seen by the next statement."""
+        return self.session.scalars(locked(select(Invite).where(
+            Invite.expert_id == user_id, Invite.state == InviteState.PENDING,
+            Invite.message_ts.is_(None)))).all()
+
     def pending_for(self, user_id: str) -> Sequence[Invite]:
-        stmt = select(Invite).where(Invite.expert_id == user_id, Invite.state == InviteState.PENDING)
+        stmt = select(Invite).where(Invite.expert_id == user_id,
+                                    Invite.state == InviteState.PENDING)
         return self.session.scalars(stmt).all()
 
 
@@ -201,6 +257,10 @@ class TimelineRepository:
                at: datetime | None = None, **data: Any) -> TimelineEvent:
         head = self._heads.get(case_id)
         if head is None:
+            # The case row's lock orders its timeline writers (any process): the head read
+            # next is the newest, and two transactions never both append event N+1.
+            self.session.execute(select(Case.id).where(Case.id == case_id)
+                                 .with_for_update(key_share=True))
             head = self.session.execute(
                 select(TimelineEvent.seq, TimelineEvent.hash)
                 .where(TimelineEvent.case_id == case_id)
@@ -258,14 +318,16 @@ class ApprovalRepository:
         return approval
 
     def get(self, approval_id: int, *, for_update: bool = False) -> Approval | None:
+        """`for_update`: locked and read afresh (take its case's lock first)."""
         if not 0 < approval_id <= MAX_ID:
             return None
         stmt = select(Approval).where(Approval.id == approval_id)
-        return self.session.scalars(stmt.with_for_update() if for_update else stmt).first()
+        return self.session.scalars(locked(stmt) if for_update else stmt).first()
 
     def pending_for_case(self, case_id: int) -> Sequence[Approval]:
         return self.session.scalars(select(Approval).where(
-            Approval.case_id == case_id, Approval.state == ApprovalState.PENDING).order_by(Approval.id)).all()
+            Approval.case_id == case_id, Approval.state == ApprovalState.PENDING,
+        ).order_by(Approval.id)).all()
 
 
 class FollowUpRepository:
@@ -278,10 +340,11 @@ class FollowUpRepository:
         return followup
 
     def get(self, followup_id: int, *, for_update: bool = False) -> FollowUp | None:
+        """`for_update`: locked and read afresh (take its case's lock first)."""
         if not 0 < followup_id <= MAX_ID:
             return None
         stmt = select(FollowUp).where(FollowUp.id == followup_id)
-        return self.session.scalars(stmt.with_for_update() if for_update else stmt).first()
+        return self.session.scalars(locked(stmt) if for_update else stmt).first()
 
     def for_case(self, case_id: int) -> Sequence[FollowUp]:
         return self.session.scalars(select(FollowUp).where(FollowUp.case_id == case_id)
@@ -354,15 +417,21 @@ class OutboxRepository:
         self.write_pending()
         return self.session.scalar(select(OutboxMessage.id).where(
             OutboxMessage.kind == message.kind, OutboxMessage.case_id == message.case_id,
-            OutboxMessage.state == OutboxState.PENDING, OutboxMessage.id < message.id).limit(1)) is not None
+            OutboxMessage.state == OutboxState.PENDING,
+            OutboxMessage.id < message.id).limit(1)) is not None
 
     def delivered(self, key_prefix: str) -> list[dict[str, Any]]:
         """What Slack answered to the delivered effects whose key starts with `key_prefix`
         (e.g. where each copy of a message was posted), oldest first."""
         self.write_pending()
-        stmt = select(OutboxMessage.result).where(
-            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
-            OutboxMessage.state == OutboxState.DONE).order_by(OutboxMessage.id)
+        stmt = (
+            select(OutboxMessage.result)
+            .where(
+                OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+                OutboxMessage.state == OutboxState.DONE,
+            )
+            .order_by(OutboxMessage.id)
+        )
         return [dict(result or {}) for result in self.session.scalars(stmt)]
 
     def wake_case(self, case_id: int) -> None:
@@ -414,9 +483,13 @@ class TimerRepository:
         stmt = update(Timer).where(Timer.key == key, Timer.state == TimerState.PENDING)
         return self.session.execute(stmt.values(state=TimerState.CANCELLED)).rowcount == 1
 
-    def get(self, timer_id: int) -> Timer | None:
+    def get(self, timer_id: int, *, for_update: bool = False) -> Timer | None:
+        """`for_update`: locked and read afresh (take its case's lock first: use cases lock
+        the case, then cancel its timers)."""
         self.write_pending()
-        return self.session.get(Timer, timer_id)
+        if not for_update:
+            return self.session.get(Timer, timer_id)
+        return self.session.scalars(locked(select(Timer).where(Timer.id == timer_id))).first()
 
     def claim_due(self, now: datetime, *, owner: str, lease_until: datetime,
                   limit: int = 50) -> list[int]:
@@ -436,11 +509,12 @@ class ExpertRepository:
         return self.session.get(Expert, user_id)
 
     def get_or_create(self, user_id: str) -> Expert:
+        """The expert, inserted if new (two requests meeting a new person at once insert
+        one row; neither fails)."""
         expert = self.session.get(Expert, user_id)
         if expert is None:
-            expert = Expert(user_id=user_id, skills=[])
-            self.session.add(expert)
-            self.session.flush()
+            insert_ignoring_conflict(self.session, Expert, {"user_id": user_id, "skills": []})
+            expert = self.session.scalars(select(Expert).where(Expert.user_id == user_id)).one()
         return expert
 
     def slack_ids(self, refs: Iterable[str]) -> dict[str, str]:
@@ -465,7 +539,8 @@ class ExpertRepository:
         ids = list(user_ids)
         if not ids:
             return {}
-        return {e.user_id: e for e in self.session.scalars(select(Expert).where(Expert.user_id.in_(ids)))}
+        found = self.session.scalars(select(Expert).where(Expert.user_id.in_(ids)))
+        return {e.user_id: e for e in found}
 
 
 class HistoryRepository:
@@ -485,10 +560,12 @@ class HistoryRepository:
         self.session.add_all(list(records))
 
     def remove(self, history_id: str) -> None:
-        self.session.execute(delete(ResolutionRecord).where(ResolutionRecord.history_id == history_id))
+        self.session.execute(delete(ResolutionRecord).where(
+            ResolutionRecord.history_id == history_id))
 
     def all(self) -> Sequence[ResolutionRecord]:
-        return self.session.scalars(select(ResolutionRecord).order_by(ResolutionRecord.created_at)).all()
+        return self.session.scalars(
+            select(ResolutionRecord).order_by(ResolutionRecord.created_at)).all()
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ResolutionRecord)) or 0
@@ -524,6 +601,29 @@ class ProcessedRequestRepository:
     def forget_before(self, when: datetime) -> int:
         return self.session.execute(delete(ProcessedRequest).where(
             ProcessedRequest.seen_until < when)).rowcount or 0
+
+
+class EarlyAnswerRepository:
+    """Reactions to bot DMs not recorded yet, waiting for the ts they answer."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, answer: EarlyAnswer) -> None:
+        self.session.add(answer)
+
+    def take(self, channel: str, ts: str) -> list[EarlyAnswer]:
+        """The answers to this message, oldest first, removed (the caller applies them)."""
+        answers = list(self.session.scalars(select(EarlyAnswer).where(
+            EarlyAnswer.dm_channel == channel, EarlyAnswer.message_ts == ts)
+            .order_by(EarlyAnswer.id).with_for_update(key_share=True)))
+        for answer in answers:
+            self.session.delete(answer)
+        return answers
+
+    def waiting(self, channel: str, ts: str) -> bool:
+        return self.session.scalar(select(EarlyAnswer.id).where(
+            EarlyAnswer.dm_channel == channel, EarlyAnswer.message_ts == ts).limit(1)) is not None
 
 
 class UserGroupRepository:

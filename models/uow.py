@@ -12,10 +12,21 @@ from models.base import utcnow
 from models.case import TimelineEvent
 from models.db import READ_ONLY
 from models.repositories import (
-    ApprovalRepository, CaseRepository, ExpertRepository, FollowUpRepository, HistoryRepository,
-    InviteRepository, LevelRepository, OutboxRepository, ProcessedEventRepository,
+    ApprovalRepository,
+    CaseRepository,
+    EarlyAnswerRepository,
+    ExpertRepository,
+    FollowUpRepository,
+    HistoryRepository,
+    InviteRepository,
+    LevelRepository,
+    OutboxRepository,
+    ProcessedEventRepository,
     ProcessedRequestRepository,
-    StatusUpdateRepository, TimelineRepository, TimerRepository, UserGroupRepository,
+    StatusUpdateRepository,
+    TimelineRepository,
+    TimerRepository,
+    UserGroupRepository,
 )
 
 
@@ -63,6 +74,7 @@ class UnitOfWork:
         self.approvals = ApprovalRepository(self.session)
         self.followups = FollowUpRepository(self.session)
         self.groups = UserGroupRepository(self.session)
+        self.early_answers = EarlyAnswerRepository(self.session)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -7,10 +7,10 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from skills_index.history import HistoryFileError, read_cases, read_history
+from skills_index.history import HistoryFileError, RowError, read_cases, read_history
 from skills_index.interface import ModelArtifactError
 
 
@@ -58,14 +58,17 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report_bad_rows(errors: Sequence[object]) -> None:
+def _report_bad_rows(errors: Sequence[RowError]) -> None:
     for error in errors[:20]:
-        print(f"skipped line {error.line}: {error.reason}", file=sys.stderr)  # type: ignore[attr-defined]
+        print(f"skipped line {error.line}: {error.reason}", file=sys.stderr)
     if len(errors) > 20:
         print(f"... and {len(errors) - 20} more bad rows", file=sys.stderr)
 
 
-def _guarded(command):  # type: ignore[no-untyped-def]
+Command = Callable[[argparse.Namespace], int]
+
+
+def _guarded(command: Command) -> Command:
     def run(args: argparse.Namespace) -> int:
         try:
             return command(args)
@@ -75,7 +78,7 @@ def _guarded(command):  # type: ignore[no-untyped-def]
     return run
 
 
-def add_model_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_model_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     model = subparsers.add_parser("model", help="train, use and evaluate the expert recommender")
     actions = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
     train = actions.add_parser("train", help="train a model on a history file")

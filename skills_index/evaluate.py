@@ -18,7 +18,8 @@ from sklearn.svm import LinearSVC
 
 from skills_index.history import HistoryRecord
 from skills_index.index import service_keys
-from skills_index.model import CaseQuery, ExpertModel
+from skills_index.interface import CaseQuery
+from skills_index.model import ExpertModel
 
 Ranker = Callable[[HistoryRecord], list[str]]
 DEPTH = 10
@@ -80,7 +81,8 @@ def score(name: str, ranker: Ranker, cases: Sequence[HistoryRecord]) -> Scores:
             rank = ranking.index(truth) + 1
             hits += [rank <= 1, rank <= 3, rank <= 5, 1.0 / rank]
     n = max(len(cases), 1)
-    return Scores(name, *(hits / n), seconds=time.perf_counter() - started)
+    top1, top3, top5, mrr = (float(x) for x in hits / n)
+    return Scores(name, top1, top3, top5, mrr, seconds=time.perf_counter() - started)
 
 
 def evaluate(records: Sequence[HistoryRecord], *, test_fraction: float = 0.2,

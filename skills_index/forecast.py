@@ -92,7 +92,7 @@ class SwarmForecast:
                 if at < len(known) and known[at] == value:
                     scores[n] += weights[offset + at]
                 offset += len(known)
-        return expit(np.asarray(scores, dtype=float))
+        return expit(np.asarray(scores, dtype=float))  # type: ignore[no-any-return]  # scipy: no stubs
 
 
 @dataclass(frozen=True)

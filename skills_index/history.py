@@ -86,8 +86,9 @@ def _rows(path: Path, required: Sequence[str] = REQUIRED
                     continue
                 try:
                     row = json.loads(line)
-                except ValueError as error:
-                    yield number, None, f"not valid JSON ({error.msg})"
+                except ValueError as error:  # JSONDecodeError, or a number too long for int
+                    reason = error.msg if isinstance(error, json.JSONDecodeError) else error
+                    yield number, None, f"not valid JSON ({reason})"
                     continue
                 if not isinstance(row, dict):
                     yield number, None, "not a JSON object"

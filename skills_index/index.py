@@ -163,13 +163,13 @@ class TitleClassifier:
         t_ref = float(times.max())
         recent = np.nonzero(times >= t_ref - CLASSIFIER_YEARS * 365 * DAY)[0]
         recent = recent[-CLASSIFIER_MAX_CASES:]
-        labels = [records[n].resolvers[0] for n in recent]
+        labels = [records[int(n)].resolvers[0] for n in recent]
         if len(set(labels)) < 2:
             return None
         vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32,
                                      min_df=min(min_df, len(recent)), max_features=max_tokens)
         try:
-            matrix = vectorizer.fit_transform([tokens_of(n) for n in recent])
+            matrix = vectorizer.fit_transform([tokens_of(int(n)) for n in recent])
         except ValueError:  # no word in enough cases
             return None
         learner = SGDClassifier(loss="hinge", alpha=CLASSIFIER_ALPHA, max_iter=CLASSIFIER_EPOCHS,
@@ -417,7 +417,8 @@ def _mean_loglik(loglik: sparse.csr_matrix, norm: np.ndarray, rows: sparse.csr_m
     """Q x R: each case's (`rows`, TF-IDF) log-likelihood under each model row of
     `_naive_bayes`, per unit of the case's weight."""
     lengths = np.asarray(rows.sum(axis=1))                         # Q x 1
-    return ((loglik @ rows.T).T.toarray() - lengths * norm) / np.maximum(lengths, 1e-6)
+    return (  # type: ignore[no-any-return]  # scipy.sparse has no stubs: its result is Any
+        ((loglik @ rows.T).T.toarray() - lengths * norm) / np.maximum(lengths, 1e-6))
 
 
 def _hours(times: np.ndarray, resolved_by: sparse.csr_matrix, weights: np.ndarray
@@ -429,7 +430,8 @@ def _hours(times: np.ndarray, resolved_by: sparse.csr_matrix, weights: np.ndarra
     at_hour = sparse.csr_matrix((weights, (np.arange(len(times)), hours)),
                                 shape=(len(times), 24))
     counts = np.asarray((resolved_by.T @ at_hour).todense()) + HOUR_SMOOTHING
-    return np.log(counts / counts.sum(axis=1, keepdims=True) * 24)
+    # numpy types arithmetic on arrays of unknown dtype as Any
+    return np.log(counts / counts.sum(axis=1, keepdims=True) * 24)  # type: ignore[no-any-return]
 
 
 def _fit_rows(vectorizer: TfidfVectorizer, docs: Sequence[str | list[str]]) -> sparse.csr_matrix:

@@ -1,7 +1,7 @@
 """What the expert model is asked (CaseQuery), answers (Recommendation) and raises for a bad
-model file (ModelArtifactError), and what the bot uses of it (Recommender) — plain Python, so the services, the re-ranking and the CLI
-use them without importing numpy, SciPy or scikit-learn (skills_index.model does, when a
-model is trained or loaded)."""
+model file (ModelArtifactError), and what the bot uses of it (Recommender) — plain Python, so
+the services, the re-ranking and the CLI use them without importing numpy, SciPy or
+scikit-learn (skills_index.model does, when a model is trained or loaded)."""
 
 from __future__ import annotations
 

@@ -48,7 +48,8 @@ class Blend:
     scale: np.ndarray
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        return ((features - self.mean) / self.scale) @ self.weights + self.bias
+        # numpy types arithmetic on arrays of unknown dtype as Any
+        return ((features - self.mean) / self.scale) @ self.weights + self.bias  # type: ignore[no-any-return]
 
     @classmethod
     def prior_only(cls) -> Blend:
@@ -330,4 +331,4 @@ def _conditional_logit(groups: list[tuple[np.ndarray, int]], dims: int) -> np.nd
 
     result = minimize(loss, np.zeros(dims), jac=True, method="L-BFGS-B",
                       options={"maxiter": 300})
-    return result.x
+    return result.x  # type: ignore[no-any-return]  # scipy.optimize has no stubs

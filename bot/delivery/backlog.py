@@ -33,14 +33,16 @@ def backlog(uow: UnitOfWork, now: datetime) -> Backlog:
     pending, retrying, oldest = uow.session.execute(
         select(func.count(), func.count().filter(M.attempts > 0), func.min(M.created_at))
         .where(M.state == OutboxState.PENDING)).one()
-    failed = uow.session.scalar(select(func.count()).select_from(M).where(M.state == OutboxState.FAILED))
+    failed = uow.session.scalar(select(func.count()).select_from(M)
+                                .where(M.state == OutboxState.FAILED))
     last_error = uow.session.scalar(select(M.last_error).where(
         M.state == OutboxState.PENDING, M.attempts > 0).order_by(M.scheduled_at.desc()).limit(1))
     waited = (now - _aware(oldest, now)).total_seconds() if oldest is not None else 0.0
     return Backlog(pending, retrying, max(0.0, waited), failed or 0, last_error)
 
 
-def listing(uow: UnitOfWork, *, states: Collection[OutboxState] = (OutboxState.PENDING, OutboxState.FAILED),
+def listing(uow: UnitOfWork, *, states: Collection[OutboxState] = (OutboxState.PENDING,
+                                                                   OutboxState.FAILED),
             limit: int = 100) -> list[OutboxMessage]:
     """Undelivered effects, oldest first."""
     return list(uow.session.scalars(select(OutboxMessage).where(

@@ -14,7 +14,12 @@ from sqlalchemy import select
 
 from bot.delivery.claims import InFlight, claim_next
 from bot.delivery.protocol import (
-    DependencyFailed, EffectExecutor, Later, NotReady, PermanentFailure)
+    DependencyFailed,
+    EffectExecutor,
+    Later,
+    NotReady,
+    PermanentFailure,
+)
 from bot.delivery.retry import LEASE, WAIT, backoff
 from bot.services import effects
 from bot.services.context import ServiceContext
@@ -97,7 +102,8 @@ def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: 
 
 def _failed(uow: UnitOfWork, dedupe_key: str) -> bool:
     return uow.session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.state == OutboxState.FAILED)) is not None
+        OutboxMessage.dedupe_key == dedupe_key,
+        OutboxMessage.state == OutboxState.FAILED)) is not None
 
 
 @dataclass(frozen=True)

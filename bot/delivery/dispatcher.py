@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.services.context import ServiceContext
 from bot.delivery.claims import InFlight
 from bot.delivery.deliver import deliver_next
 from bot.delivery.protocol import EffectExecutor
+from bot.services.context import ServiceContext
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,15 @@ SEVERITY_WORDS = {"sev1": "critical", "sev2": "major", "sev3": "minor", "sev4": 
 MAX_TITLE = 150
 MAX_DESCRIPTION = 3000
 MAX_TAGS = 10
+MAX_SERVICE = 60
+MAX_TAG = 40
 CHANNEL_NAME_MAX = 80
 
 _SEVERITY = re.compile(r"^(?:sev|s|p)[-_ ]?([1-4])$", re.IGNORECASE)
 _SEVERITY_LIKE = re.compile(r"^sev[-_]?\d+$", re.IGNORECASE)
 _SERVICE = re.compile(r"^service:([\w.\-/]{1,60})$", re.IGNORECASE)
 _TAG = re.compile(r"^#([\w.\-/]{1,40})$")
+_NAME = re.compile(r"^[\w.\-/]+$")  # a service or tag: one word of letters, digits, . - _ /
 _NAME_JUNK = re.compile(r"[^a-z0-9]+")
 
 
@@ -43,19 +46,30 @@ class CaseDraft:
     requester: str | None = None  # the Slack user the case is for, when not its declarer
 
     def __post_init__(self) -> None:
+        """The one check of a draft, whichever way it came (slash command, form, webhook):
+        each field within what Slack can show on the case's cards."""
         if not self.title.strip():
             raise UsageError("A case needs a title: `/swarm new <title> [sev1..sev4] "
                              "[service:<name>] [#tags]`.")
         if len(self.title) > MAX_TITLE:
             raise InvalidInput(f"That title is {len(self.title)} characters; keep it under "
-                               f"{MAX_TITLE} and put the details in the description.")
+                               f"{MAX_TITLE} and put the details in the description.",
+                               field="title")
         if self.severity not in SEVERITIES:
-            raise InvalidInput(f"`{escape(self.severity[:20])}` is not a severity; use sev1..sev4.")
+            raise InvalidInput(f"`{escape(self.severity[:20])}` is not a severity; use sev1..sev4.",
+                               field="severity")
+        if self.service and (len(self.service) > MAX_SERVICE or not _NAME.match(self.service)):
+            raise InvalidInput(f"The service must be one word of at most {MAX_SERVICE} letters, "
+                               "digits or `. - _ /` (e.g. `payments`).", field="service")
         if len(self.description) > MAX_DESCRIPTION:
             raise InvalidInput(f"The description is too long (at most {MAX_DESCRIPTION} "
-                               "characters).")
+                               "characters).", field="description")
         if len(self.tags) > MAX_TAGS:
-            raise InvalidInput(f"At most {MAX_TAGS} tags per case.")
+            raise InvalidInput(f"At most {MAX_TAGS} tags per case.", field="tags")
+        for tag in self.tags:
+            if len(tag) > MAX_TAG or not _NAME.match(tag):
+                raise InvalidInput(f"A tag must be one word of at most {MAX_TAG} letters, digits "
+                                   "or `. - _ /` (e.g. `db`).", field="tags")
 
 
 def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft:
@@ -64,9 +78,16 @@ def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft
     Severity, `service:` and `#tags` may stand anywhere; the remaining words are the title."""
     severity, service, tags, words = None, "", [], []
     for word in text.split():
-        if severity is None and (_SEVERITY.match(word) or _SEVERITY_LIKE.match(word)):
-            severity = parse_severity(word)  # `sev9` is refused, not taken as a title word
+        if _SEVERITY.match(word) or _SEVERITY_LIKE.match(word):
+            named = parse_severity(word)  # `sev9` is refused, not taken as a title word
+            if severity is not None and named != severity:
+                raise InvalidInput(f"Give the case one severity: both {severity} and {named} "
+                                   "are named.")
+            severity = named
         elif match := _SERVICE.match(word):
+            if service and match.group(1).lower() != service:
+                raise InvalidInput(f"Give the case one service: both `{service}` and "
+                                   f"`{match.group(1).lower()}` are named.")
             service = match.group(1).lower()
         elif match := _TAG.match(word):
             tag = match.group(1).lower()

@@ -17,7 +17,12 @@ class UsageError(SwarmbotError):
 
 
 class InvalidInput(SwarmbotError):
-    """A value is not acceptable (bad severity, oversized text, bad name...)."""
+    """A value is not acceptable (bad severity, oversized text, bad name...). `field` names
+    the part of a form it is about (e.g. "service" of a case draft), when there is one."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotFound(SwarmbotError):

@@ -20,7 +20,6 @@ Pure: the service layer loads cases and events and hands them in.
 from __future__ import annotations
 
 import re
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -91,7 +90,8 @@ def measure(case: CaseRecord) -> CaseMeasures:
     if tiered:
         acknowledged = first(TimelineKind.ACKNOWLEDGED)
     else:
-        acknowledged = first(TimelineKind.CLAIMED) or (start if declared and declared.actor else None)
+        acknowledged = (first(TimelineKind.CLAIMED)
+                        or (start if declared and declared.actor else None))
     expert = first(TimelineKind.INVITE_ACCEPTED, TimelineKind.ADDED)
     resolved_events = [e.at for e in events if e.kind == TimelineKind.RESOLVED]
     resolved = case.status == CaseStatus.RESOLVED and bool(resolved_events)
@@ -113,8 +113,7 @@ def measure(case: CaseRecord) -> CaseMeasures:
                              if e.kind == TimelineKind.SLA_BREACHED),
         resolved_at=None if not resolved else (
             case.level if case.mode == CaseMode.TIERED and case.level else "swarm"),
-        escalated=kinds[TimelineKind.ESCALATED] > 0,
-        reopened=kinds[TimelineKind.REOPENED] > 0)
+        escalated=kinds[TimelineKind.ESCALATED] > 0, reopened=kinds[TimelineKind.REOPENED] > 0)
 
 
 def _since(start: datetime, end: datetime | None) -> timedelta | None:
@@ -184,8 +183,11 @@ def summarize_by(measures: Sequence[CaseMeasures], by: str) -> dict[str, Summary
 
 
 def _median(values: Iterable[timedelta | None]) -> timedelta | None:
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
+    present = sorted(v for v in values if v is not None)
+    if not present:
+        return None
+    middle = len(present) // 2  # statistics.median, which typeshed types for numbers only
+    return present[middle] if len(present) % 2 else (present[middle - 1] + present[middle]) / 2
 
 
 def _mean(values: Iterable[timedelta | None]) -> timedelta | None:
@@ -207,8 +209,8 @@ def parse_period(text: str, now: datetime) -> tuple[datetime | None, str]:
         return now - _NAMED[cleaned], f"the last {cleaned}"
     match = _PERIOD.match(cleaned)
     if not match or int(match.group(1)) == 0:
-        raise InvalidInput(f"`{escape(text[:20])}` is not a period; try `7d`, `24h`, `4w`, `month`, "
-                           "`quarter` or `all`.")
+        raise InvalidInput(f"`{escape(text[:20])}` is not a period; try `7d`, `24h`, `4w`, "
+                           "`month`, `quarter` or `all`.")
     amount, unit = int(match.group(1)), match.group(2)
     delta = {"h": timedelta(hours=amount), "d": timedelta(days=amount),
              "w": timedelta(weeks=amount)}[unit]

@@ -99,7 +99,7 @@ RULES: dict[str, Rule] = {
     "severity": OWNER_ONLY,
     "owner": OWNER_ONLY,
     "resolve": OWNER_ONLY,
-    "resolve confirm": Rule((REQUESTER,)),  # the "Yes, resolved" button
+    "resolution confirm": Rule((REQUESTER,)),  # the "Yes, resolved" button, not a command
     "reopen": Rule((OWNER, REQUESTER, ADMINS)),
     "leave": Rule((IN_SWARM,), never=((Role.OWNER, "but not the owner",
                                        "You own this case, so you cannot leave it: hand it "

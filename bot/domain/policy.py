@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -252,8 +257,8 @@ class Policy(_Strict):
                                 if _rank(start) <= _rank(level) < _rank(rule.level))
                 return Entry(rule.level, EscalationTrigger.COMPLEXITY, rule.why(needs_help),
                              skipped)
-        return Entry(start, EscalationTrigger.PRIORITY if start != path[0]
-                     else EscalationTrigger.DECLARED,
+        return Entry(start,
+                     EscalationTrigger.PRIORITY if start != path[0] else EscalationTrigger.DECLARED,
                      f"{severity} starts at {start}", ())
 
     def severity_level(self, severity: str, service: str, tags: tuple[str, ...]) -> str | None:
@@ -300,8 +305,8 @@ class Policy(_Strict):
             if item in self.levels[level].authority:
                 return level
         known = ", ".join(f"`{i}`" for i in self.authority_items) or "nothing (none configured)"
-        raise InvalidInput(f"`{escape(item[:40])}` is not something the policy lets anyone approve. "
-                           f"Approvable: {known}.")
+        raise InvalidInput(f"`{escape(item[:40])}` is not something the policy lets anyone "
+                           f"approve. Approvable: {known}.")
 
     def require_authority(self, level: str, item: str) -> None:
         if item not in self.authority_of(level):

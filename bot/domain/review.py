@@ -17,13 +17,12 @@ LESSON = TimelineKind.LESSON
 PROMPTS = ("What went well?", "What slowed us down?", "What would have prevented it?",
            "What should we follow up on?")
 _MOVES = LEVEL_MOVES
-_DOINGS = {TimelineKind.STATUS_UPDATE: "status updates",
-           TimelineKind.ACKNOWLEDGED: "acknowledgements",
-           TimelineKind.INVITE_ACCEPTED: "joined the swarm", TimelineKind.ADDED: "people added",
-           TimelineKind.ESCALATED: "escalations", TimelineKind.DEESCALATED: "de-escalations",
-           TimelineKind.APPROVAL_APPROVED: "approvals",
-           TimelineKind.APPROVAL_REJECTED: "rejections",
-           TimelineKind.RESOLVED: "resolutions", TimelineKind.LESSON: "lessons"}
+_DOINGS: dict[str, str] = {
+    TimelineKind.STATUS_UPDATE: "status updates", TimelineKind.ACKNOWLEDGED: "acknowledgements",
+    TimelineKind.INVITE_ACCEPTED: "joined the swarm", TimelineKind.ADDED: "people added",
+    TimelineKind.ESCALATED: "escalations", TimelineKind.DEESCALATED: "de-escalations",
+    TimelineKind.APPROVAL_APPROVED: "approvals", TimelineKind.APPROVAL_REJECTED: "rejections",
+    TimelineKind.RESOLVED: "resolutions", TimelineKind.LESSON: "lessons"}
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,8 @@ def draft_review(facts: CaseFacts, events: Sequence[Event], *, texts: Sequence[s
 
 def _time_in(ordered: Sequence[tuple[Event, str]], facts: CaseFacts) -> dict[str, timedelta]:
     spent: dict[str, timedelta] = defaultdict(timedelta)
-    place, since = "swarm", facts.created_at
+    place: str | None = "swarm"
+    since = facts.created_at
     for event, _ in ordered:
         moved_to = None
         if event.kind in _MOVES:
@@ -122,14 +122,16 @@ def _sla_results(ordered: Sequence[tuple[Event, str]]) -> list[str]:
 
 def to_markdown(review: Review) -> str:
     f = review.facts
-    duration = human_duration((f.resolved_at or f.created_at) - f.created_at) if f.resolved_at else "open"
+    duration = (human_duration((f.resolved_at or f.created_at) - f.created_at)
+                if f.resolved_at else "open")
     lines = [f"# Review of case {f.reference}: {f.title}", "",
              f"- Severity: {f.severity}" + (f", service `{f.service}`" if f.service else ""),
              f"- Owner: {_who(f.owner_id)}", f"- Status: {f.status} (duration: {duration})"]
     if f.summary:
         lines.append(f"- Resolution: {f.summary}")
     lines += ["", "## Time spent"]
-    lines += [f"- {place}: {human_duration(spent)}" for place, spent in review.time_in.items()] or ["- —"]
+    lines += [f"- {place}: {human_duration(spent)}"
+              for place, spent in review.time_in.items()] or ["- —"]
     lines += ["", "## SLA results"] + ([f"- {s}" for s in review.sla] or ["- no SLAs applied"])
     lines += ["", "## Who did what"]
     lines += [f"- {_who(actor)}: " + ", ".join(f"{n} {what}" for what, n in did.items())

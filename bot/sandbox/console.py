@@ -74,7 +74,8 @@ class Console:
         try:
             channel = self.emu.channel(match["channel"])["id"] if match["channel"] else self.home
             if what.startswith("/swarm"):
-                self.emu.slash_command(user, "/swarm", what[len("/swarm"):].strip(), channel=channel)
+                self.emu.slash_command(user, "/swarm", what[len("/swarm"):].strip(),
+                                       channel=channel)
             elif what.startswith("react "):
                 self._react(user, what[6:].strip().strip(":"))
             else:

@@ -29,13 +29,16 @@ class Person:
 PEOPLE = (
     Person("maya", "Maya Okafor", "Europe/London", ("postgres", "db"), ("db", "payments")),
     Person("lars", "Lars Eriksen", "Europe/Oslo", ("kubernetes", "infra"), ("infra", "search")),
-    Person("priya", "Priya Raman", "Asia/Kolkata", ("payments", "stripe"), ("payments", "checkout")),
+    Person("priya", "Priya Raman", "Asia/Kolkata", ("payments", "stripe"),
+           ("payments", "checkout")),
     Person("tom", "Tom Becker", "Europe/Berlin", ("checkout", "frontend"), ("checkout", "web")),
     Person("ana", "Ana Souza", "America/Sao_Paulo", ("search", "elasticsearch"), ("search",)),
     Person("kenji", "Kenji Sato", "Asia/Tokyo", ("mobile", "ios"), ("mobile",)),
     Person("fatima", "Fatima Zahra", "Africa/Casablanca", ("auth", "security"), ("auth",)),
-    Person("diego", "Diego Alvarez", "America/Mexico_City", ("kafka", "queues"), ("orders", "infra")),
-    Person("olivia", "Olivia Chen", "America/Los_Angeles", ("frontend", "web"), ("web", "checkout")),
+    Person("diego", "Diego Alvarez", "America/Mexico_City", ("kafka", "queues"),
+           ("orders", "infra")),
+    Person("olivia", "Olivia Chen", "America/Los_Angeles", ("frontend", "web"),
+           ("web", "checkout")),
     Person("sam", "Sam Walker", "America/New_York", ("orders", "warehouse"), ("orders",)),
     Person("ines", "Ines Martin", "Europe/Paris", ("db", "redis"), ("db", "search")),
     Person("noah", "Noah Fischer", "Europe/Zurich", ("security", "auth"), ("auth", "infra")),
@@ -43,7 +46,8 @@ PEOPLE = (
 
 PROBLEMS = {
     "db": ["replication lag on {x}", "connection pool exhausted on {x}", "slow queries on {x}",
-           "disk almost full on {x}", "deadlocks in {x} writes", "failover of {x} did not complete"],
+           "disk almost full on {x}", "deadlocks in {x} writes",
+           "failover of {x} did not complete"],
     "payments": ["card payments declined for {x}", "refunds stuck in {x}",
                  "payment provider timeouts in {x}", "duplicate charges in {x}"],
     "checkout": ["checkout latency over 3s in {x}", "cart totals wrong for {x}",
@@ -98,7 +102,8 @@ HARD = {"failover of {x} did not complete", "deadlocks in {x} writes",
         "warehouse sync failing for {x}"}
 PLACES = ["eu-west", "us-east", "the primary", "the replica", "premium customers", "guest users",
           "the mobile API", "black friday traffic", "the Android build", "the admin console"]
-TAGS = {"db": ["postgres", "redis"], "payments": ["stripe", "refunds"], "checkout": ["cart", "latency"],
+TAGS = {"db": ["postgres", "redis"], "payments": ["stripe", "refunds"],
+        "checkout": ["cart", "latency"],
         "search": ["elasticsearch", "indexing"], "infra": ["kubernetes", "dns"],
         "mobile": ["ios", "android"], "auth": ["sso", "security"], "orders": ["kafka", "warehouse"],
         "web": ["cdn", "frontend"]}

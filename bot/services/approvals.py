@@ -8,8 +8,8 @@ from bot.domain.policy import rank
 from bot.domain.states import ApprovalState, TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
-from bot.services.escalation import levels_of, responder_ids
 from bot.services.guards import case_in_channel, require, require_open
+from bot.services.responders import levels_of, responder_ids
 from models.case import Approval
 from models.uow import UnitOfWork
 
@@ -33,9 +33,16 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
         approval = uow.approvals.add(Approval(case_id=case.id, item=item, note=note,
                                               level=level, requested_by=actor,
                                               created_at=ctx.now()))
-        uow.timeline.record(case.id, TimelineKind.APPROVAL_REQUESTED, f"<@{actor}> asked {level} to "
-                            f"approve `{item}`" + (f": {note}" if note else ""), actor=actor,
-                            at=ctx.now(), approval=approval.id, item=item, level=level)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.APPROVAL_REQUESTED,
+            f"<@{actor}> asked {level} to approve `{item}`" + (f": {note}" if note else ""),
+            actor=actor,
+            at=ctx.now(),
+            approval=approval.id,
+            item=item,
+            level=level,
+        )
         effects.approval_request(uow, case, approval_id=approval.id)
         approvers = [u for u in responder_ids(uow, ctx.policy, level) if u != actor]
         for user in approvers:
@@ -47,11 +54,14 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
 
 def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approve: bool) -> str:
     with ctx.uow() as uow:
-        approval = uow.approvals.get(approval_id, for_update=True)
+        approval = uow.approvals.get(approval_id)
         if approval is None:
             raise NotFound("That approval request no longer exists.")
-        case = uow.cases.get(approval.case_id)
-        if case is None:
+        # The case first (as every use case on it), then the approval afresh: of two
+        # decisions at once, the second sees the first.
+        case = uow.cases.get(approval.case_id, for_update=True)
+        approval = uow.approvals.get(approval_id, for_update=True)
+        if case is None or approval is None:
             raise NotFound("That case no longer exists.")
         if approval.state != ApprovalState.PENDING:
             raise Conflict(f"`{approval.item}` on case {case.reference} was already "
@@ -64,10 +74,16 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
         approval.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
         approval.decided_by, approval.decided_at = actor, ctx.now()
         verb = "approved" if approve else "rejected"
-        uow.timeline.record(case.id, TimelineKind.APPROVAL_APPROVED if approve
-                            else TimelineKind.APPROVAL_REJECTED, f"`{approval.item}` {verb} by "
-                            f"<@{actor}> ({level})", actor=actor, at=ctx.now(),
-                            approval=approval.id, item=approval.item, level=level)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.APPROVAL_APPROVED if approve else TimelineKind.APPROVAL_REJECTED,
+            f"`{approval.item}` {verb} by <@{actor}> ({level})",
+            actor=actor,
+            at=ctx.now(),
+            approval=approval.id,
+            item=approval.item,
+            level=level,
+        )
         effects.approval_decided(uow, case, approval_id=approval.id)
         icon = ":white_check_mark:" if approve else ":no_entry:"
         effects.post(uow, case=case, key=f"approval_decided:{approval.id}", text=(

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
-from bot.domain.states import CaseMode, ParticipantRole, TimelineKind
+from bot.domain.states import CaseMode, CaseStatus, ParticipantRole, TimelineKind
 from bot.services import effects, knowledge, workflows
 from bot.services.context import ServiceContext
 from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
-from bot.services.text import printable
 from bot.services.swarm import invite_experts, recommend, withdraw_invites
+from bot.services.text import printable
 from models.case import Case, Participant
 from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
-
 
 REPEAT_WINDOW = timedelta(minutes=2)
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
@@ -46,7 +45,11 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
     submit) returns the case already opened."""
     recommended, foreseen = _ask_the_history(ctx, draft, description, owner_id)
     with ctx.uow() as uow:
-        twin = uow.cases.recent_twin(owner_id, draft.title, ctx.now() - REPEAT_WINDOW)
+        # The (owner, title) row, locked: identical declarations at once, from any process,
+        # take turns here, and each sees the case the one before it opened.
+        declaration = uow.cases.declaration(owner_id, draft.title)
+        twin = _repeat_of(uow, declaration.case_id, declaration.declared_at,
+                          ctx.now() - REPEAT_WINDOW)
         if twin is not None:
             return CaseOpened(twin.id, twin.reference, False, twin.mode == CaseMode.SWARM)
         case = uow.cases.add(Case(
@@ -58,15 +61,28 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
             # a tiered case waits for its first `/swarm ack`
             acknowledged_at=ctx.now() if _mode(ctx, draft.severity) == CaseMode.SWARM else None,
             is_private=_private(draft), invites=[],  # known empty: never read back
-            participants=[Participant(user_id=owner_id, role=ParticipantRole.OWNER, joined_at=ctx.now())]))
+            participants=[Participant(user_id=owner_id, role=ParticipantRole.OWNER,
+                                      joined_at=ctx.now())]))
+        declaration.case_id, declaration.declared_at = case.id, ctx.now()
         if _profile_unknown(uow, owner_id):  # known from now on: zone and handle from Slack
             effects.sync_profile(uow, owner_id)  # (then kept current by user_change events)
-        uow.timeline.record(case.id, TimelineKind.DECLARED, f"Declared by <@{owner_id}> as {draft.severity}",
+        uow.timeline.record(case.id, TimelineKind.DECLARED,
+                            f"Declared by <@{owner_id}> as {draft.severity}",
                             actor=owner_id, at=ctx.now(), severity=draft.severity)
         _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel,
                                  recommended=recommended, foreseen=foreseen)
         uow.commit()
         return CaseOpened(case.id, case.reference, True, case.mode == CaseMode.SWARM)
+
+
+def _repeat_of(uow: UnitOfWork, case_id: int | None, declared_at: datetime | None,
+               since: datetime) -> Case | None:
+    """The case declared last under this (owner, title), if that was since `since` and it is
+    still open."""
+    if case_id is None or declared_at is None or declared_at < since:
+        return None
+    case = uow.cases.get(case_id)
+    return case if case is not None and case.status != CaseStatus.RESOLVED else None
 
 
 def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
@@ -77,18 +93,28 @@ def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
 
 def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
                         draft: CaseDraft) -> CaseOpened:
-    """A case from an alerting or ticketing tool: same flow, no owner until someone claims."""
+    """A case from an alerting or ticketing tool: same flow, no owner until someone claims.
+    The requester, when given, must be an active person of the workspace (asked of Slack
+    before the transaction, like a new owner)."""
+    if draft.requester is not None:
+        require_people(ctx.people, [draft.requester])
     recommended, foreseen = _ask_the_history(ctx, draft, draft.description, None)
     with ctx.uow() as uow:
         existing = uow.cases.by_external_id(source, external_id)
         if existing is not None:
-            return CaseOpened(existing.id, existing.reference, False, existing.mode == CaseMode.SWARM)
-        case = uow.cases.add(Case(
+            return CaseOpened(existing.id, existing.reference, False,
+                              existing.mode == CaseMode.SWARM)
+        case = Case(
             title=draft.title, description=draft.description, service=draft.service,
             tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
             source=source, external_id=external_id, created_at=ctx.now(),
             requester_id=draft.requester, is_private=_private(draft), invites=[],
-            participants=[]))
+            participants=[])
+        if not uow.cases.add_once(case):  # the same delivery at once, elsewhere: it won
+            existing = uow.cases.by_external_id(source, external_id)
+            assert existing is not None
+            return CaseOpened(existing.id, existing.reference, False,
+                              existing.mode == CaseMode.SWARM)
         uow.timeline.record(case.id, TimelineKind.DECLARED, f"Opened by {source} ({external_id})",
                             at=ctx.now(), severity=draft.severity, source=source)
         _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
@@ -113,7 +139,8 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         if case.mode == CaseMode.SWARM and case.acknowledged_at is None:  # tiered: the first ack
             case.acknowledged_at = ctx.now()
         add_participant(case, user_id, ParticipantRole.OWNER, ctx.now(), take_role=True)
-        uow.timeline.record(case.id, TimelineKind.CLAIMED, f"Claimed by <@{user_id}>", actor=user_id,
+        uow.timeline.record(case.id, TimelineKind.CLAIMED, f"Claimed by <@{user_id}>",
+                            actor=user_id,
                             at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case, members=True)
@@ -140,9 +167,15 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
         add_participant(case, new_owner, ParticipantRole.OWNER, ctx.now(), take_role=True)
         by = f"<@{previous}>" if actor == previous else f"<@{actor}> (admin)"
         away = "" if actor == previous else f" from <@{previous}>"  # said by who did it
-        uow.timeline.record(case.id, TimelineKind.OWNER_CHANGED, f"{by} handed the case{away} to "
-                            f"<@{new_owner}>", actor=actor, at=ctx.now(), previous=previous,
-                            owner=new_owner)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.OWNER_CHANGED,
+            f"{by} handed the case{away} to <@{new_owner}>",
+            actor=actor,
+            at=ctx.now(),
+            previous=previous,
+            owner=new_owner,
+        )
         effects.case_changed(uow, case, members=True)
         effects.post(uow, case=case, text=f":handshake: {by} handed case {case.reference}{away} "
                                           f"to <@{new_owner}>, who owns it now.")
@@ -162,22 +195,27 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
             return f"Case {case.reference} is already {severity}."
         previous, was_swarm = case.severity, case.mode == CaseMode.SWARM
         case.severity, case.mode = severity, _mode(ctx, severity)
-        uow.timeline.record(case.id, TimelineKind.SEVERITY_CHANGED, f"{previous} → {severity}", actor=actor,
+        uow.timeline.record(case.id, TimelineKind.SEVERITY_CHANGED, f"{previous} → {severity}",
+                            actor=actor,
                             at=ctx.now(), previous=previous, severity=severity)
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.STATUS_REMINDER])
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case)
-        effects.post(uow, case=case,
-                     text=f":rotating_light: Severity changed {previous} → *{severity}* by "
-                          f"<@{actor}>.")
+        effects.post(
+            uow,
+            case=case,
+            text=f":rotating_light: Severity changed {previous} → *{severity}* by <@{actor}>.",
+        )
         if case.mode != (CaseMode.SWARM if was_swarm else CaseMode.TIERED):
-            uow.timeline.record(case.id, TimelineKind.MODE_CHANGED, "Now swarmed" if case.mode == CaseMode.SWARM
+            uow.timeline.record(case.id, TimelineKind.MODE_CHANGED,
+                                "Now swarmed" if case.mode == CaseMode.SWARM
                                 else "Now on the escalation levels", at=ctx.now(), mode=case.mode)
         on_severity_change(ctx, uow, case, was_swarm=was_swarm, actor=actor)
         if was_swarm and case.mode != CaseMode.SWARM:  # back on the levels: the swarm's asks end
             withdrawn = withdraw_invites(ctx, uow, case)
             if withdrawn:
-                uow.timeline.record(case.id, TimelineKind.INVITES_WITHDRAWN, "Withdrew the invites to "
+                uow.timeline.record(case.id, TimelineKind.INVITES_WITHDRAWN,
+                                    "Withdrew the invites to "
                                     + ", ".join(f"<@{i.expert_id}>" for i in withdrawn)
                                     + " (no longer a swarm)", actor=actor, at=ctx.now(),
                                     experts=[i.expert_id for i in withdrawn])
@@ -193,8 +231,8 @@ def schedule_status_reminder(ctx: ServiceContext, uow: UnitOfWork, case: Case) -
     if minutes <= 0:
         return
     due = ctx.now() + timedelta(minutes=minutes)
-    uow.timers.schedule(f"status_reminder:{case.id}:{due.isoformat()}",
-                        TimerKind.STATUS_REMINDER, due,
+    uow.timers.schedule(f"status_reminder:{case.id}:{due.isoformat()}", TimerKind.STATUS_REMINDER,
+                        due,
                         case_id=case.id)
 
 
@@ -231,7 +269,7 @@ def _private(draft: CaseDraft) -> bool:
     return bool(PRIVATE_TAGS & set(draft.tags))
 
 
-def _mode(ctx: ServiceContext, severity: str) -> str:
+def _mode(ctx: ServiceContext, severity: str) -> CaseMode:
     return CaseMode.SWARM if severity in ctx.settings.swarm_severity_set else CaseMode.TIERED
 
 
@@ -251,8 +289,9 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     if isinstance(external_id, int) and not isinstance(external_id, bool):
         external_id = str(external_id)
     if not isinstance(external_id, str) or not printable(external_id).strip():
-        raise InvalidInput("`external_id` is required: the id in the sending tool, a string "
-                           "or an integer.")
+        raise InvalidInput(
+            "`external_id` is required: the id in the sending tool, a string or an integer."
+        )
     external_id = printable(external_id).strip()
     source = _hook_text(payload, "source").strip() or "webhook"
     for name, value, limit in (("source", source, MAX_SOURCE),
@@ -266,15 +305,16 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     requester = payload.get("requester")
     if requester is not None and (not isinstance(requester, str)
                                   or not _USER_ID.match(requester.strip())):
-        raise InvalidInput("`requester` must be the Slack user id (U…) of the person the "
-                           "case is for.")
+        raise InvalidInput(
+            "`requester` must be the Slack user id (U…) of the person the case is for."
+        )
     private = payload.get("private", False)
     if not isinstance(private, bool):
         raise InvalidInput("`private` must be true or false.")
     if private:
         tags = [*tags, "private"]
     draft = CaseDraft(title=title.strip(), severity=severity,
-                      service=_hook_text(payload, "service").strip().lower()[:80],
+                      service=_hook_text(payload, "service").strip().lower(),
                       tags=tuple(t.strip().lower() for t in map(printable, tags) if t.strip()),
                       description=_hook_text(payload, "description"),
                       requester=requester.strip() if requester else None)

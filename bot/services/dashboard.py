@@ -20,6 +20,7 @@ from models.case import Case, Participant
 from models.expertise import Expert
 from models.scheduling import Timer, TimerKind, TimerState
 
+
 @dataclass(frozen=True)
 class OpenCase:
     case_id: int
@@ -41,7 +42,8 @@ def open_cases(ctx: ServiceContext) -> list[OpenCase]:
         ids = [c.id for c in cases]
         timers = uow.session.scalars(select(Timer).where(
             Timer.case_id.in_(ids), Timer.state == TimerState.PENDING,
-            Timer.kind.in_([TimerKind.SLA, TimerKind.STATUS_REMINDER])).order_by(Timer.due_at)).all() if ids else []
+            Timer.kind.in_([TimerKind.SLA, TimerKind.STATUS_REMINDER]))
+            .order_by(Timer.due_at)).all() if ids else []
         names = _names(uow.session, [c.owner_id for c in cases if c.owner_id])
         next_due: dict[int, tuple[datetime, str]] = {}
         for timer in timers:

@@ -26,6 +26,7 @@ class Effect(StrEnum):
     SEND_INVITE = "send_invite"
     INVITE_HINTS = "invite_hints"
     UPDATE_INVITE = "update_invite"
+    ANSWER_EARLY = "answer_early"  # not Slack: reactions that came before the invite's ts
     EPHEMERAL = "ephemeral"
     ARCHIVE_CHANNEL = "archive_channel"
     UNARCHIVE_CHANNEL = "unarchive_channel"
@@ -133,6 +134,13 @@ def invite_hints(uow: UnitOfWork, invite: Invite) -> None:
     before any of them gets its hints."""
     uow.outbox.enqueue(f"invite_hints:{invite.id}", Effect.INVITE_HINTS,
                        {"invite_id": invite.id}, case_id=invite.case_id)
+
+
+def answer_early(uow: UnitOfWork, invite: Invite) -> None:
+    """The expert reacted to the invite before its ts was recorded: apply those reactions
+    now that it is (delivered by running the answer, `swarm.answer_early`)."""
+    uow.outbox.enqueue(f"answer_early:{invite.id}", Effect.ANSWER_EARLY,
+                       {"invite_id": invite.id}, case_id=invite.case_id, priority=URGENT)
 
 
 def update_invite(uow: UnitOfWork, invite: Invite) -> None:

@@ -19,9 +19,7 @@ from bot.services import effects, workflows
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
-from bot.services.responders import (  # noqa: F401 — who is at a level, used from here too
-    at_or_above, levels_of, may_respond, resolve_people, responder_ids,
-)
+from bot.services.responders import responder_ids
 from models.case import Case, LevelChange
 from models.scheduling import Timer, TimerKind
 from models.uow import UnitOfWork
@@ -45,11 +43,12 @@ def enter_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: str
     as_entered = reason is None or entry.trigger == EscalationTrigger.COMPLEXITY
     move(ctx, uow, case, entry.level,
          trigger=entry.trigger if as_entered else EscalationTrigger.PRIORITY,
-         reason=entry.reason if as_entered else reason,
+         reason=entry.reason if as_entered or reason is None else reason,
          actor=actor, bypassed=entry.bypassed)
 
 
-def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *, trigger: EscalationTrigger,
+def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *,
+         trigger: EscalationTrigger,
          reason: str, actor: str | None = None, bypassed: Iterable[str] = (),
          from_workflow: bool = False) -> LevelChange:
     """Put the case at `level`: record the stint, restart the SLA clocks, bring the level's
@@ -77,15 +76,21 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *, trigge
     groups = " ".join(f"<!subteam^{g}>" for g in named_groups)
     people = " ".join(f"<@{u}>" for u in responders)
     who = f" {people} {groups}".rstrip() if people or groups else ""
-    effects.post(uow, case=case, key=f"level:{stint.id}", text=(
-        f":arrow_{_ARROWS.get(kind, 'right')}:"
-        f" *{verb} {level}* ({trigger}: {escape(reason)}){note}.{who} "
-        f"{_sla_line(ctx.policy, level, stint)}"))
+    effects.post(
+        uow,
+        case=case,
+        key=f"level:{stint.id}",
+        text=(
+            f":arrow_{_ARROWS.get(kind, 'right')}:"
+            f" *{verb} {level}* ({trigger}: {escape(reason)}){note}.{who} "
+            f"{_sla_line(ctx.policy, level, stint)}"
+        ),
+    )
     for user in responders:
         if user != actor:
             effects.hand_off(uow, case, stint_id=stint.id, user=user)
     effects.case_changed(uow, case, members=bool(responders))
-    if kind == TimelineKind.ESCALATED and not from_workflow:  # a workflow's own escalation runs no more
+    if kind == TimelineKind.ESCALATED and not from_workflow:  # a workflow's runs no more
         workflows.on_trigger(ctx, uow, case, "escalated", actor=actor)
     return stint
 
@@ -95,7 +100,8 @@ def leave_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, reason: st
     """The case becomes a swarm: SLA clocks stop; its level history stays."""
     if case.level is not None:
         uow.levels.add(LevelChange(case_id=case.id, from_level=case.level, to_level="swarm",
-                                   trigger=EscalationTrigger.PRIORITY, reason=reason, actor=actor, at=ctx.now()))
+                                   trigger=EscalationTrigger.PRIORITY, reason=reason,
+                                   actor=actor, at=ctx.now()))
     uow.timers.cancel_for_case(case.id, kinds=[TimerKind.SLA])
     case.level = None
 
@@ -104,7 +110,8 @@ def restart_level(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: st
                   reason: str) -> None:
     """A reopened tiered case starts a fresh stint (and SLA) at the level it was at."""
     if case.mode == CaseMode.TIERED and case.level is not None:
-        move(ctx, uow, case, case.level, trigger=EscalationTrigger.MANUAL, reason=reason, actor=actor)
+        move(ctx, uow, case, case.level, trigger=EscalationTrigger.MANUAL, reason=reason,
+             actor=actor)
 
 
 def on_severity_change(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, was_swarm: bool,
@@ -135,6 +142,8 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
         require(ctx, uow, case, actor, "escalate", "escalate it")
         current = case.level or ""
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
+        if not level_text:
+            _refuse_a_second_step(ctx, uow, case, actor, "escalate", "higher")
         target = (ctx.policy.parse_level(level_text) if level_text
                   else ctx.policy.next_level(current, path))
         if target is None:
@@ -143,10 +152,29 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
         if rank(target) <= rank(current):
             raise InvalidInput(f"{target} is not above {current}; use `/swarm deescalate "
                                f"{target}` to move the case down.")
-        move(ctx, uow, case, target, trigger=EscalationTrigger.MANUAL, reason=_reason(reason, actor),
+        move(ctx, uow, case, target, trigger=EscalationTrigger.MANUAL, reason=_reason(reason,
+                                                                                      actor),
              actor=actor, bypassed=ctx.policy.between(path, current, target))
         uow.commit()
         return f"Case {case.reference} escalated {current} → {target}."
+
+
+# "One level up (or down)" from two people at once means the level they both saw: a second
+# manual move by someone else this soon after the first is refused, not stacked on it.
+ONE_STEP_WINDOW = timedelta(minutes=1)
+
+
+def _refuse_a_second_step(ctx: ServiceContext, uow: UnitOfWork, case: Case, actor: str,
+                          command: str, direction: str) -> None:
+    last = uow.levels.current(case.id)
+    if last is None or last.from_level is None or last.trigger != EscalationTrigger.MANUAL:
+        return
+    went_up = rank(last.to_level) > rank(last.from_level)
+    if (went_up == (direction == "higher") and last.actor not in (None, actor)
+            and last.at >= ctx.now() - ONE_STEP_WINDOW):
+        raise Conflict(f"<@{last.actor}> just moved case {case.reference} {last.from_level} → "
+                       f"{last.to_level}; nothing changed. To go {direction} still, name the "
+                       f"level: `/swarm {command} <level>`.")
 
 
 def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: str | None,
@@ -156,6 +184,8 @@ def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: 
         current = case.level or ""
         require(ctx, uow, case, actor, "deescalate", "move the case down")
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
+        if not level_text:
+            _refuse_a_second_step(ctx, uow, case, actor, "deescalate", "lower")
         target = (ctx.policy.parse_level(level_text) if level_text
                   else ctx.policy.previous_level(current, path))
         if target is None:
@@ -163,7 +193,8 @@ def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: 
         if rank(target) >= rank(current):
             raise InvalidInput(f"{target} is not below {current}; use `/swarm escalate "
                                f"{target}` to move the case up.")
-        move(ctx, uow, case, target, trigger=EscalationTrigger.MANUAL, reason=_reason(reason, actor),
+        move(ctx, uow, case, target, trigger=EscalationTrigger.MANUAL, reason=_reason(reason,
+                                                                                      actor),
              actor=actor)
         uow.commit()
         return f"Case {case.reference} moved down {current} → {target}."
@@ -189,9 +220,15 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str) -> str:
             uow.timers.cancel(_timer_key(case, stint, "response", stage))
         add_participant(case, actor, ParticipantRole.RESPONDER, ctx.now())
         waited = _minutes(now - stint.at)
-        uow.timeline.record(case.id, TimelineKind.ACKNOWLEDGED, f"Acknowledged at {level} by <@{actor}> "
-                            f"after {waited} min", actor=actor, at=now, level=level,
-                            minutes=waited)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.ACKNOWLEDGED,
+            f"Acknowledged at {level} by <@{actor}> after {waited} min",
+            actor=actor,
+            at=now,
+            level=level,
+            minutes=waited,
+        )
         effects.post(uow, case=case, text=f":eyes: <@{actor}> acknowledged the case at "
                                           f"{level} ({waited} min after it got there).")
         effects.case_changed(uow, case, members=True)
@@ -218,8 +255,14 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         if ctx.now() >= stint.at + limit:
             return  # the clock was down past the deadline: the breach speaks for itself
         left = _minutes(stint.at + limit - ctx.now())
-        uow.timeline.record(case.id, TimelineKind.SLA_WARNING, f"{level} {sla} SLA: {left} min left "
-                            f"without {missing}", at=ctx.now(), level=level, sla=sla)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.SLA_WARNING,
+            f"{level} {sla} SLA: {left} min left without {missing}",
+            at=ctx.now(),
+            level=level,
+            sla=sla,
+        )
         who = " ".join(f"<@{u}>" for u in responder_ids(uow, ctx.policy, level))
         action = "`/swarm ack` to take it" if sla == "response" else "resolve it or escalate"
         effects.post(uow, case=case, text=(
@@ -227,8 +270,14 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
             f"({_human(limit)}) runs out in {left} min — {action}."))
         workflows.on_trigger(ctx, uow, case, "sla_warning")
         return
-    uow.timeline.record(case.id, TimelineKind.SLA_BREACHED, f"{level} {sla} SLA ({_human(limit)}) passed "
-                        f"without {missing}", at=ctx.now(), level=level, sla=sla)
+    uow.timeline.record(
+        case.id,
+        TimelineKind.SLA_BREACHED,
+        f"{level} {sla} SLA ({_human(limit)}) passed without {missing}",
+        at=ctx.now(),
+        level=level,
+        sla=sla,
+    )
     path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
     target = ctx.policy.next_level(level, path)
     reason = f"{level} {sla} SLA of {_human(limit)} passed without {missing}"
@@ -275,8 +324,9 @@ def _limit(policy: Policy, level: str, sla: str) -> timedelta:
 def _sla_line(policy: Policy, level: str, stint: LevelChange) -> str:
     spec = policy.level(level)
     if stint.acknowledged_at is not None:
-        return f"Acknowledged by <@{stint.acknowledged_by}>; resolve within " \
-               f"{_human(spec.resolution)}."
+        return (
+            f"Acknowledged by <@{stint.acknowledged_by}>; resolve within {_human(spec.resolution)}."
+        )
     return (f"Acknowledge within {_human(spec.response)} (`/swarm ack`), resolve within "
             f"{_human(spec.resolution)}.")
 

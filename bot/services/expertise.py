@@ -21,8 +21,8 @@ def change_skills(ctx: ServiceContext, *, user_id: str, action: str, words: tupl
     skills = [w.lower().lstrip("#") for w in words]
     bad = [s for s in skills if not _SKILL.match(s)]
     if bad:
-        raise InvalidInput(f"`{escape(bad[0][:40])}` is not a skill name (letters, digits, `.+#/_-`, "
-                           "at most 40 characters).")
+        raise InvalidInput(f"`{escape(bad[0][:40])}` is not a skill name (letters, digits, "
+                           "`.+#/_-`, at most 40 characters).")
     if action in ("add", "remove") and not skills:
         raise UsageError(f"Name the skill to {action}, e.g. `/swarm skills {action} postgres`.")
     with ctx.uow() as uow:

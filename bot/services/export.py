@@ -70,10 +70,10 @@ def event_rows(ctx: ServiceContext, *, since: datetime | None = None
         stmt = select(TimelineEvent).order_by(TimelineEvent.case_id, TimelineEvent.seq)
         if since is not None:
             stmt = stmt.where(TimelineEvent.at >= since)
-        cases: dict[int, Case] = {}
+        cases: dict[int, Case | None] = {}
         for event in uow.session.scalars(stmt):
             if event.case_id not in cases:
-                cases[event.case_id] = uow.cases.get(event.case_id)  # type: ignore[assignment]
+                cases[event.case_id] = uow.cases.get(event.case_id)
             shown = visible_to(cases[event.case_id], None)
             yield {"case_id": event.case_id, "seq": event.seq, "at": _when(event.at),
                    "kind": event.kind, "actor": event.actor or "",
@@ -82,13 +82,15 @@ def event_rows(ctx: ServiceContext, *, since: datetime | None = None
                    "hash": event.hash}
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Fullwidth `＝ ＋ － ＠` too: spreadsheets read them as their ASCII twins; `|` starts a DDE call.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20", "|")
 
 
 def _cell(value: Any) -> Any:
     """A CSV cell a spreadsheet shows as text: text starting like a formula (`=HYPERLINK(…)`,
-    `+`, `-`, `@`, tab, carriage return) gets a leading `'` (OWASP's advice on CSV
-    injection). Numbers are left alone; the JSON Lines export is data, not escaped."""
+    `+`, `-`, `@`, their fullwidth forms, `|`, tab, carriage return) gets a leading `'`
+    (OWASP's advice on CSV injection). Numbers are left alone; the JSON Lines export is
+    data, not escaped."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value

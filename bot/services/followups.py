@@ -36,7 +36,8 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
         owner = owner or actor
         item = uow.followups.add(FollowUp(case_id=case.id, text=text, owner_id=owner,
                                           created_by=actor, created_at=ctx.now()))
-        uow.timeline.record(case.id, TimelineKind.FOLLOWUP, f"Follow-up F{item.id} for <@{owner}>: {text}",
+        uow.timeline.record(case.id, TimelineKind.FOLLOWUP,
+                            f"Follow-up F{item.id} for <@{owner}>: {text}",
                             actor=actor, at=ctx.now(), followup=item.id, owner=owner)
         _schedule_reminder(ctx, uow, item)
         if owner != actor:
@@ -50,21 +51,19 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
 
 def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> str:
     with ctx.uow() as uow:
-        item = uow.followups.get(followup_id, for_update=True)
-        if item is None:
+        found = _locked(uow, followup_id)
+        if found is None:
             raise NotFound(f"There is no follow-up F{followup_id}.")
-        case = uow.cases.get(item.case_id)
-        if case is None:
-            raise NotFound(f"There is no follow-up F{followup_id}.")
+        case, item = found
         if item.done_at is not None:
             raise Conflict(f"F{item.id} was already done by <@{item.done_by}>.")
         require(ctx, uow, case, actor, "followup done", f"mark F{item.id} done", followup=item)
         item.done_at, item.done_by = ctx.now(), actor  # its reminder timers now do nothing
-        uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE, f"Follow-up F{item.id} done: {item.text}",
+        uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE,
+                            f"Follow-up F{item.id} done: {item.text}",
                             actor=actor, at=ctx.now(), followup=item.id)
         effects.post(uow, case=case, key=f"followup_done:{item.id}",
-                     text=f":white_check_mark: <@{actor}> finished F{item.id}: "
-                          f"{escape(item.text)}")
+                     text=f":white_check_mark: <@{actor}> finished F{item.id}: {escape(item.text)}")
         if case.review_ts:
             effects.post_review(uow, case)
         uow.commit()
@@ -83,30 +82,52 @@ def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> list[
 
 def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     """Timer: nudge the owner of an open follow-up, then again after the interval."""
-    item = uow.followups.get(int(timer.payload["followup"]), for_update=True)
-    if item is None or item.done_at is not None:
+    found = _locked(uow, int(timer.payload["followup"]))
+    if found is None or found[1].done_at is not None:
         return
-    case = uow.cases.get(item.case_id)
-    if case is None:
-        return
+    case, item = found
     if (later := hold_until(ctx, uow, item.owner_id, urgent=False)) is not None:
-        uow.timers.schedule(f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}", TimerKind.FOLLOWUP_REMINDER, later,
-                            case_id=case.id, followup=item.id)  # at their working day's start
+        uow.timers.schedule(
+            f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}",
+            TimerKind.FOLLOWUP_REMINDER,
+            later,
+            case_id=case.id,
+            followup=item.id,
+        )  # at their working day's start
         return
     age = (ctx.now() - item.created_at).days
     effects.post(uow, channel=item.owner_id, key=f"followup_reminder:{item.id}:{timer.id}",
                  text=(f":alarm_clock: Still open since {age} day(s): follow-up F{item.id} on "
                        f"case {case.reference} ({_about(case, item.owner_id, item.text)}). "
                        f"Mark it done with `/swarm followup done {item.id}`."))
-    uow.timers.schedule(f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}", TimerKind.FOLLOWUP_REMINDER,
-                        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
-                        case_id=case.id, followup=item.id)
+    uow.timers.schedule(
+        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}",
+        TimerKind.FOLLOWUP_REMINDER,
+        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
+        case_id=case.id,
+        followup=item.id,
+    )
+
+
+def _locked(uow: UnitOfWork, followup_id: int) -> tuple[Case, FollowUp] | None:
+    """The follow-up's case locked, then the follow-up read afresh (done or not as it is now:
+    two `done` at once, or a reminder firing as it is done, see each other)."""
+    item = uow.followups.get(followup_id)
+    if item is None:
+        return None
+    case = uow.cases.get(item.case_id, for_update=True)
+    item = uow.followups.get(followup_id, for_update=True)
+    return (case, item) if case is not None and item is not None else None
 
 
 def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp) -> None:
-    uow.timers.schedule(f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}", TimerKind.FOLLOWUP_REMINDER,
-                        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
-                        case_id=item.case_id, followup=item.id)
+    uow.timers.schedule(
+        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}",
+        TimerKind.FOLLOWUP_REMINDER,
+        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
+        case_id=item.case_id,
+        followup=item.id,
+    )
 
 
 def _about(case: Case, owner: str, text: str) -> str:

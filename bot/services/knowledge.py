@@ -4,8 +4,9 @@ the expert model, so from the same history and index as the recommendations."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.domain.durations import human_duration
 from bot.domain.errors import InvalidInput, NotFound
@@ -19,12 +20,15 @@ from models.case import Case
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery
 
+if TYPE_CHECKING:
+    from skills_index.similar import SimilarCase
+
 SHOWN = 3
 
 
 @dataclass(frozen=True)
 class Outlook:
-    similar: list[Any]          # skills_index.similar.SimilarCase, most similar first
+    similar: Sequence[SimilarCase]  # most similar first
     needs_help: float | None    # P(more than one person needed); None without a forecast
 
 
@@ -56,9 +60,13 @@ def share_at_declaration(ctx: ServiceContext, uow: UnitOfWork, case: Case,
     if seen is None:
         return None
     if seen.needs_help is not None:
-        uow.timeline.record(case.id, TimelineKind.FORECAST, f"{seen.needs_help:.0%} likely to need more "
-                            "than one person", at=ctx.now(),
-                            needs_help=round(seen.needs_help, 4))
+        uow.timeline.record(
+            case.id,
+            TimelineKind.FORECAST,
+            f"{seen.needs_help:.0%} likely to need more than one person",
+            at=ctx.now(),
+            needs_help=round(seen.needs_help, 4),
+        )
     if seen.similar or seen.needs_help is not None:
         effects.post(uow, case=case, text=describe(uow, seen), key=f"outlook:{case.id}")
     return seen.needs_help
@@ -73,8 +81,9 @@ def similar_to(ctx: ServiceContext, *, channel_id: str, text: str) -> str:
             try:
                 case = case_in_channel(uow, channel_id)
             except NotFound:
-                raise InvalidInput("Say what to look for — `/swarm similar <words>` — or run "
-                                   "it in a case channel.") from None
+                raise InvalidInput(
+                    "Say what to look for — `/swarm similar <words>` — or run it in a case channel."
+                ) from None
             query, case_id = case_query(case), case.id
         seen = outlook(ctx, uow, query, case_id)
         if seen is None:

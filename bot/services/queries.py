@@ -8,6 +8,7 @@ from bot.domain.privacy import PRIVATE_TITLE, title_for, visible_to
 from bot.domain.states import CaseStatus
 from bot.services import effects
 from bot.services.context import ServiceContext
+from models.case import Case
 from models.uow import UnitOfWork
 
 
@@ -41,7 +42,7 @@ class HomeData:
     away: bool
 
 
-def _line(case, viewer: str | None) -> CaseLine:  # type: ignore[no-untyped-def]
+def _line(case: Case, viewer: str | None) -> CaseLine:
     """A case as a list shows it to `viewer`; a private case to someone not in it: no title,
     no owner, no channel — just that it exists and how severe it is."""
     if not visible_to(case, viewer):

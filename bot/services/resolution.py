@@ -62,7 +62,8 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         case = case_in_channel(uow, channel_id)
         require_open(case)
         require(ctx, uow, case, actor, "resolve", "resolve the case")
-        case.status, case.resolved_at, case.resolution_summary = CaseStatus.RESOLVED, ctx.now(), summary
+        case.status, case.resolved_at, case.resolution_summary = (CaseStatus.RESOLVED, ctx.now(),
+                                                                  summary)
         case.confirmed_at = case.confirmed_by = case.resolution_ts = None  # a new message
         withdraw_invites(ctx, uow, case)
         uow.timers.cancel_for_case(case.id, keep=[TimerKind.FOLLOWUP_REMINDER])  # follow-ups go on
@@ -93,17 +94,19 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str) -> st
         if not case.asks_confirmation:
             raise Conflict(f"Case {case.reference} was resolved by the person it is for; "
                            "there is nothing to confirm.")
-        require(ctx, uow, case, user_id, "resolve confirm", "confirm the resolution")
+        require(ctx, uow, case, user_id, "resolution confirm", "confirm the resolution")
         if not uow.cases.confirm(case.id, user_id, ctx.now()):
-            return (f"Case {case.reference} is confirmed resolved already (by "
-                    f"<@{case.confirmed_by}>).")
+            return (
+                f"Case {case.reference} is confirmed resolved already (by <@{case.confirmed_by}>)."
+            )
         uow.timeline.record(case.id, TimelineKind.RESOLUTION_CONFIRMED, f"<@{user_id}> confirmed",
                             actor=user_id, at=ctx.now())
         effects.refresh_resolution(uow, case)  # its buttons go
         grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.ARCHIVE_CHANNEL])
         due = max(ctx.now(), (case.resolved_at or ctx.now()) + grace)  # archive held: now
-        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:confirmed", TimerKind.ARCHIVE_CHANNEL,
+        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:confirmed",
+                            TimerKind.ARCHIVE_CHANNEL,
                             due, case_id=case.id)
         uow.commit()
         return f"Thanks — case {case.reference} is confirmed resolved."
@@ -128,8 +131,8 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         schedule_status_reminder(ctx, uow, case)
         restart_level(ctx, uow, case, actor=actor, reason="case reopened")
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case, text=f":leftwards_arrow_with_hook: <@{actor}> reopened "
-                                           f"case {case.reference}.")
+        effects.post(uow, case=case,
+                     text=f":leftwards_arrow_with_hook: <@{actor}> reopened case {case.reference}.")
         uow.commit()
         return f"Case {case.reference} is open again."
 
@@ -144,14 +147,19 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
         return
     grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
     if case.confirmation_pending and not reminded:
-        uow.timeline.record(case.id, TimelineKind.CONFIRMATION_REMINDED, f"Reminded <@{case.requester_id}> "
-                            "to confirm the resolution", at=ctx.now())
+        uow.timeline.record(
+            case.id,
+            TimelineKind.CONFIRMATION_REMINDED,
+            f"Reminded <@{case.requester_id}> to confirm the resolution",
+            at=ctx.now(),
+        )
         effects.post(uow, case=case, key=f"confirm_reminder:{case.id}:{case.resolved_at}",
                      text=f":bell: <@{case.requester_id}>, is case {case.reference} resolved "
                           f"for you? Answer on the resolution message above — the channel is "
                           f"archived in {grace} either way.")
         due = ctx.now() + grace
-        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:reminded", TimerKind.ARCHIVE_CHANNEL,
+        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:reminded",
+                            TimerKind.ARCHIVE_CHANNEL,
                             due, case_id=case.id, reminded=True)
         return
     if case.confirmation_pending:
@@ -160,7 +168,8 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
                                           "`/swarm reopen` brings the case back.")
         effects.refresh_resolution(uow, case)
     case.archived_at = ctx.now()
-    uow.timeline.record(case.id, TimelineKind.ARCHIVED, "Channel archived" if not case.confirmation_pending
+    uow.timeline.record(case.id, TimelineKind.ARCHIVED,
+                        "Channel archived" if not case.confirmation_pending
                         else "Channel archived without confirmation", at=ctx.now())
     effects.archive_channel(uow, case)
 

@@ -61,5 +61,6 @@ def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
     effects.post(uow, case=case, text=(
         f":alarm_clock: <@{case.owner_id}>, time for a status update on {case.reference} "
         f"(last one {minutes} min ago): `/swarm status <what changed, what's next>`."))
-    uow.timeline.record(case.id, TimelineKind.STATUS_REMINDER, f"Reminded <@{case.owner_id}>", at=ctx.now())
+    uow.timeline.record(case.id, TimelineKind.STATUS_REMINDER, f"Reminded <@{case.owner_id}>",
+                        at=ctx.now())
     schedule_status_reminder(ctx, uow, case)

@@ -14,7 +14,7 @@ from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
-from models.case import Case, Invite
+from models.case import Case, EarlyAnswer, Invite
 from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
@@ -61,8 +61,12 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     if recommended is None:
         recommended = recommend(ctx, case_query(case), count=count, exclude=taken)
     if recommended is None:
-        uow.timeline.record(case.id, TimelineKind.NO_RECOMMENDATION, "No expert model is trained yet; "
-                            "invite people with `/swarm invite @user`.", at=ctx.now())
+        uow.timeline.record(
+            case.id,
+            TimelineKind.NO_RECOMMENDATION,
+            "No expert model is trained yet; invite people with `/swarm invite @user`.",
+            at=ctx.now(),
+        )
         return []
     candidates = _known_slack_users(uow, recommended)
     candidates = [c for c in candidates if c.expert not in taken]
@@ -70,18 +74,19 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     chosen = rerank(candidates, case=case_query(case), profiles=profiles, owner=case.owner_id,
                     k=count, max_open_swarms=ctx.settings.max_open_swarms)
     held = _held_for_working_hours(ctx, uow, case, candidates, profiles, chosen, count)
+    expires_at = ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes)
     invites = [Invite(expert_id=recommendation.expert, reason=recommendation.why,
                       score=float(recommendation.score), invited_by=invited_by,
-                      created_at=ctx.now(), expires_at=ctx.now() + timedelta(
-                          minutes=ctx.settings.invite_expiry_minutes))
+                      created_at=ctx.now(), expires_at=expires_at)
                for recommendation in chosen]
     case.invites.extend(invites)
     uow.session.flush()  # their ids, in one INSERT
     for invite in invites:
-        uow.timeline.record(case.id, TimelineKind.INVITED, f"Invited <@{invite.expert_id}>: {invite.reason}",
+        uow.timeline.record(case.id, TimelineKind.INVITED,
+                            f"Invited <@{invite.expert_id}>: {invite.reason}",
                             actor=invited_by, at=ctx.now(), expert=invite.expert_id,
                             score=invite.score)
-        uow.timers.schedule(f"invite_expiry:{invite.id}", TimerKind.INVITE_EXPIRY, invite.expires_at,
+        uow.timers.schedule(f"invite_expiry:{invite.id}", TimerKind.INVITE_EXPIRY, expires_at,
                             case_id=case.id, invite_id=invite.id)
         effects.send_invite(uow, invite)
         effects.publish_home(uow, invite.expert_id)
@@ -91,8 +96,11 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     if held:
         lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}; invited when their working day "
                           f"starts, {slack_time(release)}" for i, release in held)
-        effects.post(uow, case=case, text=f":crescent_moon: Outside their working hours, so "
-                                          f"held (not sev1):\n{lines}")
+        effects.post(
+            uow,
+            case=case,
+            text=f":crescent_moon: Outside their working hours, so held (not sev1):\n{lines}",
+        )
     return invites
 
 
@@ -124,7 +132,8 @@ def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
     case.invites.extend(invite for invite, _ in held)
     uow.session.flush()  # their ids, in one INSERT
     for invite, release in held:
-        uow.timeline.record(case.id, TimelineKind.INVITE_HELD, f"Invite to <@{invite.expert_id}> held until "
+        uow.timeline.record(case.id, TimelineKind.INVITE_HELD,
+                            f"Invite to <@{invite.expert_id}> held until "
                             f"their working hours ({release:%Y-%m-%d %H:%M} UTC)", at=ctx.now(),
                             expert=invite.expert_id, release=release.isoformat())
         uow.timers.schedule(f"invite_release:{invite.id}", TimerKind.INVITE_RELEASE, release,
@@ -145,18 +154,41 @@ def withdraw_invites(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> list[I
     return withdrawn
 
 
+def _locked(uow: UnitOfWork, invite_id: int) -> tuple[Case, Invite] | None:
+    """The invite's case locked, then the invite read afresh: its state as it is now, not as
+    this transaction may have read it before another one changed it (row locks decide; the
+    case row is locked first, as every use case on the case does)."""
+    invite = uow.invites.get(invite_id)
+    if invite is None:
+        return None
+    case = uow.cases.get(invite.case_id, for_update=True)
+    invite = uow.invites.get(invite_id, for_update=True)
+    if case is None or invite is None:
+        return None
+    return case, invite
+
+
 def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: the expert's working day began — send their held invite (caller commits)."""
-    invite = uow.invites.get(invite_id)
-    if invite is None or invite.state != InviteState.HELD:
+    found = _locked(uow, invite_id)
+    if found is None:
         return
-    case = uow.cases.get(invite.case_id, for_update=True)
-    if case is None or case.status == CaseStatus.RESOLVED or case.mode != CaseMode.SWARM:
+    case, invite = found
+    if (
+        invite.state != InviteState.HELD
+        or case.status == CaseStatus.RESOLVED
+        or case.mode != CaseMode.SWARM
+    ):
         return
     invite.state, invite.created_at = InviteState.PENDING, ctx.now()
     invite.expires_at = ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes)
-    uow.timeline.record(case.id, TimelineKind.INVITE_RELEASED, f"Invited <@{invite.expert_id}> as their "
-                        f"working day began", at=ctx.now(), expert=invite.expert_id)
+    uow.timeline.record(
+        case.id,
+        TimelineKind.INVITE_RELEASED,
+        f"Invited <@{invite.expert_id}> as their working day began",
+        at=ctx.now(),
+        expert=invite.expert_id,
+    )
     uow.timers.schedule(f"invite_expiry:{invite.id}", TimerKind.INVITE_EXPIRY, invite.expires_at,
                         case_id=case.id, invite_id=invite.id)
     effects.send_invite(uow, invite)
@@ -165,49 +197,125 @@ def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None
 
 def answer_invite(ctx: ServiceContext, *, channel: str, ts: str, user_id: str,
                   accepted: bool, event_id: str | None = None) -> InviteAnswer | None:
-    """An expert reacted to their invite. None if the message is not an invite to them, or
-    the event is a retry of one already handled."""
-    with ctx.uow() as uow:
-        invite = uow.invites.by_message(channel, ts)
-        if invite is None or invite.expert_id != user_id:
-            return None
-        if event_id and not uow.events.first_time(event_id):
-            return None
-        case = uow.cases.get(invite.case_id, for_update=True)
-        assert case is not None
-        if invite.state != InviteState.PENDING or case.status == CaseStatus.RESOLVED:
-            return InviteAnswer(case.id, user_id, invite.state, False)
-        invite.state = InviteState.ACCEPTED if accepted else InviteState.DECLINED
-        invite.answered_at = ctx.now()
-        _cancel_expiry(uow, invite)
-        effects.update_invite(uow, invite)
-        effects.publish_home(uow, user_id)
-        if accepted:
-            _join(ctx, uow, case, user_id, role=ParticipantRole.EXPERT)
-            uow.timeline.record(case.id, TimelineKind.INVITE_ACCEPTED, f"<@{user_id}> joined the swarm",
-                                actor=user_id, at=ctx.now(), expert=user_id)
-            effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
-                                               "joined the swarm.")
-        else:
-            uow.timeline.record(case.id, TimelineKind.INVITE_DECLINED, f"<@{user_id}> declined",
-                                actor=user_id, at=ctx.now(), expert=user_id)
-            invite_experts(ctx, uow, case, count=1)
+    """An expert reacted to their invite. None if the message is not an invite to them, if
+    the event is a retry of one already handled, or if the answer came before the bot
+    recorded the invite's ts (kept, and applied when it is: `answer_early`). Answering an
+    invite that is no longer pending tells the expert what state it is in."""
+    for first_look in (True, False):
+        with ctx.uow() as uow:
+            invite = uow.invites.by_message(channel, ts)
+            if invite is None:
+                if not (first_look and channel.startswith("D")):  # invites are DMs
+                    return None
+                if not _recorded_meanwhile(ctx, uow, channel=channel, ts=ts, user_id=user_id,
+                                           accepted=accepted, event_id=event_id):
+                    return None
+                continue  # answer it in a transaction that holds no invite's lock
+            if invite.expert_id != user_id:
+                return None
+            if event_id and not uow.events.first_time(event_id):
+                return None
+            answer = _answer(ctx, uow, invite.id, accepted=accepted, channel=channel)
+            uow.commit()
+            return answer
+    return None
+
+
+def _recorded_meanwhile(ctx: ServiceContext, uow: UnitOfWork, *, channel: str, ts: str,
+                        user_id: str, accepted: bool, event_id: str | None) -> bool:
+    """A reaction on a DM message the bot does not know: if the expert has an invite posted
+    but maybe not recorded yet, keep the answer for when it is (committed here) — unless its
+    ts was recorded just now (True: look again)."""
+    # Lock the expert's unrecorded invites: a ts is recorded after this transaction (and
+    # then finds the answer kept), or before the look just below (which finds it).
+    unrecorded = uow.invites.unrecorded_for(user_id)
+    if uow.invites.by_message(channel, ts) is not None:
+        return True
+    if unrecorded and (not event_id or uow.events.first_time(event_id)):
+        uow.early_answers.add(EarlyAnswer(dm_channel=channel, message_ts=ts, user_id=user_id,
+                                          accepted=accepted, received_at=ctx.now()))
         uow.commit()
-        return InviteAnswer(case.id, user_id, invite.state, True)
+    return False
+
+
+def answer_early(ctx: ServiceContext, invite_id: int) -> None:
+    """The invite's ts is recorded: apply the reactions that came before it, in order."""
+    with ctx.uow() as uow:
+        found = _locked(uow, invite_id)
+        if found is None:
+            return
+        _, invite = found
+        if invite.message_ts is None or invite.dm_channel is None:
+            return
+        for early in uow.early_answers.take(invite.dm_channel, invite.message_ts):
+            if early.user_id == invite.expert_id:
+                _answer(ctx, uow, invite.id, accepted=early.accepted, channel=early.dm_channel)
+        uow.commit()
+
+
+def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: bool,
+            channel: str) -> InviteAnswer:
+    """Apply one answer to the invite; decided on the invite as it is once its case is
+    locked, so of N answers at once exactly one changes it."""
+    found = _locked(uow, invite_id)
+    assert found is not None
+    case, invite = found
+    user_id = invite.expert_id
+    if invite.state != InviteState.PENDING or case.status == CaseStatus.RESOLVED:
+        effects.ephemeral(uow, user=user_id, channel=channel,
+                          text=invite_state_note(case, invite))
+        return InviteAnswer(case.id, user_id, invite.state, False)
+    invite.state = InviteState.ACCEPTED if accepted else InviteState.DECLINED
+    invite.answered_at = ctx.now()
+    _cancel_expiry(uow, invite)
+    effects.update_invite(uow, invite)
+    effects.publish_home(uow, user_id)
+    if accepted:
+        _join(ctx, uow, case, user_id, role=ParticipantRole.EXPERT)
+        uow.timeline.record(case.id, TimelineKind.INVITE_ACCEPTED, f"<@{user_id}> joined the swarm",
+                            actor=user_id, at=ctx.now(), expert=user_id)
+        effects.post(uow, case=case,
+                     text=f":wave: <@{user_id}> accepted the invite and joined the swarm.")
+    else:
+        uow.timeline.record(case.id, TimelineKind.INVITE_DECLINED, f"<@{user_id}> declined",
+                            actor=user_id, at=ctx.now(), expert=user_id)
+        invite_experts(ctx, uow, case, count=1)
+    return InviteAnswer(case.id, user_id, invite.state, True)
+
+
+def invite_state_note(case: Case, invite: Invite) -> str:
+    """What an expert reacting to an invite that is no longer open is told."""
+    owner = f"<@{case.owner_id}>" if case.owner_id else "the case owner"
+    again = f"If you can help after all, ask {owner} to add you (`/swarm invite`)."
+    if invite.state == InviteState.ACCEPTED:
+        where = f" in <#{case.channel_id}>" if case.channel_id else ""
+        return (f"You already accepted this invite: you are in the swarm of case "
+                f"{case.reference}{where}.")
+    if case.status == CaseStatus.RESOLVED:
+        return f"Case {case.reference} is resolved, so this invite is closed."
+    if invite.state == InviteState.DECLINED:
+        return (f"You declined this invite to case {case.reference}, so another expert was "
+                f"asked. {again}")
+    if invite.state == InviteState.EXPIRED:
+        return (f"This invite to case {case.reference} expired unanswered and went to "
+                f"another expert. {again}")
+    return f"This invite to case {case.reference} is {invite.state}."
 
 
 def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: an unanswered invite expires and the next expert is asked (caller commits)."""
-    invite = uow.invites.get(invite_id)
-    if invite is None or invite.state != InviteState.PENDING:
+    found = _locked(uow, invite_id)
+    if found is None or found[1].state != InviteState.PENDING:
         return
-    case = uow.cases.get(invite.case_id, for_update=True)
-    assert case is not None
+    case, invite = found
     invite.state, invite.answered_at = InviteState.EXPIRED, ctx.now()
     effects.update_invite(uow, invite)
-    uow.timeline.record(case.id, TimelineKind.INVITE_EXPIRED, f"Invite to <@{invite.expert_id}> expired",
+    uow.timeline.record(case.id, TimelineKind.INVITE_EXPIRED,
+                        f"Invite to <@{invite.expert_id}> expired",
                         at=ctx.now(), expert=invite.expert_id)
-    if case.status != CaseStatus.RESOLVED and case.mode == CaseMode.SWARM:  # a swarm's invite is replaced
+    if (
+        case.status != CaseStatus.RESOLVED and case.mode == CaseMode.SWARM
+    ):  # a swarm's invite is replaced
         invite_experts(ctx, uow, case, count=1)
 
 
@@ -228,7 +336,8 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
                     invite.state, invite.answered_at = InviteState.ACCEPTED, ctx.now()
                     _cancel_expiry(uow, invite)
                     effects.update_invite(uow, invite)
-            uow.timeline.record(case.id, TimelineKind.ADDED, f"<@{actor}> added <@{user}>", actor=actor,
+            uow.timeline.record(case.id, TimelineKind.ADDED, f"<@{actor}> added <@{user}>",
+                                actor=actor,
                                 at=ctx.now(), user=user)
         if added:
             mentions = ", ".join(f"<@{u}>" for u in added)
@@ -255,7 +364,8 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
         return "Invited " + ", ".join(f"<@{i.expert_id}>" for i in invites) + "."
 
 
-def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *, role: ParticipantRole) -> bool:
+def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *,
+          role: ParticipantRole) -> bool:
     if not add_participant(case, user_id, role, ctx.now()):
         return False
     effects.participants_changed(uow, case)

@@ -26,10 +26,15 @@ TimerHandler = Callable[[ServiceContext, UnitOfWork, Timer], None]
 
 HANDLERS: dict[TimerKind, TimerHandler] = {
     TimerKind.STATUS_REMINDER: lambda ctx, uow, t: remind_owner(ctx, uow, t.case_id or 0),
-    TimerKind.INVITE_EXPIRY: lambda ctx, uow, t: expire_invite(ctx, uow, int(t.payload["invite_id"])),
-    TimerKind.INVITE_RELEASE: lambda ctx, uow, t: release_invite(ctx, uow, int(t.payload["invite_id"])),
+    TimerKind.INVITE_EXPIRY: lambda ctx, uow, t: expire_invite(
+        ctx, uow, int(t.payload["invite_id"])
+    ),
+    TimerKind.INVITE_RELEASE: lambda ctx, uow, t: release_invite(
+        ctx, uow, int(t.payload["invite_id"])
+    ),
     TimerKind.ARCHIVE_CHANNEL: lambda ctx, uow, t: archive_after_grace(
-        ctx, uow, t.case_id or 0, reminded=bool((t.payload or {}).get("reminded"))),
+        ctx, uow, t.case_id or 0, reminded=bool((t.payload or {}).get("reminded"))
+    ),
     TimerKind.SLA: fire_sla_timer,
     TimerKind.FOLLOWUP_REMINDER: remind_followup,
     TimerKind.WORKFLOW_NO_UPDATE: fire_no_update,
@@ -54,9 +59,15 @@ def fire_due_timers(ctx: ServiceContext, *, handlers: dict[TimerKind, TimerHandl
     return fired
 
 
-def _fire(ctx: ServiceContext, handlers: dict[TimerKind, TimerHandler], timer_id: int, owner: str) -> int:
+def _fire(ctx: ServiceContext, handlers: dict[TimerKind, TimerHandler], timer_id: int,
+          owner: str) -> int:
     with ctx.uow() as uow:
         timer = uow.timers.get(timer_id)
+        if timer is None:
+            return 0
+        if timer.case_id is not None:  # the case first, as the use cases that cancel its
+            uow.cases.get(timer.case_id, for_update=True)  # timers lock it, then …
+        timer = uow.timers.get(timer_id, for_update=True)  # … the timer as it is now
         if timer is None or timer.state != TimerState.PENDING or timer.claimed_by != owner:
             return 0
         handler = handlers.get(timer.kind)

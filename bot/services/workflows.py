@@ -23,7 +23,6 @@ from models.scheduling import Timer, TimerKind
 from models.uow import UnitOfWork
 
 
-
 def on_trigger(ctx: ServiceContext, uow: UnitOfWork, case: Case, trigger: str, *,
                actor: str | None = None) -> None:
     """`trigger` happened to `case` (inside the caller's transaction)."""
@@ -37,8 +36,13 @@ def on_trigger(ctx: ServiceContext, uow: UnitOfWork, case: Case, trigger: str, *
 def start(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, *,
           actor: str | None) -> None:
     if workflow.run == "button":
-        uow.timeline.record(case.id, TimelineKind.WORKFLOW_OFFERED, f"Workflow {workflow.name} offered "
-                            f"({workflow.when})", at=ctx.now(), workflow=workflow.name)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.WORKFLOW_OFFERED,
+            f"Workflow {workflow.name} offered ({workflow.when})",
+            at=ctx.now(),
+            workflow=workflow.name,
+        )
         effects.workflow_offer(uow, case, workflow=workflow.name)
         return
     run(ctx, uow, case, workflow, actor=actor)
@@ -67,9 +71,15 @@ def run(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, *,
         actor: str | None) -> str:
     results = [_step(ctx, uow, case, step) for step in workflow.steps]
     summary = "; ".join(r for r in results if r)
-    uow.timeline.record(case.id, TimelineKind.WORKFLOW_RUN, f"Workflow {workflow.name} ran "
-                        f"({workflow.when}): {summary}", actor=actor, at=ctx.now(),
-                        workflow=workflow.name, trigger=workflow.when)
+    uow.timeline.record(
+        case.id,
+        TimelineKind.WORKFLOW_RUN,
+        f"Workflow {workflow.name} ran ({workflow.when}): {summary}",
+        actor=actor,
+        at=ctx.now(),
+        workflow=workflow.name,
+        trigger=workflow.when,
+    )
     return summary
 
 
@@ -90,8 +100,7 @@ def _invite(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
     if added:
         effects.participants_changed(uow, case)
     mentions = " ".join([*(f"<@{u}>" for u in users), *(f"<!subteam^{g}>" for g in groups)])
-    effects.post(uow, case=case, text=f":busts_in_silhouette: Pulled in by workflow: "
-                                      f"{mentions}")
+    effects.post(uow, case=case, text=f":busts_in_silhouette: Pulled in by workflow: {mentions}")
     return f"invited {mentions}"
 
 
@@ -139,7 +148,8 @@ def _escalate(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
     previous = case.level
     # escalation.move fires the `escalated` trigger back into this module (not for this
     # move: from_workflow) — the module, not its names, is imported, so either may load first
-    escalation.move(ctx, uow, case, target, trigger=EscalationTrigger.WORKFLOW, reason="incident workflow",
+    escalation.move(ctx, uow, case, target, trigger=EscalationTrigger.WORKFLOW,
+                    reason="incident workflow",
                     bypassed=ctx.policy.between(path, previous, target), from_workflow=True)
     return f"escalated {previous} → {target}"
 
@@ -169,9 +179,13 @@ def _watch_for_silence(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> None
 
 def _arm(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow) -> None:
     due = ctx.now() + timedelta(minutes=workflow.minutes or 0)
-    uow.timers.schedule(f"{TimerKind.WORKFLOW_NO_UPDATE}:{case.id}:{workflow.name}:{due.isoformat()}",
-                        TimerKind.WORKFLOW_NO_UPDATE,
-                        due, case_id=case.id, workflow=workflow.name)
+    uow.timers.schedule(
+        f"{TimerKind.WORKFLOW_NO_UPDATE}:{case.id}:{workflow.name}:{due.isoformat()}",
+        TimerKind.WORKFLOW_NO_UPDATE,
+        due,
+        case_id=case.id,
+        workflow=workflow.name,
+    )
 
 
 def fire_no_update(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:

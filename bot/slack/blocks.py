@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from bot.domain.case import MAX_DESCRIPTION, MAX_SERVICE, MAX_TITLE
 from bot.domain.durations import human_duration
 from bot.domain.mrkdwn import escape, plain
 from bot.domain.states import ApprovalState, CaseMode, InviteState
@@ -198,12 +199,12 @@ def home_view(*, my_cases: list[tuple[str, str, str, str | None]],
 
 def declare_modal(*, callback_id: str, private_metadata: str = "") -> dict[str, Any]:
     """The modal `/swarm new` opens when it has no text."""
-    def text_input(block_id: str, label: str, *, multiline: bool = False,
+    def text_input(block_id: str, label: str, *, max_length: int, multiline: bool = False,
                    optional: bool = False) -> dict[str, Any]:
         return {"type": "input", "block_id": block_id, "optional": optional,
                 "label": {"type": "plain_text", "text": label},
                 "element": {"type": "plain_text_input", "action_id": "value",
-                            "multiline": multiline}}
+                            "multiline": multiline, "max_length": max_length}}
 
     options = [{"text": {"type": "plain_text", "text": f"{sev} — {word}"}, "value": sev}
                for sev, word in (("sev1", "critical"), ("sev2", "major"), ("sev3", "minor"),
@@ -214,13 +215,14 @@ def declare_modal(*, callback_id: str, private_metadata: str = "") -> dict[str, 
         "submit": {"type": "plain_text", "text": "Declare"},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
-            text_input("case_title", "Title"),
+            text_input("case_title", "Title", max_length=MAX_TITLE),
             {"type": "input", "block_id": "case_severity",
              "label": {"type": "plain_text", "text": "Severity"},
              "element": {"type": "static_select", "action_id": "value", "options": options,
                          "initial_option": options[2]}},
-            text_input("case_service", "Service", optional=True),
-            text_input("case_description", "What is happening?", multiline=True, optional=True),
+            text_input("case_service", "Service", max_length=MAX_SERVICE, optional=True),
+            text_input("case_description", "What is happening?", max_length=MAX_DESCRIPTION,
+                       multiline=True, optional=True),
         ],
     }
 

@@ -29,7 +29,7 @@ def malformed(body: Any) -> str | None:
     kind = body.get("type")
     if kind is not None and not isinstance(kind, str):
         return "`type` is not a string"
-    for check in (_authorizations, _actions, _view, _event, _person, _command):
+    for check in (_authorizations, _action_id, _actions, _view, _event, _person, _command):
         problem = check(body, kind)
         if problem is not None:
             return problem
@@ -40,6 +40,15 @@ def _authorizations(body: dict[str, Any], kind: str | None) -> str | None:
     value = body.get("authorizations")
     if value is not None and not _list_of_objects(value):
         return "`authorizations` is not a list of objects"
+    return None
+
+
+def _action_id(body: dict[str, Any], kind: str | None) -> str | None:
+    """bolt matches a listener by `action_id` (a `block_suggestion` carries it at the top)
+    with string operations: whatever the payload type, it must be a string."""
+    if ("action_id" in body or kind == "block_suggestion") \
+            and not isinstance(body.get("action_id"), str):
+        return "`action_id` is not a string"
     return None
 
 

@@ -35,12 +35,14 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -
     @web.get("/healthz")
     def health() -> tuple[Response, int]:
         """200 while the process can serve (a Slack outage is no reason to restart it); the
-        delivery backlog says whether Slack is keeping up."""
+        delivery backlog says whether Slack is keeping up: counts and ages only — Slack's
+        error text is for the dashboard, behind its token, not for anyone who asks."""
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
             with services.uow() as uow:
                 delivery = backlog(uow, services.now()).as_dict()
+            delivery.pop("last_error", None)
         except Exception:  # noqa: BLE001 — health reports, it does not raise
             return jsonify(status="unavailable", database="unreachable"), 503
         return jsonify(status="ok", delivery=delivery), 200

@@ -13,23 +13,30 @@ from __future__ import annotations
 
 import hmac
 import io
-from urllib.parse import urlencode
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
-    Blueprint, Flask, Response, make_response, redirect, render_template, request, session,
+    Blueprint,
+    Flask,
+    Response,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
 )
 from flask.sessions import SecureCookieSessionInterface
 
+from bot.config import Settings
 from bot.domain.durations import human_duration
 from bot.domain.errors import NotFound
 from bot.services import dashboard as data
 from bot.services.context import ServiceContext
 from bot.services.export import CASE_FIELDS, EVENT_FIELDS, case_rows, event_rows, write_rows
-from bot.config import Settings
 from bot.services.review import review_markdown
 from bot.web import charts
 from bot.web.headers import csp_nonce, page_policy

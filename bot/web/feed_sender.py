@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.services.case_feed import feed_item
 from bot.delivery.protocol import NotReady, PermanentFailure
+from bot.services.case_feed import feed_item
 from models.case import TimelineEvent
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork

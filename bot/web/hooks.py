@@ -31,7 +31,8 @@ def hooks_blueprint(services: ServiceContext) -> Blueprint:
     def create_case() -> tuple[Response, int]:
         expected = services.settings.hooks_token
         if expected is None:
-            return jsonify(ok=False, error="The case webhook is off: set SWARMBOT_HOOKS_TOKEN."), 503
+            return jsonify(ok=False,
+                           error="The case webhook is off: set SWARMBOT_HOOKS_TOKEN."), 503
         if not hmac.compare_digest(_presented_token().encode(),
                                    expected.get_secret_value().encode()):
             return jsonify(ok=False, error="Missing or wrong token."), 401

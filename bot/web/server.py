@@ -12,7 +12,8 @@ MAX_BUFFERED_BODY = 2 * 1024 * 1024
 
 
 class WebServer:
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0,
+                 threads: int = 8) -> None:
         # waitress reads a whole body (dechunked) before the app sees it: refuse one far
         # larger than any route accepts (bot/web/app.py) before buffering it
         self._server = waitress.create_server(app, host=host, port=port, threads=threads,

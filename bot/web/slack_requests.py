@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import logging
 import time
+
 from flask import Request, Response, jsonify
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.flask.handler import to_flask_response

@@ -14,8 +14,8 @@ import pytest
 
 from bot.bootstrap import Container, build
 from bot.config import load_settings
-from bot.sandbox.seed import POLICY_FILE
 from bot.sandbox.emulator import SlackEmulator
+from bot.sandbox.seed import POLICY_FILE
 from bot.web.server import WebServer
 
 SIGNING_SECRET = "e2e-signing-secret"

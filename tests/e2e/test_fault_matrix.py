@@ -128,7 +128,10 @@ def test_a_whole_case_survives_slack_failing_on(method: str, emulator: SlackEmul
     declared = emulator.slash_command(maya, "/swarm", "new Checkout down sev1 service:checkout",
                                       channel=parcelly.general)
     assert declared.status == 200 and "Case #0001 declared" in declared.body["text"]
-    swarm_channels = lambda: [c for c in emulator.channels() if c["name"].startswith("swarm-")]
+
+    def swarm_channels() -> list[dict[str, Any]]:
+        return [c for c in emulator.channels() if c["name"].startswith("swarm-")]
+
     recover(bot, clock, lambda: len(invites_of(emulator, parcelly)) == 3)
     [channel] = swarm_channels()
     cid = channel["id"]

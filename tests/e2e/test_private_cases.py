@@ -72,6 +72,8 @@ def test_an_approver_or_follow_up_owner_outside_it_gets_no_title_or_texts(
     followup = _dm(emulator, priya, "follow-up")
     assert "#0001" in followup["text"] and "Private case" in followup["text"]
     _hidden("priya's DMs", json.dumps(emulator.dm_messages(priya)))
+    # Its channel's name, shown beyond its members, names it as outsiders see it.
+    assert emulator.channel(channel)["name"] == "swarm-0001-private-case"
     # The case channel, read by the people in it, has it all.
     in_channel = json.dumps(emulator.messages(channel))
     for secret in ("NOTE-SECRET", "STATUS-SECRET", "ITEM-SECRET", "LESSON-SECRET"):

@@ -4,13 +4,13 @@ went out once."""
 
 from __future__ import annotations
 
-import pytest
-
-from bot.sandbox.emulator import SlackEmulator
 import time
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from bot.sandbox.emulator import SlackEmulator
 from tests.e2e.conftest import Clock, RunningBot, Workspace
 from tests.e2e.test_swarming_flow import _case_channel, _invites_to
 

@@ -42,8 +42,9 @@ def test_app_home_shows_my_cases_and_my_invites(emulator: SlackEmulator, bot: Ru
     emulator.wait_for(lambda: "Checkout broken" in str(emulator.home_view(parcelly["maya"])))
     assert "Your open cases" in str(emulator.home_view(parcelly["maya"]))
     emulator.open_home(parcelly[invited])
-    emulator.wait_for(lambda: "Invites waiting for you" in str(emulator.home_view(parcelly[invited]))
-                      and "Checkout broken" in str(emulator.home_view(parcelly[invited])))
+    emulator.wait_for(
+        lambda: "Invites waiting for you" in str(emulator.home_view(parcelly[invited]))
+        and "Checkout broken" in str(emulator.home_view(parcelly[invited])))
 
 
 def test_the_same_reaction_delivered_twice_joins_once(emulator: SlackEmulator, bot: RunningBot,
@@ -59,5 +60,6 @@ def test_the_same_reaction_delivered_twice_joins_once(emulator: SlackEmulator, b
     assert replay.ok
     emulator.wait_for(lambda: parcelly[handle] in _snapshot(emulator, channel["id"])["members"])
     bot.settle()
-    joined = [m for m in emulator.messages(channel["id"]) if "joined the swarm" in (m.get("text") or "")]
+    joined = [m for m in emulator.messages(channel["id"])
+              if "joined the swarm" in (m.get("text") or "")]
     assert len(joined) == 1

@@ -133,3 +133,15 @@ def test_snapshot_is_json_and_wait_for_explains_itself(emu: SlackEmulator) -> No
     with pytest.raises(AssertionError, match="a message in general not met within 0.05s"):
         emu.wait_for(lambda: emu.messages("general"), timeout=0.05,
                      message="a message in general")
+
+
+
+def test_a_typed_at_name_of_a_member_is_sent_as_a_mention_like_slack_escapes_it() -> None:
+    """The manifest's /swarm has should_escape: a member typed as @name arrives as <@U…|name>
+    (what the composer's autocomplete gives); an unknown name stays as typed."""
+    from bot.sandbox.emulator import SlackEmulator
+
+    emulator = SlackEmulator(signing_secret="s", bot_token="xoxb-t")
+    ana = emulator.add_user("ana")
+    assert emulator._escape_mentions("invite @ana and @anna, <@U1|x> a@ana.example") == \
+        f"invite <@{ana}|ana> and @anna, <@U1|x> a@ana.example"

@@ -88,5 +88,5 @@ def services(session_factory: sessionmaker[Session], clock: Clock,
              fake_model: FakeExpertModel, people: FakePeople) -> ServiceContext:
     settings = load_settings(_env_file=None, slack_bot_token="xoxb-x", slack_signing_secret="s",
                              admins="UADMIN", stakeholder_channel="CSTAKE")
-    return ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, clock), now=clock,
-                          recommender=lambda: fake_model, people=people)
+    return ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, clock),
+                          now=clock, recommender=lambda: fake_model, people=people)

@@ -61,9 +61,10 @@ def test_piping_into_head_stops_quietly(tmp_path: Path) -> None:
                    cwd=tmp_path, check=True, capture_output=True, timeout=120)
     from datetime import UTC, datetime
 
+    from sqlalchemy import text
+
     from models.db import make_engine, make_session_factory
     from models.uow import UnitOfWork
-    from sqlalchemy import text
 
     engine = make_engine(environment["DATABASE_URL"])
     with engine.begin() as connection:

@@ -102,9 +102,11 @@ def test_a_retried_slack_event_is_recognised(uow_factory: UowFactory) -> None:
 def test_scheduling_a_timer_twice_keeps_one(uow_factory: UowFactory) -> None:
     """Twice in one transaction, and again in a later one (a retried request): one timer,
     due when it was first scheduled."""
+    case_id = None
     for due in (T0, T0 + timedelta(hours=1)):
         with uow_factory() as uow:
-            case_id = uow.cases.add(_case()).id if due == T0 else case_id
+            if case_id is None:
+                case_id = uow.cases.add(_case()).id
             uow.timers.schedule("reminder:1", "status_reminder", due, case_id=case_id)
             uow.timers.schedule("reminder:1", "status_reminder", due, case_id=case_id)
             uow.commit()
@@ -121,10 +123,12 @@ def test_a_due_timer_is_claimed_by_one_process_only(uow_factory: UowFactory) -> 
         uow.commit()
     lease = T0 + timedelta(minutes=5)
     with uow_factory() as first:
-        claimed = first.timers.claim_due(T0 + timedelta(minutes=1), owner="clock-a", lease_until=lease)
+        claimed = first.timers.claim_due(T0 + timedelta(minutes=1), owner="clock-a",
+                                         lease_until=lease)
         first.commit()
     with uow_factory() as second:
-        again = second.timers.claim_due(T0 + timedelta(minutes=1), owner="clock-b", lease_until=lease)
+        again = second.timers.claim_due(T0 + timedelta(minutes=1), owner="clock-b",
+                                        lease_until=lease)
         second.commit()
     assert len(claimed) == 1 and again == []
     with uow_factory() as third:  # the lease ran out (process died): claimable again

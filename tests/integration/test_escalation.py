@@ -414,3 +414,21 @@ def test_a_clock_killed_while_firing_escalates_once_after_restart(
         escalated_at = uow.session.scalars(select(LevelChange.at).where(
             LevelChange.case_id == case_id, LevelChange.trigger == "time")).one()
     assert escalated_at == clock()  # L2's clock starts when the case really got there
+
+
+def test_two_people_escalating_at_once_move_the_case_one_level_not_two(
+        services: ServiceContext, clock: Clock) -> None:
+    """Both saw L1 and asked for "one up": the second is told who moved it and changes
+    nothing; naming the level still goes higher, and a minute later "one up" works again."""
+    case_id = _declare(services, "Refund stuck sev4 #billing")
+    channel = f"CCASE{case_id}"
+    escalation.escalate(services, channel_id=channel, actor=L1, level_text=None, reason="")
+    with pytest.raises(Conflict, match=r"just moved case .* L1 → L2; nothing changed"):
+        escalation.escalate(services, channel_id=channel, actor=OWNER, level_text=None,
+                            reason="")
+    assert _case(services, case_id).level == "L2"
+    escalation.escalate(services, channel_id=channel, actor=L1, level_text=None, reason="")
+    assert _case(services, case_id).level == "L3"  # the same person's second step is meant
+    clock.advance(minutes=2)
+    escalation.escalate(services, channel_id=channel, actor=OWNER, level_text=None, reason="")
+    assert _case(services, case_id).level == "L4"

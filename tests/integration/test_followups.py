@@ -75,5 +75,5 @@ def test_bad_followups_change_nothing(services: ServiceContext) -> None:
     followups.complete_followup(services, followup_id=1, actor=OWNER)
     with pytest.raises(Conflict, match="already done"):
         followups.complete_followup(services, followup_id=1, actor=OWNER)
-    assert [(f.id, f.owner_id, f.done_at is not None) for f in
-            followups.list_followups(services, channel_id="CCASE", actor=OWNER)] == [(1, OWNER, True)]
+    listed = followups.list_followups(services, channel_id="CCASE", actor=OWNER)
+    assert [(f.id, f.owner_id, f.done_at is not None) for f in listed] == [(1, OWNER, True)]

@@ -4,7 +4,7 @@ cases and the forecast posted when a case is declared, the forecast as a complex
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.services.context import ServiceContext
 from bot.delivery.claims import claim_next
 from bot.delivery.deliver import DeliveryReport, deliver_next
 from bot.delivery.protocol import NotReady, PermanentFailure
 from bot.delivery.retry import MAX_BACKOFF, WAIT
+from bot.services.context import ServiceContext
 from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork

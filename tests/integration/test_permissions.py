@@ -16,7 +16,15 @@ from bot.domain.case import parse_declaration
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound, SwarmbotError
 from bot.domain.policy import policy_from
 from bot.services import (
-    approvals, cases, escalation, followups, leaving, resolution, review, status, swarm,
+    approvals,
+    cases,
+    escalation,
+    followups,
+    leaving,
+    resolution,
+    review,
+    status,
+    swarm,
 )
 from bot.services.context import ServiceContext
 from models import Case, OutboxMessage, TimelineEvent

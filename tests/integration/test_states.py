@@ -13,8 +13,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from bot.domain.states import (ApprovalState, CaseMode, CaseStatus, EscalationTrigger,
-                               InviteState, ParticipantRole, TimelineKind)
+from bot.domain.states import (
+    ApprovalState,
+    CaseMode,
+    CaseStatus,
+    EscalationTrigger,
+    InviteState,
+    ParticipantRole,
+    TimelineKind,
+)
 from models.db import make_engine, upgrade
 from models.scheduling import OutboxState, TimerKind, TimerState
 from tests.conftest import POSTGRES_URL, _sqlalchemy_pg_url
@@ -65,9 +72,9 @@ def test_the_database_refuses_a_value_outside_the_enum(database_url: str, table:
     engine = make_engine(database_url)
     with engine.begin() as connection:
         _fill(connection, [table] if table != "cases" else [])
-    with pytest.raises(IntegrityError, match=f"ck_{table}_{column}|CHECK constraint"):
-        with engine.begin() as connection:
-            connection.execute(text(f"UPDATE {table} SET {column} = 'bogus'"))
+    with pytest.raises(IntegrityError, match=f"ck_{table}_{column}|CHECK constraint"), \
+            engine.begin() as connection:
+        connection.execute(text(f"UPDATE {table} SET {column} = 'bogus'"))
     with engine.connect() as connection:  # and nothing changed
         kept = connection.execute(text(f"SELECT {column} FROM {table}")).scalar_one()
     engine.dispose()
@@ -111,20 +118,19 @@ def _count(engine, table: str) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_the_migration_keeps_every_case_and_what_hangs_off_it(empty_database: str) -> None:
-    upgrade(empty_database, "0009")
+    upgrade(empty_database, "0010")
     engine = make_engine(empty_database)
     with engine.begin() as connection:
         _fill(connection, [t for t in ROW if t != "cases"])
     upgrade(empty_database)
     assert {table: _count(engine, table) for table in ROW} == {table: 1 for table in ROW}
-    with pytest.raises(IntegrityError):  # and from now on the database keeps them so
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE invites SET state = 'maybe'"))
+    with pytest.raises(IntegrityError), engine.begin() as connection:  # and it keeps them so
+        connection.execute(text("UPDATE invites SET state = 'maybe'"))
     engine.dispose()
 
 
 def test_the_migration_stops_and_names_a_value_it_does_not_know(empty_database: str) -> None:
-    upgrade(empty_database, "0009")
+    upgrade(empty_database, "0010")
     engine = make_engine(empty_database)
     with engine.begin() as connection:
         _fill(connection, ["timers"])
@@ -133,6 +139,6 @@ def test_the_migration_stops_and_names_a_value_it_does_not_know(empty_database: 
         upgrade(empty_database)
     with engine.connect() as connection:  # nothing changed: still at 0009, the row kept
         assert connection.execute(text("SELECT version_num FROM alembic_version")
-                                  ).scalar_one() == "0009"
+                                  ).scalar_one() == "0010"
     assert _count(engine, "timers") == 1
     engine.dispose()

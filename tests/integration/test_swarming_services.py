@@ -202,7 +202,8 @@ def test_the_channel_is_archived_after_the_grace_period_unless_reopened(
     assert len(_effects(services, "archive_channel")) == 1
 
 
-def test_commands_outside_a_case_channel_explain_where_to_run_them(services: ServiceContext) -> None:
+def test_commands_outside_a_case_channel_explain_where_to_run_them(services: ServiceContext
+                                                                    ) -> None:
     with pytest.raises(NotFound, match="case channel"):
         status.post_status(services, channel_id="CGENERAL", actor=OWNER, text="hello")
 

@@ -5,6 +5,7 @@ once, the user's retry says so, and every Slack side effect goes out once the lo
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sqlite3
 import threading
@@ -106,19 +107,15 @@ class FlakyProxy:
             pass
         finally:
             for end in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     end.close()
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         self.down = True
         with self.lock:
             for end in self.open:
-                try:
+                with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             self.open.clear()
 
     def restore(self) -> None:

@@ -102,7 +102,8 @@ odd_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs
 words = st.sampled_from(["sev1", "sev9", "SEV-2", "p4", "0", "-1", "99999999999999999999",
                          "²", "٣", "<@U0NOBODY9>", "<@W123|x>", "<@>", "<#C0NOWHERE>",
                          "#security", "#", "service:", "service:x/y", "L2", "L9", "exec",
-                         "add", "remove", "\x00", "\u202e", "\n", "\t", "🔥", "👩‍🚒", "' OR 1=1 --"])
+                         "add", "remove", "\x00", "\u202e", "\n", "\t", "🔥", "👩‍🚒",
+                         "' OR 1=1 --"])
 huge = st.builds(lambda piece, n: piece * n, st.sampled_from(["x", "é", "🔥", " ", "\x00"]),
                  st.integers(100, 3100))
 argument_text = st.lists(st.one_of(words, odd_text, huge), max_size=5).map(" ".join)

@@ -28,7 +28,13 @@ from bot.web.server import WebServer
 from models.case import Case, StatusUpdate
 from models.scheduling import OutboxMessage
 from tests.e2e.conftest import (
-    BOT_TOKEN, DASHBOARD_TOKEN, HOOKS_TOKEN, SIGNING_SECRET, Clock, RunningBot, Workspace,
+    BOT_TOKEN,
+    DASHBOARD_TOKEN,
+    HOOKS_TOKEN,
+    SIGNING_SECRET,
+    Clock,
+    RunningBot,
+    Workspace,
 )
 from tests.e2e.test_swarming_flow import _case_channel
 

@@ -55,3 +55,11 @@ def test_channel_names_are_always_valid_for_slack(case_id: int, title: str, suff
     name = channel_name(case_id, title, suffix=suffix)
     assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name)
     assert len(name) <= 80
+
+
+def test_two_severities_or_two_services_are_refused_not_guessed() -> None:
+    with pytest.raises(InvalidInput, match="one severity: both sev1 and sev3"):
+        parse_declaration("Disk full sev1 sev3")
+    with pytest.raises(InvalidInput, match="one service"):
+        parse_declaration("Disk full service:db service:web")
+    assert parse_declaration("Disk full sev1 SEV-1").severity == "sev1"  # the same, twice

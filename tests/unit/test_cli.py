@@ -54,7 +54,8 @@ def test_serve_on_sqlite_refuses_several_web_processes_naming_postgresql(tmp_pat
 def test_history_import_reports_bad_rows_and_adds_nothing_twice(tmp_path: Path) -> None:
     history = tmp_path / "history.csv"
     history.write_text("id,title,description,service,severity,tags,created_at,resolved_at,"
-                       "owner,resolvers\nX-1,DB down,,db,,,2026-01-01,,,U1\nX-2,,,db,,,2026-01-01,,,U1\n")
+                       "owner,resolvers\nX-1,DB down,,db,,,2026-01-01,,,U1\n"
+                       "X-2,,,db,,,2026-01-01,,,U1\n")
     env = {"DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
            "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     first = _run(["history", "import", str(history)], env, tmp_path)
@@ -85,7 +86,8 @@ def test_the_command_line_and_the_web_process_start_without_the_models_libraries
     or evaluating a model needs them."""
     probe = ("import sys, bot.cli, bot.bootstrap\n"
              "bot.cli.build_parser()\n"
-             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'numpy'}))")
+             "print(sorted({m.split('.')[0] for m in sys.modules}"
+             " & {'sklearn', 'scipy', 'numpy'}))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             env={"PATH": "/usr/bin:/bin",
                                  "PYTHONPATH": str(Path(__file__).resolve().parents[2])},

@@ -8,7 +8,12 @@ import pytest
 
 from bot.domain.errors import InvalidInput
 from bot.domain.metrics import (
-    CaseRecord, Event, measure, parse_period, summarize, summarize_by,
+    CaseRecord,
+    Event,
+    measure,
+    parse_period,
+    summarize,
+    summarize_by,
 )
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday

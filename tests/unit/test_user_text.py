@@ -84,7 +84,8 @@ def test_the_review_draft_shows_typed_markup_as_typed_and_names_people() -> None
     at = datetime(2026, 11, 17, tzinfo=UTC)
     facts = CaseFacts(reference="#0001", title=TYPED, severity="sev1", service="", owner_id="U1",
                       status="resolved", summary=TYPED, created_at=at, resolved_at=at)
-    review = draft_review(facts, [Event(at, "status_update", "U1", {}), Event(at, "lesson", "U2", {})],
+    review = draft_review(facts,
+                          [Event(at, "status_update", "U1", {}), Event(at, "lesson", "U2", {})],
                           texts=[f"<@U1> said {TYPED}", TYPED])
     rendered = b.review_blocks(review)
     _safe(rendered)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import secrets
 import threading
 import time
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 RESPONSE_URL_LIFETIME = 30 * 60
 RESPONSE_URL_USES = 5
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+_TYPED_MENTION = re.compile(r"(?<![<\w])@([a-z0-9][a-z0-9._-]*)")
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,14 @@ class UserActions:
         return ws.show_ephemeral(user, channel, content, source=source)
 
     # -- slash commands --------------------------------------------------------------------
+    def _escape_mentions(self, text: str) -> str:
+        """What Slack does with a command whose "Escape channels, users, and links" is on (the
+        manifest's `should_escape: true`): a typed `@name` of a workspace member is sent as
+        `<@U…|name>` — what choosing them from the composer's autocomplete gives."""
+        by_name = {u.name: u.id for u in self.workspace.users.values()}
+        return _TYPED_MENTION.sub(
+            lambda m: f"<@{by_name[m[1]]}|{m[1]}>" if m[1] in by_name else m[0], text)
+
     def slash_command(self, user: str, command: str, text: str = "", *, channel: str
                       ) -> CommandResult:
         """Type `command text` in `channel`. The bot has `deadline` seconds to answer; its
@@ -162,7 +174,8 @@ class UserActions:
                 team_id=self.workspace.team_id, team_domain=self.workspace.team_domain,
                 channel_id=where.id,
                 channel_name="directmessage" if where.is_im else where.name,
-                user_id=user, user_name=who.name, command=command, text=text,
+                user_id=user, user_name=who.name, command=command,
+                text=self._escape_mentions(text),
                 api_app_id=self.api_app_id,
                 response_url=self._new_response_url(user, where.id, source),
                 trigger_id=self._new_trigger(user))

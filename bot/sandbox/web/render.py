@@ -22,7 +22,8 @@ EMOJI = {
     "leftwards_arrow_with_hook": "↩️", "hourglass_flowing_sand": "⏳",
     "heavy_plus_sign": "➕", "handshake": "🤝", "ballot_box_with_check": "☑️",
     "alarm_clock": "⏰", "fire": "🔥", "heart": "❤️", "pray": "🙏", "rocket": "🚀",
-    "bell": "🔔", "arrow_right": "➡️", "arrow_up": "⬆️", "arrow_down": "⬇️", "ok_hand": "👌", "thinking_face": "🤔", "sos": "🆘",
+    "bell": "🔔", "arrow_right": "➡️", "arrow_up": "⬆️", "arrow_down": "⬇️", "ok_hand": "👌",
+    "thinking_face": "🤔", "sos": "🆘",
 }
 # Reaction buttons under every message: the invite answers first, then a few everyday ones.
 REACTION_CHOICES = ("white_check_mark", "x", "raising_hand", "+1", "no_entry_sign", "eyes",
@@ -261,7 +262,7 @@ def message(msg: dict[str, Any], names: Directory, *, viewer: str, ephemeral: bo
         else f'<div class="b-text">{mrkdwn(msg.get("text") or "", names)}</div>'
     ts = escape(str(msg.get("ts", "")))
     note = '<span class="only-you">Only visible to you</span>' if ephemeral else ""
-    reply = (f'<span class="thread-note">in a thread</span>'
+    reply = ('<span class="thread-note">in a thread</span>'
              if msg.get("thread_ts") and msg.get("thread_ts") != msg.get("ts") else "")
     return (f'<div class="message{" ephemeral" if ephemeral else ""}" data-ts="{ts}">'
             f'<div class="meta"><span class="author">{escape(author)}</span> {note}{reply}</div>'

@@ -7,20 +7,32 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery.protocol import EffectExecutor, Later, PermanentFailure
 from bot.domain.policy import Policy, load_policy
 from bot.services.effects import Effect
-from bot.delivery.protocol import EffectExecutor, Later, PermanentFailure
 from bot.slack.effects.channel import (
-    ArchiveChannel, CreateChannel, RemoveMember, SetTopic, SyncMembers, UnarchiveChannel)
+    ArchiveChannel,
+    CreateChannel,
+    RemoveMember,
+    SetTopic,
+    SyncMembers,
+    UnarchiveChannel,
+)
 from bot.slack.effects.escalation import ApprovalRequest, HandOff, UpdateApproval
+from bot.slack.effects.failures import DeliveryFailed
 from bot.slack.effects.groups import SyncUserGroup
 from bot.slack.effects.home import PublishHome, SyncProfile
 from bot.slack.effects.invites import InviteHints, SendInvite, UpdateInvite
 from bot.slack.effects.messages import (
-    Ephemeral, Post, PostResolution, PostReview, PostSummary, UpdateResolution, WorkflowOffer,
+    Ephemeral,
+    Post,
+    PostResolution,
+    PostReview,
+    PostSummary,
+    UpdateResolution,
+    WorkflowOffer,
 )
 from bot.slack.effects.support import SlackIdentity
-from bot.slack.effects.failures import DeliveryFailed
 from bot.slack.gateway import final_answer, retry_after, without_rate_limit_waits
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork

@@ -8,10 +8,11 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.case import channel_name
-from bot.services import effects
 from bot.delivery.protocol import PermanentFailure
+from bot.domain.case import channel_name
+from bot.domain.privacy import title_for
 from bot.domain.states import CaseStatus, TimelineKind
+from bot.services import effects
 from bot.slack.blocks import case_topic
 from bot.slack.effects.support import Executor, SlackIdentity, case_channel, case_for, slack_error
 from models.case import Case
@@ -40,7 +41,10 @@ class CreateChannel:
         case = case_for(uow, message.case_id)
         if case is None or case.channel_id:
             return None
-        return ChannelPlan(case.id, case.title, case.is_private, case.created_at.timestamp(),
+        # A channel's name is shown beyond its members (links, mentions, the channel
+        # browser's "private channel"): a private case's is named as outsiders see the case.
+        return ChannelPlan(case.id, title_for(case, None), case.is_private,
+                           case.created_at.timestamp(),
                            tuple(members(case)))
 
     def send(self, message: OutboxMessage, plan: ChannelPlan) -> dict[str, Any]:
@@ -77,7 +81,8 @@ class CreateChannel:
             page = self.client.conversations_list(types=types, exclude_archived=True,
                                                   limit=200, cursor=cursor)
             for channel in page["channels"]:
-                if (channel.get("name") == name and channel.get("creator") == self.identity.bot_user_id
+                if (channel.get("name") == name
+                        and channel.get("creator") == self.identity.bot_user_id
                         and float(channel.get("created", 0)) >= plan.created_at - 60):
                     return str(channel["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -89,7 +94,8 @@ class CreateChannel:
         if case is None or not result:
             return
         case.channel_id, case.channel_name = result["channel_id"], result["name"]
-        uow.timeline.record(case.id, TimelineKind.CHANNEL_CREATED, f"Channel #{result['name']} created",
+        uow.timeline.record(case.id, TimelineKind.CHANNEL_CREATED,
+                            f"Channel #{result['name']} created",
                             channel=result["channel_id"])
         uow.outbox.wake_case(case.id)  # what waited for the channel goes now
         if not result.get("members_invited", False):

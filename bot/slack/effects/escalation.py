@@ -11,7 +11,12 @@ from bot.domain.privacy import IN_THE_CASE, PRIVATE_TITLE, text_for, title_for, 
 from bot.domain.states import TimelineKind
 from bot.slack.blocks import Blocks, approval_request_message, handoff_message, human_duration
 from bot.slack.effects.support import (
-    Executor, case_channel, case_for, open_dm, post_once, slack_error,
+    Executor,
+    case_channel,
+    case_for,
+    open_dm,
+    post_once,
+    slack_error,
 )
 from bot.slack.ids import Action
 from models.case import Case

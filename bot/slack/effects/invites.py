@@ -3,6 +3,7 @@ then updated when answered or expired."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -54,6 +55,27 @@ class SendInvite(Executor):
         if invite is not None and result:
             invite.dm_channel, invite.message_ts = result["dm_channel"], result["ts"]
             effects.invite_hints(uow, invite)
+            uow.session.flush()  # the ts first: an answer arriving now finds it, or waits
+            if uow.early_answers.waiting(invite.dm_channel, invite.message_ts):
+                effects.answer_early(uow, invite)
+
+
+class AnswerEarly:
+    """Not a Slack call: runs the answers an expert gave before their invite's ts was
+    recorded (`answer(invite_id)` is the use case, in a transaction of its own)."""
+
+    def __init__(self, answer: Callable[[int], None]) -> None:
+        self.answer = answer
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> int:
+        return int(message.payload["invite_id"])
+
+    def send(self, message: OutboxMessage, invite_id: int) -> dict[str, Any]:
+        self.answer(invite_id)
+        return {}
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        return None
 
 
 class InviteHints(Executor):

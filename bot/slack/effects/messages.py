@@ -6,21 +6,31 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import select
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 
+from bot.delivery.protocol import PermanentFailure
 from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy
-from bot.services.effects import CASE_CHANNEL
-from bot.delivery.protocol import PermanentFailure
 from bot.domain.states import CaseStatus
+from bot.services.effects import CASE_CHANNEL
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
 from bot.slack.blocks import (
-    case_summary, human_duration, resolution_message, review_blocks, workflow_offer_message,
+    case_summary,
+    human_duration,
+    resolution_message,
+    review_blocks,
+    workflow_offer_message,
 )
 from bot.slack.effects.support import (
-    Executor, case_channel, case_for, post_once, slack_error, unanswered)
+    Executor,
+    case_channel,
+    case_for,
+    post_once,
+    slack_error,
+    unanswered,
+)
 from bot.slack.ids import Action
 from models.case import Case
 from models.scheduling import OutboxMessage, OutboxState
@@ -72,7 +82,8 @@ def _earlier_first_post(uow: UnitOfWork, message: OutboxMessage) -> bool:
     render the current state when it goes — this one would post a second copy."""
     return uow.session.scalar(select(OutboxMessage.id).where(
         OutboxMessage.case_id == message.case_id, OutboxMessage.kind == message.kind,
-        OutboxMessage.state == OutboxState.PENDING, OutboxMessage.id < message.id).limit(1)) is not None
+        OutboxMessage.state == OutboxState.PENDING,
+        OutboxMessage.id < message.id).limit(1)) is not None
 
 
 class PostReview(PostSummary):
@@ -112,7 +123,8 @@ class Post(Executor):
                                text=plan["text"], blocks=plan.get("blocks") or None)
         except SlackApiError as error:
             if slack_error(error) in GONE or slack_error(error) == "not_in_channel":
-                raise PermanentFailure(f"cannot post to {plan['channel']}: {slack_error(error)}")
+                raise PermanentFailure(f"cannot post to {plan['channel']}: {slack_error(error)}"
+                                       ) from None
             raise
         return {"ts": posted["ts"], "channel": posted["channel"]}
 

@@ -4,11 +4,10 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-22 21:40:00
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from models.audit import GENESIS, event_hash
-
 
 revision = '0003'
 down_revision = '0002'

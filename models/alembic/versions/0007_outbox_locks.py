@@ -5,9 +5,8 @@ instead of a dedupe_key rewritten to key#id when delivery starts
 Revision ID: 0007
 Revises: 0006
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'

@@ -50,3 +50,15 @@ def test_unreadable_files_say_why(tmp_path: Path) -> None:
     (tmp_path / "h.csv").write_text("id,title\n1,x\n")
     with pytest.raises(HistoryFileError, match="lacks created_at, resolvers"):
         read_history(tmp_path / "h.csv")
+
+
+def test_a_json_line_json_cannot_take_is_reported_and_skipped(tmp_path: Path) -> None:
+    """A number too long for Python's int conversion raises a plain ValueError, not a JSON
+    syntax error: the row is reported like any bad JSON, and the rest is still read."""
+    path = tmp_path / "h.jsonl"
+    good = {"id": "J-1", "title": "Search slow", "created_at": "2026-02-01", "resolvers": "U7"}
+    path.write_text('{"id": ' + "9" * 5000 + "}\n" + json.dumps(good) + "\n")
+    result = read_history(path)
+    assert [r.id for r in result.records] == ["J-1"]
+    assert [e.line for e in result.errors] == [1]
+    assert "not valid JSON" in result.errors[0].reason

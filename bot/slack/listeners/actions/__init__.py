@@ -12,6 +12,7 @@ from bot.domain.errors import NotFound
 from bot.services import approvals, cases, resolution, workflows
 from bot.slack.errors import user_message
 from bot.slack.ids import Action
+from bot.slack.responses import answer
 
 
 def _record_id(value: Any) -> int:
@@ -22,7 +23,7 @@ def _record_id(value: Any) -> int:
                    "or `/swarm list`.")
 
 
-def _button(run: Callable[[Any, str], str],
+def _button(services: Any, run: Callable[[Any, str], str],
             parse: Callable[[Any], Any] = _record_id) -> Callable[..., None]:
     def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
@@ -33,27 +34,34 @@ def _button(run: Callable[[Any, str], str],
             text = run(parse(action.get("value")), user)
         except Exception as error:  # noqa: BLE001 — the one place errors become messages
             text = user_message(error)
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        answer(respond, body, services.settings.slack_api_url, text=text,
+               response_type="ephemeral", replace_original=False)
 
     return handle
 
 
 def register(app: App, services: Any) -> None:
     app.action(Action.CLAIM_CASE)(_button(
+        services,
         lambda case_id, user: cases.claim_case(services, case_id=case_id, user_id=user)))
     app.action(Action.CONFIRM_RESOLUTION)(_button(
+        services,
         lambda case_id, user: resolution.confirm_resolution(services, case_id=case_id,
                                                             user_id=user)))
     app.action(Action.REOPEN_CASE)(_button(
+        services,
         lambda case_id, user: resolution.reopen_case(services, case_id=case_id, actor=user)))
     app.action(Action.APPROVE)(_button(
+        services,
         lambda approval_id, user: approvals.decide_approval(
             services, approval_id=approval_id, actor=user, approve=True)))
     app.action(Action.REJECT)(_button(
+        services,
         lambda approval_id, user: approvals.decide_approval(
             services, approval_id=approval_id, actor=user, approve=False)))
 
     app.action(Action.RUN_WORKFLOW)(_button(
+        services,
         lambda reference, user: workflows.run_from_button(services, reference=reference,
                                                           actor=user), parse=_workflow_ref))
 

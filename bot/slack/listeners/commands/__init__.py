@@ -14,7 +14,16 @@ from bot.slack.commands import parse_command_text
 from bot.slack.errors import user_message
 from bot.slack.ids import Command
 from bot.slack.listeners.commands import (
-    case, escalation, expertise, followup, resolution, review, similar, stats, status, swarm,
+    case,
+    escalation,
+    expertise,
+    followup,
+    resolution,
+    review,
+    similar,
+    stats,
+    status,
+    swarm,
 )
 from bot.slack.listeners.commands import help as help_command
 from bot.slack.listeners.commands.router import CommandContext, SubcommandTable

@@ -29,8 +29,8 @@ class Reply:
     in_channel: bool = False
 
     def as_ack(self) -> dict[str, Any]:
-        response: dict[str, Any] = {"text": self.text,
-                                    "response_type": "in_channel" if self.in_channel else "ephemeral"}
+        response: dict[str, Any] = {
+            "text": self.text, "response_type": "in_channel" if self.in_channel else "ephemeral"}
         if self.blocks:
             response["blocks"] = self.blocks
         return response
@@ -65,8 +65,8 @@ class SubcommandTable:
             return self._by_name[name]
         except KeyError:
             known = ", ".join(f"`{s.name}`" for s in self._ordered)
-            raise UsageError(f"`{escape(name[:40])}` is not a swarmbot command. Try one of: {known} "
-                             "— or `/swarm help`.") from None
+            raise UsageError(f"`{escape(name[:40])}` is not a swarmbot command. "
+                             f"Try one of: {known} — or `/swarm help`.") from None
 
     def usages(self) -> list[tuple[str, str, str]]:
         """(name, usage, summary) of each subcommand, in help order."""

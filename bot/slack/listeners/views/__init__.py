@@ -13,6 +13,9 @@ from bot.services.text import printable
 from bot.slack.errors import user_message
 from bot.slack.ids import Block, View
 
+_FIELD_BLOCKS = {"title": Block.TITLE, "severity": Block.SEVERITY, "service": Block.SERVICE,
+                 "description": Block.DESCRIPTION}  # a draft's field → the form's input
+
 
 def _value(values: Any, block: str) -> str:
     """The text of one input of the submitted form ("" when missing or not text: the web
@@ -51,7 +54,8 @@ def register(app: App, services: Any) -> None:
                               service=_value(values, Block.SERVICE).lower(),
                               description=_value(values, Block.DESCRIPTION))
         except SwarmbotError as error:
-            ack(response_action="errors", errors={Block.TITLE: str(error)})
+            block = _FIELD_BLOCKS.get(getattr(error, "field", None) or "", Block.TITLE)
+            ack(response_action="errors", errors={block: str(error)})
             return
         try:
             cases.declare_case(services, owner_id=user, draft=draft,
