@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.errors import InvalidInput, SwarmbotError
+from models.scheduling import OutboxState
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -172,8 +173,7 @@ def _review(args: argparse.Namespace) -> int:
 def _outbox_list(args: argparse.Namespace) -> int:
     from bot.delivery.backlog import backlog, listing
 
-    states = {"pending": ("pending",), "failed": ("failed",)}.get(args.state,
-                                                                  ("pending", "failed"))
+    states = tuple(OutboxState) if args.state == "all" else (OutboxState(args.state),)
     with _offline_services() as services, services.uow() as uow:
         summary = backlog(uow, services.now())
         print(f"{summary.pending} pending ({summary.retrying} retrying, oldest "
@@ -280,7 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True,
                                             metavar="ACTION")
     listed = outbox_commands.add_parser("list", help="the backlog and what failed for good")
-    listed.add_argument("--state", choices=("pending", "failed", "all"), default="all")
+    listed.add_argument("--state", choices=(OutboxState.PENDING, OutboxState.FAILED, "all"),
+                        default="all")
     listed.add_argument("--limit", type=int, default=100)
     listed.set_defaults(run=_outbox_list)
     retried = outbox_commands.add_parser("retry", help="deliver effects again, now")

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.domain.states import CaseStatus, TimelineKind
+
 GENESIS = "0" * 64
 
 
@@ -68,25 +70,25 @@ def chain_state(events: Sequence[Any]) -> dict[str, tuple[Any, Any]]:
     for event in events:
         data = event.data or {}
         kind = event.kind
-        if kind == "declared":
+        if kind == TimelineKind.DECLARED:
             if "severity" in data:
                 state["severity"] = (data["severity"], event)
             state["owner_id"] = (event.actor, event)
-            state["status"] = ("open", event)
-        elif kind == "severity_changed" and "severity" in data:
+            state["status"] = (CaseStatus.OPEN, event)
+        elif kind == TimelineKind.SEVERITY_CHANGED and "severity" in data:
             state["severity"] = (data["severity"], event)
-        elif kind == "claimed":
+        elif kind == TimelineKind.CLAIMED:
             state["owner_id"] = (event.actor, event)
-        elif kind == "owner_changed" and "owner" in data:
+        elif kind == TimelineKind.OWNER_CHANGED and "owner" in data:
             state["owner_id"] = (data["owner"], event)
-        elif kind == "resolved":
-            state["status"] = ("resolved", event)
+        elif kind == TimelineKind.RESOLVED:
+            state["status"] = (CaseStatus.RESOLVED, event)
             state["resolution_summary"] = (event.text, event)
             state["confirmed_by"] = (None, event)
-        elif kind == "reopened":
-            state["status"] = ("open", event)
+        elif kind == TimelineKind.REOPENED:
+            state["status"] = (CaseStatus.OPEN, event)
             state["confirmed_by"] = (None, event)
-        elif kind == "resolution_confirmed":
+        elif kind == TimelineKind.RESOLUTION_CONFIRMED:
             state["confirmed_by"] = (event.actor, event)
     return state
 

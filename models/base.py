@@ -1,10 +1,12 @@
-"""Declarative base, constraint naming (stable Alembic migrations) and a UTC datetime type."""
+"""Declarative base, constraint naming (stable Alembic migrations), a UTC datetime type and
+the type of a column of states."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, Enum, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -36,6 +38,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def stored(states: type[StrEnum], *, name: str, length: int) -> Enum:
+    """A column holding one of `states`: its values are the strings stored, a CHECK
+    constraint (`ck_<table>_<name>`) refuses any other, and rows read back as members."""
+    return Enum(states, name=name, length=length, native_enum=False, create_constraint=True,
+                values_callable=lambda members: [member.value for member in members])
 
 
 class Base(DeclarativeBase):

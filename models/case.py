@@ -8,7 +8,16 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, utcnow
+from bot.domain.states import (
+    ApprovalState,
+    CaseMode,
+    CaseStatus,
+    EscalationTrigger,
+    InviteState,
+    ParticipantRole,
+    TimelineKind,
+)
+from models.base import Base, stored, utcnow
 
 
 class Case(Base):
@@ -23,8 +32,10 @@ class Case(Base):
     service: Mapped[str] = mapped_column(String(80), default="")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     severity: Mapped[str] = mapped_column(String(8))
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    mode: Mapped[str] = mapped_column(String(8), default="swarm")  # swarm | tiered
+    status: Mapped[CaseStatus] = mapped_column(stored(CaseStatus, name="status", length=16),
+                                               default=CaseStatus.OPEN, index=True)
+    mode: Mapped[CaseMode] = mapped_column(stored(CaseMode, name="mode", length=8),
+                                           default=CaseMode.SWARM)
     level: Mapped[str | None] = mapped_column(String(16), default=None)  # tiered: L1..Executive
     is_private: Mapped[bool] = mapped_column(default=False)
     owner_id: Mapped[str | None] = mapped_column(String(32), index=True, default=None)
@@ -63,11 +74,12 @@ class Case(Base):
 
     @property
     def confirmation_pending(self) -> bool:
-        return self.status == "resolved" and self.asks_confirmation and self.confirmed_at is None
+        return (self.status == CaseStatus.RESOLVED and self.asks_confirmation
+                and self.confirmed_at is None)
 
 
 class Participant(Base):
-    """Someone working on a case: owner, expert, responder or stakeholder."""
+    """Someone working on a case: its owner, an expert or a responder."""
 
     __tablename__ = "participants"
     __table_args__ = (UniqueConstraint("case_id", "user_id"),)
@@ -75,7 +87,7 @@ class Participant(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     user_id: Mapped[str] = mapped_column(String(32), index=True)
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[ParticipantRole] = mapped_column(stored(ParticipantRole, name="role", length=16))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     left_at: Mapped[datetime | None] = mapped_column(default=None)
 
@@ -95,7 +107,8 @@ class Invite(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     expert_id: Mapped[str] = mapped_column(String(32), index=True)
     invited_by: Mapped[str | None] = mapped_column(String(32), default=None)
-    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    state: Mapped[InviteState] = mapped_column(stored(InviteState, name="state", length=16),
+                                               default=InviteState.PENDING, index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[float | None] = mapped_column(default=None)
     dm_channel: Mapped[str | None] = mapped_column(String(32), default=None)
@@ -117,7 +130,7 @@ class TimelineEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(default=utcnow)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[TimelineKind] = mapped_column(stored(TimelineKind, name="kind", length=32))
     actor: Mapped[str | None] = mapped_column(String(32), default=None)
     text: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -147,7 +160,8 @@ class LevelChange(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     from_level: Mapped[str | None] = mapped_column(String(16), default=None)
     to_level: Mapped[str] = mapped_column(String(16))
-    trigger: Mapped[str] = mapped_column(String(16))  # time | priority | complexity | manual
+    trigger: Mapped[EscalationTrigger] = mapped_column(stored(EscalationTrigger, name="trigger",
+                                                              length=16))
     reason: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str | None] = mapped_column(String(32), default=None)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -168,7 +182,8 @@ class Approval(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     level: Mapped[str] = mapped_column(String(16))
     requested_by: Mapped[str] = mapped_column(String(32))
-    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending|approved|rejected
+    state: Mapped[ApprovalState] = mapped_column(stored(ApprovalState, name="state", length=12),
+                                                 default=ApprovalState.PENDING)
     decided_by: Mapped[str | None] = mapped_column(String(32), default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

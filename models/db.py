@@ -4,11 +4,13 @@ migrations to the newest schema. Nothing connects until a function here is calle
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -87,11 +89,38 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """A transaction to migrate in. On SQLite its foreign keys are off (switched outside the
+    transaction, where the pragma takes effect) and checked before the commit: batch mode
+    rebuilds a table by dropping the old one, and with them on, dropping `cases` would
+    cascade and delete every case's timeline, invites and participants (SQLite's own
+    procedure for changing a table, sqlite.org/lang_altertable.html)."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _raw_pragma(connection, "PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite and (broken := connection.exec_driver_sql(
+                        "PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"the migration left rows without a parent: {broken[:5]}")
+        finally:
+            if sqlite:
+                _raw_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _raw_pragma(connection: Connection, pragma: str) -> None:
+    # On the driver's connection: through SQLAlchemy it would begin a transaction first.
+    connection.connection.driver_connection.execute(pragma)  # type: ignore[union-attr]
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the database at `url` to `revision` (creating a SQLite file if needed)."""
     engine = make_engine(url)
     try:
-        with engine.begin() as connection:
+        with migrating(engine) as connection:
             config = alembic_config(url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

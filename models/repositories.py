@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from bot.domain.states import ApprovalState, CaseMode, CaseStatus, InviteState
 from models.audit import GENESIS, event_hash
 from models.base import utcnow
 from models.case import (
@@ -37,7 +38,7 @@ from models.expertise import (
     UserGroupMember,
     UserGroupSync,
 )
-from models.scheduling import OutboxMessage, Timer
+from models.scheduling import OutboxMessage, OutboxState, Timer, TimerState
 
 MAX_ID = 2**31 - 1  # ids are INTEGER columns (PostgreSQL: 32 bits)
 
@@ -105,18 +106,21 @@ class PendingInserts:
         self.session.execute(insert(self.model.__table__).on_conflict_do_nothing(), rows)
 
 
+PENDING = TimerState.PENDING  # a timer's, and an outbox message's (OutboxState.PENDING)
+
+
 def claim_leased(session: Session, model: type[OutboxMessage] | type[Timer], *, due: Any,
                  order: tuple[Any, ...], now: datetime, lease_until: datetime, limit: int,
                  **claim: Any) -> list[int]:
     """Claim up to `limit` due, pending rows with a lease until `lease_until`: rows another
     process holds an unexpired lease on are skipped; an expired lease (a crash) is taken over."""
     free = or_(model.claimed_until.is_(None), model.claimed_until < now)
-    due_ids = session.scalars(select(model.id).where(model.state == "pending", due <= now, free)
+    due_ids = session.scalars(select(model.id).where(model.state == PENDING, due <= now, free)
                               .order_by(*order).limit(limit)).all()
     claimed = []
     for row_id in due_ids:
         result = session.execute(update(model)
-                                 .where(model.id == row_id, model.state == "pending", free)
+                                 .where(model.id == row_id, model.state == PENDING, free)
                                  .values(claimed_until=lease_until, **claim))
         if result.rowcount == 1:
             claimed.append(row_id)
@@ -158,7 +162,7 @@ class CaseRepository:
     def confirm(self, case_id: int, user_id: str, at: datetime) -> bool:
         """Mark a resolved case confirmed — only if nobody did yet (a conditional update, so
         of two clicks at the same time one wins). True if this call confirmed it."""
-        stmt = (update(Case).where(Case.id == case_id, Case.status == "resolved",
+        stmt = (update(Case).where(Case.id == case_id, Case.status == CaseStatus.RESOLVED,
                                    Case.confirmed_at.is_(None))
                 .values(confirmed_at=at, confirmed_by=user_id))
         return self.session.execute(stmt).rowcount == 1
@@ -185,14 +189,15 @@ class CaseRepository:
         return list(self.session.scalars(select(Case.id).where(Case.is_private.is_(True))))
 
     def open_cases(self, *, limit: int = 50) -> Sequence[Case]:
-        stmt = select(Case).where(Case.status != "resolved").order_by(Case.id.desc()).limit(limit)
+        stmt = (select(Case).where(Case.status != CaseStatus.RESOLVED)
+                .order_by(Case.id.desc()).limit(limit))
         return self.session.scalars(stmt).all()
 
     def open_cases_of(self, user_id: str) -> Sequence[Case]:
         stmt = (
             select(Case)
             .join(Participant, Participant.case_id == Case.id)
-            .where(Case.status != "resolved", Participant.user_id == user_id,
+            .where(Case.status != CaseStatus.RESOLVED, Participant.user_id == user_id,
                    Participant.left_at.is_(None))
             .order_by(Case.id.desc())
         )
@@ -206,7 +211,7 @@ class CaseRepository:
         stmt = (
             select(Participant.user_id, func.count())
             .join(Case, Case.id == Participant.case_id)
-            .where(Case.status != "resolved", Case.mode == "swarm",
+            .where(Case.status != CaseStatus.RESOLVED, Case.mode == CaseMode.SWARM,
                    Participant.user_id.in_(ids), Participant.left_at.is_(None))
             .group_by(Participant.user_id)
         )
@@ -232,11 +237,12 @@ class InviteRepository:
         locked: recording a ts waits for this transaction, and a ts recorded before it is
         seen by the next statement."""
         return self.session.scalars(locked(select(Invite).where(
-            Invite.expert_id == user_id, Invite.state == "pending",
+            Invite.expert_id == user_id, Invite.state == InviteState.PENDING,
             Invite.message_ts.is_(None)))).all()
 
     def pending_for(self, user_id: str) -> Sequence[Invite]:
-        stmt = select(Invite).where(Invite.expert_id == user_id, Invite.state == "pending")
+        stmt = select(Invite).where(Invite.expert_id == user_id,
+                                    Invite.state == InviteState.PENDING)
         return self.session.scalars(stmt).all()
 
 
@@ -320,7 +326,8 @@ class ApprovalRepository:
 
     def pending_for_case(self, case_id: int) -> Sequence[Approval]:
         return self.session.scalars(select(Approval).where(
-            Approval.case_id == case_id, Approval.state == "pending").order_by(Approval.id)).all()
+            Approval.case_id == case_id, Approval.state == ApprovalState.PENDING,
+        ).order_by(Approval.id)).all()
 
 
 class FollowUpRepository:
@@ -410,15 +417,21 @@ class OutboxRepository:
         self.write_pending()
         return self.session.scalar(select(OutboxMessage.id).where(
             OutboxMessage.kind == message.kind, OutboxMessage.case_id == message.case_id,
-            OutboxMessage.state == "pending", OutboxMessage.id < message.id).limit(1)) is not None
+            OutboxMessage.state == OutboxState.PENDING,
+            OutboxMessage.id < message.id).limit(1)) is not None
 
     def delivered(self, key_prefix: str) -> list[dict[str, Any]]:
         """What Slack answered to the delivered effects whose key starts with `key_prefix`
         (e.g. where each copy of a message was posted), oldest first."""
         self.write_pending()
-        stmt = select(OutboxMessage.result).where(
-            OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
-            OutboxMessage.state == "done").order_by(OutboxMessage.id)
+        stmt = (
+            select(OutboxMessage.result)
+            .where(
+                OutboxMessage.dedupe_key.startswith(key_prefix, autoescape=True),
+                OutboxMessage.state == OutboxState.DONE,
+            )
+            .order_by(OutboxMessage.id)
+        )
         return [dict(result or {}) for result in self.session.scalars(stmt)]
 
     def wake_case(self, case_id: int) -> None:
@@ -427,7 +440,7 @@ class OutboxRepository:
         now = self.now()
         self.session.flush()
         self.session.execute(update(OutboxMessage).where(
-            OutboxMessage.case_id == case_id, OutboxMessage.state == "pending",
+            OutboxMessage.case_id == case_id, OutboxMessage.state == OutboxState.PENDING,
             OutboxMessage.attempts == 0, OutboxMessage.scheduled_at > now)
             .values(scheduled_at=now))
 
@@ -458,17 +471,17 @@ class TimerRepository:
                         keep: Iterable[str] = ()) -> int:
         """Cancel the case's pending timers (of `kinds`, or all but those of `keep`)."""
         self.write_pending()
-        stmt = update(Timer).where(Timer.case_id == case_id, Timer.state == "pending")
+        stmt = update(Timer).where(Timer.case_id == case_id, Timer.state == TimerState.PENDING)
         if kinds is not None:
             stmt = stmt.where(Timer.kind.in_(list(kinds)))
         if keep:
             stmt = stmt.where(Timer.kind.not_in(list(keep)))
-        return self.session.execute(stmt.values(state="cancelled")).rowcount
+        return self.session.execute(stmt.values(state=TimerState.CANCELLED)).rowcount
 
     def cancel(self, key: str) -> bool:
         self.write_pending()
-        stmt = update(Timer).where(Timer.key == key, Timer.state == "pending")
-        return self.session.execute(stmt.values(state="cancelled")).rowcount == 1
+        stmt = update(Timer).where(Timer.key == key, Timer.state == TimerState.PENDING)
+        return self.session.execute(stmt.values(state=TimerState.CANCELLED)).rowcount == 1
 
     def get(self, timer_id: int, *, for_update: bool = False) -> Timer | None:
         """`for_update`: locked and read afresh (take its case's lock first: use cases lock

@@ -3,12 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, stored, utcnow
+
+
+class TimerKind(StrEnum):
+    """What a timer does when it fires (bot/services/timers.py has one handler per kind)."""
+
+    STATUS_REMINDER = "status_reminder"
+    INVITE_EXPIRY = "invite_expiry"
+    INVITE_RELEASE = "invite_release"
+    ARCHIVE_CHANNEL = "archive_channel"
+    SLA = "sla"
+    FOLLOWUP_REMINDER = "followup_reminder"
+    WORKFLOW_NO_UPDATE = "workflow_no_update"
+
+
+class TimerState(StrEnum):
+    PENDING = "pending"
+    FIRED = "fired"
+    CANCELLED = "cancelled"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"  # waiting to be delivered (again)
+    DONE = "done"
+    FAILED = "failed"  # given up: `swarmbot outbox retry` sends it again
 
 
 class Timer(Base):
@@ -23,12 +48,13 @@ class Timer(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(120), unique=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[TimerKind] = mapped_column(stored(TimerKind, name="kind", length=32))
     case_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="CASCADE"), default=None, index=True
     )
     due_at: Mapped[datetime]
-    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending|fired|cancelled
+    state: Mapped[TimerState] = mapped_column(stored(TimerState, name="state", length=12),
+                                              default=TimerState.PENDING)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
@@ -62,7 +88,8 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(default=1)  # 0 goes first (channel, invites)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending|done|failed
+    state: Mapped[OutboxState] = mapped_column(stored(OutboxState, name="state", length=12),
+                                               default=OutboxState.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     scheduled_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)

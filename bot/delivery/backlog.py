@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from models.repositories import RECORDED_EFFECTS
-from models.scheduling import OutboxMessage
+from models.scheduling import OutboxMessage, OutboxState
 from models.uow import UnitOfWork
 
 
@@ -32,15 +32,17 @@ def backlog(uow: UnitOfWork, now: datetime) -> Backlog:
     M = OutboxMessage
     pending, retrying, oldest = uow.session.execute(
         select(func.count(), func.count().filter(M.attempts > 0), func.min(M.created_at))
-        .where(M.state == "pending")).one()
-    failed = uow.session.scalar(select(func.count()).select_from(M).where(M.state == "failed"))
+        .where(M.state == OutboxState.PENDING)).one()
+    failed = uow.session.scalar(select(func.count()).select_from(M)
+                                .where(M.state == OutboxState.FAILED))
     last_error = uow.session.scalar(select(M.last_error).where(
-        M.state == "pending", M.attempts > 0).order_by(M.scheduled_at.desc()).limit(1))
+        M.state == OutboxState.PENDING, M.attempts > 0).order_by(M.scheduled_at.desc()).limit(1))
     waited = (now - _aware(oldest, now)).total_seconds() if oldest is not None else 0.0
     return Backlog(pending, retrying, max(0.0, waited), failed or 0, last_error)
 
 
-def listing(uow: UnitOfWork, *, states: Collection[str] = ("pending", "failed"),
+def listing(uow: UnitOfWork, *, states: Collection[OutboxState] = (OutboxState.PENDING,
+                                                                   OutboxState.FAILED),
             limit: int = 100) -> list[OutboxMessage]:
     """Undelivered effects, oldest first."""
     return list(uow.session.scalars(select(OutboxMessage).where(
@@ -52,19 +54,19 @@ def retry(uow: UnitOfWork, now: datetime, *, ids: Collection[int] = (),
     """Deliver these effects again, now: failed ones become pending, pending ones due at
     once. Their attempts are kept (a post first looks for an earlier copy). Returns the ids."""
     M = OutboxMessage
-    chosen = select(M.id).where(M.state.in_(["pending", "failed"]))
+    chosen = select(M.id).where(M.state.in_([OutboxState.PENDING, OutboxState.FAILED]))
     if ids:
         chosen = chosen.where(M.id.in_(list(ids)))
     elif case_id is not None:
-        chosen = chosen.where(M.case_id == case_id, M.state == "failed")
+        chosen = chosen.where(M.case_id == case_id, M.state == OutboxState.FAILED)
     elif all_failed:
-        chosen = chosen.where(M.state == "failed")
+        chosen = chosen.where(M.state == OutboxState.FAILED)
     else:
         return []
     found = sorted(uow.session.scalars(chosen))
     if found:
         uow.session.execute(update(M).where(M.id.in_(found)).values(
-            state="pending", scheduled_at=now, claimed_until=None, done_at=None))
+            state=OutboxState.PENDING, scheduled_at=now, claimed_until=None, done_at=None))
         uow.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
     return found
 

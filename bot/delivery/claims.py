@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from models.scheduling import OutboxMessage
+from models.scheduling import OutboxMessage, OutboxState
 from models.uow import UnitOfWork
 
 BATCH = 50  # at most this many effects of one lock in a claim
@@ -54,12 +54,12 @@ def claim_next(uow: UnitOfWork, now: datetime, *, lease_until: datetime,
     uow.outbox.write_pending()  # what this very transaction recorded is claimable too
     session, M = uow.session, OutboxMessage
     free = or_(M.claimed_until.is_(None), M.claimed_until < now)
-    due = (M.state == "pending", M.scheduled_at <= now, free,
+    due = (M.state == OutboxState.PENDING, M.scheduled_at <= now, free,
            *((M.id.not_in(list(in_flight)),) if in_flight else ()),
            *((or_(M.lock.is_(None), M.lock.not_in(list(locks_in_flight))),)
              if locks_in_flight else ()))
     urgent = () if max_priority is None else (M.priority <= max_priority,)
-    busy = select(M.lock).where(M.state == "pending", M.lock.is_not(None),
+    busy = select(M.lock).where(M.state == OutboxState.PENDING, M.lock.is_not(None),
                                 M.claimed_until >= now)
     first = session.execute(
         select(M.id, M.lock, M.priority)
@@ -92,7 +92,7 @@ def _claimed_before_us(session: Session, lock: str, ours: list[int], now: dateti
     not holding the lock's earliest message lets go and tries again after the other."""
     M = OutboxMessage
     return session.scalar(select(func.count()).select_from(M).where(
-        M.lock == lock, M.state == "pending", M.claimed_until >= now, M.id.not_in(ours),
+        M.lock == lock, M.state == OutboxState.PENDING, M.claimed_until >= now, M.id.not_in(ours),
         M.id < min(ours))) > 0
 
 

@@ -24,7 +24,7 @@ from bot.delivery.retry import LEASE, WAIT, backoff
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.effects import URGENT
-from models.scheduling import OutboxMessage
+from models.scheduling import OutboxMessage, OutboxState
 from models.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,8 @@ def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: 
 
 def _failed(uow: UnitOfWork, dedupe_key: str) -> bool:
     return uow.session.scalar(select(OutboxMessage.id).where(
-        OutboxMessage.dedupe_key == dedupe_key, OutboxMessage.state == "failed")) is not None
+        OutboxMessage.dedupe_key == dedupe_key,
+        OutboxMessage.state == OutboxState.FAILED)) is not None
 
 
 @dataclass(frozen=True)
@@ -179,10 +180,10 @@ def _record(ctx: ServiceContext, uow: UnitOfWork, executors: dict[str, EffectExe
         return
     if outcome.state == "done":
         executors[message.kind].apply(stored, outcome.result, uow)
-        stored.state, stored.done_at, stored.result = "done", ctx.now(), outcome.result
+        stored.state, stored.done_at, stored.result = OutboxState.DONE, ctx.now(), outcome.result
         report.count("delivered")
     elif outcome.state == "failed":
-        stored.state, stored.last_error = "failed", outcome.reason[:2000]
+        stored.state, stored.last_error = OutboxState.FAILED, outcome.reason[:2000]
         stored.done_at = ctx.now()
         log.error("effect #%s failed for good: %s", message.id, outcome.reason)
         report.count("failed", outcome.reason)

@@ -28,8 +28,8 @@ from typing import Any
 
 from bot.domain.errors import InvalidInput
 from bot.domain.mrkdwn import escape
+from bot.domain.states import LEVEL_MOVES, CaseMode, CaseStatus, TimelineKind
 
-LEVEL_MOVES = ("level_set", "escalated", "deescalated", "level_restarted")
 GROUPINGS = ("severity", "service", "mode", "week", "month")
 
 
@@ -80,7 +80,7 @@ class CaseMeasures:
 def measure(case: CaseRecord) -> CaseMeasures:
     events = sorted(case.events, key=lambda e: e.at)
     kinds = Counter(e.kind for e in events)
-    declared = next((e for e in events if e.kind == "declared"), None)
+    declared = next((e for e in events if e.kind == TimelineKind.DECLARED), None)
     start = declared.at if declared else case.created_at
     tiered = any(e.kind in LEVEL_MOVES for e in events)
 
@@ -88,28 +88,32 @@ def measure(case: CaseRecord) -> CaseMeasures:
         return next((e.at for e in events if e.kind in wanted), None)
 
     if tiered:
-        acknowledged = first("acknowledged")
+        acknowledged = first(TimelineKind.ACKNOWLEDGED)
     else:
-        acknowledged = first("claimed") or (start if declared and declared.actor else None)
-    expert = first("invite_accepted", "added")
-    resolved_events = [e.at for e in events if e.kind == "resolved"]
-    resolved = case.status == "resolved" and bool(resolved_events)
+        acknowledged = (first(TimelineKind.CLAIMED)
+                        or (start if declared and declared.actor else None))
+    expert = first(TimelineKind.INVITE_ACCEPTED, TimelineKind.ADDED)
+    resolved_events = [e.at for e in events if e.kind == TimelineKind.RESOLVED]
+    resolved = case.status == CaseStatus.RESOLVED and bool(resolved_events)
     return CaseMeasures(
         case_id=case.case_id, severity=case.severity, service=case.service or "—",
         mode=case.mode, created_at=start, resolved=resolved, tiered=tiered,
         time_to_acknowledge=_since(start, acknowledged),
         time_to_first_expert=_since(start, expert),
         time_to_resolve=_since(start, resolved_events[-1]) if resolved else None,
-        handoffs=kinds["owner_changed"] + kinds["escalated"] + kinds["deescalated"],
-        invites=Counter(sent=kinds["invited"] + kinds["invite_released"],
-                        accepted=kinds["invite_accepted"], declined=kinds["invite_declined"],
-                        expired=kinds["invite_expired"]),
-        status_updates=kinds["status_update"], status_reminders=kinds["status_reminder"],
+        handoffs=kinds[TimelineKind.OWNER_CHANGED] + kinds[TimelineKind.ESCALATED]
+        + kinds[TimelineKind.DEESCALATED],
+        invites=Counter(sent=kinds[TimelineKind.INVITED] + kinds[TimelineKind.INVITE_RELEASED],
+                        accepted=kinds[TimelineKind.INVITE_ACCEPTED],
+                        declined=kinds[TimelineKind.INVITE_DECLINED],
+                        expired=kinds[TimelineKind.INVITE_EXPIRED]),
+        status_updates=kinds[TimelineKind.STATUS_UPDATE],
+        status_reminders=kinds[TimelineKind.STATUS_REMINDER],
         sla_breaches=Counter(str(e.data.get("level", "?")) for e in events
-                             if e.kind == "sla_breached"),
+                             if e.kind == TimelineKind.SLA_BREACHED),
         resolved_at=None if not resolved else (
-            case.level if case.mode == "tiered" and case.level else "swarm"),
-        escalated=kinds["escalated"] > 0, reopened=kinds["reopened"] > 0)
+            case.level if case.mode == CaseMode.TIERED and case.level else "swarm"),
+        escalated=kinds[TimelineKind.ESCALATED] > 0, reopened=kinds[TimelineKind.REOPENED] > 0)
 
 
 def _since(start: datetime, end: datetime | None) -> timedelta | None:

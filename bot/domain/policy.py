@@ -29,6 +29,7 @@ from pydantic import (
 
 from bot.domain.errors import ConfigError, InvalidInput, NotAllowed
 from bot.domain.mrkdwn import escape
+from bot.domain.states import EscalationTrigger
 from bot.domain.workflows import RESPONDER, Workflow, check_responders
 
 LEVELS = ("L1", "L2", "L3", "L4", "Executive")
@@ -254,8 +255,10 @@ class Policy(_Strict):
                     _rank(rule.level) > _rank(start):
                 skipped = tuple(level for level in path
                                 if _rank(start) <= _rank(level) < _rank(rule.level))
-                return Entry(rule.level, "complexity", rule.why(needs_help), skipped)
-        return Entry(start, "priority" if start != path[0] else "declared",
+                return Entry(rule.level, EscalationTrigger.COMPLEXITY, rule.why(needs_help),
+                             skipped)
+        return Entry(start,
+                     EscalationTrigger.PRIORITY if start != path[0] else EscalationTrigger.DECLARED,
                      f"{severity} starts at {start}", ())
 
     def severity_level(self, severity: str, service: str, tags: tuple[str, ...]) -> str | None:
@@ -329,7 +332,7 @@ class Policy(_Strict):
 @dataclass(frozen=True)
 class Entry:
     level: str
-    trigger: str
+    trigger: EscalationTrigger
     reason: str
     bypassed: tuple[str, ...]
 

@@ -11,16 +11,18 @@ from datetime import datetime, timedelta
 
 from bot.domain.durations import human_duration
 from bot.domain.metrics import Event
+from bot.domain.states import LEVEL_MOVES, CaseMode, TimelineKind
 
-LESSON = "lesson"
+LESSON = TimelineKind.LESSON
 PROMPTS = ("What went well?", "What slowed us down?", "What would have prevented it?",
            "What should we follow up on?")
-_MOVES = {"level_set", "escalated", "deescalated", "level_restarted"}
-_DOINGS = {"status_update": "status updates", "acknowledged": "acknowledgements",
-           "invite_accepted": "joined the swarm", "added": "people added",
-           "escalated": "escalations", "deescalated": "de-escalations",
-           "approval_approved": "approvals", "approval_rejected": "rejections",
-           "resolved": "resolutions", "lesson": "lessons"}
+_MOVES = LEVEL_MOVES
+_DOINGS: dict[str, str] = {
+    TimelineKind.STATUS_UPDATE: "status updates", TimelineKind.ACKNOWLEDGED: "acknowledgements",
+    TimelineKind.INVITE_ACCEPTED: "joined the swarm", TimelineKind.ADDED: "people added",
+    TimelineKind.ESCALATED: "escalations", TimelineKind.DEESCALATED: "de-escalations",
+    TimelineKind.APPROVAL_APPROVED: "approvals", TimelineKind.APPROVAL_REJECTED: "rejections",
+    TimelineKind.RESOLVED: "resolutions", TimelineKind.LESSON: "lessons"}
 
 
 @dataclass(frozen=True)
@@ -55,10 +57,10 @@ def draft_review(facts: CaseFacts, events: Sequence[Event], *, texts: Sequence[s
         if event.actor and event.kind in _DOINGS:
             contributions[event.actor][_DOINGS[event.kind]] += 1
     lessons = [(e.actor, text) for e, text in ordered if e.kind == LESSON]
-    done = {e.data.get("followup") for e, _ in ordered if e.kind == "followup_done"}
+    done = {e.data.get("followup") for e, _ in ordered if e.kind == TimelineKind.FOLLOWUP_DONE}
     followups = [(int(e.data["followup"]), str(e.data.get("owner")),
                   text.split(": ", 1)[-1], e.data["followup"] in done)
-                 for e, text in ordered if e.kind == "followup" and "followup" in e.data]
+                 for e, text in ordered if e.kind == TimelineKind.FOLLOWUP and "followup" in e.data]
     return Review(facts=facts,
                   timeline=[(e.at, text) for e, text in ordered if text and e.kind != LESSON],
                   contributions=dict(contributions), time_in=_time_in(ordered, facts),
@@ -74,14 +76,14 @@ def _time_in(ordered: Sequence[tuple[Event, str]], facts: CaseFacts) -> dict[str
         moved_to = None
         if event.kind in _MOVES:
             moved_to = str(event.data.get("level"))
-        elif event.kind == "mode_changed" and event.data.get("mode") == "swarm":
+        elif event.kind == TimelineKind.MODE_CHANGED and event.data.get("mode") == CaseMode.SWARM:
             moved_to = "swarm"
-        elif event.kind == "resolved":
+        elif event.kind == TimelineKind.RESOLVED:
             if place is not None:
                 spent[place] += event.at - since
             place, since = None, event.at
             continue
-        elif event.kind == "reopened":
+        elif event.kind == TimelineKind.REOPENED:
             place, since = _last_place(ordered, event), event.at
             continue
         if moved_to is not None:
@@ -98,18 +100,18 @@ def _last_place(ordered: Sequence[tuple[Event, str]], before: Event) -> str:
             break
         if event.kind in _MOVES:
             place = str(event.data.get("level"))
-        elif event.kind == "mode_changed" and event.data.get("mode") == "swarm":
+        elif event.kind == TimelineKind.MODE_CHANGED and event.data.get("mode") == CaseMode.SWARM:
             place = "swarm"
     return place
 
 
 def _sla_results(ordered: Sequence[tuple[Event, str]]) -> list[str]:
     breaches = Counter((e.data.get("level"), e.data.get("sla")) for e, _ in ordered
-                       if e.kind == "sla_breached")
+                       if e.kind == TimelineKind.SLA_BREACHED)
     warnings = Counter((e.data.get("level"), e.data.get("sla")) for e, _ in ordered
-                       if e.kind == "sla_warning")
+                       if e.kind == TimelineKind.SLA_WARNING)
     acknowledged = [(e.data.get("level"), e.data.get("minutes")) for e, _ in ordered
-                    if e.kind == "acknowledged"]
+                    if e.kind == TimelineKind.ACKNOWLEDGED]
     lines = [f"{level}: acknowledged after {minutes} min" for level, minutes in acknowledged]
     lines += [f"{level}: {sla} SLA breached" + (f" ({n}×)" if n > 1 else "")
               for (level, sla), n in sorted(breaches.items(), key=str)]

@@ -16,10 +16,16 @@ Person = Callable[[str], str]
 
 
 class Recorded(Protocol):
-    kind: str
-    actor: str | None
-    text: str
-    data: Any
+    """A timeline event as read (read-only: a stored kind may be a str subclass, an enum)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def data(self) -> Any: ...
 
 
 def mention(user: str) -> str:

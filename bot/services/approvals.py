@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.policy import rank
+from bot.domain.states import ApprovalState, TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
@@ -49,9 +50,16 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
         approval = uow.approvals.add(Approval(case_id=case.id, item=item, note=note,
                                               level=level, requested_by=actor,
                                               created_at=ctx.now()))
-        uow.timeline.record(case.id, "approval_requested", f"<@{actor}> asked {level} to "
-                            f"approve `{item}`" + (f": {note}" if note else ""), actor=actor,
-                            at=ctx.now(), approval=approval.id, item=item, level=level)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.APPROVAL_REQUESTED,
+            f"<@{actor}> asked {level} to approve `{item}`" + (f": {note}" if note else ""),
+            actor=actor,
+            at=ctx.now(),
+            approval=approval.id,
+            item=item,
+            level=level,
+        )
         effects.approval_request(uow, case, approval_id=approval.id)
         approvers = [u for u in responder_ids(uow, ctx.policy, level) if u != actor]
         for user in approvers:
@@ -72,7 +80,7 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
         approval = uow.approvals.get(approval_id, for_update=True)
         if case is None or approval is None:
             raise NotFound("That case no longer exists.")
-        if approval.state != "pending":
+        if approval.state != ApprovalState.PENDING:
             raise Conflict(f"`{approval.item}` on case {case.reference} was already "
                            f"{approval.state} by <@{approval.decided_by}>.")
         require(ctx, uow, case, actor, "approval decide", f"decide `{approval.item}`",
@@ -80,12 +88,19 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
         level = _deciding_level(uow, ctx, actor)
         assert level is not None  # an approver or an admin: the table said so
         ctx.policy.require_authority(level, approval.item)
-        approval.state = "approved" if approve else "rejected"
+        approval.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
         approval.decided_by, approval.decided_at = actor, ctx.now()
         verb = "approved" if approve else "rejected"
-        uow.timeline.record(case.id, f"approval_{verb}", f"`{approval.item}` {verb} by "
-                            f"<@{actor}> ({level})", actor=actor, at=ctx.now(),
-                            approval=approval.id, item=approval.item, level=level)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.APPROVAL_APPROVED if approve else TimelineKind.APPROVAL_REJECTED,
+            f"`{approval.item}` {verb} by <@{actor}> ({level})",
+            actor=actor,
+            at=ctx.now(),
+            approval=approval.id,
+            item=approval.item,
+            level=level,
+        )
         effects.approval_decided(uow, case, approval_id=approval.id)
         icon = ":white_check_mark:" if approve else ":no_entry:"
         effects.post(uow, case=case, key=f"approval_decided:{approval.id}", text=(

@@ -9,15 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.domain.privacy import text_for, title_for
+from bot.domain.states import TimelineKind
 from bot.domain.timeline import describe
 from bot.services.effects import Effect
 from models.case import Case, TimelineEvent
 from models.uow import UnitOfWork
 
 FEED_KINDS = frozenset({
-    "declared", "claimed", "owner_changed", "severity_changed", "mode_changed",
-    "status_update", "level_set", "escalated", "deescalated", "acknowledged", "sla_breached",
-    "invite_accepted", "resolved", "resolution_confirmed", "reopened",
+    TimelineKind.DECLARED, TimelineKind.CLAIMED, TimelineKind.OWNER_CHANGED,
+    TimelineKind.SEVERITY_CHANGED, TimelineKind.MODE_CHANGED, TimelineKind.STATUS_UPDATE,
+    TimelineKind.LEVEL_SET, TimelineKind.ESCALATED, TimelineKind.DEESCALATED,
+    TimelineKind.ACKNOWLEDGED, TimelineKind.SLA_BREACHED, TimelineKind.INVITE_ACCEPTED,
+    TimelineKind.RESOLVED, TimelineKind.RESOLUTION_CONFIRMED, TimelineKind.REOPENED,
 })
 
 

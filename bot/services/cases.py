@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
+from bot.domain.states import CaseMode, CaseStatus, ParticipantRole, TimelineKind
 from bot.services import effects, knowledge, workflows
 from bot.services.context import ServiceContext
 from bot.services.escalation import enter_tiered, on_severity_change
@@ -18,6 +19,7 @@ from bot.services.people import require_people
 from bot.services.swarm import invite_experts, recommend, withdraw_invites
 from bot.services.text import printable
 from models.case import Case, Participant
+from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
 
@@ -69,7 +71,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
         twin = _repeat_of(uow, declaration.case_id, declaration.declared_at,
                           ctx.now() - REPEAT_WINDOW)
         if twin is not None:
-            return CaseOpened(twin.id, twin.reference, False, twin.mode == "swarm")
+            return CaseOpened(twin.id, twin.reference, False, twin.mode == CaseMode.SWARM)
         case = uow.cases.add(Case(
             title=draft.title, description=description or draft.description,
             service=draft.service, tags=list(draft.tags), severity=draft.severity,
@@ -77,18 +79,20 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
             source="slack", created_at=ctx.now(),
             # acknowledged as the metric means it: a swarm's declarer owns it from the start;
             # a tiered case waits for its first `/swarm ack`
-            acknowledged_at=ctx.now() if _mode(ctx, draft.severity) == "swarm" else None,
+            acknowledged_at=ctx.now() if _mode(ctx, draft.severity) == CaseMode.SWARM else None,
             is_private=_private(draft), invites=[],  # known empty: never read back
-            participants=[Participant(user_id=owner_id, role="owner", joined_at=ctx.now())]))
+            participants=[Participant(user_id=owner_id, role=ParticipantRole.OWNER,
+                                      joined_at=ctx.now())]))
         declaration.case_id, declaration.declared_at = case.id, ctx.now()
         if _profile_unknown(uow, owner_id):  # known from now on: zone and handle from Slack
             effects.sync_profile(uow, owner_id)  # (then kept current by user_change events)
-        uow.timeline.record(case.id, "declared", f"Declared by <@{owner_id}> as {draft.severity}",
+        uow.timeline.record(case.id, TimelineKind.DECLARED,
+                            f"Declared by <@{owner_id}> as {draft.severity}",
                             actor=owner_id, at=ctx.now(), severity=draft.severity)
         _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel,
                                  recommended=recommended, foreseen=foreseen)
         uow.commit()
-        return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
+        return CaseOpened(case.id, case.reference, True, case.mode == CaseMode.SWARM)
 
 
 def _repeat_of(uow: UnitOfWork, case_id: int | None, declared_at: datetime | None,
@@ -98,7 +102,7 @@ def _repeat_of(uow: UnitOfWork, case_id: int | None, declared_at: datetime | Non
     if case_id is None or declared_at is None or declared_at < since:
         return None
     case = uow.cases.get(case_id)
-    return case if case is not None and case.status != "resolved" else None
+    return case if case is not None and case.status != CaseStatus.RESOLVED else None
 
 
 def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
@@ -118,7 +122,8 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
     with ctx.uow() as uow:
         existing = uow.cases.by_external_id(source, external_id)
         if existing is not None:
-            return CaseOpened(existing.id, existing.reference, False, existing.mode == "swarm")
+            return CaseOpened(existing.id, existing.reference, False,
+                              existing.mode == CaseMode.SWARM)
         case = Case(
             title=draft.title, description=draft.description, service=draft.service,
             tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
@@ -128,12 +133,13 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
         if not uow.cases.add_once(case):  # the same delivery at once, elsewhere: it won
             existing = uow.cases.by_external_id(source, external_id)
             assert existing is not None
-            return CaseOpened(existing.id, existing.reference, False, existing.mode == "swarm")
-        uow.timeline.record(case.id, "declared", f"Opened by {source} ({external_id})",
+            return CaseOpened(existing.id, existing.reference, False,
+                              existing.mode == CaseMode.SWARM)
+        uow.timeline.record(case.id, TimelineKind.DECLARED, f"Opened by {source} ({external_id})",
                             at=ctx.now(), severity=draft.severity, source=source)
         _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
         uow.commit()
-        return CaseOpened(case.id, case.reference, True, case.mode == "swarm")
+        return CaseOpened(case.id, case.reference, True, case.mode == CaseMode.SWARM)
 
 
 def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: str | None = None,
@@ -150,10 +156,10 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         if case.owner_id is not None:
             raise Conflict(f"Case {case.reference} is already owned by <@{case.owner_id}>.")
         case.owner_id = user_id
-        if case.mode == "swarm" and case.acknowledged_at is None:  # tiered: the first ack
+        if case.mode == CaseMode.SWARM and case.acknowledged_at is None:  # tiered: the first ack
             case.acknowledged_at = ctx.now()
-        add_participant(case, user_id, "owner", ctx.now(), take_role=True)
-        uow.timeline.record(case.id, "claimed", actor=user_id, at=ctx.now())
+        add_participant(case, user_id, ParticipantRole.OWNER, ctx.now(), take_role=True)
+        uow.timeline.record(case.id, TimelineKind.CLAIMED, actor=user_id, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case, members=True)
         effects.post(uow, case=case,
@@ -174,15 +180,21 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
             raise InvalidInput(f"<@{new_owner}> already owns case {case.reference}.")
         previous = case.owner_id
         for participant in case.participants:
-            if participant.user_id == previous and participant.role == "owner":
-                participant.role = "responder"
+            if participant.user_id == previous and participant.role == ParticipantRole.OWNER:
+                participant.role = ParticipantRole.RESPONDER
         case.owner_id = new_owner
-        add_participant(case, new_owner, "owner", ctx.now(), take_role=True)
+        add_participant(case, new_owner, ParticipantRole.OWNER, ctx.now(), take_role=True)
         by = f"<@{previous}>" if actor == previous else f"<@{actor}> (admin)"
         away = "" if actor == previous else f" from <@{previous}>"  # said by who did it
-        uow.timeline.record(case.id, "owner_changed", f"{by} handed the case{away} to "
-                            f"<@{new_owner}>", actor=actor, at=ctx.now(), previous=previous,
-                            owner=new_owner)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.OWNER_CHANGED,
+            f"{by} handed the case{away} to <@{new_owner}>",
+            actor=actor,
+            at=ctx.now(),
+            previous=previous,
+            owner=new_owner,
+        )
         effects.case_changed(uow, case, members=True)
         effects.post(uow, case=case, text=f":handshake: {by} handed case {case.reference}{away} "
                                           f"to <@{new_owner}>, who owns it now.")
@@ -200,28 +212,33 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
         require(ctx, uow, case, actor, "severity", "change the severity")
         if severity == case.severity:
             return SeverityChanged(case.reference, severity, already=True)
-        previous, was_swarm = case.severity, case.mode == "swarm"
+        previous, was_swarm = case.severity, case.mode == CaseMode.SWARM
         case.severity, case.mode = severity, _mode(ctx, severity)
-        uow.timeline.record(case.id, "severity_changed", f"{previous} → {severity}", actor=actor,
+        uow.timeline.record(case.id, TimelineKind.SEVERITY_CHANGED, f"{previous} → {severity}",
+                            actor=actor,
                             at=ctx.now(), previous=previous, severity=severity)
-        uow.timers.cancel_for_case(case.id, kinds=["status_reminder"])
+        uow.timers.cancel_for_case(case.id, kinds=[TimerKind.STATUS_REMINDER])
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case)
-        effects.post(uow, case=case,
-                     text=f":rotating_light: Severity changed {previous} → *{severity}* by "
-                          f"<@{actor}>.")
-        if case.mode != ("swarm" if was_swarm else "tiered"):
-            uow.timeline.record(case.id, "mode_changed", "Now swarmed" if case.mode == "swarm"
+        effects.post(
+            uow,
+            case=case,
+            text=f":rotating_light: Severity changed {previous} → *{severity}* by <@{actor}>.",
+        )
+        if case.mode != (CaseMode.SWARM if was_swarm else CaseMode.TIERED):
+            uow.timeline.record(case.id, TimelineKind.MODE_CHANGED,
+                                "Now swarmed" if case.mode == CaseMode.SWARM
                                 else "Now on the escalation levels", at=ctx.now(), mode=case.mode)
         on_severity_change(ctx, uow, case, was_swarm=was_swarm, actor=actor)
-        if was_swarm and case.mode != "swarm":  # back on the levels: the swarm's asks end
+        if was_swarm and case.mode != CaseMode.SWARM:  # back on the levels: the swarm's asks end
             withdrawn = withdraw_invites(ctx, uow, case)
             if withdrawn:
-                uow.timeline.record(case.id, "invites_withdrawn", "Withdrew the invites to "
+                uow.timeline.record(case.id, TimelineKind.INVITES_WITHDRAWN,
+                                    "Withdrew the invites to "
                                     + ", ".join(f"<@{i.expert_id}>" for i in withdrawn)
                                     + " (no longer a swarm)", actor=actor, at=ctx.now(),
                                     experts=[i.expert_id for i in withdrawn])
-        if case.mode == "swarm" and not was_swarm:
+        if case.mode == CaseMode.SWARM and not was_swarm:
             invite_experts(ctx, uow, case, count=ctx.settings.invite_count, invited_by=actor)
         workflows.on_trigger(ctx, uow, case, "severity_set", actor=actor)
         uow.commit()
@@ -233,7 +250,8 @@ def schedule_status_reminder(ctx: ServiceContext, uow: UnitOfWork, case: Case) -
     if minutes <= 0:
         return
     due = ctx.now() + timedelta(minutes=minutes)
-    uow.timers.schedule(f"status_reminder:{case.id}:{due.isoformat()}", "status_reminder", due,
+    uow.timers.schedule(f"status_reminder:{case.id}:{due.isoformat()}", TimerKind.STATUS_REMINDER,
+                        due,
                         case_id=case.id)
 
 
@@ -245,7 +263,7 @@ def _ask_the_history(ctx: ServiceContext, draft: CaseDraft, description: str,
     query = CaseQuery(id="new", title=draft.title, description=description or draft.description,
                       service=draft.service, severity=draft.severity, tags=tuple(draft.tags))
     foreseen = knowledge.foresee(ctx, query)
-    if _mode(ctx, draft.severity) != "swarm":
+    if _mode(ctx, draft.severity) != CaseMode.SWARM:
         return None, foreseen
     return recommend(ctx, query, count=ctx.settings.invite_count,
                      exclude={owner_id} if owner_id else set()), foreseen
@@ -259,7 +277,7 @@ def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *
     if case.owner_id is not None:
         schedule_status_reminder(ctx, uow, case)
     needs_help = knowledge.share_at_declaration(ctx, uow, case, foreseen)
-    if case.mode == "swarm":
+    if case.mode == CaseMode.SWARM:
         invite_experts(ctx, uow, case, count=ctx.settings.invite_count, recommended=recommended)
     else:
         enter_tiered(ctx, uow, case, actor=case.owner_id, needs_help=needs_help)
@@ -270,8 +288,8 @@ def _private(draft: CaseDraft) -> bool:
     return bool(PRIVATE_TAGS & set(draft.tags))
 
 
-def _mode(ctx: ServiceContext, severity: str) -> str:
-    return "swarm" if severity in ctx.settings.swarm_severity_set else "tiered"
+def _mode(ctx: ServiceContext, severity: str) -> CaseMode:
+    return CaseMode.SWARM if severity in ctx.settings.swarm_severity_set else CaseMode.TIERED
 
 
 MAX_SOURCE, MAX_EXTERNAL_ID = 32, 200
@@ -290,8 +308,9 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     if isinstance(external_id, int) and not isinstance(external_id, bool):
         external_id = str(external_id)
     if not isinstance(external_id, str) or not printable(external_id).strip():
-        raise InvalidInput("`external_id` is required: the id in the sending tool, a string "
-                           "or an integer.")
+        raise InvalidInput(
+            "`external_id` is required: the id in the sending tool, a string or an integer."
+        )
     external_id = printable(external_id).strip()
     source = _hook_text(payload, "source").strip() or "webhook"
     for name, value, limit in (("source", source, MAX_SOURCE),
@@ -305,8 +324,9 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     requester = payload.get("requester")
     if requester is not None and (not isinstance(requester, str)
                                   or not _USER_ID.match(requester.strip())):
-        raise InvalidInput("`requester` must be the Slack user id (U…) of the person the "
-                           "case is for.")
+        raise InvalidInput(
+            "`requester` must be the Slack user id (U…) of the person the case is for."
+        )
     private = payload.get("private", False)
     if not isinstance(private, bool):
         raise InvalidInput("`private` must be true or false.")

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from bot.delivery.backlog import Backlog, backlog
 from bot.domain.metrics import Summary, summarize, summarize_by
 from bot.domain.privacy import title_for
+from bot.domain.states import CaseMode, CaseStatus
 from bot.services.context import ServiceContext
 from bot.services.metrics import measures
 from models.case import Case, Participant
 from models.expertise import Expert
-from models.scheduling import Timer
+from models.scheduling import Timer, TimerKind, TimerState
 
 
 @dataclass(frozen=True)
@@ -36,18 +37,19 @@ class OpenCase:
 
 def open_cases(ctx: ServiceContext) -> list[OpenCase]:
     with ctx.uow().reading() as uow:
-        cases = uow.session.scalars(select(Case).where(Case.status == "open")
+        cases = uow.session.scalars(select(Case).where(Case.status == CaseStatus.OPEN)
                                     .order_by(Case.severity, Case.created_at)).all()
         ids = [c.id for c in cases]
         timers = uow.session.scalars(select(Timer).where(
-            Timer.case_id.in_(ids), Timer.state == "pending",
-            Timer.kind.in_(["sla", "status_reminder"])).order_by(Timer.due_at)).all() if ids else []
+            Timer.case_id.in_(ids), Timer.state == TimerState.PENDING,
+            Timer.kind.in_([TimerKind.SLA, TimerKind.STATUS_REMINDER]))
+            .order_by(Timer.due_at)).all() if ids else []
         names = _names(uow.session, [c.owner_id for c in cases if c.owner_id])
         next_due: dict[int, tuple[datetime, str]] = {}
         for timer in timers:
-            if timer.kind == "sla" and timer.payload.get("stage") != "breach":
+            if timer.kind == TimerKind.SLA and timer.payload.get("stage") != "breach":
                 continue
-            kind = (f"{timer.payload.get('sla')} SLA" if timer.kind == "sla"
+            kind = (f"{timer.payload.get('sla')} SLA" if timer.kind == TimerKind.SLA
                     else "status update")
             if timer.case_id is not None and timer.case_id not in next_due:
                 next_due[timer.case_id] = (timer.due_at, kind)
@@ -76,8 +78,8 @@ def mode_comparison(ctx: ServiceContext, *, since: datetime | None = None
                     ) -> dict[str, Summary]:
     found = measures(ctx, since=since)
     comparison = summarize_by(found, "mode")
-    comparison.setdefault("swarm", summarize([]))
-    comparison.setdefault("tiered", summarize([]))
+    comparison.setdefault(CaseMode.SWARM, summarize([]))
+    comparison.setdefault(CaseMode.TIERED, summarize([]))
     return dict(sorted(comparison.items()))
 
 
@@ -92,7 +94,7 @@ def expert_load(ctx: ServiceContext) -> list[tuple[str, int]]:
     with ctx.uow().reading() as uow:
         rows = uow.session.execute(
             select(Participant.user_id).join(Case, Case.id == Participant.case_id)
-            .where(Case.status == "open", Participant.left_at.is_(None))).scalars().all()
+            .where(Case.status == CaseStatus.OPEN, Participant.left_at.is_(None))).scalars().all()
         load = Counter(rows)
         names = _names(uow.session, list(load))
     return [(names.get(user, user), n) for user, n in load.most_common(15)]

@@ -15,16 +15,16 @@ from datetime import timedelta
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy, rank
+from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
 from bot.services import effects, workflows
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.responders import responder_ids
 from models.case import Case, LevelChange
-from models.scheduling import Timer
+from models.scheduling import Timer, TimerKind
 from models.uow import UnitOfWork
 
-SLA_TIMER = "sla"
 MAX_REASON = 300
 
 
@@ -50,6 +50,9 @@ class AlreadyAcknowledged:
     by: str | None
 
 
+_ARROWS = {TimelineKind.ESCALATED: "up", TimelineKind.DEESCALATED: "down"}
+
+
 # -- entering and moving ------------------------------------------------------------------
 def enter_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: str | None = None,
                  reason: str | None = None, needs_help: float | None = None) -> None:
@@ -60,19 +63,21 @@ def enter_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: str
                              tags=tuple(case.tags or ()),
                              text=f"{case.title}\n{case.description or ''}",
                              needs_help=needs_help)
-    trigger = entry.trigger if reason is None or entry.trigger == "complexity" else "priority"
-    move(ctx, uow, case, entry.level, trigger=trigger,
-         reason=entry.reason if reason is None or entry.trigger == "complexity" else reason,
+    as_entered = reason is None or entry.trigger == EscalationTrigger.COMPLEXITY
+    move(ctx, uow, case, entry.level,
+         trigger=entry.trigger if as_entered else EscalationTrigger.PRIORITY,
+         reason=entry.reason if as_entered or reason is None else reason,
          actor=actor, bypassed=entry.bypassed)
 
 
-def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *, trigger: str,
+def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *,
+         trigger: EscalationTrigger,
          reason: str, actor: str | None = None, bypassed: Iterable[str] = (),
          from_workflow: bool = False) -> LevelChange:
     """Put the case at `level`: record the stint, restart the SLA clocks, bring the level's
     responders in and hand them the case."""
-    previous, now = case.level if case.mode == "tiered" else None, ctx.now()
-    case.mode, case.level = "tiered", level
+    previous, now = case.level if case.mode == CaseMode.TIERED else None, ctx.now()
+    case.mode, case.level = CaseMode.TIERED, level
     stint = uow.levels.add(LevelChange(case_id=case.id, from_level=previous, to_level=level,
                                        trigger=trigger, reason=reason, actor=actor, at=now))
     skipped = list(bypassed)
@@ -81,28 +86,34 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *, trigge
     uow.timeline.record(case.id, kind, f"{verb} {level} ({trigger}: {reason}){note}",
                         actor=actor, at=now, trigger=trigger, reason=reason, level=level,
                         previous=previous, bypassed=skipped)
-    uow.timers.cancel_for_case(case.id, kinds=[SLA_TIMER])
+    uow.timers.cancel_for_case(case.id, kinds=[TimerKind.SLA])
     responders = responder_ids(uow, ctx.policy, level)
     if actor is not None and actor in responders:
         stint.acknowledged_at, stint.acknowledged_by = now, actor
     _schedule_sla(ctx, uow, case, stint)
     for user in responders:
-        add_participant(case, user, "responder", ctx.now())
+        add_participant(case, user, ParticipantRole.RESPONDER, ctx.now())
     named_groups = [g for g in ctx.policy.level(level).responders if g.startswith("S")]
     for group in set(named_groups) - set(uow.groups.members(named_groups)):
         effects.sync_user_group(uow, group)  # not read yet (the clock reads them at start)
     groups = " ".join(f"<!subteam^{g}>" for g in named_groups)
     people = " ".join(f"<@{u}>" for u in responders)
     who = f" {people} {groups}".rstrip() if people or groups else ""
-    effects.post(uow, case=case, key=f"level:{stint.id}", text=(
-        f":arrow_{'up' if kind == 'escalated' else 'down' if kind == 'deescalated' else 'right'}:"
-        f" *{verb} {level}* ({trigger}: {escape(reason)}){note}.{who} "
-        f"{_sla_line(ctx.policy, level, stint)}"))
+    effects.post(
+        uow,
+        case=case,
+        key=f"level:{stint.id}",
+        text=(
+            f":arrow_{_ARROWS.get(kind, 'right')}:"
+            f" *{verb} {level}* ({trigger}: {escape(reason)}){note}.{who} "
+            f"{_sla_line(ctx.policy, level, stint)}"
+        ),
+    )
     for user in responders:
         if user != actor:
             effects.hand_off(uow, case, stint_id=stint.id, user=user)
     effects.case_changed(uow, case, members=bool(responders))
-    if kind == "escalated" and not from_workflow:  # a workflow's own escalation runs no more
+    if kind == TimelineKind.ESCALATED and not from_workflow:  # a workflow's runs no more
         workflows.on_trigger(ctx, uow, case, "escalated", actor=actor)
     return stint
 
@@ -112,23 +123,25 @@ def leave_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, reason: st
     """The case becomes a swarm: SLA clocks stop; its level history stays."""
     if case.level is not None:
         uow.levels.add(LevelChange(case_id=case.id, from_level=case.level, to_level="swarm",
-                                   trigger="priority", reason=reason, actor=actor, at=ctx.now()))
-    uow.timers.cancel_for_case(case.id, kinds=[SLA_TIMER])
+                                   trigger=EscalationTrigger.PRIORITY, reason=reason,
+                                   actor=actor, at=ctx.now()))
+    uow.timers.cancel_for_case(case.id, kinds=[TimerKind.SLA])
     case.level = None
 
 
 def restart_level(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: str,
                   reason: str) -> None:
     """A reopened tiered case starts a fresh stint (and SLA) at the level it was at."""
-    if case.mode == "tiered" and case.level is not None:
-        move(ctx, uow, case, case.level, trigger="manual", reason=reason, actor=actor)
+    if case.mode == CaseMode.TIERED and case.level is not None:
+        move(ctx, uow, case, case.level, trigger=EscalationTrigger.MANUAL, reason=reason,
+             actor=actor)
 
 
 def on_severity_change(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, was_swarm: bool,
                        actor: str) -> None:
     """Priority trigger: a raised severity jumps a tiered case to its level; a case leaving
     the swarm severities re-enters the levels."""
-    if case.mode == "swarm":
+    if case.mode == CaseMode.SWARM:
         if not was_swarm:
             leave_tiered(ctx, uow, case, reason=f"severity raised to {case.severity}",
                          actor=actor)
@@ -139,7 +152,7 @@ def on_severity_change(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, was_
     target = ctx.policy.severity_level(case.severity, case.service, tuple(case.tags or ()))
     if target is not None and rank(target) > rank(case.level):
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
-        move(ctx, uow, case, target, trigger="priority",
+        move(ctx, uow, case, target, trigger=EscalationTrigger.PRIORITY,
              reason=f"severity raised to {case.severity}", actor=actor,
              bypassed=ctx.policy.between(path, case.level, target))
 
@@ -162,7 +175,8 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
         if rank(target) <= rank(current):
             raise InvalidInput(f"{target} is not above {current}; use `/swarm deescalate "
                                f"{target}` to move the case down.")
-        move(ctx, uow, case, target, trigger="manual", reason=_reason(reason, actor),
+        move(ctx, uow, case, target, trigger=EscalationTrigger.MANUAL, reason=_reason(reason,
+                                                                                      actor),
              actor=actor, bypassed=ctx.policy.between(path, current, target))
         uow.commit()
         return LevelMoved(case.reference, current, target, up=True)
@@ -176,7 +190,7 @@ ONE_STEP_WINDOW = timedelta(minutes=1)
 def _refuse_a_second_step(ctx: ServiceContext, uow: UnitOfWork, case: Case, actor: str,
                           command: str, direction: str) -> None:
     last = uow.levels.current(case.id)
-    if last is None or last.from_level is None or last.trigger != "manual":
+    if last is None or last.from_level is None or last.trigger != EscalationTrigger.MANUAL:
         return
     went_up = rank(last.to_level) > rank(last.from_level)
     if (went_up == (direction == "higher") and last.actor not in (None, actor)
@@ -202,7 +216,8 @@ def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: 
         if rank(target) >= rank(current):
             raise InvalidInput(f"{target} is not below {current}; use `/swarm escalate "
                                f"{target}` to move the case up.")
-        move(ctx, uow, case, target, trigger="manual", reason=_reason(reason, actor),
+        move(ctx, uow, case, target, trigger=EscalationTrigger.MANUAL, reason=_reason(reason,
+                                                                                      actor),
              actor=actor)
         uow.commit()
         return LevelMoved(case.reference, current, target, up=False)
@@ -226,11 +241,17 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str
         case.acknowledged_at = case.acknowledged_at or now
         for stage in ("warning", "breach"):
             uow.timers.cancel(_timer_key(case, stint, "response", stage))
-        add_participant(case, actor, "responder", ctx.now())
+        add_participant(case, actor, ParticipantRole.RESPONDER, ctx.now())
         waited = _minutes(now - stint.at)
-        uow.timeline.record(case.id, "acknowledged", f"Acknowledged at {level} by <@{actor}> "
-                            f"after {waited} min", actor=actor, at=now, level=level,
-                            minutes=waited)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.ACKNOWLEDGED,
+            f"Acknowledged at {level} by <@{actor}> after {waited} min",
+            actor=actor,
+            at=now,
+            level=level,
+            minutes=waited,
+        )
         effects.post(uow, case=case, text=f":eyes: <@{actor}> acknowledged the case at "
                                           f"{level} ({waited} min after it got there).")
         effects.case_changed(uow, case, members=True)
@@ -242,7 +263,7 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str
 def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     """An SLA warning or breach. Does nothing if the case moved on since it was scheduled."""
     case = uow.cases.get(timer.case_id or 0, for_update=True)
-    if case is None or case.status == "resolved" or case.mode != "tiered":
+    if case is None or case.status == CaseStatus.RESOLVED or case.mode != CaseMode.TIERED:
         return
     stint = uow.levels.current(case.id)
     sla, stage = timer.payload["sla"], timer.payload["stage"]
@@ -257,8 +278,14 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         if ctx.now() >= stint.at + limit:
             return  # the clock was down past the deadline: the breach speaks for itself
         left = _minutes(stint.at + limit - ctx.now())
-        uow.timeline.record(case.id, "sla_warning", f"{level} {sla} SLA: {left} min left "
-                            f"without {missing}", at=ctx.now(), level=level, sla=sla)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.SLA_WARNING,
+            f"{level} {sla} SLA: {left} min left without {missing}",
+            at=ctx.now(),
+            level=level,
+            sla=sla,
+        )
         who = " ".join(f"<@{u}>" for u in responder_ids(uow, ctx.policy, level))
         action = "`/swarm ack` to take it" if sla == "response" else "resolve it or escalate"
         effects.post(uow, case=case, text=(
@@ -266,8 +293,14 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
             f"({_human(limit)}) runs out in {left} min — {action}."))
         workflows.on_trigger(ctx, uow, case, "sla_warning")
         return
-    uow.timeline.record(case.id, "sla_breached", f"{level} {sla} SLA ({_human(limit)}) passed "
-                        f"without {missing}", at=ctx.now(), level=level, sla=sla)
+    uow.timeline.record(
+        case.id,
+        TimelineKind.SLA_BREACHED,
+        f"{level} {sla} SLA ({_human(limit)}) passed without {missing}",
+        at=ctx.now(),
+        level=level,
+        sla=sla,
+    )
     path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
     target = ctx.policy.next_level(level, path)
     reason = f"{level} {sla} SLA of {_human(limit)} passed without {missing}"
@@ -277,14 +310,14 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
             f"<@{case.owner_id}> please follow up." if case.owner_id else
             f":rotating_light: {reason}, and {level} is the top of this case's path."))
         return
-    move(ctx, uow, case, target, trigger="time", reason=reason)
+    move(ctx, uow, case, target, trigger=EscalationTrigger.TIME, reason=reason)
 
 
 # -- helpers --------------------------------------------------------------------------------
 def _tiered_case(uow: UnitOfWork, channel_id: str) -> Case:
     case = case_in_channel(uow, channel_id)
     require_open(case)
-    if case.mode != "tiered" or case.level is None:
+    if case.mode != CaseMode.TIERED or case.level is None:
         raise Conflict(f"Case {case.reference} is swarmed ({case.severity}), not on the "
                        "escalation levels: pull people in with `/swarm experts` or "
                        "`/swarm invite @user`, or lower its severity to put it on the levels.")
@@ -297,7 +330,7 @@ def _schedule_sla(ctx: ServiceContext, uow: UnitOfWork, case: Case, stint: Level
             continue
         limit = _limit(ctx.policy, stint.to_level, sla)
         for stage, share in (("warning", ctx.policy.warn_at), ("breach", 1.0)):
-            uow.timers.schedule(_timer_key(case, stint, sla, stage), SLA_TIMER,
+            uow.timers.schedule(_timer_key(case, stint, sla, stage), TimerKind.SLA,
                                 stint.at + limit * share, case_id=case.id, stint=stint.id,
                                 sla=sla, stage=stage)
 
@@ -314,20 +347,21 @@ def _limit(policy: Policy, level: str, sla: str) -> timedelta:
 def _sla_line(policy: Policy, level: str, stint: LevelChange) -> str:
     spec = policy.level(level)
     if stint.acknowledged_at is not None:
-        return f"Acknowledged by <@{stint.acknowledged_by}>; resolve within " \
-               f"{_human(spec.resolution)}."
+        return (
+            f"Acknowledged by <@{stint.acknowledged_by}>; resolve within {_human(spec.resolution)}."
+        )
     return (f"Acknowledge within {_human(spec.response)} (`/swarm ack`), resolve within "
             f"{_human(spec.resolution)}.")
 
 
-def _direction(previous: str | None, level: str) -> tuple[str, str]:
+def _direction(previous: str | None, level: str) -> tuple[TimelineKind, str]:
     if previous is None:
-        return "level_set", "Placed at"
+        return TimelineKind.LEVEL_SET, "Placed at"
     if rank(level) > rank(previous):
-        return "escalated", f"Escalated {previous} →"
+        return TimelineKind.ESCALATED, f"Escalated {previous} →"
     if rank(level) < rank(previous):
-        return "deescalated", f"Moved down {previous} →"
-    return "level_restarted", "Restarted at"
+        return TimelineKind.DEESCALATED, f"Moved down {previous} →"
+    return TimelineKind.LEVEL_RESTARTED, "Restarted at"
 
 
 def _reason(reason: str, actor: str) -> str:

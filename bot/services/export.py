@@ -92,12 +92,13 @@ class _Names:
     text, not Slack markup — also in the stored text of older events."""
 
     def __init__(self, uow: UnitOfWork) -> None:
-        self.uow, self.known = uow, {}  # type: dict[str, str]
+        self.uow = uow
+        self.known: dict[str, str] = {}
 
     def handle(self, user: str) -> str:
         if user not in self.known:
             expert = self.uow.experts.get(user)
-            self.known[user] = (expert.handle if expert is not None else None) or user
+            self.known[user] = str((expert.handle if expert is not None else None) or user)
         return self.known[user]
 
     def person(self, user: str) -> str:

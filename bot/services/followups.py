@@ -9,17 +9,17 @@ from datetime import timedelta
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.mrkdwn import escape
 from bot.domain.privacy import PRIVATE_TITLE, visible_to
+from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require
 from bot.services.people import require_people
 from bot.services.working_hours import hold_until
 from models.case import Case, FollowUp
-from models.scheduling import Timer
+from models.scheduling import Timer, TimerKind
 from models.uow import UnitOfWork
 
 MAX_TEXT = 500
-REMINDER = "followup_reminder"
 
 
 # -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
@@ -49,7 +49,8 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
         owner = owner or actor
         item = uow.followups.add(FollowUp(case_id=case.id, text=text, owner_id=owner,
                                           created_by=actor, created_at=ctx.now()))
-        uow.timeline.record(case.id, "followup", f"Follow-up F{item.id} for <@{owner}>: {text}",
+        uow.timeline.record(case.id, TimelineKind.FOLLOWUP,
+                            f"Follow-up F{item.id} for <@{owner}>: {text}",
                             actor=actor, at=ctx.now(), followup=item.id, owner=owner)
         _schedule_reminder(ctx, uow, item)
         if owner != actor:
@@ -71,11 +72,11 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> F
             raise Conflict(f"F{item.id} was already done by <@{item.done_by}>.")
         require(ctx, uow, case, actor, "followup done", f"mark F{item.id} done", followup=item)
         item.done_at, item.done_by = ctx.now(), actor  # its reminder timers now do nothing
-        uow.timeline.record(case.id, "followup_done", f"Follow-up F{item.id} done: {item.text}",
+        uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE,
+                            f"Follow-up F{item.id} done: {item.text}",
                             actor=actor, at=ctx.now(), followup=item.id)
         effects.post(uow, case=case, key=f"followup_done:{item.id}",
-                     text=f":white_check_mark: <@{actor}> finished F{item.id}: "
-                          f"{escape(item.text)}")
+                     text=f":white_check_mark: <@{actor}> finished F{item.id}: {escape(item.text)}")
         if case.review_ts:
             effects.post_review(uow, case)
         uow.commit()
@@ -99,17 +100,26 @@ def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         return
     case, item = found
     if (later := hold_until(ctx, uow, item.owner_id, urgent=False)) is not None:
-        uow.timers.schedule(f"{REMINDER}:{item.id}:{timer.id}", REMINDER, later,
-                            case_id=case.id, followup=item.id)  # at their working day's start
+        uow.timers.schedule(
+            f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}",
+            TimerKind.FOLLOWUP_REMINDER,
+            later,
+            case_id=case.id,
+            followup=item.id,
+        )  # at their working day's start
         return
     age = (ctx.now() - item.created_at).days
     effects.post(uow, channel=item.owner_id, key=f"followup_reminder:{item.id}:{timer.id}",
                  text=(f":alarm_clock: Still open since {age} day(s): follow-up F{item.id} on "
                        f"case {case.reference} ({_about(case, item.owner_id, item.text)}). "
                        f"Mark it done with `/swarm followup done {item.id}`."))
-    uow.timers.schedule(f"{REMINDER}:{item.id}:{timer.id}", REMINDER,
-                        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
-                        case_id=case.id, followup=item.id)
+    uow.timers.schedule(
+        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}",
+        TimerKind.FOLLOWUP_REMINDER,
+        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
+        case_id=case.id,
+        followup=item.id,
+    )
 
 
 def _locked(uow: UnitOfWork, followup_id: int) -> tuple[Case, FollowUp] | None:
@@ -124,9 +134,13 @@ def _locked(uow: UnitOfWork, followup_id: int) -> tuple[Case, FollowUp] | None:
 
 
 def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp) -> None:
-    uow.timers.schedule(f"{REMINDER}:{item.id}", REMINDER,
-                        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
-                        case_id=item.case_id, followup=item.id)
+    uow.timers.schedule(
+        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}",
+        TimerKind.FOLLOWUP_REMINDER,
+        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
+        case_id=item.case_id,
+        followup=item.id,
+    )
 
 
 def _about(case: Case, owner: str, text: str) -> str:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from bot.domain import permissions
 from bot.domain.errors import Conflict, NotAllowed, NotFound
 from bot.domain.permissions import Role
+from bot.domain.states import CaseMode, CaseStatus
 from bot.services.responders import at_or_above, levels_of, may_respond, responder_ids
 from models.case import Approval, Case, FollowUp
 from models.uow import UnitOfWork
@@ -44,7 +45,7 @@ def roles_of(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str
             if participant.user_id == actor:
                 roles.add(Role.PARTICIPANT if participant.left_at is None
                           else Role.PAST_PARTICIPANT)
-        if case.mode == "tiered" and case.level and case.status != "resolved":
+        if case.mode == CaseMode.TIERED and case.level and case.status != CaseStatus.RESOLVED:
             if actor in responder_ids(uow, ctx.policy, case.level):
                 roles.add(Role.RESPONDER)
             if at_or_above(uow, ctx.policy, actor, case.level):
@@ -88,5 +89,5 @@ def require(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str,
 
 
 def require_open(case: Case) -> None:
-    if case.status == "resolved":
+    if case.status == CaseStatus.RESOLVED:
         raise Conflict(f"Case {case.reference} is resolved; `/swarm reopen` it first.")

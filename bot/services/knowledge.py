@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from bot.domain.durations import human_duration
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.mrkdwn import escape
+from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel
@@ -59,9 +60,13 @@ def share_at_declaration(ctx: ServiceContext, uow: UnitOfWork, case: Case,
     if seen is None:
         return None
     if seen.needs_help is not None:
-        uow.timeline.record(case.id, "forecast", f"{seen.needs_help:.0%} likely to need more "
-                            "than one person", at=ctx.now(),
-                            needs_help=round(seen.needs_help, 4))
+        uow.timeline.record(
+            case.id,
+            TimelineKind.FORECAST,
+            f"{seen.needs_help:.0%} likely to need more than one person",
+            at=ctx.now(),
+            needs_help=round(seen.needs_help, 4),
+        )
     if seen.similar or seen.needs_help is not None:
         effects.post(uow, case=case, text=describe(uow, seen), key=f"outlook:{case.id}")
     return seen.needs_help
@@ -76,8 +81,9 @@ def similar_to(ctx: ServiceContext, *, channel_id: str, text: str) -> str:
             try:
                 case = case_in_channel(uow, channel_id)
             except NotFound:
-                raise InvalidInput("Say what to look for — `/swarm similar <words>` — or run "
-                                   "it in a case channel.") from None
+                raise InvalidInput(
+                    "Say what to look for — `/swarm similar <words>` — or run it in a case channel."
+                ) from None
             query, case_id = case_query(case), case.id
         seen = outlook(ctx, uow, query, case_id)
         if seen is None:

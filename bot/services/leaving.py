@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.errors import NotAllowed
+from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require
@@ -26,7 +27,7 @@ def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> LeftSwarm
         if participant is None:  # require() let only people in the swarm through
             raise NotAllowed(f"You are not in the swarm of case {case.reference}.")
         participant.left_at = ctx.now()
-        uow.timeline.record(case.id, "left", actor=actor, at=ctx.now(), user=actor)
+        uow.timeline.record(case.id, TimelineKind.LEFT, actor=actor, at=ctx.now(), user=actor)
         effects.post(uow, case=case, text=f":door: <@{actor}> left the swarm.")
         effects.remove_member(uow, case, actor)
         effects.case_changed(uow, case)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.states import ParticipantRole
 from models.case import Case, Participant
 
 
-def add_participant(case: Case, user_id: str, role: str, at: datetime, *,
+def add_participant(case: Case, user_id: str, role: ParticipantRole, at: datetime, *,
                     take_role: bool = False) -> bool:
     """Make `user_id` an active participant; True if they were not one already. An existing
     participant keeps their role unless `take_role` (e.g. a new owner)."""

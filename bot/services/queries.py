@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.privacy import PRIVATE_TITLE, title_for, visible_to
+from bot.domain.states import CaseStatus
 from bot.services import effects
 from bot.services.context import ServiceContext
 from models.case import Case
@@ -62,7 +63,7 @@ def home_data(uow: UnitOfWork, user_id: str) -> HomeData:
     invites = []
     for invite in uow.invites.pending_for(user_id):
         case = invite.case
-        if case.status != "resolved":
+        if case.status != CaseStatus.RESOLVED:
             invites.append(InviteLine(case.reference,  # not in a private case until joined
                                       title_for(case, user_id), case.severity, invite.reason,
                                       case.is_private))

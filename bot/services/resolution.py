@@ -8,15 +8,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput
+from bot.domain.states import CaseStatus, TimelineKind
 from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
 from bot.services.escalation import restart_level
-from bot.services.followups import REMINDER as FOLLOWUP_REMINDER
 from bot.services.guards import case_by_id, case_in_channel, require, require_open
 from bot.services.swarm import withdraw_invites
 from models.case import Case, TimelineEvent
 from models.expertise import ResolutionRecord
+from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 
 MAX_SUMMARY = 3000
@@ -26,7 +27,8 @@ MAX_SUMMARY = 3000
 # and the recommender learns from it): posting a status update, joining the swarm (accepting
 # an invite, or being added by the owner), taking it (claim, `/swarm ack`) and resolving it.
 # Being pulled in by the bot (a level's responders, a workflow) or breaching an SLA is not.
-WORK = ("status_update", "invite_accepted", "added", "claimed", "acknowledged", "resolved")
+WORK = frozenset({TimelineKind.STATUS_UPDATE, TimelineKind.INVITE_ACCEPTED, TimelineKind.ADDED,
+                  TimelineKind.CLAIMED, TimelineKind.ACKNOWLEDGED, TimelineKind.RESOLVED})
 
 
 def resolvers_of(case: Case, events: Iterable[TimelineEvent]) -> list[str]:
@@ -37,10 +39,10 @@ def resolvers_of(case: Case, events: Iterable[TimelineEvent]) -> list[str]:
     for event in sorted(events, key=lambda e: (e.at, e.seq)):
         if event.kind not in WORK:
             continue
-        who = event.data.get("user") if event.kind == "added" else event.actor
+        who = event.data.get("user") if event.kind == TimelineKind.ADDED else event.actor
         if not who:
             continue
-        if event.kind == "resolved":
+        if event.kind == TimelineKind.RESOLVED:
             resolved_by = who
         if who not in people:
             people.append(who)
@@ -81,14 +83,15 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         case = case_in_channel(uow, channel_id)
         require_open(case)
         require(ctx, uow, case, actor, "resolve", "resolve the case")
-        case.status, case.resolved_at, case.resolution_summary = "resolved", ctx.now(), summary
+        case.status, case.resolved_at, case.resolution_summary = (CaseStatus.RESOLVED, ctx.now(),
+                                                                  summary)
         case.confirmed_at = case.confirmed_by = case.resolution_ts = None  # a new message
         withdraw_invites(ctx, uow, case)
-        uow.timers.cancel_for_case(case.id, keep=[FOLLOWUP_REMINDER])  # follow-ups go on
-        uow.timeline.record(case.id, "resolved", summary, actor=actor, at=ctx.now())
+        uow.timers.cancel_for_case(case.id, keep=[TimerKind.FOLLOWUP_REMINDER])  # follow-ups go on
+        uow.timeline.record(case.id, TimelineKind.RESOLVED, summary, actor=actor, at=ctx.now())
         _record_history(ctx, uow, case)
         grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
-        uow.timers.schedule(f"archive:{case.id}:{ctx.now().isoformat()}", "archive_channel",
+        uow.timers.schedule(f"archive:{case.id}:{ctx.now().isoformat()}", TimerKind.ARCHIVE_CHANNEL,
                             ctx.now() + grace, case_id=case.id)
         effects.case_changed(uow, case)
         effects.post_resolution(uow, case)
@@ -105,7 +108,7 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str
     the case row is locked and the confirmation is a conditional update."""
     with ctx.uow() as uow:
         case = case_by_id(uow, case_id)
-        if case.status != "resolved":
+        if case.status != CaseStatus.RESOLVED:
             raise Conflict(f"Case {case.reference} is not resolved.")
         if not case.asks_confirmation:
             raise Conflict(f"Case {case.reference} was resolved by the person it is for; "
@@ -113,12 +116,13 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str
         require(ctx, uow, case, user_id, "resolution confirm", "confirm the resolution")
         if not uow.cases.confirm(case.id, user_id, ctx.now()):
             return ResolutionConfirmed(case.reference, already_by=case.confirmed_by)
-        uow.timeline.record(case.id, "resolution_confirmed", actor=user_id, at=ctx.now())
+        uow.timeline.record(case.id, TimelineKind.RESOLUTION_CONFIRMED, actor=user_id, at=ctx.now())
         effects.refresh_resolution(uow, case)  # its buttons go
         grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
-        uow.timers.cancel_for_case(case.id, kinds=["archive_channel"])
+        uow.timers.cancel_for_case(case.id, kinds=[TimerKind.ARCHIVE_CHANNEL])
         due = max(ctx.now(), (case.resolved_at or ctx.now()) + grace)  # archive held: now
-        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:confirmed", "archive_channel",
+        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:confirmed",
+                            TimerKind.ARCHIVE_CHANNEL,
                             due, case_id=case.id)
         uow.commit()
         return ResolutionConfirmed(case.reference)
@@ -128,22 +132,22 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
                 actor: str) -> CaseReopened:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id) if channel_id else case_by_id(uow, case_id or 0)
-        if case.status != "resolved":
+        if case.status != CaseStatus.RESOLVED:
             raise Conflict(f"Case {case.reference} is open already.")
         require(ctx, uow, case, actor, "reopen", "reopen it")
-        case.status, case.resolved_at = "open", None
+        case.status, case.resolved_at = CaseStatus.OPEN, None
         case.confirmed_at = case.confirmed_by = None
-        uow.timers.cancel_for_case(case.id, kinds=["archive_channel"])
+        uow.timers.cancel_for_case(case.id, kinds=[TimerKind.ARCHIVE_CHANNEL])
         uow.history.remove(f"swarmbot-{case.id}")
         if case.archived_at is not None:
             case.archived_at = None
             effects.unarchive_channel(uow, case)
-        uow.timeline.record(case.id, "reopened", actor=actor, at=ctx.now())
+        uow.timeline.record(case.id, TimelineKind.REOPENED, actor=actor, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         restart_level(ctx, uow, case, actor=actor, reason="case reopened")
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case, text=f":leftwards_arrow_with_hook: <@{actor}> reopened "
-                                           f"case {case.reference}.")
+        effects.post(uow, case=case,
+                     text=f":leftwards_arrow_with_hook: <@{actor}> reopened case {case.reference}.")
         uow.commit()
         return CaseReopened(case.reference)
 
@@ -154,18 +158,19 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
     not confirmed, the archive waits: they are reminded once, and a grace period later the
     channel is archived anyway, with a note."""
     case = uow.cases.get(case_id, for_update=True)
-    if case is None or case.status != "resolved" or case.archived_at is not None:
+    if case is None or case.status != CaseStatus.RESOLVED or case.archived_at is not None:
         return
     grace = timedelta(minutes=ctx.settings.archive_grace_minutes)
     if case.confirmation_pending and not reminded:
-        uow.timeline.record(case.id, "confirmation_reminded", at=ctx.now(),
+        uow.timeline.record(case.id, TimelineKind.CONFIRMATION_REMINDED, at=ctx.now(),
                             requester=case.requester_id)
         effects.post(uow, case=case, key=f"confirm_reminder:{case.id}:{case.resolved_at}",
                      text=f":bell: <@{case.requester_id}>, is case {case.reference} resolved "
                           f"for you? Answer on the resolution message above — the channel is "
                           f"archived in {grace} either way.")
         due = ctx.now() + grace
-        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:reminded", "archive_channel",
+        uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:reminded",
+                            TimerKind.ARCHIVE_CHANNEL,
                             due, case_id=case.id, reminded=True)
         return
     if case.confirmation_pending:
@@ -174,7 +179,8 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
                                           "`/swarm reopen` brings the case back.")
         effects.refresh_resolution(uow, case)
     case.archived_at = ctx.now()
-    uow.timeline.record(case.id, "archived", "Channel archived" if not case.confirmation_pending
+    uow.timeline.record(case.id, TimelineKind.ARCHIVED,
+                        "Channel archived" if not case.confirmation_pending
                         else "Channel archived without confirmation", at=ctx.now())
     effects.archive_channel(uow, case)
 

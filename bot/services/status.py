@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from bot.domain.errors import InvalidInput
 from bot.domain.mrkdwn import escape
 from bot.domain.privacy import visible_to
+from bot.domain.states import CaseStatus, TimelineKind
 from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.working_hours import hold_until
 from models.case import StatusUpdate
+from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 
 MAX_STATUS = 2000
@@ -36,14 +38,14 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
         require(ctx, uow, case, actor, "status", "post its status")
         uow.status_updates.add(StatusUpdate(case_id=case.id, author_id=actor, text=text,
                                             posted_at=ctx.now()))
-        uow.timeline.record(case.id, "status_update", text, actor=actor, at=ctx.now())
+        uow.timeline.record(case.id, TimelineKind.STATUS_UPDATE, text, actor=actor, at=ctx.now())
         message = f":memo: *Status update* on {case.reference} from <@{actor}>:\n{escape(text)}"
         effects.post(uow, case=case, text=message)
         if ctx.settings.stakeholder_channel and visible_to(case, None):  # outside the case
             effects.post(uow, channel=ctx.settings.stakeholder_channel,
                          text=f":memo: *{case.reference} {escape(case.title)}* "
                               f"({case.severity}) — {escape(text)}")
-        uow.timers.cancel_for_case(case.id, kinds=["status_reminder"])
+        uow.timers.cancel_for_case(case.id, kinds=[TimerKind.STATUS_REMINDER])
         schedule_status_reminder(ctx, uow, case)
         workflows.on_trigger(ctx, uow, case, "status_update", actor=actor)
         uow.commit()
@@ -53,11 +55,12 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
 def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
     """Timer: nudge the owner for a status update and schedule the next nudge."""
     case = uow.cases.get(case_id, for_update=True)
-    if case is None or case.status == "resolved" or case.owner_id is None:
+    if case is None or case.status == CaseStatus.RESOLVED or case.owner_id is None:
         return
     if (later := hold_until(ctx, uow, case.owner_id,
                                   urgent=case.severity == "sev1")) is not None:
-        uow.timers.schedule(f"status_reminder:{case.id}:{later.isoformat()}", "status_reminder",
+        uow.timers.schedule(f"status_reminder:{case.id}:{later.isoformat()}",
+                            TimerKind.STATUS_REMINDER,
                             later, case_id=case.id)  # their working day: remind them then
         return
     latest = uow.status_updates.latest(case.id)
@@ -66,5 +69,5 @@ def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
     effects.post(uow, case=case, text=(
         f":alarm_clock: <@{case.owner_id}>, time for a status update on {case.reference} "
         f"(last one {minutes} min ago): `/swarm status <what changed, what's next>`."))
-    uow.timeline.record(case.id, "status_reminder", at=ctx.now(), owner=case.owner_id)
+    uow.timeline.record(case.id, TimelineKind.STATUS_REMINDER, at=ctx.now(), owner=case.owner_id)
     schedule_status_reminder(ctx, uow, case)

@@ -8,18 +8,20 @@ from datetime import datetime, timedelta
 from bot.domain.availability import next_working_start, within_working_hours
 from bot.domain.durations import slack_time
 from bot.domain.errors import InvalidInput
+from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
 from models.case import Case, EarlyAnswer, Invite
+from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
 from skills_index.rerank import ExpertProfile, rerank
 
 MAX_EXPERTS_PER_ASK = 5
-INVITE_TIMERS = ("invite_expiry", "invite_release")
+INVITE_TIMERS = (TimerKind.INVITE_EXPIRY, TimerKind.INVITE_RELEASE)
 
 
 @dataclass(frozen=True)
@@ -59,8 +61,12 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     if recommended is None:
         recommended = recommend(ctx, case_query(case), count=count, exclude=taken)
     if recommended is None:
-        uow.timeline.record(case.id, "no_recommendation", "No expert model is trained yet; "
-                            "invite people with `/swarm invite @user`.", at=ctx.now())
+        uow.timeline.record(
+            case.id,
+            TimelineKind.NO_RECOMMENDATION,
+            "No expert model is trained yet; invite people with `/swarm invite @user`.",
+            at=ctx.now(),
+        )
         return []
     candidates = _known_slack_users(uow, recommended)
     candidates = [c for c in candidates if c.expert not in taken]
@@ -76,10 +82,11 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     case.invites.extend(invites)
     uow.session.flush()  # their ids, in one INSERT
     for invite in invites:
-        uow.timeline.record(case.id, "invited", f"Invited <@{invite.expert_id}>: {invite.reason}",
+        uow.timeline.record(case.id, TimelineKind.INVITED,
+                            f"Invited <@{invite.expert_id}>: {invite.reason}",
                             actor=invited_by, at=ctx.now(), expert=invite.expert_id,
                             score=invite.score)
-        uow.timers.schedule(f"invite_expiry:{invite.id}", "invite_expiry", expires_at,
+        uow.timers.schedule(f"invite_expiry:{invite.id}", TimerKind.INVITE_EXPIRY, expires_at,
                             case_id=case.id, invite_id=invite.id)
         effects.send_invite(uow, invite)
         effects.publish_home(uow, invite.expert_id)
@@ -89,8 +96,11 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     if held:
         lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}; invited when their working day "
                           f"starts, {slack_time(release)}" for i, release in held)
-        effects.post(uow, case=case, text=f":crescent_moon: Outside their working hours, so "
-                                          f"held (not sev1):\n{lines}")
+        effects.post(
+            uow,
+            case=case,
+            text=f":crescent_moon: Outside their working hours, so held (not sev1):\n{lines}",
+        )
     return invites
 
 
@@ -117,15 +127,16 @@ def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
         release = next_working_start(ctx.now(), expert.tz, expert.work_start_hour,
                                      expert.work_end_hour)
         held.append((Invite(expert_id=recommendation.expert, reason=recommendation.why,
-                            score=float(recommendation.score), state="held",
+                            score=float(recommendation.score), state=InviteState.HELD,
                             created_at=ctx.now()), release))
     case.invites.extend(invite for invite, _ in held)
     uow.session.flush()  # their ids, in one INSERT
     for invite, release in held:
-        uow.timeline.record(case.id, "invite_held", f"Invite to <@{invite.expert_id}> held until "
+        uow.timeline.record(case.id, TimelineKind.INVITE_HELD,
+                            f"Invite to <@{invite.expert_id}> held until "
                             f"their working hours ({release:%Y-%m-%d %H:%M} UTC)", at=ctx.now(),
                             expert=invite.expert_id, release=release.isoformat())
-        uow.timers.schedule(f"invite_release:{invite.id}", "invite_release", release,
+        uow.timers.schedule(f"invite_release:{invite.id}", TimerKind.INVITE_RELEASE, release,
                             case_id=case.id, invite_id=invite.id)
     return held
 
@@ -133,9 +144,9 @@ def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
 def withdraw_invites(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> list[Invite]:
     """The swarm is over (resolved, or back on the levels): its pending and held invites are
     cancelled with their expiry and release timers, and sent ones show it in the DM."""
-    withdrawn = [i for i in case.invites if i.state in ("pending", "held")]
+    withdrawn = [i for i in case.invites if i.state in (InviteState.PENDING, InviteState.HELD)]
     for invite in withdrawn:
-        invite.state, invite.answered_at = "cancelled", ctx.now()
+        invite.state, invite.answered_at = InviteState.CANCELLED, ctx.now()
         effects.update_invite(uow, invite)
         effects.publish_home(uow, invite.expert_id)
     if withdrawn:
@@ -163,13 +174,22 @@ def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None
     if found is None:
         return
     case, invite = found
-    if invite.state != "held" or case.status == "resolved" or case.mode != "swarm":
+    if (
+        invite.state != InviteState.HELD
+        or case.status == CaseStatus.RESOLVED
+        or case.mode != CaseMode.SWARM
+    ):
         return
-    invite.state, invite.created_at = "pending", ctx.now()
+    invite.state, invite.created_at = InviteState.PENDING, ctx.now()
     invite.expires_at = ctx.now() + timedelta(minutes=ctx.settings.invite_expiry_minutes)
-    uow.timeline.record(case.id, "invite_released", f"Invited <@{invite.expert_id}> as their "
-                        f"working day began", at=ctx.now(), expert=invite.expert_id)
-    uow.timers.schedule(f"invite_expiry:{invite.id}", "invite_expiry", invite.expires_at,
+    uow.timeline.record(
+        case.id,
+        TimelineKind.INVITE_RELEASED,
+        f"Invited <@{invite.expert_id}> as their working day began",
+        at=ctx.now(),
+        expert=invite.expert_id,
+    )
+    uow.timers.schedule(f"invite_expiry:{invite.id}", TimerKind.INVITE_EXPIRY, invite.expires_at,
                         case_id=case.id, invite_id=invite.id)
     effects.send_invite(uow, invite)
     effects.publish_home(uow, invite.expert_id)
@@ -241,24 +261,25 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
     assert found is not None
     case, invite = found
     user_id = invite.expert_id
-    if invite.state != "pending" or case.status == "resolved":
+    if invite.state != InviteState.PENDING or case.status == CaseStatus.RESOLVED:
         effects.ephemeral(uow, user=user_id, channel=channel,
                           note="invite_closed", reference=case.reference, state=invite.state,
                           resolved=case.status == "resolved", owner=case.owner_id,
                           case_channel=case.channel_id)
         return InviteAnswer(case.id, user_id, invite.state, False)
-    invite.state, invite.answered_at = ("accepted" if accepted else "declined"), ctx.now()
+    invite.state = InviteState.ACCEPTED if accepted else InviteState.DECLINED
+    invite.answered_at = ctx.now()
     _cancel_expiry(uow, invite)
     effects.update_invite(uow, invite)
     effects.publish_home(uow, user_id)
     if accepted:
-        _join(ctx, uow, case, user_id, role="expert")
-        uow.timeline.record(case.id, "invite_accepted", actor=user_id, at=ctx.now(),
+        _join(ctx, uow, case, user_id, role=ParticipantRole.EXPERT)
+        uow.timeline.record(case.id, TimelineKind.INVITE_ACCEPTED, actor=user_id, at=ctx.now(),
                             expert=user_id)
         effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
                                            "joined the swarm.")
     else:
-        uow.timeline.record(case.id, "invite_declined", actor=user_id, at=ctx.now(),
+        uow.timeline.record(case.id, TimelineKind.INVITE_DECLINED, actor=user_id, at=ctx.now(),
                             expert=user_id)
         invite_experts(ctx, uow, case, count=1)
     return InviteAnswer(case.id, user_id, invite.state, True)
@@ -267,13 +288,14 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
 def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: an unanswered invite expires and the next expert is asked (caller commits)."""
     found = _locked(uow, invite_id)
-    if found is None or found[1].state != "pending":
+    if found is None or found[1].state != InviteState.PENDING:
         return
     case, invite = found
-    invite.state, invite.answered_at = "expired", ctx.now()
+    invite.state, invite.answered_at = InviteState.EXPIRED, ctx.now()
     effects.update_invite(uow, invite)
-    uow.timeline.record(case.id, "invite_expired", at=ctx.now(), expert=invite.expert_id)
-    if case.status != "resolved" and case.mode == "swarm":  # a swarm's invite is replaced
+    uow.timeline.record(case.id, TimelineKind.INVITE_EXPIRED, at=ctx.now(),
+                        expert=invite.expert_id)
+    if case.status != CaseStatus.RESOLVED and case.mode == CaseMode.SWARM:  # replaced
         invite_experts(ctx, uow, case, count=1)
 
 
@@ -300,14 +322,14 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
         case = case_in_channel(uow, channel_id)
         require_open(case)
         require(ctx, uow, case, actor, "invite", "add people to the swarm")
-        added = [u for u in user_ids if _join(ctx, uow, case, u, role="responder")]
+        added = [u for u in user_ids if _join(ctx, uow, case, u, role=ParticipantRole.RESPONDER)]
         for user in added:
             for invite in case.invites:
-                if invite.expert_id == user and invite.state == "pending":
-                    invite.state, invite.answered_at = "accepted", ctx.now()
+                if invite.expert_id == user and invite.state == InviteState.PENDING:
+                    invite.state, invite.answered_at = InviteState.ACCEPTED, ctx.now()
                     _cancel_expiry(uow, invite)
                     effects.update_invite(uow, invite)
-            uow.timeline.record(case.id, "added", actor=actor, at=ctx.now(), user=user)
+            uow.timeline.record(case.id, TimelineKind.ADDED, actor=actor, at=ctx.now(), user=user)
         if added:
             mentions = ", ".join(f"<@{u}>" for u in added)
             effects.post(uow, case=case, text=f":heavy_plus_sign: <@{actor}> added {mentions}.")
@@ -329,7 +351,8 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
         return ExpertsInvited(tuple(i.expert_id for i in invites))
 
 
-def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *, role: str) -> bool:
+def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *,
+          role: ParticipantRole) -> bool:
     if not add_participant(case, user_id, role, ctx.now()):
         return False
     effects.participants_changed(uow, case)

@@ -10,14 +10,13 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.services.context import ServiceContext
-from bot.services.escalation import SLA_TIMER, fire_sla_timer
-from bot.services.followups import REMINDER as FOLLOWUP_REMINDER
+from bot.services.escalation import fire_sla_timer
 from bot.services.followups import remind_followup
 from bot.services.resolution import archive_after_grace
 from bot.services.status import remind_owner
 from bot.services.swarm import expire_invite, release_invite
-from bot.services.workflows import NO_UPDATE, fire_no_update
-from models.scheduling import Timer
+from bot.services.workflows import fire_no_update
+from models.scheduling import Timer, TimerKind, TimerState
 from models.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -25,19 +24,24 @@ LEASE = timedelta(minutes=2)
 
 TimerHandler = Callable[[ServiceContext, UnitOfWork, Timer], None]
 
-HANDLERS: dict[str, TimerHandler] = {
-    "status_reminder": lambda ctx, uow, t: remind_owner(ctx, uow, t.case_id or 0),
-    "invite_expiry": lambda ctx, uow, t: expire_invite(ctx, uow, int(t.payload["invite_id"])),
-    "invite_release": lambda ctx, uow, t: release_invite(ctx, uow, int(t.payload["invite_id"])),
-    "archive_channel": lambda ctx, uow, t: archive_after_grace(
-        ctx, uow, t.case_id or 0, reminded=bool((t.payload or {}).get("reminded"))),
-    SLA_TIMER: fire_sla_timer,
-    FOLLOWUP_REMINDER: remind_followup,
-    NO_UPDATE: fire_no_update,
+HANDLERS: dict[TimerKind, TimerHandler] = {
+    TimerKind.STATUS_REMINDER: lambda ctx, uow, t: remind_owner(ctx, uow, t.case_id or 0),
+    TimerKind.INVITE_EXPIRY: lambda ctx, uow, t: expire_invite(
+        ctx, uow, int(t.payload["invite_id"])
+    ),
+    TimerKind.INVITE_RELEASE: lambda ctx, uow, t: release_invite(
+        ctx, uow, int(t.payload["invite_id"])
+    ),
+    TimerKind.ARCHIVE_CHANNEL: lambda ctx, uow, t: archive_after_grace(
+        ctx, uow, t.case_id or 0, reminded=bool((t.payload or {}).get("reminded"))
+    ),
+    TimerKind.SLA: fire_sla_timer,
+    TimerKind.FOLLOWUP_REMINDER: remind_followup,
+    TimerKind.WORKFLOW_NO_UPDATE: fire_no_update,
 }
 
 
-def fire_due_timers(ctx: ServiceContext, *, handlers: dict[str, TimerHandler] | None = None,
+def fire_due_timers(ctx: ServiceContext, *, handlers: dict[TimerKind, TimerHandler] | None = None,
                     limit: int = 100) -> int:
     """Fire every timer due now; returns how many fired."""
     handlers = handlers or HANDLERS
@@ -55,7 +59,8 @@ def fire_due_timers(ctx: ServiceContext, *, handlers: dict[str, TimerHandler] | 
     return fired
 
 
-def _fire(ctx: ServiceContext, handlers: dict[str, TimerHandler], timer_id: int, owner: str) -> int:
+def _fire(ctx: ServiceContext, handlers: dict[TimerKind, TimerHandler], timer_id: int,
+          owner: str) -> int:
     with ctx.uow() as uow:
         timer = uow.timers.get(timer_id)
         if timer is None:
@@ -63,14 +68,14 @@ def _fire(ctx: ServiceContext, handlers: dict[str, TimerHandler], timer_id: int,
         if timer.case_id is not None:  # the case first, as the use cases that cancel its
             uow.cases.get(timer.case_id, for_update=True)  # timers lock it, then …
         timer = uow.timers.get(timer_id, for_update=True)  # … the timer as it is now
-        if timer is None or timer.state != "pending" or timer.claimed_by != owner:
+        if timer is None or timer.state != TimerState.PENDING or timer.claimed_by != owner:
             return 0
         handler = handlers.get(timer.kind)
         if handler is None:
             log.error("no handler for timer kind %r (#%s)", timer.kind, timer.id)
-            timer.state = "cancelled"
+            timer.state = TimerState.CANCELLED
         else:
             handler(ctx, uow, timer)
-            timer.state, timer.fired_at = "fired", ctx.now()
+            timer.state, timer.fired_at = TimerState.FIRED, ctx.now()
         uow.commit()
         return 1

@@ -11,6 +11,7 @@ from bot.domain.errors import Conflict, NotFound
 from bot.domain.mrkdwn import escape
 from bot.domain.policy import rank
 from bot.domain.privacy import title_for, visible_to
+from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
 from bot.domain.workflows import Step, Workflow, fill
 from bot.services import effects, escalation
 from bot.services.context import ServiceContext
@@ -18,10 +19,8 @@ from bot.services.guards import require
 from bot.services.participants import add_participant
 from bot.services.responders import resolve_people
 from models.case import Case
-from models.scheduling import Timer
+from models.scheduling import Timer, TimerKind
 from models.uow import UnitOfWork
-
-NO_UPDATE = "workflow_no_update"
 
 
 def on_trigger(ctx: ServiceContext, uow: UnitOfWork, case: Case, trigger: str, *,
@@ -37,8 +36,13 @@ def on_trigger(ctx: ServiceContext, uow: UnitOfWork, case: Case, trigger: str, *
 def start(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, *,
           actor: str | None) -> None:
     if workflow.run == "button":
-        uow.timeline.record(case.id, "workflow_offered", f"Workflow {workflow.name} offered "
-                            f"({workflow.when})", at=ctx.now(), workflow=workflow.name)
+        uow.timeline.record(
+            case.id,
+            TimelineKind.WORKFLOW_OFFERED,
+            f"Workflow {workflow.name} offered ({workflow.when})",
+            at=ctx.now(),
+            workflow=workflow.name,
+        )
         effects.workflow_offer(uow, case, workflow=workflow.name)
         return
     run(ctx, uow, case, workflow, actor=actor)
@@ -52,10 +56,10 @@ def run_from_button(ctx: ServiceContext, *, reference: tuple[int, str], actor: s
         workflow = ctx.policy.workflow(name)
         if case is None or workflow is None:
             raise NotFound("That workflow or case no longer exists.")
-        if case.status == "resolved" and workflow.when != "resolved":
+        if case.status == CaseStatus.RESOLVED and workflow.when != "resolved":
             raise Conflict(f"Case {case.reference} is resolved.")
         require(ctx, uow, case, actor, "workflow run", "run its workflows")
-        if any(e.kind == "workflow_run" and e.data.get("workflow") == name
+        if any(e.kind == TimelineKind.WORKFLOW_RUN and e.data.get("workflow") == name
                for e in uow.timeline.for_case(case.id)):
             raise Conflict(f"Workflow {name} already ran on case {case.reference}.")
         done = run(ctx, uow, case, workflow, actor=actor)
@@ -67,9 +71,15 @@ def run(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, *,
         actor: str | None) -> str:
     results = [_step(ctx, uow, case, step) for step in workflow.steps]
     summary = "; ".join(r for r in results if r)
-    uow.timeline.record(case.id, "workflow_run", f"Workflow {workflow.name} ran "
-                        f"({workflow.when}): {summary}", actor=actor, at=ctx.now(),
-                        workflow=workflow.name, trigger=workflow.when)
+    uow.timeline.record(
+        case.id,
+        TimelineKind.WORKFLOW_RUN,
+        f"Workflow {workflow.name} ran ({workflow.when}): {summary}",
+        actor=actor,
+        at=ctx.now(),
+        workflow=workflow.name,
+        trigger=workflow.when,
+    )
     return summary
 
 
@@ -86,12 +96,11 @@ def _step(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
 def _invite(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
             values: dict[str, str]) -> str:
     users, groups = resolve_people(uow, step.users)
-    added = [u for u in users if add_participant(case, u, "responder", ctx.now())]
+    added = [u for u in users if add_participant(case, u, ParticipantRole.RESPONDER, ctx.now())]
     if added:
         effects.participants_changed(uow, case)
     mentions = " ".join([*(f"<@{u}>" for u in users), *(f"<!subteam^{g}>" for g in groups)])
-    effects.post(uow, case=case, text=f":busts_in_silhouette: Pulled in by workflow: "
-                                      f"{mentions}")
+    effects.post(uow, case=case, text=f":busts_in_silhouette: Pulled in by workflow: {mentions}")
     return f"invited {mentions}"
 
 
@@ -109,14 +118,14 @@ def _post(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
 def _topic(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
            values: dict[str, str]) -> str:
     note = fill(step.text, values)[:120]
-    uow.timeline.record(case.id, "topic_note", note, at=ctx.now())
+    uow.timeline.record(case.id, TimelineKind.TOPIC_NOTE, note, at=ctx.now())
     effects.refresh_topic(uow, case)
     return f"topic: {note}"
 
 
 def _call_link(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
                values: dict[str, str]) -> str:
-    uow.timeline.record(case.id, "call_link", step.url, at=ctx.now(), url=step.url)
+    uow.timeline.record(case.id, TimelineKind.CALL_LINK, step.url, at=ctx.now(), url=step.url)
     effects.post(uow, case=case, text=f":telephone_receiver: Call for this case: {step.url}")
     effects.refresh_topic(uow, case)
     return "call link added"
@@ -130,7 +139,7 @@ def _remind(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
 
 def _escalate(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
               values: dict[str, str]) -> str:
-    if case.mode != "tiered" or case.level is None:
+    if case.mode != CaseMode.TIERED or case.level is None:
         return "no escalation (the case is swarmed)"
     path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
     target = step.level or ctx.policy.next_level(case.level, path)
@@ -139,7 +148,8 @@ def _escalate(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
     previous = case.level
     # escalation.move fires the `escalated` trigger back into this module (not for this
     # move: from_workflow) — the module, not its names, is imported, so either may load first
-    escalation.move(ctx, uow, case, target, trigger="workflow", reason="incident workflow",
+    escalation.move(ctx, uow, case, target, trigger=EscalationTrigger.WORKFLOW,
+                    reason="incident workflow",
                     bypassed=ctx.policy.between(path, previous, target), from_workflow=True)
     return f"escalated {previous} → {target}"
 
@@ -162,15 +172,20 @@ def _watch_for_silence(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> None
               if w.when == "no_update" and w.minutes and _matches(w, case)]
     if not silent:
         return
-    uow.timers.cancel_for_case(case.id, kinds=[NO_UPDATE])
+    uow.timers.cancel_for_case(case.id, kinds=[TimerKind.WORKFLOW_NO_UPDATE])
     for workflow in silent:
         _arm(ctx, uow, case, workflow)
 
 
 def _arm(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow) -> None:
     due = ctx.now() + timedelta(minutes=workflow.minutes or 0)
-    uow.timers.schedule(f"{NO_UPDATE}:{case.id}:{workflow.name}:{due.isoformat()}", NO_UPDATE,
-                        due, case_id=case.id, workflow=workflow.name)
+    uow.timers.schedule(
+        f"{TimerKind.WORKFLOW_NO_UPDATE}:{case.id}:{workflow.name}:{due.isoformat()}",
+        TimerKind.WORKFLOW_NO_UPDATE,
+        due,
+        case_id=case.id,
+        workflow=workflow.name,
+    )
 
 
 def fire_no_update(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
@@ -178,7 +193,7 @@ def fire_no_update(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     the next stretch of silence."""
     case = uow.cases.get(timer.case_id or 0, for_update=True)
     workflow = ctx.policy.workflow(str(timer.payload.get("workflow")))
-    if case is None or workflow is None or case.status == "resolved":
+    if case is None or workflow is None or case.status == CaseStatus.RESOLVED:
         return
     start(ctx, uow, case, workflow, actor=None)
     _arm(ctx, uow, case, workflow)

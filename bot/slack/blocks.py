@@ -8,6 +8,7 @@ from typing import Any
 from bot.domain.case import MAX_DESCRIPTION, MAX_SERVICE, MAX_TITLE
 from bot.domain.durations import human_duration
 from bot.domain.mrkdwn import escape, plain
+from bot.domain.states import ApprovalState, CaseMode, InviteState
 
 Blocks = list[dict[str, Any]]
 
@@ -58,7 +59,7 @@ def case_topic(*, reference: str, severity: str, owner_id: str | None, status: s
     """The channel topic. Slack shows a topic as plain text (conversations.setTopic: "does not
     support formatting or linkification"): no mention markup, no entities — the owner by
     handle, markup in a note reduced to its words."""
-    where = f"level {level}" if mode == "tiered" and level else mode
+    where = f"level {level}" if mode == CaseMode.TIERED and level else mode
     owner = f"@{owner_handle or owner_id}" if owner_id else "unclaimed"
     extras = "".join(f" · {plain(part)}" for part in (note, f"call {call}" if call else "")
                      if part)
@@ -81,7 +82,7 @@ def case_summary(*, reference: str, title: str, severity: str, status: str, mode
                  participants: list[str], claim_action: str | None = None,
                  case_id: int | None = None, level: str | None = None) -> Blocks:
     """The pinned-style summary at the top of a case channel; updated as the case moves."""
-    where = f"tiered, at *{level}*" if mode == "tiered" and level else mode
+    where = f"tiered, at *{level}*" if mode == CaseMode.TIERED and level else mode
     facts = [f"*Severity:* {SEVERITY_EMOJI.get(severity, '')} {severity}",
              f"*Status:* {status}", f"*Owner:* {_user(owner_id)}", f"*Mode:* {where}"]
     if service:
@@ -113,7 +114,7 @@ def invite_message(*, reference: str, title: str, severity: str, owner_id: str |
                 f"{_user(owner_id)} owns it and could use your help."),
         section(f"*Why you:* {reason}"),
     ]
-    if state == "pending":
+    if state == InviteState.PENDING:
         blocks.append(context("React :white_check_mark: to join the swarm, or :x: to decline."))
     else:
         blocks.append(context(f"This invite is *{state}*."))
@@ -262,7 +263,7 @@ def approval_request_message(*, reference: str, title: str, item: str, note: str
                 f"`{item}`\nAsked by {_user(requested_by)} of *{level}* (the lowest level "
                 f"allowed to approve it)." + (f"\n>{escape(note[:500])}" if note else "")),
     ]
-    if state == "pending":
+    if state == ApprovalState.PENDING:
         blocks.append({"type": "actions", "elements": [
             button("Approve", approve_action, str(approval_id), style="primary"),
             button("Reject", reject_action, str(approval_id), style="danger")]})

@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import singledispatch
 
 from bot.domain.mrkdwn import escape
-
 from bot.services.approvals import ApprovalDecided, ApprovalRequested
 from bot.services.cases import CaseClaimed, CaseHandedOver, CaseOpened, SeverityChanged
 from bot.services.escalation import Acknowledged, AlreadyAcknowledged, LevelMoved

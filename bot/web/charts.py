@@ -9,10 +9,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.domain.metrics import Summary
+from bot.domain.states import CaseMode
 
 # rcParams are matplotlib's one global; SVG output reads `svg.fonttype` from them at saving.
 _RC_LOCK = threading.Lock()
-COLOURS = {"swarm": "#e8912d", "tiered": "#2d7be8"}
+COLOURS = {CaseMode.SWARM: "#e8912d", CaseMode.TIERED: "#2d7be8"}
 
 
 def _svg(draw: Any, *, width: float = 6.4, height: float = 3.2) -> str:

@@ -5,7 +5,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from models import Base
-from models.db import make_engine
+from models.db import make_engine, migrating
 
 config = context.config
 target_metadata = Base.metadata
@@ -25,7 +25,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
-    with engine.begin() as connection:
+    with migrating(engine) as connection:
         _run(connection)
 
 

@@ -22,12 +22,12 @@ from bot.config import load_settings
 from bot.domain.case import parse_declaration
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed
 from bot.domain.policy import Policy, policy_from
+from bot.domain.timeline import describe
 from bot.services import approvals, cases, escalation, resolution, status
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.timers import LEASE, fire_due_timers
 from bot.slack.replies import reply
-from bot.domain.timeline import describe
 from models import Case, LevelChange, OutboxMessage, TimelineEvent, Timer
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock, FakeExpertModel

@@ -15,6 +15,7 @@ from bot.config import load_settings
 from bot.domain.case import parse_declaration
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound, SwarmbotError
 from bot.domain.policy import policy_from
+from bot.domain.timeline import describe
 from bot.services import (
     approvals,
     cases,
@@ -28,7 +29,6 @@ from bot.services import (
 )
 from bot.services.context import ServiceContext
 from bot.slack.replies import reply
-from bot.domain.timeline import describe
 from models import Case, OutboxMessage, TimelineEvent
 from models.case import Approval, FollowUp, Participant
 from models.uow import UnitOfWork

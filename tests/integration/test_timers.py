@@ -9,15 +9,17 @@ from datetime import timedelta
 
 from bot.services.context import ServiceContext
 from bot.services.timers import LEASE, fire_due_timers
-from models.scheduling import Timer
+from models.scheduling import Timer, TimerKind
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock
+
+PROBE = TimerKind.STATUS_REMINDER  # a real kind; the tests hand in their own handler
 
 
 def _schedule(services: ServiceContext, clock: Clock, count: int) -> None:
     with services.uow() as uow:
         for n in range(count):
-            uow.timers.schedule(f"t:{n}", "probe", clock() + timedelta(minutes=1), n=n)
+            uow.timers.schedule(f"t:{n}", PROBE, clock() + timedelta(minutes=1), n=n)
         uow.commit()
 
 
@@ -32,7 +34,7 @@ def test_two_clock_processes_fire_each_timer_once(services: ServiceContext, cloc
             fired[timer.payload["n"]] += 1
 
     threads = [threading.Thread(target=fire_due_timers, args=(services,),
-                                kwargs={"handlers": {"probe": probe}}) for _ in range(2)]
+                                kwargs={"handlers": {PROBE: probe}}) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -53,10 +55,10 @@ def test_a_firing_cut_short_fires_once_after_restart(services: ServiceContext,
     def working(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         calls.append("fired")
 
-    assert fire_due_timers(services, handlers={"probe": crashing}) == 0
-    assert fire_due_timers(services, handlers={"probe": working}) == 0  # still leased
+    assert fire_due_timers(services, handlers={PROBE: crashing}) == 0
+    assert fire_due_timers(services, handlers={PROBE: working}) == 0  # still leased
     clock.advance(seconds=LEASE.total_seconds() + 1)
-    assert fire_due_timers(services, handlers={"probe": working}) == 1
+    assert fire_due_timers(services, handlers={PROBE: working}) == 1
     clock.advance(hours=1)
-    assert fire_due_timers(services, handlers={"probe": working}) == 0
+    assert fire_due_timers(services, handlers={PROBE: working}) == 0
     assert calls == ["crash", "fired"]

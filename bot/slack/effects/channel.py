@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from bot.delivery.protocol import PermanentFailure
 from bot.domain.case import channel_name
 from bot.domain.privacy import title_for
+from bot.domain.states import CaseStatus, TimelineKind
 from bot.services import effects
 from bot.slack.blocks import case_topic
 from bot.slack.effects.support import Executor, SlackIdentity, case_channel, case_for, slack_error
@@ -93,7 +94,8 @@ class CreateChannel:
         if case is None or not result:
             return
         case.channel_id, case.channel_name = result["channel_id"], result["name"]
-        uow.timeline.record(case.id, "channel_created", f"Channel #{result['name']} created",
+        uow.timeline.record(case.id, TimelineKind.CHANNEL_CREATED,
+                            f"Channel #{result['name']} created",
                             channel=result["channel_id"])
         uow.outbox.wake_case(case.id)  # what waited for the channel goes now
         if not result.get("members_invited", False):
@@ -172,8 +174,8 @@ class SetTopic(Executor):
         if case is None:
             return None
         events = uow.timeline.for_case(case.id)
-        note = next((e.text for e in reversed(events) if e.kind == "topic_note"), "")
-        call = next((e.text for e in reversed(events) if e.kind == "call_link"), "")
+        note = next((e.text for e in reversed(events) if e.kind == TimelineKind.TOPIC_NOTE), "")
+        call = next((e.text for e in reversed(events) if e.kind == TimelineKind.CALL_LINK), "")
         owner = uow.experts.get(case.owner_id) if case.owner_id else None
         topic = case_topic(reference=case.reference, severity=case.severity,
                            owner_id=case.owner_id, status=case.status, mode=case.mode,
@@ -194,7 +196,7 @@ class SetTopic(Executor):
 class ArchiveChannel(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> str | None:
         case = case_for(uow, message.case_id)
-        if case is None or case.status != "resolved" or not case.channel_id:
+        if case is None or case.status != CaseStatus.RESOLVED or not case.channel_id:
             return None
         return case.channel_id
 
@@ -210,7 +212,7 @@ class ArchiveChannel(Executor):
 class UnarchiveChannel(ArchiveChannel):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> str | None:
         case = case_for(uow, message.case_id)
-        if case is None or case.status == "resolved" or not case.channel_id:
+        if case is None or case.status == CaseStatus.RESOLVED or not case.channel_id:
             return None
         return case.channel_id
 

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.privacy import IN_THE_CASE, PRIVATE_TITLE, text_for, title_for, visible_to
+from bot.domain.states import TimelineKind
 from bot.domain.timeline import describe
 from bot.slack.blocks import Blocks, approval_request_message, handoff_message, human_duration
 from bot.slack.effects.support import (
@@ -23,7 +24,8 @@ from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
-TRIED = ("status_update", "acknowledged", "escalated", "deescalated", "sla_breached")
+TRIED = (TimelineKind.STATUS_UPDATE, TimelineKind.ACKNOWLEDGED, TimelineKind.ESCALATED,
+         TimelineKind.DEESCALATED, TimelineKind.SLA_BREACHED)
 
 
 class HandOff(Executor):
@@ -44,7 +46,7 @@ class HandOff(Executor):
         events = [e for e in uow.timeline.for_case(case.id) if e.at <= stint.at and describe(e)]
         timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {describe(e)}" for e in events]
         tried = [f"<@{e.actor}>: {e.text}" if e.actor else e.text
-                 for e in events if e.kind == "status_update"]
+                 for e in events if e.kind == TimelineKind.STATUS_UPDATE]
         policy_line = (f"Case opened {human_duration(stint.at - case.created_at)} before it "
                        "reached you. Answer in the case channel; `/swarm ack` there takes it.")
         text, blocks = handoff_message(

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.privacy import title_for
+from bot.domain.states import InviteState
 from bot.services import effects
 from bot.slack.blocks import invite_message
 from bot.slack.effects.support import Executor, open_dm, post_once, slack_error
@@ -39,7 +40,7 @@ class SendInvite(Executor):
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         plan = _render(uow, int(message.payload["invite_id"]))
-        if plan is None or plan["ts"] or plan["state"] != "pending":
+        if plan is None or plan["ts"] or plan["state"] != InviteState.PENDING:
             return None  # already sent, or answered before it went out
         return plan
 
@@ -82,7 +83,7 @@ class InviteHints(Executor):
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> tuple[str, str] | None:
         invite = uow.invites.get(int(message.payload["invite_id"]))
-        if invite is None or invite.state != "pending" or not invite.message_ts:
+        if invite is None or invite.state != InviteState.PENDING or not invite.message_ts:
             return None  # answered or expired meanwhile: nothing to tap any more
         return invite.dm_channel or "", invite.message_ts
 

@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from bot.delivery.protocol import PermanentFailure
 from bot.domain.mrkdwn import escape
-from bot.domain.timeline import describe
 from bot.domain.policy import Policy
+from bot.domain.states import CaseStatus
+from bot.domain.timeline import describe
 from bot.services.effects import CASE_CHANNEL
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
@@ -34,7 +35,7 @@ from bot.slack.effects.support import (
 from bot.slack.ids import Action
 from bot.slack.notes import note_text
 from models.case import Case
-from models.scheduling import OutboxMessage
+from models.scheduling import OutboxMessage, OutboxState
 from models.uow import UnitOfWork
 
 GONE = ("channel_not_found", "is_archived", "account_inactive")
@@ -83,7 +84,8 @@ def _earlier_first_post(uow: UnitOfWork, message: OutboxMessage) -> bool:
     render the current state when it goes — this one would post a second copy."""
     return uow.session.scalar(select(OutboxMessage.id).where(
         OutboxMessage.case_id == message.case_id, OutboxMessage.kind == message.kind,
-        OutboxMessage.state == "pending", OutboxMessage.id < message.id).limit(1)) is not None
+        OutboxMessage.state == OutboxState.PENDING,
+        OutboxMessage.id < message.id).limit(1)) is not None
 
 
 class PostReview(PostSummary):
@@ -134,13 +136,13 @@ class PostResolution(Post):
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         case = case_for(uow, message.case_id)
-        if case is None or case.status != "resolved":
+        if case is None or case.status != CaseStatus.RESOLVED:
             return None
         return _resolution_plan(uow, case)
 
     def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
         case = case_for(uow, message.case_id)
-        if case is not None and case.status == "resolved" and result.get("ts"):
+        if case is not None and case.status == CaseStatus.RESOLVED and result.get("ts"):
             case.resolution_ts = result["ts"]
 
 
@@ -150,7 +152,7 @@ class UpdateResolution(Executor):
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         case = case_for(uow, message.case_id)
-        if case is None or case.status != "resolved" or not case.resolution_ts:
+        if case is None or case.status != CaseStatus.RESOLVED or not case.resolution_ts:
             return None  # not posted yet: the post shows the answer when it goes
         return {**_resolution_plan(uow, case), "ts": case.resolution_ts}
 

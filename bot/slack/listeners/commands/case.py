@@ -10,8 +10,8 @@ from bot.services import cases, queries
 from bot.slack.blocks import case_list, declare_modal
 from bot.slack.commands import people_named
 from bot.slack.ids import View
-from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+from bot.slack.replies import reply
 
 
 def new(ctx: CommandContext) -> Reply:

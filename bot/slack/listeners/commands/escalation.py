@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.services import approvals, escalation
-from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+from bot.slack.replies import reply
 
 # Anything that looks like a level is taken as one (and refused if there is no such level),
 # so `/swarm escalate L9` is an error, not an escalation with the reason "L9".

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.services import expertise
-from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+from bot.slack.replies import reply
 
 
 def skills(ctx: CommandContext) -> Reply:

@@ -8,8 +8,8 @@ from bot.domain.errors import InvalidInput, UsageError
 from bot.domain.mrkdwn import escape
 from bot.services import followups
 from bot.slack.commands import people_named
-from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+from bot.slack.replies import reply
 
 _MENTION = re.compile(r"<@[UW][A-Z0-9]+(?:\|[^>]*)?>")
 _DONE_WORDS = frozenset({"done", "close", "finish"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.domain.errors import InvalidInput
 from bot.services import leaving, swarm
 from bot.slack.commands import people_named
-from bot.slack.replies import reply
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+from bot.slack.replies import reply
 
 
 def invite(ctx: CommandContext) -> Reply:
