@@ -264,8 +264,10 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
     if invite.state != InviteState.PENDING or case.status == CaseStatus.RESOLVED:
         effects.ephemeral(uow, user=user_id, channel=channel,
                           note="invite_closed", reference=case.reference, state=invite.state,
-                          resolved=case.status == "resolved", owner=case.owner_id,
-                          case_channel=case.channel_id)
+                          resolved=case.status == CaseStatus.RESOLVED, owner=case.owner_id,
+                          case_channel=case.channel_id,
+                          left=any(p.user_id == user_id and p.left_at is not None
+                                   for p in case.participants))
         return InviteAnswer(case.id, user_id, invite.state, False)
     invite.state = InviteState.ACCEPTED if accepted else InviteState.DECLINED
     invite.answered_at = ctx.now()

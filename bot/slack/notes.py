@@ -12,6 +12,9 @@ def _invite_closed(data: Mapping[str, Any]) -> str:
     reference, state = data["reference"], data["state"]
     owner = f"<@{data['owner']}>" if data.get("owner") else "the case owner"
     again = f"If you can help after all, ask {owner} to add you (`/swarm invite`)."
+    if state == "accepted" and data.get("left"):
+        return (f"You accepted this invite and later left the swarm of case {reference}. "
+                f"{again}")
     if state == "accepted":
         where = f" in <#{data['case_channel']}>" if data.get("case_channel") else ""
         return (f"You already accepted this invite: you are in the swarm of case "

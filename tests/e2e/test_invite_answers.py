@@ -87,3 +87,21 @@ def test_reacting_to_an_answered_or_expired_invite_says_what_state_it_is_in(
     channel = _case_channel(bot, emulator)
     assert sleeper not in emulator.channel(channel)["members"]
     assert decliner not in emulator.channel(channel)["members"]
+
+
+def test_reacting_again_after_leaving_the_swarm_says_so_not_that_you_are_in_it(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    emulator.slash_command(parcelly["maya"], "/swarm", "new Search empty sev1 service:search",
+                           channel=parcelly.general)
+    invites = emulator.wait_for(lambda: len(_invite_dms(emulator, parcelly)) == 3
+                                and _invite_dms(emulator, parcelly), timeout=30)
+    bot.settle(timeout=30)
+    expert, dm = next(iter(invites.items()))
+    emulator.react(expert, dm["channel"], dm["ts"], "white_check_mark")
+    bot.settle(timeout=30)
+    emulator.slash_command(expert, "/swarm", "leave", channel=_case_channel(bot, emulator))
+    bot.settle(timeout=30)
+    emulator.react(expert, dm["channel"], dm["ts"], "raising_hand")
+    bot.settle(timeout=30)
+    notes = " ".join(e["text"] for e in emulator.ephemerals(expert, dm["channel"]))
+    assert "later left the swarm" in notes and "you are in the swarm" not in notes, notes
