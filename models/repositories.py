@@ -31,6 +31,7 @@ from models.case import (
     TimelineEvent,
 )
 from models.expertise import (
+    SWARMBOT_ORIGIN,
     Expert,
     ProcessedEvent,
     ProcessedRequest,
@@ -542,6 +543,13 @@ class ExpertRepository:
         found = self.session.scalars(select(Expert).where(Expert.user_id.in_(ids)))
         return {e.user_id: e for e in found}
 
+    def declared_skills(self) -> dict[str, list[str]]:
+        """user id → the skills they declared, for everyone who declared one (the JSON list
+        is read whole: an empty one looks different on each backend)."""
+        rows = self.session.execute(select(Expert.user_id, Expert.skills)
+                                    .order_by(Expert.user_id))
+        return {user: list(skills) for user, skills in rows if skills}
+
 
 class HistoryRepository:
     def __init__(self, session: Session) -> None:
@@ -569,6 +577,12 @@ class HistoryRepository:
 
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ResolutionRecord)) or 0
+
+    def resolved_here(self, limit: int = 500) -> Sequence[ResolutionRecord]:
+        """The cases swarmbot itself resolved (not imported), newest first."""
+        return self.session.scalars(
+            select(ResolutionRecord).where(ResolutionRecord.origin == SWARMBOT_ORIGIN)
+            .order_by(ResolutionRecord.created_at.desc()).limit(limit)).all()
 
 
 class ProcessedEventRepository:
