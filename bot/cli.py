@@ -125,6 +125,31 @@ def _history_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_train_from_db(args: argparse.Namespace) -> int:
+    """`swarmbot model train --from-db`: the same retrain the clock runs nightly. Exit 1 when
+    the model in use was kept (the new one failed or did worse)."""
+    from bot.services.model import ModelHolder, retrain
+
+    with _offline_services() as services:
+        holder = ModelHolder(args.out or services.settings.model_path)
+        result = retrain(services, holder)
+    tested = result.backtest
+    if tested is not None:
+        print(f"backtest on the {tested.cases} newest cases the model in use had not seen: "
+              f"top-5 {tested.current_top5:.3f} (in use) vs {tested.new_top5:.3f} (retrained)")
+    if result.swapped:
+        print(f"trained on {result.cases} resolved cases (imported history and swarmbot's "
+              f"own) → {holder.path}")
+        return 0
+    if result.kept_because == "no history":
+        raise InvalidInput("No resolved cases in the database yet: import history with "
+                           "`swarmbot history import FILE`, or resolve cases with swarmbot.")
+    why = ("it does worse on the backtest" if result.kept_because == "worse"
+           else f"training failed ({result.error})")
+    print(f"swarmbot: kept the model in use at {holder.path}: {why}", file=sys.stderr)
+    return 1
+
+
 def _audit_verify(args: argparse.Namespace) -> int:
     from bot.services.audit import verify_timelines
 
@@ -306,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError:  # recommender not installed in this build
         pass
     else:
-        add_model_commands(commands)
+        add_model_commands(commands, from_db=_model_train_from_db)
     return parser
 
 
