@@ -62,13 +62,12 @@ def _declared(uow: UnitOfWork, query: CaseQuery) -> list[tuple[str, float, str]]
 
 def _resolved_here(uow: UnitOfWork, query: CaseQuery) -> list[tuple[str, float, str]]:
     """Resolvers of swarmbot's resolved cases on the same service (or sharing a tag)."""
+    alike = [(record, about) for record in uow.history.resolved_here()
+             if (about := _shared_topic(record, query)) is not None]
+    ids = uow.experts.slack_ids({r for record, _ in alike for r in record.resolvers or []})
     by_person: dict[str, list[str]] = defaultdict(list)
     topic: dict[str, str] = {}
-    for record in uow.history.resolved_here():
-        about = _shared_topic(record, query)
-        if about is None:
-            continue
-        ids = uow.experts.slack_ids(record.resolvers or [])
+    for record, about in alike:
         for person in dict.fromkeys(ids[r] for r in record.resolvers or [] if r in ids):
             by_person[person].append(_reference(record))
             topic.setdefault(person, about)

@@ -308,6 +308,7 @@ class PeopleAdded:
 @dataclass(frozen=True)
 class ExpertsInvited:
     invited: tuple[str, ...]  # empty: nobody left to suggest
+    held: tuple[str, ...] = ()  # invited when their working day starts
 
 
 def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: list[str]
@@ -345,9 +346,11 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
         case = case_in_channel(uow, channel_id)
         require_open(case)
         require(ctx, uow, case, actor, "experts", "invite more experts")
+        before = len(case.invites)
         invites = invite_experts(ctx, uow, case, count=count, invited_by=actor)
+        held = tuple(i.expert_id for i in case.invites[before:] if i.state == InviteState.HELD)
         uow.commit()
-        return ExpertsInvited(tuple(i.expert_id for i in invites))
+        return ExpertsInvited(tuple(i.expert_id for i in invites), held)
 
 
 def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *,

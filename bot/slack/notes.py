@@ -36,7 +36,7 @@ def _nobody_to_invite(data: Mapping[str, Any]) -> str:
     """The case channel, when nobody could be invited and nobody is coming."""
     service = f" on `{escape(data['service'])}`" if data.get("service") else ""
     found = ("the expert model suggests no one here who can come"
-             if data.get("model") else "there is no expert model yet (no history imported)")
+             if data.get("model") else "no expert model is trained yet")
     first = ("Nobody else is left to invite to this swarm" if data.get("asked_before")
              else "Nobody was invited to this swarm")
     owner = f"<@{data['owner']}>, next" if data.get("owner") else "Next"
@@ -46,7 +46,7 @@ def _nobody_to_invite(data: Mapping[str, Any]) -> str:
            f"for it, and swarmbot resolved no case like it{service}")
     return (f":warning: {first}: {why}.\n{owner} steps:\n"
             "• add people now with `/swarm invite @…`\n"
-            "• ask people to declare what they know with `/swarm skills add <skill>` "
+            "• ask people to declare what they know with `/swarm skills add …` "
             "(they are invited to the next cases that name it)\n"
             "• import your resolution history (`swarmbot history import FILE`, then "
             "`swarmbot model train --from-db`)")

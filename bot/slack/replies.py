@@ -118,10 +118,15 @@ def _(result: PeopleAdded) -> str:
 
 @reply.register
 def _(result: ExpertsInvited) -> str:
-    if not result.invited:
-        return ("No more experts to suggest right now (everyone likely is already invited, "
-                "away or busy). Add someone with `/swarm invite @user`.")
-    return f"Invited {_people(result.invited)}."
+    held = (f" Invited when their working day starts: {_people(result.held)}."
+            if result.held else "")
+    if result.invited:
+        return f"Invited {_people(result.invited)}.{held}"
+    if result.held:
+        return f"Nobody who fits is working right now.{held}"
+    return ("Nobody more to invite right now: everyone who fits is invited already, away or "
+            "busy — or nobody fits yet. Add someone with `/swarm invite @user`; people can "
+            "declare what they know with `/swarm skills add …`.")
 
 
 @reply.register

@@ -86,8 +86,8 @@ def test_with_nobody_to_invite_the_owner_and_the_channel_are_told_the_next_step(
     channel = _case_channel(emulator)["id"]
     said = _said(emulator, channel, "Nobody was invited to this swarm")
     assert f"<@{maya}>, next steps" in said
-    assert "there is no expert model yet" in said
-    for step in ("`/swarm invite @…`", "`/swarm skills add <skill>`",
+    assert "no expert model is trained yet" in said
+    for step in ("`/swarm invite @…`", "`/swarm skills add …`",
                  "`swarmbot history import FILE`"):
         assert step in said
     bot.settle()

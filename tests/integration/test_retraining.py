@@ -143,3 +143,16 @@ def test_a_retrain_that_fails_keeps_the_last_good_model(
     assert path.read_bytes() == before
     assert services.recommender() is in_use  # still answering, with the last good model
     assert "retraining failed; keeping the current model" in caplog.text
+
+
+def test_train_from_db_with_nothing_resolved_says_what_to_do_and_changes_nothing(
+        services: ServiceContext, database_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SWARMBOT_MODEL_PATH", str(services.settings.model_path))
+    assert cli.main(["model", "train", "--from-db"]) == 2
+    assert "No resolved cases in the database yet: import history with `swarmbot history " \
+           "import FILE`" in capsys.readouterr().err
+    assert not services.settings.model_path.exists()
+    assert cli.main(["model", "train", "--history", str(HISTORY_FILE)]) == 2
+    assert "--history needs --out FILE" in capsys.readouterr().err
