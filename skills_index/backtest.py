@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from skills_index.model import ExpertModel
 
 HOLDOUT_SHARE = 0.20  # the newest share of the history held out
+MAX_HOLDOUT = 2000  # at most this many of the newest (a large history's backtest stays quick)
 TOP = 5
 
 Trainer = Callable[[Sequence[HistoryRecord]], "ExpertModel"]
@@ -37,10 +38,11 @@ class Backtest:
 
 def holdout(records: Sequence[HistoryRecord], seen: set[str], share: float = HOLDOUT_SHARE
             ) -> tuple[list[HistoryRecord], list[HistoryRecord]]:
-    """(train, test): test is the newest `share` of the records, less those whose id is in
-    `seen` (what the model in use learned from); train is all the others."""
+    """(train, test): test is the newest `share` of the records (at most MAX_HOLDOUT), less
+    those whose id is in `seen` (what the model in use learned from); train is all the
+    others."""
     ordered = sorted((r for r in records if r.resolvers), key=lambda r: (r.created_at, r.id))
-    newest = ordered[int(len(ordered) * (1 - share)):]
+    newest = ordered[int(len(ordered) * (1 - share)):][-MAX_HOLDOUT:]
     test = [r for r in newest if r.id not in seen]
     held = {r.id for r in test}
     return [r for r in ordered if r.id not in held], test

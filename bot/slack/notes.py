@@ -47,7 +47,7 @@ def _nobody_to_invite(data: Mapping[str, Any]) -> str:
     return (f":warning: {first}: {why}.\n{owner} steps:\n"
             "• add people now with `/swarm invite @…`\n"
             "• ask people to declare what they know with `/swarm skills add …` "
-            "(they are invited to the next cases that name it)\n"
+            "(swarmbot looks for them when a case names it)\n"
             "• import your resolution history (`swarmbot history import FILE`, then "
             "`swarmbot model train --from-db`)")
 
