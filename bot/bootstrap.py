@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import Flask
 from slack_bolt import App
@@ -32,6 +33,7 @@ from bot.slack.gateway import make_slack_client
 from bot.slack.people import SlackPeople
 from bot.web.app import create_web_app
 from bot.web.feed_sender import CaseFeedSender
+from bot.web.metrics import observe_delivery
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from models.repositories import RECORDED_EFFECTS
@@ -92,7 +94,8 @@ def build(settings: Settings, *, engine: Engine | None = None,
         settings.case_feed_secret.get_secret_value() if settings.case_feed_secret else None)
     executors[Effect.ANSWER_EARLY] = AnswerEarly(
         lambda invite_id: swarm.answer_early(services, invite_id))
-    dispatcher = OutboxDispatcher(services, executors)
+    dispatcher = OutboxDispatcher(services, {kind: TimedDelivery(str(kind), executor, now)
+                                             for kind, executor in executors.items()})
     _kick_after_commit(session_factory, dispatcher)
     bolt_app = build_bolt_app(client=client, services=services,
                               signing_secret=settings.slack_signing_secret.get_secret_value())
@@ -100,6 +103,29 @@ def build(settings: Settings, *, engine: Engine | None = None,
     return Container(settings=settings, engine=engine, session_factory=session_factory,
                      slack_client=client, services=services, model=model, dispatcher=dispatcher,
                      bolt_app=bolt_app, web_app=web_app)
+
+
+class TimedDelivery:
+    """An effect's executor, its successful sends timed from when the effect was recorded
+    (GET /metrics: swarmbot_outbox_delivery_seconds by effect)."""
+
+    def __init__(self, effect: str, executor: Any, now: Callable[[], datetime]) -> None:
+        self._effect, self._executor, self._now = effect, executor, now
+
+    def prepare(self, message: Any, uow: UnitOfWork) -> Any:
+        return self._executor.prepare(message, uow)
+
+    def send(self, message: Any, prepared: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self._executor.send(message, prepared)
+        if message.created_at is not None:
+            observe_delivery(self._effect, message.created_at, self._now())
+        return result
+
+    def apply(self, message: Any, result: dict[str, Any], uow: UnitOfWork) -> None:
+        self._executor.apply(message, result, uow)
+
+    def __getattr__(self, name: str) -> Any:  # anything else an executor offers
+        return getattr(self._executor, name)
 
 
 def _kick_after_commit(session_factory: sessionmaker[Session],

@@ -20,6 +20,7 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    _count_across_processes()
     from bot.bootstrap import build
     from bot.config import load_settings
     from bot.domain.errors import ConfigError
@@ -52,6 +53,19 @@ def _serve(args: argparse.Namespace) -> int:
     WebWorkers(open_bot, host=settings.host, port=settings.port,
                workers=settings.web_processes, log_level=settings.log_level).run()
     return 0
+
+
+def _count_across_processes() -> None:
+    """GET /metrics sums the counters of every web process: prometheus_client's
+    multiprocess mode, which must be chosen before prometheus_client is first imported —
+    a fresh directory each start (one an operator set is used as it is)."""
+    import os
+    import tempfile
+
+    from bot.web.metrics_env import MULTIPROCESS_ENV
+
+    if not os.environ.get(MULTIPROCESS_ENV):
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="swarmbot-metrics-")
 
 
 def _settle_garbage_collector() -> None:

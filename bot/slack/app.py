@@ -23,8 +23,8 @@ def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> 
     app = App(
         # bolt sets each request's token from `authorize`; a client that carries one too
         # makes bolt warn at every start that it will be ignored
-        client=WebClient(token=None, base_url=client.base_url, timeout=client.timeout,
-                         retry_handlers=list(client.retry_handlers)),
+        client=type(client)(token=None, base_url=client.base_url, timeout=client.timeout,
+                            retry_handlers=list(client.retry_handlers)),
         signing_secret=signing_secret,
         authorize=_single_workspace(client),
         # Handlers are one short transaction each and every slow Slack call is delivered

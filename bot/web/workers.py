@@ -13,6 +13,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from bot.web.metrics import worker_exited
+
 log = logging.getLogger("swarmbot")
 
 THREADS = 8
@@ -35,6 +37,8 @@ class WebWorkers(BaseApplication):  # type: ignore[misc] — gunicorn ships no t
                 "listening on http://%s/slack/events with %s worker process(es)",
                 self._options["bind"], workers),
             "worker_exit": lambda arbiter, worker: self._closing(),
+            # a dead worker's live figures leave GET /metrics; its counts stay in the sums
+            "child_exit": lambda arbiter, worker: worker_exited(worker.pid),
         }
         super().__init__()
 
