@@ -7,6 +7,7 @@ delivery."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from bot.config import Settings
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.domain.errors import ConfigError
 from bot.domain.policy import Policy, load_policy
+from bot.logs import about
 from bot.services import case_feed, replays, swarm
 from bot.services.context import ServiceContext
 from bot.services.effects import Effect
@@ -38,6 +40,8 @@ from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from models.repositories import RECORDED_EFFECTS
 from models.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -107,22 +111,30 @@ def build(settings: Settings, *, engine: Engine | None = None,
 
 class TimedDelivery:
     """An effect's executor, its successful sends timed from when the effect was recorded
-    (GET /metrics: swarmbot_outbox_delivery_seconds by effect)."""
+    (GET /metrics: swarmbot_outbox_delivery_seconds by effect), and what it logs marked
+    with the effect's case and outbox ids (bot/logs.py)."""
 
     def __init__(self, effect: str, executor: Any, now: Callable[[], datetime]) -> None:
         self._effect, self._executor, self._now = effect, executor, now
 
+    def _about(self, message: Any) -> Any:
+        return about(case_id=message.case_id, outbox_id=message.id, effect=self._effect)
+
     def prepare(self, message: Any, uow: UnitOfWork) -> Any:
-        return self._executor.prepare(message, uow)
+        with self._about(message):
+            return self._executor.prepare(message, uow)
 
     def send(self, message: Any, prepared: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self._executor.send(message, prepared)
-        if message.created_at is not None:
-            observe_delivery(self._effect, message.created_at, self._now())
+        with self._about(message):
+            result: dict[str, Any] = self._executor.send(message, prepared)
+            if message.created_at is not None:
+                seconds = observe_delivery(self._effect, message.created_at, self._now())
+                log.debug("delivered %s in %.2f s", self._effect, seconds)
         return result
 
     def apply(self, message: Any, result: dict[str, Any], uow: UnitOfWork) -> None:
-        self._executor.apply(message, result, uow)
+        with self._about(message):
+            self._executor.apply(message, result, uow)
 
     def __getattr__(self, name: str) -> Any:  # anything else an executor offers
         return getattr(self._executor, name)

@@ -74,10 +74,13 @@ def observe_slack_call(method: str, status: int) -> None:
         SLACK_RATE_LIMITED.labels(method).inc()
 
 
-def observe_delivery(effect: str, recorded_at: datetime, now: datetime) -> None:
+def observe_delivery(effect: str, recorded_at: datetime, now: datetime) -> float:
+    """Count a delivery; returns the seconds it took from being recorded."""
     if recorded_at.tzinfo is None and now.tzinfo is not None:
         now = now.replace(tzinfo=None)
-    DELIVERY_SECONDS.labels(effect).observe(max(0.0, (now - recorded_at).total_seconds()))
+    seconds = max(0.0, (now - recorded_at).total_seconds())
+    DELIVERY_SECONDS.labels(effect).observe(seconds)
+    return seconds
 
 
 class DatabaseCollector(Collector):
