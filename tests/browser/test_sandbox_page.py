@@ -119,3 +119,15 @@ def test_a_command_the_bot_refuses_is_explained(page) -> None:  # type: ignore[n
         "is not a swarmbot command")
     _command(page, "/deploy now")
     expect(page.locator("#notice")).to_contain_text("/deploy is not a valid command")
+
+
+def test_emoji_the_bot_writes_show_as_emoji(page) -> None:  # type: ignore[no-untyped-def]
+    """`:books:` and the rest render as the emoji (the `emoji` package's table, every
+    shortcode Slack knows), never as raw `:name:` text."""
+    _command(page, "/swarm similar card payments declined")
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("📚 From the history")
+    shown = messages.inner_text()
+    assert not re.search(r":[a-z0-9_+\-]+:", shown.replace("::", "")), shown
+    # the emoji span carries the shortcode, as Slack's hover does
+    expect(messages.locator("span.emoji[title=':books:']").first).to_have_text("📚")
