@@ -33,12 +33,34 @@ def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> 
         # event_id), instead of a 200 for work that never happened.
         process_before_response=True,
         request_verification_enabled=True,
-        logger=logging.getLogger("swarmbot.bolt"),
+        logger=_bolt_logger(),
     )
     for listeners in (commands, events, actions, views):
         listeners.register(app, services)
     app.error(_listener_failed)
     return app
+
+
+class _NotOurConcern(logging.Filter):
+    """bolt warns at every start that SLACK_BOT_TOKEN (which it reads from the environment
+    by itself) will be ignored because `authorize` is given: true, and by design here."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from slack_bolt.logger import messages
+
+        self._known = {messages.warning_token_skipped(),
+                       messages.warning_client_prioritized_and_token_skipped()}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self._known
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("swarmbot.bolt")
+    if not any(isinstance(f, _NotOurConcern) for f in logger.filters):
+        logger.addFilter(_NotOurConcern())
+    return logger
 
 
 def _listener_failed(error: Exception, logger: logging.Logger) -> BoltResponse | None:

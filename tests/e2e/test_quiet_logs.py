@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.sandbox.emulator import SlackEmulator
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import BOT_TOKEN, RunningBot
 
 pytestmark = pytest.mark.e2e
 
@@ -18,8 +18,9 @@ def _warnings(records: list[logging.LogRecord]) -> list[str]:
 
 
 @pytest.fixture(autouse=True)
-def _capture_warnings(caplog: pytest.LogCaptureFixture) -> None:
+def _capture_warnings(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
     caplog.set_level(logging.WARNING)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)  # as a deployment has it: bolt reads it
 
 
 def test_starting_the_bot_warns_of_nothing(bot: RunningBot,
