@@ -113,10 +113,9 @@ def connection(settings: Settings, request_url: str | None) -> Check:
 def _socket_mode(settings: Settings) -> Check:
     name = "Socket Mode"
     assert settings.slack_app_token is not None
-    client = WebClient(token=settings.slack_app_token.get_secret_value(),
-                       base_url=settings.slack_api_url, timeout=TIMEOUT, retry_handlers=[])
+    client = WebClient(base_url=settings.slack_api_url, timeout=TIMEOUT, retry_handlers=[])
     try:
-        client.apps_connections_open()
+        client.apps_connections_open(app_token=settings.slack_app_token.get_secret_value())
     except SlackApiError as error:
         return Check(name, Outcome.FAIL, f"SLACK_APP_TOKEN is set but apps.connections.open "
                      f"answered {error.response.get('error')} (an app-level token with "

@@ -121,3 +121,14 @@ def test_a_wrong_token_fails(install: dict[str, str], bot: RunningBot,
     assert code == 1
     assert lines["Slack token"].startswith("FAIL") and "invalid_auth" in lines["Slack token"]
     assert lines["Slack scopes"].startswith("FAIL")
+
+
+def test_socket_mode_with_a_token_slack_refuses_fails(install: dict[str, str], bot: RunningBot,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-not-this-apps-token")
+    code, lines = doctor(capsys, bot)
+    assert code == 1
+    assert "request URL" not in lines  # Socket Mode replaces the request URL
+    assert lines["Socket Mode"].startswith("FAIL")
+    assert "apps.connections.open answered invalid_auth" in lines["Socket Mode"]
