@@ -35,6 +35,7 @@ def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> 
         request_verification_enabled=True,
         logger=_bolt_logger(),
     )
+    app.middleware(_same_kind_of_client(client))
     for listeners in (commands, events, actions, views):
         listeners.register(app, services)
     app.error(_listener_failed)
@@ -54,6 +55,23 @@ class _NotOurConcern(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return record.getMessage() not in self._known
+
+
+def _same_kind_of_client(client: WebClient) -> Any:
+    """bolt gives each request a plain WebClient; listeners get one of the bot's own kind
+    (bot/slack/gateway.py: its calls counted for GET /metrics), with the token bolt set."""
+    kind = type(client)
+
+    def middleware(context: Any, next: Any) -> None:  # noqa: A002 — bolt's argument name
+        given = context.client
+        if type(given) is not kind:
+            context["client"] = kind(token=given.token, base_url=given.base_url,
+                                     timeout=given.timeout,
+                                     team_id=given.default_params.get("team_id"),
+                                     retry_handlers=list(given.retry_handlers))
+        next()
+
+    return middleware
 
 
 def _bolt_logger() -> logging.Logger:
@@ -79,7 +97,7 @@ def _single_workspace(client: WebClient) -> Any:
     asked once (short timeout, no retries) and remembered; if Slack is down right then, the
     request is still handled — the case is recorded and its Slack calls wait in the outbox —
     and the lookup is tried again later."""
-    lookup = WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
+    lookup = type(client)(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
     known: dict[str, Any] = {}
     lock = threading.Lock()
 

@@ -66,6 +66,7 @@ def test_metrics_move_with_traffic(emulator: SlackEmulator, bot: RunningBot,
     assert moved("swarmbot_slack_ack_seconds_count", surface="command") == 1
     assert moved("swarmbot_slack_ack_seconds_bucket", surface="command", le="3.0") == 1
     assert moved("swarmbot_slack_api_calls_total", method="conversations.create") >= 1
+    assert moved("swarmbot_slack_api_calls_total", method="auth.test", status="200") == 1
     assert moved("swarmbot_slack_api_calls_total", method="chat.postMessage",
                  status="200") >= 1
     assert moved("swarmbot_slack_api_rate_limited_total", method="chat.postMessage") == 1
@@ -90,3 +91,14 @@ def test_backlog_and_timer_lag_are_read_from_the_database(
     assert value(figures, "swarmbot_outbox_oldest_pending_seconds") >= 2 * 3600
     assert value(figures, "swarmbot_timer_lag_seconds") > 3600
     emulator.faults.clear()
+
+
+def test_calls_listeners_make_are_counted(emulator: SlackEmulator, bot: RunningBot,
+                                          parcelly: Workspace) -> None:
+    """`/swarm new` with nothing after it opens the declare modal from the listener."""
+    before = scrape(bot)
+    result = emulator.slash_command(parcelly["maya"], "/swarm", "new", channel=parcelly.general)
+    assert result.status == 200
+    after = scrape(bot)
+    assert total(after, "swarmbot_slack_api_calls_total", method="views.open") - \
+        total(before, "swarmbot_slack_api_calls_total", method="views.open") == 1
