@@ -20,6 +20,7 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    _count_across_processes()
     from bot.bootstrap import build
     from bot.config import load_settings
     from bot.domain.errors import ConfigError
@@ -52,6 +53,19 @@ def _serve(args: argparse.Namespace) -> int:
     WebWorkers(open_bot, host=settings.host, port=settings.port,
                workers=settings.web_processes, log_level=settings.log_level).run()
     return 0
+
+
+def _count_across_processes() -> None:
+    """GET /metrics sums the counters of every web process: prometheus_client's
+    multiprocess mode, which must be chosen before prometheus_client is first imported —
+    a fresh directory each start (one an operator set is used as it is)."""
+    import os
+    import tempfile
+
+    from bot.web.metrics_env import MULTIPROCESS_ENV
+
+    if not os.environ.get(MULTIPROCESS_ENV):
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="swarmbot-metrics-")
 
 
 def _settle_garbage_collector() -> None:
@@ -252,6 +266,29 @@ def _sandbox(args: argparse.Namespace) -> int:
     return run_sandbox(port=args.port, database_url=database_url)
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.doctor import Outcome, lines, run_checks
+
+    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # the check lines say it all
+    checks = run_checks(load_settings(), request_url=args.url)
+    for line in lines(checks):
+        print(line)
+    failed = [check for check in checks if check.outcome is Outcome.FAIL]
+    print(f"{len(failed)} of {len(checks)} checks failed" if failed
+          else f"all {len(checks)} checks passed")
+    return 1 if failed else 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"swarmbot {version('swarmbot')}"
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "swarmbot (not installed)"
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bot.sandbox.demo import run_demo
 
@@ -261,6 +298,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swarmbot", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the web process (Slack HTTP mode)")
@@ -268,6 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     clock = commands.add_parser("clock", help="run the clock process (timers, retraining)")
     clock.set_defaults(run=_clock)
+
+    doctor = commands.add_parser(
+        "doctor", help="check this deployment: Slack token and scopes, how Slack reaches the "
+                       "bot, database, model, policy, clock (exit 1 if a check fails)")
+    doctor.add_argument("--url", help="the Request URL Slack calls (https://…/slack/events): "
+                        "sent a signed url_verification, as Slack does")
+    doctor.set_defaults(run=_doctor)
 
     sandbox = commands.add_parser(
         "sandbox", help="run swarmbot on one machine with the built-in Slack emulator")
@@ -336,8 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure
+
+    configure(logging.INFO)  # SWARMBOT_LOG_FORMAT=json: one JSON object a line
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
