@@ -78,9 +78,12 @@ class CaseDraft:
 def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft:
     """`Checkout latency sev1 service:payments #db #latency` → a CaseDraft.
 
-    Severity, `service:` and `#tags` may stand anywhere; the remaining words are the title."""
+    Severity, `service:` and `#tags` may stand anywhere; the remaining words are the title.
+    They are recognised in full-width form too (`ｓｅｖ１`, `ｓｅｒｖｉｃｅ：ｐａｙｍｅｎｔｓ`, as
+    a Japanese input method types them); title words stay as typed."""
     severity, service, tags, words = None, "", [], []
-    for word in text.split():
+    for typed in text.split():
+        word = unicodedata.normalize("NFKC", typed)
         if _SEVERITY.match(word) or _SEVERITY_LIKE.match(word):
             named = parse_severity(word)  # `sev9` is refused, not taken as a title word
             if severity is not None and named != severity:
@@ -97,7 +100,7 @@ def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft
             if tag not in tags:
                 tags.append(tag)
         else:
-            words.append(word)
+            words.append(typed)
     return CaseDraft(title=" ".join(words), severity=severity or default_severity,
                      service=service, tags=tuple(tags))
 

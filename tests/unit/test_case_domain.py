@@ -78,3 +78,9 @@ def test_two_severities_or_two_services_are_refused_not_guessed() -> None:
     with pytest.raises(InvalidInput, match="one service"):
         parse_declaration("Disk full service:db service:web")
     assert parse_declaration("Disk full sev1 SEV-1").severity == "sev1"  # the same, twice
+
+
+def test_full_width_severity_service_and_tags_are_understood_and_the_title_kept() -> None:
+    draft = parse_declaration("決済が失敗する ｓｅｖ１ ｓｅｒｖｉｃｅ：ｐａｙｍｅｎｔｓ ＃ｄｂ")
+    assert (draft.title, draft.severity, draft.service, draft.tags) == (
+        "決済が失敗する", "sev1", "payments", ("db",))
