@@ -37,6 +37,7 @@ _CJK_RUN = re.compile(f"[{_CJK}]+")
 _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # A word: letters or digits of any script, with `_ + # . -` inside and `+ #` at its end.
 _WORD = re.compile(r"[^\W_](?:[\w+#.\-]*(?:[^\W_]|[+#]))?")
+_ASCII_WORD = re.compile(r"[a-z0-9](?:[a-z0-9_+#.\-]*[a-z0-9+#])?")
 # Morphemes that carry no subject: particles, auxiliary verbs, punctuation and blanks.
 _DROPPED = frozenset({"助詞", "助動詞", "補助記号", "空白", "記号"})
 _TERM_EDGE = re.compile(r"[^\W_]")
@@ -50,6 +51,8 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of a text, in order (see the module's doc)."""
+    if text.isascii():  # most text, and the same words: the one regex, no normalisation
+        return _ASCII_WORD.findall(text.lower())
     out: list[str] = []
     text = normalize(text)
     at = 0
