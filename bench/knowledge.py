@@ -1,8 +1,10 @@
-"""Knowledge at hand: how well the forecast of "needs more than one person" ranks the newest
-cases of a history (temporal split, baseline in the same run), and how fast similar past cases
-are found — fast enough for the declare path — on a real and on a generated large history.
+"""Knowledge at hand, on several histories in one run: how well the forecast of "needs more
+than one person" ranks the newest cases of a history (temporal split, baseline in the same
+run), how often a test case's own resolver resolved one of its 3 similar past cases, and how
+fast similar past cases are found — fast enough for the declare path — on the real histories
+and on a generated large one.
 
-    .venv/bin/python -m bench.knowledge [--history FILE] [--synthetic-cases 100000]
+    .venv/bin/python -m bench.knowledge [--history FILE ...] [--synthetic-cases 100000]
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.recommender import synthetic_history
+from bench.recommender import HISTORIES, synthetic_history
+from skills_index.evaluate import temporal_split
 from skills_index.forecast import evaluate_forecast
 from skills_index.history import HistoryRecord, read_history
 from skills_index.model import CaseQuery, ExpertModel
 
-ARROW = Path(__file__).resolve().parents[2] / "shared" / "data" / "history" / "arrow.csv"
 THRESHOLDS = (0.3, 0.5)
+SIMILAR = 3
 
 
 def forecast_quality(records: list[HistoryRecord]) -> None:
@@ -37,6 +40,24 @@ def forecast_quality(records: list[HistoryRecord]) -> None:
         for row in rows:
             print(f"  at p >= {threshold}: {row.name:<30} flags {row.flagged:5d}, "
                   f"precision {row.precision:.3f}, recall {row.recall:.3f}")
+
+
+def similar_quality(records: list[HistoryRecord]) -> None:
+    """Trained on the oldest 80%: for each of the newest 20%, its SIMILAR most similar past
+    cases — how often there is one, and how often the case's own (main) resolver resolved one
+    of them (the owner would have found the right person through them)."""
+    train, test, _ = temporal_split(records)
+    model = ExpertModel.train(train)
+    found = own = 0
+    for case in test:
+        similar = model.similar(CaseQuery(id=case.id, title=case.title,
+                                          description=case.description, service=case.service,
+                                          severity=case.severity, tags=case.tags), k=SIMILAR)
+        found += bool(similar)
+        own += any(case.resolvers[0] in s.case.resolvers for s in similar)
+    print(f"similar cases, temporal split: {len(test)} test cases; with a similar case "
+          f"{found / len(test):.1%}; own resolver resolved one of its {SIMILAR} similar cases "
+          f"{own / len(test):.1%}")
 
 
 def similar_latency(name: str, records: list[HistoryRecord], count: int = 1000) -> None:
@@ -60,14 +81,19 @@ def similar_latency(name: str, records: list[HistoryRecord], count: int = 1000) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--history", type=Path, default=ARROW)
+    parser.add_argument("--history", type=Path, nargs="+", default=list(HISTORIES))
     parser.add_argument("--synthetic-cases", type=int, default=100_000)
     parser.add_argument("--synthetic-experts", type=int, default=500)
     args = parser.parse_args()
-    records = read_history(args.history).records
-    print(f"== {args.history.name}")
-    forecast_quality(records)
-    similar_latency(args.history.name, records)
+    for path in args.history:
+        records = read_history(path).records
+        print(f"== {path.name}", flush=True)
+        try:
+            forecast_quality(records)
+        except ValueError as error:  # a history too small or uniform for a forecast
+            print(f"forecast: {error}")
+        similar_quality(records)
+        similar_latency(path.name, records)
     if args.synthetic_cases:
         print(f"== generated history ({args.synthetic_cases} cases, "
               f"{args.synthetic_experts} experts)")

@@ -20,6 +20,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.preprocessing import OneHotEncoder
 
 from skills_index.history import HistoryRecord
+from skills_index.text import normalize, words_and_pairs
 from skills_index.tfidf import tfidf_row
 
 HALF_LIFE_DAYS = 365.0
@@ -37,7 +38,8 @@ def _text(title: str, description: str) -> str:
 
 
 def _categories(service: str, severity: str, tags: Sequence[str]) -> list[str]:
-    return [service.lower() or "-", severity.lower() or "-", "/".join(tags[:2]).lower() or "-"]
+    return [normalize(service) or "-", severity.lower() or "-",
+            normalize("/".join(tags[:2])) or "-"]
 
 
 @dataclass
@@ -57,7 +59,7 @@ class SwarmForecast:
             return None
         newest = max(r.created_at for r in records)
         ages = np.array([(newest - r.created_at).total_seconds() / 86400 for r in records])
-        words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+        words = TfidfVectorizer(analyzer=words_and_pairs, min_df=2, sublinear_tf=True,
                                 dtype=np.float32)
         categories = OneHotEncoder(handle_unknown="ignore")
         features = sparse.hstack([

@@ -27,6 +27,8 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.preprocessing import normalize
 
 from skills_index.history import HistoryRecord
+from skills_index.text import case_words, with_pairs
+from skills_index.text import normalize as normalize_text
 from skills_index.tfidf import tfidf_row, tfidf_rows
 
 DAY = 86400.0
@@ -43,12 +45,17 @@ STYLE_CLASSIFIER_TOKENS = 7000     # the style classifier learns the most freque
 CLASSIFIER_EPOCHS = 5
 CLASSIFIER_ALPHA = 1e-4            # L2 regularisation of the hinge loss
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9_+#.\-]*[a-z0-9+#]|[a-z0-9]")
 _STYLE_PUNCTUATION = frozenset("`()[]\"':.,;/_-<>{}=*#!?")
 _SHAPES = str.maketrans({**{chr(c): "A" for c in range(65, 91)},
                          **{chr(c): "a" for c in range(97, 123)},
                          **{str(d): "0" for d in range(10)}})
-_SHAPE_RUNS = re.compile(r"([Aa0])\1+")
+_SHAPE_RUNS = re.compile(r"([Aa0HKh])\1+")
+# Scripts without spaces, in word shapes: kanji `H`, katakana `K`, hiragana `h`
+# (`Aaリポジトリ統合` → `AaKH`): how a Japanese title mixes them is a style too.
+_SCRIPTS = ((re.compile("[\u3005\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"), "H"),
+            (re.compile("[\u30a0-\u30ff\u31f0-\u31ff]"), "K"),
+            (re.compile("[\u3040-\u309f]"), "h"))
+_UNSPACED = re.compile("[\u3005\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CHARACTERS = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4),
                               lowercase=False).build_analyzer()
 
@@ -74,13 +81,7 @@ _STYLE_COLUMNS = [_COL["style_1y"], _COL["classifier"], _COL["style_classifier"]
 
 def case_tokens(title: str, description: str, service: str, tags: Sequence[str]) -> list[str]:
     """Words and word pairs of the text, plus `svc:` and `tag:` tokens (tag path prefixes)."""
-    words = _words(title, description)
-    return (words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-            + _area_tokens(service, tags))
-
-
-def _words(title: str, description: str) -> list[str]:
-    return _WORD.findall(f"{title} {description[:2000]}".lower())
+    return with_pairs(case_words(title, description)) + _area_tokens(service, tags)
 
 
 def _area_tokens(service: str, tags: Sequence[str]) -> list[str]:
@@ -95,7 +96,8 @@ def style_tokens(title: str) -> list[str]:
     and the shapes of its words that are not plain (`Aa0`, `a_a`, `` `a()` ``)."""
     text = title.strip()
     words = text.split()
-    tokens = [f"length:{min(len(words) // 3, 8)}"]
+    size = len(text) // 10 if _UNSPACED.search(text) else len(words) // 3
+    tokens = [f"length:{min(size, 8)}"]
     if words:
         tokens += [f"first:{words[0]}", f"last:{words[-1]}", f"end:{text[-1]}"]
         if len(words) > 1:
@@ -103,9 +105,15 @@ def style_tokens(title: str) -> list[str]:
         if text[0].islower():
             tokens.append("lowercase start")
     tokens += [f"uses:{c}" for c in sorted(set(text) & _STYLE_PUNCTUATION)]
-    shapes = _SHAPE_RUNS.sub(r"\1", text.translate(_SHAPES)).split()
+    shapes = _SHAPE_RUNS.sub(r"\1", _script_shapes(text.translate(_SHAPES))).split()
     tokens += [f"shape:{shape}" for shape in shapes if shape not in ("a", "Aa")]
     return tokens
+
+
+def _script_shapes(text: str) -> str:
+    for pattern, shape in _SCRIPTS:
+        text = pattern.sub(shape, text)
+    return text
 
 
 def spelling_tokens(title: str, styles: list[str]) -> list[str]:
@@ -120,7 +128,7 @@ def classifier_tokens(title: str, description: str, service: str, tags: Sequence
     already known): what the title classifier reads. No word pairs: its weights are dense,
     one column per expert."""
     styles = style_tokens(title) if styles is None else styles
-    return (_words(title, description) + _area_tokens(service, tags)
+    return (case_words(title, description) + _area_tokens(service, tags)
             + [f"~{token}" for token in styles])
 
 
@@ -131,7 +139,7 @@ def tag_prefixes(tags: Sequence[str]) -> list[str]:
 
 def service_keys(service: str) -> list[str]:
     """A service field may name several (`C++|Parquet`); each part is a key."""
-    return [p.strip() for p in re.split(r"[|,]", service.lower()) if p.strip()]
+    return [p.strip() for p in re.split(r"[|,]", normalize_text(service)) if p.strip()]
 
 
 def _identity(tokens: list[str]) -> list[str]:

@@ -89,7 +89,10 @@ class ExpertModel:
     @classmethod
     def train(cls, records: Sequence[HistoryRecord], *, now: datetime | None = None,
               progress: bool = False) -> ExpertModel:
-        records = sorted((r for r in records if r.resolvers), key=lambda r: r.created_at)
+        # One order for everything trained on, whatever order the records came in (a file, a
+        # database without a tie-breaker): time, then id. The index keeps the same order, so
+        # past case n is the index's row n; the blend's slice and fit see the same cases.
+        records = sorted((r for r in records if r.resolvers), key=lambda r: (r.created_at, r.id))
         if not records:
             raise ValueError("no resolved cases to learn from")
         started = datetime.now(UTC)
@@ -176,7 +179,8 @@ class ExpertModel:
                         f"{age_text(max(moment - last, 0))}")
         count = index.activity_long[expert]
         last = age_text(max(moment - index.last_seen[expert], 0))
-        where = f" mostly in `{self.specialties[expert]}`" if self.specialties else ""
+        area = self.specialties[expert] if self.specialties else ""
+        where = f" mostly in `{area}`" if area else ""
         return f"active resolver ({count:.0f} recent-weighted cases{where}), last one {last}"
 
     # -- artifact --------------------------------------------------------------------------

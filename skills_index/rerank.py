@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from skills_index.interface import CaseQuery, Recommendation
+from skills_index.text import normalize, words
 
 SKILL_BOOST = 1.0      # added to the score (blend units) when a declared skill matches
 SAME_SPECIALTY = 0.75  # subtracted per expert already chosen with the same specialty
-_WORD = re.compile(r"[a-z0-9][a-z0-9+#.\-]*")
 
 
 @dataclass
@@ -26,23 +26,23 @@ class ExpertProfile:
 
 
 def case_words(case: CaseQuery) -> set[str]:
-    words = set(_WORD.findall(f"{case.title} {case.description}".lower()))
-    words |= {t.lower() for t in case.tags}
-    words |= {p.strip() for p in re.split(r"[|,/ ]", case.service.lower()) if p.strip()}
-    return words
+    found = set(words(f"{case.title} {case.description}"))
+    found |= {normalize(t) for t in case.tags}
+    found |= {p.strip() for p in re.split(r"[|,/ ]", normalize(case.service)) if p.strip()}
+    return found
 
 
 def rerank(recommendations: Sequence[Recommendation], *, case: CaseQuery,
            profiles: Mapping[str, ExpertProfile], owner: str | None, k: int,
            max_open_swarms: int = 3) -> list[Recommendation]:
-    words = case_words(case)
+    said = case_words(case)
     pool = []
     for rec in recommendations:
         profile = profiles.get(rec.expert) or ExpertProfile(rec.expert)
         if rec.expert == owner or profile.away or profile.outside_working_hours \
                 or profile.open_swarms >= max_open_swarms:
             continue
-        matched = sorted(s for s in profile.skills if s.lower() in words)
+        matched = sorted(s for s in profile.skills if normalize(s) in said)
         if matched:
             skills = ", ".join(f"`{s}`" for s in matched[:2])
             rec = replace(rec, score=rec.score + SKILL_BOOST,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from bot.domain.errors import InvalidInput, UsageError
 from bot.domain.mrkdwn import escape
@@ -23,7 +25,8 @@ _SEVERITY_LIKE = re.compile(r"^sev[-_]?\d+$", re.IGNORECASE)
 _SERVICE = re.compile(r"^service:([\w.\-/]{1,60})$", re.IGNORECASE)
 _TAG = re.compile(r"^#([\w.\-/]{1,40})$")
 _NAME = re.compile(r"^[\w.\-/]+$")  # a service or tag: one word of letters, digits, . - _ /
-_NAME_JUNK = re.compile(r"[^a-z0-9]+")
+_NAME_JUNK = re.compile(r"[-_]+")
+_JAPANESE = re.compile("[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def parse_severity(text: str) -> str:
@@ -75,9 +78,12 @@ class CaseDraft:
 def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft:
     """`Checkout latency sev1 service:payments #db #latency` → a CaseDraft.
 
-    Severity, `service:` and `#tags` may stand anywhere; the remaining words are the title."""
+    Severity, `service:` and `#tags` may stand anywhere; the remaining words are the title.
+    They are recognised in full-width form too (`ｓｅｖ１`, `ｓｅｒｖｉｃｅ：ｐａｙｍｅｎｔｓ`, as
+    a Japanese input method types them); title words stay as typed."""
     severity, service, tags, words = None, "", [], []
-    for word in text.split():
+    for typed in text.split():
+        word = unicodedata.normalize("NFKC", typed)
         if _SEVERITY.match(word) or _SEVERITY_LIKE.match(word):
             named = parse_severity(word)  # `sev9` is refused, not taken as a title word
             if severity is not None and named != severity:
@@ -94,18 +100,62 @@ def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft
             if tag not in tags:
                 tags.append(tag)
         else:
-            words.append(word)
+            words.append(typed)
     return CaseDraft(title=" ".join(words), severity=severity or default_severity,
                      service=service, tags=tuple(tags))
 
 
-def channel_name(case_id: int, title: str, *, prefix: str = "swarm", suffix: int = 0) -> str:
+def channel_name(case_id: int, title: str, *, prefix: str = "swarm", suffix: int = 0,
+                 romanised: bool = False) -> str:
     """A readable, valid, unique-by-construction Slack channel name for a case:
-    `swarm-0042-checkout-latency` (lowercase letters, digits and `-`, at most 80 chars)."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = _NAME_JUNK.sub("-", ascii_title.lower()).strip("-")
+    `swarm-0042-checkout-latency`, `swarm-0006-決済が失敗する` (at most 80 characters).
+
+    conversations.create takes lowercase letters, numbers, hyphens and underscores, 80
+    characters at most (https://docs.slack.dev/reference/methods/conversations.create,
+    "Naming"); Slack's client and help centre count Japanese among those letters
+    ("チャンネル名は80文字まで、日本語、英字 (小文字)、数字、ハイフン、アンダーバーが使えます",
+    https://slack.com/intl/ja-jp/help/articles/201402297). So letters of other scripts are
+    kept (Latin ones without accents: `café` → `cafe`); `romanised`: ASCII only, Japanese
+    read out in Hepburn romaji (`swarm-0006-kessai-ga-shippai-suru`) and other scripts
+    transliterated, for a workspace that refuses them."""
+    text = unicodedata.normalize("NFKC", title).lower()
+    text = _romaji(text) if romanised else text
+    slug = "".join(_channel_char(c) for c in unicodedata.normalize("NFC", text))
+    slug = _NAME_JUNK.sub("-", slug).strip("-")
     head = f"{prefix}-{case_id:04d}"
     tail = f"-{suffix + 1}" if suffix else ""
     room = CHANNEL_NAME_MAX - len(head) - len(tail) - 1
     slug = slug[:room].rstrip("-")
     return f"{head}-{slug}{tail}" if slug else f"{head}{tail}"
+
+
+def _channel_char(char: str) -> str:
+    """The character as a channel name has it: ASCII lowercase letters and digits as they
+    are, Latin letters without their accents, lowercase letters of other scripts as they are,
+    anything else `-` (runs of them become one)."""
+    if char.isascii():
+        return char if char.islower() or char.isdigit() else "-"
+    if not char.isalpha() or char.isupper():
+        return "-"
+    base = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+    if base and base.isalpha():
+        return base.lower()
+    return char
+
+
+def _romaji(text: str) -> str:
+    """Japanese in Hepburn romaji, word by word (pykakasi, its dictionary bundled); what
+    is left that is not ASCII transliterated (anyascii: Cyrillic, Hangul, Greek…)."""
+    from anyascii import anyascii
+
+    if _JAPANESE.search(text):
+        text = " ".join(item["hepburn"] or item["orig"] for item in _kakasi().convert(text))
+    return anyascii(text).lower()
+
+
+@cache
+def _kakasi() -> Any:
+    """pykakasi's converter, its dictionaries loaded once, on first use."""
+    from pykakasi import kakasi
+
+    return kakasi()  # type: ignore[no-untyped-call]  # pykakasi's constructor is untyped

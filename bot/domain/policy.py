@@ -31,6 +31,7 @@ from bot.domain.errors import ConfigError, InvalidInput, NotAllowed
 from bot.domain.mrkdwn import escape
 from bot.domain.states import EscalationTrigger
 from bot.domain.workflows import RESPONDER, Workflow, check_responders
+from skills_index.text import mentions
 
 LEVELS = ("L1", "L2", "L3", "L4", "Executive")
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
@@ -168,11 +169,9 @@ class ComplexityRule(_Strict):
 
     def matches(self, *, service: str, tags: tuple[str, ...], text: str,
                 needs_help: float | None = None) -> bool:
-        lowered = text.lower()
         return ((not self.services or service in self.services)
                 and (not self.tags or bool(set(tags) & set(self.tags)))
-                and (not self.words or any(re.search(rf"\b{re.escape(w.lower())}\b", lowered)
-                                           for w in self.words))
+                and (not self.words or any(mentions(text, w) for w in self.words))
                 and (self.needs_help_at is None
                      or (needs_help is not None and needs_help >= self.needs_help_at)))
 

@@ -10,8 +10,9 @@ from bot.domain.mrkdwn import escape
 from bot.services import effects
 from bot.services.context import ServiceContext
 from models.uow import UnitOfWork
+from skills_index.text import normalize
 
-_SKILL = re.compile(r"^[a-z0-9][a-z0-9.+#/_-]{0,39}$")
+_SKILL = re.compile(r"^[^\W_][\w.+#/-]{0,39}$")  # letters of any script: `postgres`, `決済`
 MAX_SKILLS = 30
 
 
@@ -31,7 +32,7 @@ def change_skills(ctx: ServiceContext, *, user_id: str, action: str, words: tupl
     if action not in ("add", "remove", "list", ""):
         raise UsageError("Use `/swarm skills add <skill>…`, `/swarm skills remove <skill>…` "
                          "or `/swarm skills`.")
-    skills = [w.lower().lstrip("#") for w in words]
+    skills = [normalize(w).lstrip("#") for w in words]
     bad = [s for s in skills if not _SKILL.match(s)]
     if bad:
         raise InvalidInput(f"`{escape(bad[0][:40])}` is not a skill name (letters, digits, "

@@ -55,7 +55,7 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
 
 def case_topic(*, reference: str, severity: str, owner_id: str | None, status: str,
                mode: str, level: str | None, note: str = "", call: str = "",
-               owner_handle: str | None = None) -> str:
+               owner_handle: str | None = None, title: str = "") -> str:
     """The channel topic. Slack shows a topic as plain text (conversations.setTopic: "does not
     support formatting or linkification"): no mention markup, no entities — the owner by
     handle, markup in a note reduced to its words."""
@@ -63,7 +63,14 @@ def case_topic(*, reference: str, severity: str, owner_id: str | None, status: s
     owner = f"@{owner_handle or owner_id}" if owner_id else "unclaimed"
     extras = "".join(f" · {plain(part)}" for part in (note, f"call {call}" if call else "")
                      if part)
-    return f"{reference} · {severity} · owner {owner} · {status} · {where}{extras}"[:250]
+    state = f"{reference} · {severity} · owner {owner} · {status} · {where}{extras}"[:250]
+    # The title first (what the case is), shortened to leave the state its room.
+    room = 250 - len(state) - len(" · ")
+    title = plain(title).strip()
+    if title and room >= 10:
+        title = title if len(title) <= room else title[:room - 1].rstrip() + "…"
+        return f"{title} · {state}"
+    return state
 
 
 def workflow_offer_message(*, reference: str, name: str, trigger: str, steps: list[str],

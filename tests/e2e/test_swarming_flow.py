@@ -248,3 +248,26 @@ def test_the_requester_confirms_once_and_the_buttons_go(
         from models import TimelineEvent
         assert uow.session.scalar(select(func.count()).select_from(TimelineEvent).where(
             TimelineEvent.kind == "resolution_confirmed")) == 1
+
+
+def test_a_japanese_title_keeps_its_words_in_the_channel_name_purpose_and_topic(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    """Before: `#swarm-0001` (the title dropped), no title in the topic, no purpose."""
+    _declare(emulator, parcelly, "決済が失敗する sev1 service:payments")
+    channel = _case_channel(emulator)
+    assert channel["name"] == "swarm-0001-決済が失敗する"
+    emulator.wait_for(lambda: _snapshot(emulator, channel["id"])["purpose"] == "決済が失敗する")
+    assert _snapshot(emulator, channel["id"])["topic"].startswith("決済が失敗する · #0001 · sev1")
+
+
+def test_a_workspace_refusing_japanese_names_gets_romaji(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    emulator.workspace.ascii_channel_names = True
+    _declare(emulator, parcelly, "決済が失敗する sev1 service:payments")
+    # the first romanisation loads pykakasi's dictionaries: seconds on a busy machine
+    emulator.wait_for(lambda: any(c["name"] == "swarm-0001-kessai-ga-shippai-suru"
+                                  and c["topic"] for c in _channels(emulator)), timeout=120)
+    channel = _case_channel(emulator)
+    assert [c["name"] for c in _channels(emulator) if c["name"].startswith("swarm-")] == [
+        "swarm-0001-kessai-ga-shippai-suru"]
+    assert _snapshot(emulator, channel["id"])["topic"].startswith("決済が失敗する · ")

@@ -31,6 +31,18 @@ def test_ascii_specials_and_capitals_are_refused(name: str) -> None:
     assert refused.value.code == "invalid_name_specials"
 
 
+def test_lowercase_letters_of_other_scripts_are_accepted_unless_the_workspace_refuses_them(
+        ) -> None:
+    for name in ("swarm-0006-決済が失敗する", "swarm-0006-ошибка-оплаты", "swarm-0006-결제-실패"):
+        assert check_channel_name(name) == name
+        with pytest.raises(SlackError) as refused:
+            check_channel_name(name, ascii_only=True)
+        assert refused.value.code == "invalid_name_specials"
+    with pytest.raises(SlackError) as capitals:
+        check_channel_name("swarm-0006-ОШИБКА")
+    assert capitals.value.code == "invalid_name_specials"
+
+
 def test_concurrent_posts_get_unique_increasing_ts(emu: SlackEmulator) -> None:
     general = emu.add_channel("general")
     client = WebClient(token="xoxb-emulator-test", base_url=emu.api_url)

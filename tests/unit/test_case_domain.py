@@ -1,11 +1,12 @@
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.case import CaseDraft, channel_name, parse_declaration, parse_severity
 from bot.domain.errors import InvalidInput, UsageError
+from bot.sandbox.emulator.api_conversations import check_channel_name
 
 
 def test_declaration_picks_severity_service_and_tags_anywhere() -> None:
@@ -47,14 +48,28 @@ def test_channel_name_is_readable() -> None:
     assert channel_name(42, "Checkout latency > 2s!") == "swarm-0042-checkout-latency-2s"
     assert channel_name(42, "Checkout", suffix=1) == "swarm-0042-checkout-2"
     assert channel_name(7, "🔥🔥") == "swarm-0007"
+    assert channel_name(7, "Café crème down") == "swarm-0007-cafe-creme-down"
+
+
+def test_channel_names_keep_the_words_of_other_scripts_or_read_them_out() -> None:
+    assert channel_name(6, "決済が失敗する") == "swarm-0006-決済が失敗する"
+    assert channel_name(6, "Ошибка оплаты") == "swarm-0006-ошибка-оплаты"
+    assert channel_name(6, "ＤＢ　ｄｏｗｎ") == "swarm-0006-db-down"
+    assert channel_name(6, "決済が失敗する", romanised=True) == "swarm-0006-kessai-ga-shippai-suru"
+    assert channel_name(6, "Ошибка оплаты", romanised=True) == "swarm-0006-oshibka-oplaty"
+    assert len(channel_name(6, "決済" * 100, suffix=12)) <= 80
 
 
 @given(st.integers(min_value=1, max_value=10**7), st.text(max_size=300),
        st.integers(min_value=0, max_value=99))
+@settings(max_examples=150, deadline=None)
 def test_channel_names_are_always_valid_for_slack(case_id: int, title: str, suffix: int) -> None:
     name = channel_name(case_id, title, suffix=suffix)
-    assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name)
-    assert len(name) <= 80
+    assert check_channel_name(name) == name and len(name) <= 80
+    assert name.startswith(f"swarm-{case_id:04d}")
+    ascii_name = channel_name(case_id, title, suffix=suffix, romanised=True)
+    assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", ascii_name) and len(ascii_name) <= 80
+    assert check_channel_name(ascii_name, ascii_only=True) == ascii_name
 
 
 def test_two_severities_or_two_services_are_refused_not_guessed() -> None:
@@ -63,3 +78,9 @@ def test_two_severities_or_two_services_are_refused_not_guessed() -> None:
     with pytest.raises(InvalidInput, match="one service"):
         parse_declaration("Disk full service:db service:web")
     assert parse_declaration("Disk full sev1 SEV-1").severity == "sev1"  # the same, twice
+
+
+def test_full_width_severity_service_and_tags_are_understood_and_the_title_kept() -> None:
+    draft = parse_declaration("決済が失敗する ｓｅｖ１ ｓｅｒｖｉｃｅ：ｐａｙｍｅｎｔｓ ＃ｄｂ")
+    assert (draft.title, draft.severity, draft.service, draft.tags) == (
+        "決済が失敗する", "sev1", "payments", ("db",))

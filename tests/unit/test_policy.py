@@ -196,3 +196,11 @@ def test_a_bad_rota_is_refused(rotation: dict[str, object], message: str) -> Non
     with pytest.raises(ConfigError, match=message):
         _policy(severity_levels={}, levels={"L1": {"response": "15m", "resolution": "4h",
                                                    "rotation": rotation}})
+
+
+def test_a_rule_word_in_japanese_matches_a_japanese_case() -> None:
+    policy = _policy(complexity=[{"name": "legal", "words": ["訴訟", "lawsuit"],
+                                  "level": "Executive", "reason": "legal matters"}])
+    legal = policy.entry(severity="sev4", service="", tags=(), text="顧客が訴訟を検討している")
+    assert legal.level == "Executive"
+    assert policy.entry(severity="sev4", service="", tags=(), text="パスワード再設定").level == "L1"

@@ -22,12 +22,16 @@ MAX_NAME = 80
 MAX_TOPIC = 250
 
 
-def check_channel_name(name: object) -> str:
+def check_channel_name(name: object, *, ascii_only: bool = False) -> str:
     """conversations.create's name rules: lowercase letters, digits, hyphens and underscores,
-    at most 80 characters. invalid_name_required (empty), invalid_name_maxlength (> 80),
+    at most 80 characters (https://docs.slack.dev/reference/methods/conversations.create,
+    "Naming"). invalid_name_required (empty), invalid_name_maxlength (> 80),
     invalid_name_specials ("unallowed special characters or upper case characters"),
     invalid_name_punctuation ("contained only punctuation"), invalid_name (not a string).
-    Non-ASCII lowercase letters are allowed, as Slack allows them in channel names."""
+    Non-ASCII lowercase letters are allowed, as Slack allows them in channel names: its help
+    centre lists Japanese among them ("チャンネル名は80文字まで、日本語、英字 (小文字)、数字、
+    ハイフン、アンダーバーが使えます", https://slack.com/intl/ja-jp/help/articles/201402297).
+    `ascii_only`: a workspace that refuses them (invalid_name_specials)."""
     if name is None or name == "":
         raise SlackError("invalid_name_required")
     if not isinstance(name, str):
@@ -36,7 +40,8 @@ def check_channel_name(name: object) -> str:
         raise SlackError("invalid_name_maxlength")
     for char in name:
         ascii_ok = char.isascii() and (char.islower() or char.isdigit() or char in "-_")
-        other_ok = not char.isascii() and char.isalpha() and not char.isupper()
+        other_ok = (not ascii_only and not char.isascii() and char.isalpha()
+                    and not char.isupper())
         if not (ascii_ok or other_ok):
             raise SlackError("invalid_name_specials")
     if not any(c.isalnum() for c in name):
@@ -53,7 +58,7 @@ class ConversationsApi(ApiBase):
                       and user != self.bot else {})})
 
     def conversations__create(self, p: Params) -> Result:
-        name = check_channel_name(p.get("name"))
+        name = check_channel_name(p.get("name"), ascii_only=self.ws.ascii_channel_names)
         if any(c.name == name and not c.is_im for c in self.ws.channels.values()):
             raise SlackError("name_taken")  # archived channels keep their names
         private = bool_arg(p.get("is_private"))

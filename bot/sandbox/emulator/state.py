@@ -140,6 +140,9 @@ class Workspace:
     def __init__(self, team_id: str, team_domain: str) -> None:
         self.lock = threading.RLock()
         self.team_id, self.team_domain = team_id, team_domain
+        # A workspace whose conversations.create takes ASCII channel names only (the API
+        # reference's "lowercase letters" read strictly); Slack's own rule takes Japanese.
+        self.ascii_channel_names = False
         self.users: dict[str, User] = {}
         self.channels: dict[str, Channel] = {}
         self.ephemerals: list[dict[str, Any]] = []

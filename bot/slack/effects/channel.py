@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery.protocol import PermanentFailure
 from bot.domain.case import channel_name
+from bot.domain.mrkdwn import plain
 from bot.domain.privacy import title_for
 from bot.domain.states import CaseStatus, TimelineKind
 from bot.services import effects
@@ -19,6 +21,7 @@ from models.case import Case
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
+log = logging.getLogger(__name__)
 MAX_NAME_TRIES = 20
 FINE_NOT_TO_INVITE = ("already_in_channel", "cant_invite_self", "user_not_found", "user_is_bot",
                       "cant_invite")
@@ -55,18 +58,38 @@ class CreateChannel:
         try:
             invite_members(self.client, channel["channel_id"], list(plan.members))
         except Exception:  # noqa: BLE001 — any failure: SyncMembers tries again, with backoff
-            return {**channel, "members_invited": False}
-        return {**channel, "members_invited": True}
+            invited = False
+        else:
+            invited = True
+        self._set_purpose(channel["channel_id"], plan.title)
+        return {**channel, "members_invited": invited}
+
+    def _set_purpose(self, channel: str, title: str) -> None:
+        """The channel's purpose is the case's title (a name keeps only part of it, and
+        the channel browser shows the purpose); 250 characters at most
+        (https://docs.slack.dev/reference/methods/conversations.setPurpose). A failure does
+        not undo the channel: the topic, set next, carries the title too."""
+        try:
+            self.client.conversations_setPurpose(channel=channel, purpose=plain(title)[:250])
+        except Exception:  # noqa: BLE001 — cosmetic: the channel and its members come first
+            log.warning("could not set the purpose of %s", channel, exc_info=True)
 
     def _create(self, plan: ChannelPlan) -> dict[str, str]:
-        for attempt in range(MAX_NAME_TRIES):
-            name = channel_name(plan.case_id, plan.title, suffix=attempt)
+        romanised = False
+        attempt = 0
+        while attempt < MAX_NAME_TRIES:
+            name = channel_name(plan.case_id, plan.title, suffix=attempt, romanised=romanised)
             try:
                 channel = self.client.conversations_create(name=name, is_private=plan.is_private)
                 return {"channel_id": channel["channel"]["id"], "name": channel["channel"]["name"]}
             except SlackApiError as error:
+                if slack_error(error) == "invalid_name_specials" and not romanised \
+                        and not name.isascii():
+                    romanised = True  # a workspace that takes ASCII names only: romaji
+                    continue
                 if slack_error(error) != "name_taken":
                     raise
+            attempt += 1
             adopted = self._our_earlier_channel(name, plan)
             if adopted:
                 return {"channel_id": adopted, "name": name}
@@ -177,7 +200,8 @@ class SetTopic(Executor):
         note = next((e.text for e in reversed(events) if e.kind == TimelineKind.TOPIC_NOTE), "")
         call = next((e.text for e in reversed(events) if e.kind == TimelineKind.CALL_LINK), "")
         owner = uow.experts.get(case.owner_id) if case.owner_id else None
-        topic = case_topic(reference=case.reference, severity=case.severity,
+        topic = case_topic(title=title_for(case, None), reference=case.reference,
+                           severity=case.severity,
                            owner_id=case.owner_id, status=case.status, mode=case.mode,
                            level=case.level, note=note, call=call,
                            owner_handle=owner.handle if owner is not None else None)

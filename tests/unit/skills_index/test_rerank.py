@@ -31,3 +31,11 @@ def test_a_declared_matching_skill_lifts_and_is_given_as_a_reason() -> None:
     chosen = rerank(recs, case=CASE, profiles=profiles, owner=None, k=2)
     assert chosen[0].expert == "b" and "declares `postgres`" in chosen[0].why
     assert "golf" not in chosen[0].why
+
+
+def test_a_declared_japanese_skill_matches_a_japanese_title() -> None:
+    recs = _recs(("a", 5.0, "db"), ("b", 4.5, "payments"))
+    profiles = {"b": ExpertProfile("b", skills=frozenset({"決済"}))}
+    case = CaseQuery(id="c", title="決済が失敗する", service="payments")
+    chosen = rerank(recs, case=case, profiles=profiles, owner=None, k=2)
+    assert chosen[0].expert == "b" and "declares `決済`" in chosen[0].why

@@ -62,3 +62,18 @@ def test_similar_cases_survive_saving_and_loading_the_model(tmp_path: Path) -> N
                       service="infra", tags=("infra",))
     assert [s.case.id for s in loaded.similar(query, k=1)] == ["INC-3"]
     assert loaded.similar(query, k=1)[0].case.summary == "Renewed the certificate"
+
+
+def test_japanese_titles_find_their_similar_cases_and_the_reason_names_the_area() -> None:
+    """Before, a Japanese title had no words: nothing similar without a service, and the
+    reason fell back to "active resolver (… mostly in ``)"."""
+    japanese = [_case(f"JP-{n}", title, "payments", 3 + n, ("kenji",))
+                for n, title in enumerate(("決済が失敗する", "カード決済がタイムアウトする",
+                                           "決済の二重請求", "返金処理が失敗する"))]
+    model = _model(japanese)
+    query = CaseQuery(id="new", title="決済がまた失敗する")
+    found = model.similar(query, k=3)
+    assert found and found[0].case.id == "JP-0"
+    best = model.recommend(query, top=1, now=NOW)[0]
+    assert best.expert == "kenji"
+    assert "similar `payments` case" in best.why and "``" not in best.why
