@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.emulator import SlackEmulator
-from tests.e2e.conftest import RunningBot, Workspace
+from tests.e2e.conftest import RunningBot, Workspace, over_both_transports
 from tests.e2e.test_swarming_flow import _case_channel, _invites_to, _snapshot
 
 pytestmark = pytest.mark.e2e
 
 
+@over_both_transports
 def test_declaring_through_the_form(emulator: SlackEmulator, bot: RunningBot,
                                     parcelly: Workspace) -> None:
     maya = parcelly["maya"]
@@ -32,6 +33,7 @@ def test_declaring_through_the_form(emulator: SlackEmulator, bot: RunningBot,
                                   for m in emulator.messages(channel["id"])))
 
 
+@over_both_transports
 def test_app_home_shows_my_cases_and_my_invites(emulator: SlackEmulator, bot: RunningBot,
                                                 parcelly: Workspace) -> None:
     emulator.slash_command(parcelly["maya"], "/swarm", "new Checkout broken sev1 service:checkout",
@@ -47,6 +49,7 @@ def test_app_home_shows_my_cases_and_my_invites(emulator: SlackEmulator, bot: Ru
         and "Checkout broken" in str(emulator.home_view(parcelly[invited])))
 
 
+@over_both_transports
 def test_the_same_reaction_delivered_twice_joins_once(emulator: SlackEmulator, bot: RunningBot,
                                                      parcelly: Workspace) -> None:
     emulator.slash_command(parcelly["maya"], "/swarm", "new Orders stuck sev1 service:orders",
