@@ -57,6 +57,19 @@ def test_a_command_whose_ack_is_lost_opens_one_case(
     bot.settle()
     assert [c["name"] for c in emulator.channels() if c["name"].startswith("swarm-")] \
         == ["swarm-0001-checkout-down"]
+    # the copy is not taken for a second declaration ("You declared this a moment ago")
+    answers = [e["text"] for e in emulator.ephemerals(parcelly["maya"])]
+    assert not any("a moment ago" in text for text in answers), answers
+
+
+def test_an_event_whose_ack_is_lost_is_handled_once(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    emulator.socket.drop_before_ack()
+    delivery = emulator.open_home(parcelly["maya"])
+    assert delivery.ok and len(delivery.attempts) == 1  # redelivered within the attempt
+    emulator.wait_for(lambda: emulator.home_view(parcelly["maya"]))
+    bot.settle()
+    assert len(emulator.calls("views.publish")) == 1  # not the Home tab built twice
 
 
 def test_slack_recycling_the_connection_loses_nothing_and_health_says_so(
