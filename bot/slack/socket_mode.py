@@ -34,7 +34,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.services import replays
-from bot.slack.payloads import malformed
+from bot.slack.payloads import event_id, malformed
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +44,20 @@ PING_SECONDS = 10
 
 
 def envelope_key(request: SocketModeRequest) -> str:
-    """What makes two envelopes the same delivery: an event's event_id, else the envelope."""
-    payload = request.payload if isinstance(request.payload, dict) else {}
-    event_id = payload.get("event_id")
-    if request.type == "events_api" and isinstance(event_id, str) and event_id:
-        return replays.request_key(f"socket-event:{event_id[:120]}")
+    """What makes two envelopes the same delivery: an event's event_id (the key the
+    request URL uses for it too), else the envelope."""
+    event = event_id(request.payload)
+    if event is not None:
+        return event_key(event)
     return replays.request_key(f"socket-envelope:{request.envelope_id[:120]}")
 
 
-class _Handler(SocketModeHandler):  # type: ignore[misc] — bolt's adapter is untyped here
+def event_key(event: str) -> str:
+    """The replay key of an event, whichever way it came."""
+    return replays.request_key(f"event:{event}")
+
+
+class _Handler(SocketModeHandler):
     def __init__(self, app: App, *, app_token: str, services: Any, link: SocketLink) -> None:
         # The client pings every `ping_seconds` and, on the same beat, opens a new connection
         # when the last one dropped without a `disconnect`: a drop costs at most that long.
@@ -113,7 +118,8 @@ class SocketLink:
                 with self._lock:
                     self._handler = handler
                 handler.connect()
-                return  # from here the client reconnects by itself
+                log.info("Socket Mode: connected to Slack; it reconnects by itself from here")
+                return
             except SlackApiError as error:
                 code = str(error.response.get("error") or error.response.status_code)
                 self._failed(code, f"Socket Mode: Slack refused apps.connections.open "

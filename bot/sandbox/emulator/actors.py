@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from bot.sandbox.emulator import payloads
 from bot.sandbox.emulator.blocks import check_blocks, check_view
 from bot.sandbox.emulator.events import DeliveryResult, deliver
+from bot.sandbox.emulator.socket_mode import NO_ACK
 from bot.sandbox.emulator.state import ResponseUrl, SlackError, Trigger
 from bot.sandbox.emulator.transport import BotReply
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 RESPONSE_URL_LIFETIME = 30 * 60
 RESPONSE_URL_USES = 5
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
-TIMED_OUT = ("http_timeout", "timeout")  # no answer in time: over HTTP, over Socket Mode
+TIMED_OUT = ("http_timeout", NO_ACK)  # no answer in time: over HTTP, over Socket Mode
 
 
 _TYPED_MENTION = re.compile(r"(?<![<\w])@([a-z0-9][a-z0-9._-]*)")

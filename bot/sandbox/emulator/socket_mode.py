@@ -22,7 +22,6 @@ every story the emulator tells over HTTP it tells over the socket the same way."
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 import time
 import uuid
@@ -264,6 +263,3 @@ def _envelope_payload(body: bytes, headers: dict[str, str]) -> tuple[str, dict[s
         return "interactive", json.loads(form["payload"])
     return "slash_commands", form
 
-
-def new_app_token() -> str:
-    return "xapp-1-A0001-" + secrets.token_hex(8)
