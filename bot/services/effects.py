@@ -101,12 +101,16 @@ def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
     post_summary(uow, case)
 
 
-def post(uow: UnitOfWork, *, text: str, blocks: list[dict[str, Any]] | None = None,
-         case: Case | None = None, channel: str | None = None, key: str | None = None) -> None:
+def post(uow: UnitOfWork, *, text: str = "", blocks: list[dict[str, Any]] | None = None,
+         case: Case | None = None, channel: str | None = None, key: str | None = None,
+         note: str | None = None, **data: Any) -> None:
     """Post a message to `channel`, or to the case's channel once it exists. Give `key` when
     the same intent may be recorded twice and must be posted once. CASE_CHANNEL in `text`
-    becomes the case channel's link."""
+    becomes the case channel's link. Give `note` (a kind that bot/slack/notes.py words) and
+    its data rather than `text`: the words are made at the edge."""
     payload: dict[str, Any] = {"text": text, "blocks": blocks, "channel": channel}
+    if note is not None:
+        payload.update(note=note, data=data)
     uow.outbox.enqueue(key or f"post:{_once()}", Effect.POST, payload,
                        case_id=case.id if case else None)
 

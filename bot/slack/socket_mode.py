@@ -35,6 +35,7 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.services import replays
 from bot.slack.payloads import event_id, malformed
+from bot.web import metrics
 
 log = logging.getLogger(__name__)
 
@@ -67,21 +68,28 @@ class _Handler(SocketModeHandler):
         self.client.on_message_listeners.append(link.message)
 
     def handle(self, client: Any, req: SocketModeRequest) -> None:
-        started = time.time()
+        """One envelope, counted like a request by surface and time to its ack
+        (GET /metrics); a malformed one as "refused", one already handled as "replay"."""
+        started, clock = time.time(), time.perf_counter()
+        surface, status = self._handle(client, req, started)
+        metrics.observe_request(surface, status, clock)
+
+    def _handle(self, client: Any, req: SocketModeRequest, started: float) -> tuple[str, int]:
         problem = malformed(req.payload)
         if problem is not None:
             log.warning("dropped a Socket Mode envelope (%s): %s", req.type, problem)
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
-            return
+            return "refused", 400
         key = envelope_key(req)
         if replays.seen(self._services, key):
             log.warning("dropped a Socket Mode envelope already handled (%s, retry %s)",
                         req.type, req.retry_attempt)
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
-            return
+            return "replay", 200
         with replays.handling(key, datetime.now(UTC) + KEYS_KEPT):
             response = run_bolt_app(self.app, req)
-        send_response(client, req, response, started)
+        send_response(client, req, response, started)  # no ack unless it went well
+        return metrics.surface(req.payload), int(response.status)
 
 
 class SocketLink:

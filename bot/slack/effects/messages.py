@@ -110,6 +110,8 @@ class PostReview(PostSummary):
 class Post(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         payload = dict(message.payload)
+        if payload.get("note"):
+            payload["text"] = note_text(payload["note"], payload.get("data") or {})
         needs_case = not payload.get("channel") or CASE_CHANNEL in payload["text"]
         if needs_case:
             case = case_for(uow, message.case_id)
