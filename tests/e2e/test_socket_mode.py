@@ -97,3 +97,19 @@ def test_socket_mode_turned_off_shows_in_health(
     emulator.wait_for(lambda: not requests.get(f"{bot.url}/healthz", timeout=5).json()
                       ["slack"]["connected"], timeout=15)
     assert any(m.get("reason") == "link_disabled" for m in _sent(emulator, "disconnect"))
+
+
+def test_envelopes_are_counted_in_metrics_like_requests(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    from tests.e2e.test_metrics import scrape, total
+
+    before = scrape(bot)
+    emulator.slash_command(parcelly["maya"], "/swarm", "help", channel=parcelly.general)
+    emulator.open_home(parcelly["maya"])
+    after = scrape(bot)
+    for surface in ("command", "event"):
+        assert total(after, "swarmbot_slack_requests_total", surface=surface, status="200") \
+            == total(before, "swarmbot_slack_requests_total", surface=surface,
+                     status="200") + 1
+        assert total(after, "swarmbot_slack_ack_seconds_count", surface=surface) \
+            > total(before, "swarmbot_slack_ack_seconds_count", surface=surface)
