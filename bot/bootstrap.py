@@ -33,6 +33,7 @@ from bot.slack.effects import build_executors
 from bot.slack.effects.invites import AnswerEarly
 from bot.slack.gateway import make_slack_client
 from bot.slack.people import SlackPeople
+from bot.slack.socket_mode import SocketLink
 from bot.web.app import create_web_app
 from bot.web.feed_sender import CaseFeedSender
 from bot.web.metrics import observe_delivery
@@ -55,15 +56,20 @@ class Container:
     dispatcher: OutboxDispatcher
     bolt_app: App
     web_app: Flask
+    socket: SocketLink | None = None  # Socket Mode's connection, with SLACK_APP_TOKEN
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
     def start(self) -> Container:
         self.dispatcher.start()
+        if self.socket is not None:
+            self.socket.start()
         return self
 
     def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
         self.dispatcher.stop()
         self.engine.dispose()
 
@@ -74,11 +80,12 @@ def build(settings: Settings, *, engine: Engine | None = None,
     """Each keyword replaces what settings would build: the database engine, the clock the
     services read as now, the Slack Web API client, the expert model's holder, the escalation
     policy."""
-    if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+    if settings.slack_bot_token is None or (settings.slack_signing_secret is None
+                                            and not settings.socket_mode):
         missing = "SLACK_BOT_TOKEN" if settings.slack_bot_token is None else "SLACK_SIGNING_SECRET"
         raise ConfigError(f"{missing} is not set. Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
-                          "for a real workspace, or run `swarmbot sandbox` to try swarmbot "
-                          "with the built-in Slack emulator.")
+                          "(or SLACK_APP_TOKEN for Socket Mode) for a real workspace, or run "
+                          "`swarmbot sandbox` to try swarmbot with the built-in Slack emulator.")
     engine = engine or make_engine(settings.database_url)
     session_factory = make_session_factory(engine)
     now = clock or utcnow
@@ -101,12 +108,17 @@ def build(settings: Settings, *, engine: Engine | None = None,
     dispatcher = OutboxDispatcher(services, {kind: TimedDelivery(str(kind), executor, now)
                                              for kind, executor in executors.items()})
     _kick_after_commit(session_factory, dispatcher)
+    secret = settings.slack_signing_secret
+    # Socket Mode needs no signing secret; without one the request URL refuses everything
     bolt_app = build_bolt_app(client=client, services=services,
-                              signing_secret=settings.slack_signing_secret.get_secret_value())
-    web_app = create_web_app(bolt_app=bolt_app, engine=engine, services=services)
+                              signing_secret=secret.get_secret_value() if secret else "")
+    socket = (SocketLink(bolt_app, app_token=settings.slack_app_token.get_secret_value(),
+                         services=services) if settings.slack_app_token else None)
+    web_app = create_web_app(bolt_app=bolt_app, engine=engine, services=services,
+                             slack_link=socket.health if socket else None)
     return Container(settings=settings, engine=engine, session_factory=session_factory,
                      slack_client=client, services=services, model=model, dispatcher=dispatcher,
-                     bolt_app=bolt_app, web_app=web_app)
+                     bolt_app=bolt_app, web_app=web_app, socket=socket)
 
 
 class TimedDelivery:

@@ -51,7 +51,8 @@ def _serve(args: argparse.Namespace) -> int:
         return container.start().web_app, container.close
 
     WebWorkers(open_bot, host=settings.host, port=settings.port,
-               workers=settings.web_processes, log_level=settings.log_level).run()
+               workers=settings.web_processes, log_level=settings.log_level,
+               socket_mode=settings.socket_mode).run()
     return 0
 
 
@@ -301,7 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the web process (Slack HTTP mode)")
+    serve = commands.add_parser("serve", help="run the web process (Slack over HTTP, or "
+                                "Socket Mode with SLACK_APP_TOKEN)")
     serve.set_defaults(run=_serve)
 
     clock = commands.add_parser("clock", help="run the clock process (timers, retraining)")

@@ -62,6 +62,20 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL, e.g. https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """Socket Mode's app-level token (https://api.slack.com/apis/socket-mode): made
+        under Basic Information → App-Level Tokens, it starts with xapp-. Empty means unset."""
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().strip().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp- (Basic "
+                             "Information → App-Level Tokens, scope connections:write), not "
+                             "a bot token or signing secret; unset it to use the HTTP request "
+                             "URL instead")
+        return SecretStr(value.get_secret_value().strip())
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -107,6 +121,11 @@ class Settings(BaseSettings):
     def sandbox(self) -> bool:
         """No Slack credentials: run against the built-in Slack emulator."""
         return self.slack_bot_token is None
+
+    @property
+    def socket_mode(self) -> bool:
+        """SLACK_APP_TOKEN set: Slack's payloads come over Socket Mode, not the request URL."""
+        return self.slack_app_token is not None
 
     @property
     def embedded_database(self) -> bool:

@@ -112,3 +112,13 @@ def _command(body: dict[str, Any], kind: str | None) -> str | None:
 
 def _list_of_objects(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def event_id(body: Any) -> str | None:
+    """The event_id of an Events API callback — the same on each of Slack's retries, over
+    HTTP or Socket Mode (https://api.slack.com/apis/connections/events-api#retries) — else
+    None."""
+    if not isinstance(body, dict) or body.get("type") != "event_callback":
+        return None
+    value = body.get("event_id")
+    return value[:120] if isinstance(value, str) and value else None

@@ -5,6 +5,9 @@ carries the security headers (bot/web/headers.py); every request body is capped 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
 from sqlalchemy import text
@@ -21,7 +24,9 @@ from bot.web.metrics import DatabaseCollector, database_figures, scrape
 from bot.web.slack_requests import MAX_BODY, handle_slack_request
 
 
-def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -> Flask:
+def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext,
+                   slack_link: Callable[[], dict[str, Any]] | None = None) -> Flask:
+    """`slack_link`: the Socket Mode connection's state, when payloads come that way."""
     web = Flask("swarmbot")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY  # the largest any route accepts
     configure_sessions(web, services.settings)
@@ -37,7 +42,10 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -
     def health() -> tuple[Response, int]:
         """200 while the process can serve (a Slack outage is no reason to restart it); the
         delivery backlog says whether Slack is keeping up: counts and ages only — Slack's
-        error text is for the dashboard, behind its token, not for anyone who asks."""
+        error text is for the dashboard, behind its token, not for anyone who asks. `slack`
+        says how Slack's payloads arrive: at the request URL, or over Socket Mode and whether
+        that connection is up (it reconnects by itself, so a drop is no reason to restart)."""
+        slack = slack_link() if slack_link is not None else {"mode": "http"}
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -45,8 +53,8 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -
                 delivery = backlog(uow, services.now()).as_dict()
             delivery.pop("last_error", None)
         except Exception:  # noqa: BLE001 — health reports, it does not raise
-            return jsonify(status="unavailable", database="unreachable"), 503
-        return jsonify(status="ok", delivery=delivery), 200
+            return jsonify(status="unavailable", database="unreachable", slack=slack), 503
+        return jsonify(status="ok", delivery=delivery, slack=slack), 200
 
     collector = DatabaseCollector(lambda: database_figures(services))
 

@@ -1,7 +1,8 @@
 """Slack's request URL, before bolt sees a request: its size is capped, its signature checked
 (a bad or missing timestamp or signature is a 401, logged as one short line — never the body),
-a replay of a request already handled is answered 200 and dropped, and a body that does not
-have the shape of a Slack payload is a 400 naming what is wrong. Then bolt dispatches it,
+a body that does not have the shape of a Slack payload is a 400 naming what is wrong, and a
+replay of a request already handled — or a retry of an event already handled (same
+event_id) — is answered 200 and dropped. Then bolt dispatches it,
 with the request's key marked so the use case records it in its own transaction
 (bot/services/replays.py)."""
 
@@ -11,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import time
+from datetime import UTC, datetime
 
 from flask import Request, Response, jsonify
 from slack_bolt import App, BoltRequest
@@ -18,7 +20,9 @@ from slack_bolt.adapter.flask.handler import to_flask_response
 
 from bot.services import replays
 from bot.services.context import ServiceContext
-from bot.slack.payloads import malformed
+from bot.slack.payloads import event_id, malformed
+from bot.slack.socket_mode import KEYS_KEPT as EVENT_KEY_KEPT
+from bot.slack.socket_mode import event_key
 from bot.web import metrics
 from bot.web.body import read_body
 
@@ -47,11 +51,6 @@ def _handle(request: Request, bolt_app: App, services: ServiceContext, seen: dic
         log.warning("refused a Slack request: %s (%d bytes from %s)", refusal, len(body),
                     request.remote_addr)
         return jsonify(ok=False, error="invalid request"), 401
-    key = replays.request_key(request.headers.get("X-Slack-Signature", ""))
-    if replays.seen(services, key):
-        log.warning("dropped a replayed Slack request (signed at %s)", timestamp)
-        seen["surface"] = "replay"
-        return Response(status=200)
     try:
         bolt_request = BoltRequest(body=body.decode("utf-8"),
                                    query=request.query_string.decode("utf-8", "replace"),
@@ -63,7 +62,19 @@ def _handle(request: Request, bolt_app: App, services: ServiceContext, seen: dic
     if problem is not None:
         log.warning("refused a signed Slack request: %s", problem)
         return jsonify(ok=False, error=f"malformed request: {problem}"), 400
-    with replays.handling(key, replays.seen_until(timestamp)):
+    # An event is the same on each of Slack's retries (new timestamp, new signature) and
+    # over Socket Mode: its event_id is its key. Anything else is keyed by its signature.
+    event = event_id(bolt_request.body)
+    key = event_key(event) if event is not None else \
+        replays.request_key(request.headers.get("X-Slack-Signature", ""))
+    if replays.seen(services, key):
+        log.warning("dropped a replayed Slack request (signed at %s)", timestamp)
+        seen["surface"] = "replay"
+        return Response(status=200)
+    until = replays.seen_until(timestamp)
+    if event is not None:
+        until = max(until, datetime.now(UTC) + EVENT_KEY_KEPT)
+    with replays.handling(key, until):
         return to_flask_response(bolt_app.dispatch(bolt_request))
 
 

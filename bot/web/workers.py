@@ -38,7 +38,8 @@ class WebWorkers(BaseApplication):  # type: ignore[misc] — gunicorn ships no t
     """`open_bot()` runs in each worker and returns (WSGI app, close)."""
 
     def __init__(self, open_bot: Callable[[], tuple[Any, Callable[[], None]]], *,
-                 host: str, port: int, workers: int, log_level: str) -> None:
+                 host: str, port: int, workers: int, log_level: str,
+                 socket_mode: bool = False) -> None:
         self._open_bot = open_bot
         self._close: Callable[[], None] | None = None
         self._options = {
@@ -48,8 +49,10 @@ class WebWorkers(BaseApplication):  # type: ignore[misc] — gunicorn ships no t
             "control_socket_disable": True, "proc_name": "swarmbot-web",
             "logger_class": _ThroughOurLogging,
             "when_ready": lambda arbiter: log.info(
-                "listening on http://%s/slack/events with %s worker process(es)",
-                self._options["bind"], workers),
+                "listening on http://%s%s with %s worker process(es)",
+                self._options["bind"],
+                " (Slack over Socket Mode, a connection per worker)" if socket_mode
+                else "/slack/events", workers),
             "worker_exit": lambda arbiter, worker: self._closing(),
             # a dead worker's live figures leave GET /metrics; its counts stay in the sums
             "child_exit": lambda arbiter, worker: worker_exited(worker.pid),

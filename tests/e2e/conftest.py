@@ -1,5 +1,9 @@
 """End-to-end fixtures: the Slack emulator and the bot, each on a free port over real HTTP,
-with real request signing, on a fresh database (SQLite, and PostgreSQL when available)."""
+with real request signing, on a fresh database (SQLite, and PostgreSQL when available).
+
+Users' actions reach the bot at its request URL, or — for a test parametrized with
+`@over_both_transports` — also over Socket Mode, the bot connected to the emulator with
+an app-level token: the same story over both."""
 
 from __future__ import annotations
 
@@ -73,9 +77,20 @@ class RunningBot:
                              f"{stuck}")
 
 
+TRANSPORTS = ("http", "socket")
+# The main stories run over both (the rest of the suite over HTTP, to keep its time):
+over_both_transports = pytest.mark.parametrize("transport", TRANSPORTS, indirect=True)
+
+
 @pytest.fixture
-def emulator() -> Iterator[SlackEmulator]:
-    emu = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN)
+def transport(request: pytest.FixtureRequest) -> str:
+    """How the emulator reaches the bot: "http" (the request URL) unless parametrized."""
+    return str(getattr(request, "param", "http"))
+
+
+@pytest.fixture
+def emulator(transport: str) -> Iterator[SlackEmulator]:
+    emu = SlackEmulator(signing_secret=SIGNING_SECRET, bot_token=BOT_TOKEN, transport=transport)
     emu.start()
     yield emu
     emu.stop()
@@ -111,12 +126,24 @@ def bot(emulator: SlackEmulator, database_url: str, clock: Clock, model_path: Pa
         slack_api_url=emulator.api_url, database_url=database_url, hooks_token=HOOKS_TOKEN,
         model_path=model_path, stakeholder_channel=emulator.add_channel("incidents"),
         dashboard_token=DASHBOARD_TOKEN,
-        policy_path=policy_file, **extra_settings)
-    container = build(settings, clock=clock).start()
+        policy_path=policy_file,
+        **({"slack_app_token": emulator.app_token} if emulator.transport == "socket" else {}),
+        **extra_settings)
+    container = build(settings, clock=clock)
+    if container.socket is not None:
+        container.socket.ping_seconds = 1  # a dropped connection is noticed within a second
+    container.start()
     server = WebServer(container.web_app).start()
     emulator.request_url = f"{server.url}/slack/events"
+    if emulator.transport == "socket":
+        emulator.wait_for(lambda: emulator.socket.connected(), timeout=15,
+                          message="the bot connected over Socket Mode")
     yield RunningBot(container, server)
     server.stop()
+    if emulator.transport == "socket":
+        # Slack closing the link ends the client's blocking read at once (else closing it
+        # waits for the read's 3 s timeout)
+        emulator.socket.disable()
     container.close()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.sandbox.emulator import SlackEmulator
 from bot.services.timers import fire_due_timers
 from models import Invite
-from tests.e2e.conftest import Clock, RunningBot, Workspace
+from tests.e2e.conftest import Clock, RunningBot, Workspace, over_both_transports
 
 pytestmark = pytest.mark.e2e
 
@@ -56,6 +56,7 @@ def test_a_reaction_before_the_invite_is_recorded_still_counts(
     assert len(joined) == 1
 
 
+@over_both_transports
 def test_reacting_to_an_answered_or_expired_invite_says_what_state_it_is_in(
         emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
     emulator.slash_command(parcelly["maya"], "/swarm", "new Search empty sev1 service:search",

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 
 from bot.sandbox.emulator import SlackEmulator
-from tests.e2e.conftest import RunningBot, Workspace
+from tests.e2e.conftest import RunningBot, Workspace, over_both_transports
 from tests.e2e.test_swarming_flow import _case_channel, _invites_to, _snapshot
 
 pytestmark = pytest.mark.e2e
 
 
+@over_both_transports
 def test_declaring_through_the_form(emulator: SlackEmulator, bot: RunningBot,
                                     parcelly: Workspace) -> None:
     maya = parcelly["maya"]
@@ -32,6 +33,7 @@ def test_declaring_through_the_form(emulator: SlackEmulator, bot: RunningBot,
                                   for m in emulator.messages(channel["id"])))
 
 
+@over_both_transports
 def test_app_home_shows_my_cases_and_my_invites(emulator: SlackEmulator, bot: RunningBot,
                                                 parcelly: Workspace) -> None:
     emulator.slash_command(parcelly["maya"], "/swarm", "new Checkout broken sev1 service:checkout",
@@ -47,6 +49,7 @@ def test_app_home_shows_my_cases_and_my_invites(emulator: SlackEmulator, bot: Ru
         and "Checkout broken" in str(emulator.home_view(parcelly[invited])))
 
 
+@over_both_transports
 def test_the_same_reaction_delivered_twice_joins_once(emulator: SlackEmulator, bot: RunningBot,
                                                      parcelly: Workspace) -> None:
     emulator.slash_command(parcelly["maya"], "/swarm", "new Orders stuck sev1 service:orders",
@@ -63,3 +66,26 @@ def test_the_same_reaction_delivered_twice_joins_once(emulator: SlackEmulator, b
     joined = [m for m in emulator.messages(channel["id"])
               if "joined the swarm" in (m.get("text") or "")]
     assert len(joined) == 1
+
+
+def test_slack_retrying_an_event_over_http_is_handled_once(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    """A retry is the same event (same event_id) signed anew: it must not be done twice —
+    here, the Home tab built and published twice (over Socket Mode: test_socket_mode)."""
+    import json
+    import time
+
+    from bot.sandbox.emulator import payloads
+
+    body = json.dumps(payloads.event_callback(
+        team_id="T0001", api_app_id="A0001", bot_user_id=emulator.bot_user_id,
+        event_id="EvRetried1", event={"type": "app_home_opened", "user": parcelly["maya"],
+                                      "tab": "home", "event_ts": f"{time.time():.6f}"})).encode()
+    now = int(time.time())
+    headers = {"Content-Type": "application/json"}
+    assert emulator.post_to_bot(body, headers, timestamp=now - 1)[0] == 200
+    bot.settle()
+    retry = {**headers, "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert emulator.post_to_bot(body, retry, timestamp=now)[0] == 200
+    bot.settle()
+    assert len(emulator.calls("views.publish")) == 1

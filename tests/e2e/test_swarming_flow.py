@@ -10,7 +10,7 @@ import pytest
 
 from bot.sandbox.emulator import SlackEmulator
 from bot.services.timers import fire_due_timers
-from tests.e2e.conftest import Clock, RunningBot, Workspace
+from tests.e2e.conftest import Clock, RunningBot, Workspace, over_both_transports
 
 pytestmark = pytest.mark.e2e
 
@@ -46,6 +46,7 @@ def _declare(emulator: SlackEmulator, workspace: Workspace, text: str, who: str 
                                   channel=workspace.general)
 
 
+@over_both_transports
 def test_declaring_opens_a_channel_with_the_owner_and_invites_experts(
         emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
     result = _declare(emulator, parcelly, "Checkout latency over 3s sev1 service:checkout #latency")
@@ -74,6 +75,7 @@ def test_declaring_opens_a_channel_with_the_owner_and_invites_experts(
         for m in _invites_to(emulator, parcelly).values()), timeout=10)
 
 
+@over_both_transports
 def test_reacting_to_an_invite_adds_the_expert_and_declining_asks_the_next(
         emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
     _declare(emulator, parcelly, "Card payments declined sev1 service:payments")
@@ -139,6 +141,7 @@ def test_resolving_posts_a_summary_and_archives_after_the_grace_period(
     emulator.wait_for(lambda: _snapshot(emulator, channel["id"])["is_archived"], timeout=10)
 
 
+@over_both_transports
 def test_bad_input_gets_a_clear_ephemeral_answer_and_changes_nothing(
         emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
     maya, tom = parcelly["maya"], parcelly["tom"]
@@ -214,6 +217,7 @@ def test_the_case_summary_shows_who_joined_the_swarm(
     emulator.wait_for(lambda: parcelly[accepter] in in_the_swarm(), timeout=15)
 
 
+@over_both_transports
 def test_the_requester_confirms_once_and_the_buttons_go(
         emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
     import requests

@@ -9,4 +9,5 @@ from tests.e2e.conftest import (  # noqa: F401 — fixtures
     parcelly,
     policy_file,
     sample_model,
+    transport,
 )

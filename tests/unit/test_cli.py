@@ -25,6 +25,8 @@ def _run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Complete
      "DATABASE_URL"),
     ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s",
       "SWARMBOT_POLICY": "/nonexistent/policy.toml"}, "SWARMBOT_POLICY"),
+    # Socket Mode's token is the app-level one; a bot token there is a mix-up, said plainly
+    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-pasted-here"}, "SLACK_APP_TOKEN"),
 ])
 def test_serve_names_the_missing_or_malformed_variable(tmp_path: Path, env: dict[str, str],
                                                        variable: str) -> None:
@@ -35,6 +37,7 @@ def test_serve_names_the_missing_or_malformed_variable(tmp_path: Path, env: dict
     assert variable in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
+    assert "pasted-here" not in result.stderr  # a token is never echoed
 
 
 def test_serve_on_sqlite_refuses_several_web_processes_naming_postgresql(tmp_path: Path) -> None:

@@ -63,3 +63,25 @@ def test_a_case_feed_without_its_secret_is_refused(monkeypatch: pytest.MonkeyPat
         load_settings(_env_file=None)
     monkeypatch.setenv("SWARMBOT_CASE_FEED_SECRET", "s3cret")
     assert load_settings(_env_file=None).case_feed_url == "https://tickets.example.com/swarmbot"
+
+
+def test_an_app_token_chooses_socket_mode_and_needs_no_signing_secret(tmp_path) -> None:
+    from bot.bootstrap import build
+
+    settings = load_settings(_env_file=None, slack_bot_token="xoxb-1",
+                             slack_app_token=" xapp-1-A1-2-abc ",
+                             database_url=f"sqlite:///{tmp_path}/db.sqlite3")
+    assert settings.socket_mode
+    assert settings.slack_app_token.get_secret_value() == "xapp-1-A1-2-abc"
+    container = build(settings)  # opens nothing: the connection starts with start()
+    assert container.socket is not None and not container.socket.connected()
+    assert container.web_app.test_client().get("/healthz").json["slack"]["mode"] == "socket"
+    container.close()
+    assert not load_settings(_env_file=None, slack_app_token="").socket_mode
+
+
+def test_an_app_token_that_is_not_one_is_refused_naming_the_variable() -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_env_file=None, slack_app_token="xoxb-123-secret")
+    assert "SLACK_APP_TOKEN" in str(refused.value) and "xapp-" in str(refused.value)
+    assert "xoxb-123-secret" not in str(refused.value)

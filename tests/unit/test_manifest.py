@@ -9,6 +9,9 @@ from pathlib import Path
 from bot.slack.scopes import BOT_SCOPES, granted
 
 MANIFEST = Path(__file__).resolve().parents[2] / "slack" / "manifest.yml"
+# Socket Mode's manifest is the same app without request URLs (a scope or event added to
+# one and not the other would make the two modes behave differently)
+SLACK = MANIFEST.parent
 
 
 def _list_under(key: str) -> set[str]:
@@ -47,3 +50,18 @@ def test_dms_are_read_only_since_the_bot_reads_none() -> None:
 def test_scopes_header_is_read_with_or_without_spaces() -> None:
     assert granted("chat:write, commands,users:read") == {"chat:write", "commands", "users:read"}
     assert granted(None) == frozenset()
+
+
+def _app(path: Path) -> list[str]:
+    """The manifest's lines without comment lines, URLs and the Socket Mode switch."""
+    return [line for line in path.read_text().splitlines()
+            if not line.startswith("#")
+            and not line.strip().startswith(("url:", "request_url:", "socket_mode_enabled:"))]
+
+
+def test_the_socket_mode_manifest_is_the_http_one_without_request_urls() -> None:
+    http, socket = SLACK / "manifest.yml", SLACK / "manifest.socket.yml"
+    assert _app(socket) == _app(http)
+    assert "  socket_mode_enabled: true" in socket.read_text().splitlines()
+    assert "  socket_mode_enabled: false" in http.read_text().splitlines()
+    assert "url:" not in socket.read_text().replace("# ", "")

@@ -2,8 +2,9 @@
 
 Modules: emulator (SlackEmulator, the facade), state (the workspace), web_api + api_*
 (Web API methods), actors (users acting), payloads (Slack's payload formats), events
-(Events API delivery and retries), transport (signing, posting to the bot), blocks (Block
-Kit format checks), faults (fault injection, rate limits), server (HTTP)."""
+(Events API delivery and retries), transport (signing, posting to the bot), socket_mode
+(Socket Mode: apps.connections.open's WebSocket, envelopes and acks), blocks (Block Kit
+format checks), faults (fault injection, rate limits), server (HTTP)."""
 
 from bot.sandbox.emulator.actors import CommandResult
 from bot.sandbox.emulator.emulator import SlackEmulator

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from bot.sandbox.emulator import payloads
 from bot.sandbox.emulator.blocks import check_blocks, check_view
 from bot.sandbox.emulator.events import DeliveryResult, deliver
+from bot.sandbox.emulator.socket_mode import NO_ACK
 from bot.sandbox.emulator.state import ResponseUrl, SlackError, Trigger
 from bot.sandbox.emulator.transport import BotReply
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 RESPONSE_URL_LIFETIME = 30 * 60
 RESPONSE_URL_USES = 5
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+TIMED_OUT = ("http_timeout", NO_ACK)  # no answer in time: over HTTP, over Socket Mode
 
 
 _TYPED_MENTION = re.compile(r"(?<![<\w])@([a-z0-9][a-z0-9._-]*)")
@@ -183,7 +185,7 @@ class UserActions:
         self._record_interaction("slash_command", form, reply)
         with self.workspace.lock:
             if reply.status is None or reply.status != 200:
-                error = "operation_timeout" if reply.failure == "http_timeout" \
+                error = "operation_timeout" if reply.failure in TIMED_OUT \
                     else "dispatch_failed"
                 self.workspace.show_ephemeral(
                     user, where.id, {"text": f'{command} failed with the error "{error}"'},
@@ -198,7 +200,7 @@ class UserActions:
                 if shown is not None:
                     source["ts"] = shown["ts"]
         return CommandResult(reply.status or 0, reply.body, reply.elapsed,
-                             reply.failure == "http_timeout", reply.failure, form)
+                             reply.failure in TIMED_OUT, reply.failure, form)
 
     # -- Events API ------------------------------------------------------------------------
     def deliver_event(self, event: dict[str, Any], *, event_id: str | None = None
@@ -217,7 +219,8 @@ class UserActions:
     def queue_event(self, event: dict[str, Any]) -> None:
         """An event caused by a Web API call; delivered after the call, on another thread,
         if the app subscribes to its type (`emu.subscribe(...)`)."""
-        if event.get("type") in self.subscriptions and self.request_url:  # type: ignore[attr-defined]
+        connected = self.request_url or self.transport == "socket"  # type: ignore[attr-defined]
+        if event.get("type") in self.subscriptions and connected:
             self._queued.append(event)  # type: ignore[attr-defined]
 
     def _flush_events(self) -> None:
@@ -333,7 +336,7 @@ class UserActions:
         reply = self._post(body, FORM)
         self._record_interaction(kind, payload, reply)
         return CommandResult(reply.status or 0, reply.body, reply.elapsed,
-                             reply.failure == "http_timeout", reply.failure, payload)
+                             reply.failure in TIMED_OUT, reply.failure, payload)
 
     def click(self, user: str, channel: str, ts: str, action_id: str, value: Any = None,
               block_id: str | None = None) -> CommandResult:

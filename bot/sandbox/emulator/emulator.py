@@ -8,7 +8,9 @@
     emu.ephemerals(alice)
 
 Web API calls answer like Slack (HTTP 200 with ok:false and an error code; 429 with
-Retry-After when rate limited); users act through signed requests (actors.py)."""
+Retry-After when rate limited); users act through signed requests (actors.py) — or, with
+`transport="socket"`, through Socket Mode envelopes on the WebSocket the bot opened with
+apps.connections.open and `app_token` (socket_mode.py)."""
 
 from __future__ import annotations
 
@@ -21,12 +23,15 @@ from typing import Any, Self
 from bot.sandbox.emulator.actors import CommandResult, UserActions
 from bot.sandbox.emulator.faults import Fault, Faults, Limits, RateLimited
 from bot.sandbox.emulator.server import make_server, serve_in_thread
+from bot.sandbox.emulator.socket_mode import SocketLink
 from bot.sandbox.emulator.state import Channel, SlackError, User, Workspace
 from bot.sandbox.emulator.transport import BotReply, post, sign
 from bot.sandbox.emulator.web_api import FORM_ONLY, WebApi
 from bot.slack.scopes import BOT_SCOPES
 
 __all__ = ["CommandResult", "SlackEmulator"]
+
+TRANSPORTS = ("http", "socket")
 
 
 class SlackEmulator(UserActions):
@@ -35,8 +40,13 @@ class SlackEmulator(UserActions):
                  team_domain: str = "acme", retry_delays: tuple[float, ...] = (0.1, 0.2, 0.4),
                  deadline: float = 3.0, api_app_id: str = "A0001", bot_name: str = "swarmbot",
                  trigger_lifetime: float = 3.0,
-                 scopes: Iterable[str] = BOT_SCOPES) -> None:
+                 scopes: Iterable[str] = BOT_SCOPES, app_token: str = "xapp-1-A0001-emulator",
+                 transport: str = "http") -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
         self.signing_secret, self.bot_token = signing_secret, bot_token
+        self.app_token = app_token
+        self.transport = transport  # how users' actions reach the bot: request URL or socket
         # The bot token's scopes: an install of the manifest unless a test takes some away
         self.scopes = set(scopes)
         self.request_url = request_url
@@ -59,16 +69,19 @@ class SlackEmulator(UserActions):
             self.workspace.users[bot.id] = bot
         self.bot_user_id = bot.id
         self._api = WebApi(self)
+        self.socket = SocketLink(app_token=app_token, app_id=api_app_id, deadline=deadline)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Self:
         if self._server is None:
             self._server = make_server(self)
             self._thread = serve_in_thread(self._server)
+            self.socket.start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
+            self.socket.stop()
             self._server.shutdown()
             self._server.server_close()
             self._server, self._thread = None, None
@@ -141,6 +154,8 @@ class SlackEmulator(UserActions):
                 ) -> tuple[int, dict[str, Any], dict[str, str]]:
         if not token:
             return 200, {"ok": False, "error": "not_authed"}, {}
+        if method == "apps.connections.open":
+            return 200, self._open_connection(token), {}
         if token != self.bot_token:
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         handler = self._api.methods.get(method)
@@ -160,6 +175,16 @@ class SlackEmulator(UserActions):
         except RateLimited as limited:
             return 429, {"ok": False, "error": "ratelimited"}, \
                 {"Retry-After": str(limited.retry_after)}
+
+    def _open_connection(self, token: str) -> dict[str, Any]:
+        """apps.connections.open takes the app-level token only
+        (https://api.slack.com/methods/apps.connections.open): a bot token is
+        not_allowed_token_type, another app token invalid_auth."""
+        if not token.startswith("xapp-"):
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if token != self.app_token:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.socket.open_url()}
 
     def _apply_fault(self, fault: Fault, method: str, params: dict[str, Any], token: Any
                      ) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -199,6 +224,8 @@ class SlackEmulator(UserActions):
             return urls[self._turn % len(urls)]
 
     def _post(self, body: bytes, headers: dict[str, str]) -> BotReply:
+        if self.transport == "socket":
+            return self.socket.post(body, headers)
         return post(self._target(), body, headers, secret=self.signing_secret,
                     timestamp=None, deadline=self.deadline)
 
