@@ -33,6 +33,36 @@ def mention(user: str) -> str:
     return f"<@{user}>"
 
 
+def channel_link(channel: str) -> str:
+    """How Slack mrkdwn links a channel."""
+    return f"<#{channel}>"
+
+
+def group_mention(group: str) -> str:
+    """How Slack mrkdwn names a user group."""
+    return f"<!subteam^{group}>"
+
+
+def step_words(done: Any, *, person: Person = mention, place: Person = channel_link,
+               group: Person = group_mention) -> str:
+    """What one step of a workflow run did (bot.domain.workflows.StepDone, or its data)."""
+    did, data = (done.did, done.data) if hasattr(done, "did") else (done["did"], done)
+    if did == "invited":
+        return "invited " + " ".join([*(person(u) for u in data.get("users", ())),
+                                      *(group(g) for g in data.get("groups", ()))])
+    if did == "posted":
+        return f"posted to {place(str(data['channel']))}"
+    if did == "topic":
+        return f"topic: {data['note']}"
+    return {"no_channel": "no channel to post to (set `channel` or "
+                          "SWARMBOT_STAKEHOLDER_CHANNEL)",
+            "kept_private": "not posted outside the case (private case)",
+            "call_link": "call link added", "reminded": "reminded the owner",
+            "swarmed": "no escalation (the case is swarmed)",
+            "at_top": f"no escalation (already at {data.get('level')})",
+            "escalated": f"escalated {data.get('previous')} → {data.get('level')}"}[did]
+
+
 _Render = Callable[[str | None, Mapping[str, Any], Person], str]
 
 

@@ -34,6 +34,19 @@ class FollowupDone:
     number: int
 
 
+@dataclass(frozen=True)
+class FollowupItem:
+    number: int
+    owner: str
+    text: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class FollowupList:
+    items: tuple[FollowupItem, ...]
+
+
 def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
                  owner: str | None) -> FollowupRecorded:
     text = " ".join(text.split())
@@ -83,14 +96,12 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> F
         return FollowupDone(item.id)
 
 
-def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> list[FollowUp]:
+def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> FollowupList:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require(ctx, uow, case, actor, "followup", "list its follow-ups")
-        items = list(uow.followups.for_case(case.id))
-        for item in items:
-            uow.session.expunge(item)
-        return items
+        return FollowupList(tuple(FollowupItem(i.id, i.owner_id, i.text, i.done_at is not None)
+                                  for i in uow.followups.for_case(case.id)))
 
 
 def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:

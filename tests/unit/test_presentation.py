@@ -16,10 +16,10 @@ from bot.slack.replies import reply
 ROOT = Path(__file__).resolve().parents[2]
 # Service modules whose use cases return typed results (issue 17). The ones not listed yet
 # still return sentences; convert one, then add it here.
-# Results nobody is answered with (an invite answered by a reaction: the event has no reply).
-NOT_REPLIES = {"InviteAnswer"}
-CONVERTED = ["approvals", "cases", "escalation", "expertise", "followups", "leaving",
-             "resolution", "review", "status", "swarm"]
+# Results nobody is answered with (an invite answered by a reaction: the event has no reply;
+NOT_REPLIES = {"InviteAnswer", "Outlook"}  # Outlook: what the model sees, worded as History
+CONVERTED = ["approvals", "cases", "escalation", "expertise", "followups", "knowledge",
+             "leaving", "resolution", "review", "status", "swarm", "workflows"]
 
 
 def _public_functions(module: str) -> list[ast.FunctionDef]:
