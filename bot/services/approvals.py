@@ -102,10 +102,9 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
             level=level,
         )
         effects.approval_decided(uow, case, approval_id=approval.id)
-        icon = ":white_check_mark:" if approve else ":no_entry:"
-        effects.post(uow, case=case, key=f"approval_decided:{approval.id}", text=(
-            f"{icon} `{approval.item}` {verb} by <@{actor}> ({level}) — asked by "
-            f"<@{approval.requested_by}>."))
+        effects.post(uow, case=case, key=f"approval_decided:{approval.id}",
+                     note="approval_decided", item=approval.item, approved=approve,
+                     actor=actor, level=level, requested_by=approval.requested_by)
         uow.commit()
         return ApprovalDecided(case.reference, approval.item, approve)
 

@@ -162,8 +162,7 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         uow.timeline.record(case.id, TimelineKind.CLAIMED, actor=user_id, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case,
-                     text=f":raising_hand: <@{user_id}> claimed this case and owns it now.")
+        effects.post(uow, case=case, note="claimed", user=user_id)
         uow.commit()
         return CaseClaimed(case.reference)
 
@@ -196,8 +195,8 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
             owner=new_owner,
         )
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case, text=f":handshake: {by} handed case {case.reference}{away} "
-                                          f"to <@{new_owner}>, who owns it now.")
+        effects.post(uow, case=case, note="handed_over", actor=actor, previous=previous,
+                     owner=new_owner, reference=case.reference)
         uow.commit()
         return CaseHandedOver(case.reference, new_owner)
 
@@ -220,11 +219,8 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.STATUS_REMINDER])
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case)
-        effects.post(
-            uow,
-            case=case,
-            text=f":rotating_light: Severity changed {previous} → *{severity}* by <@{actor}>.",
-        )
+        effects.post(uow, case=case, note="severity_changed", previous=previous,
+                     severity=severity, actor=actor)
         if case.mode != (CaseMode.SWARM if was_swarm else CaseMode.TIERED):
             uow.timeline.record(case.id, TimelineKind.MODE_CHANGED,
                                 "Now swarmed" if case.mode == CaseMode.SWARM

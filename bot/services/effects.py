@@ -96,15 +96,14 @@ def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
     post_summary(uow, case)
 
 
-def post(uow: UnitOfWork, *, note: str = "", text: str = "", blocks: list[dict[str, Any]] | None = None,
+def post(uow: UnitOfWork, *, note: str, blocks: list[dict[str, Any]] | None = None,
          case: Case | None = None, channel: str | None = None, key: str | None = None,
          **data: Any) -> None:
     """Post a message to `channel`, or to the case's channel once it exists. `note` is a kind
     that bot/slack/notes.py words from `data` when it is delivered (the case channel's link
     is known then). Give `key` when the same intent may be recorded twice and must be posted
     once."""
-    payload: dict[str, Any] = {"note": note, "data": data, "text": text, "blocks": blocks,
-                               "channel": channel}
+    payload: dict[str, Any] = {"note": note, "data": data, "blocks": blocks, "channel": channel}
     uow.outbox.enqueue(key or f"post:{_once()}", Effect.POST, payload,
                        case_id=case.id if case else None)
 

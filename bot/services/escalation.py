@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput
-from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy, rank
 from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
 from bot.services import effects, workflows
@@ -48,9 +47,6 @@ class AlreadyAcknowledged:
     reference: str
     level: str
     by: str | None
-
-
-_ARROWS = {TimelineKind.ESCALATED: "up", TimelineKind.DEESCALATED: "down"}
 
 
 # -- entering and moving ------------------------------------------------------------------
@@ -96,19 +92,13 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *,
     named_groups = [g for g in ctx.policy.level(level).responders if g.startswith("S")]
     for group in set(named_groups) - set(uow.groups.members(named_groups)):
         effects.sync_user_group(uow, group)  # not read yet (the clock reads them at start)
-    groups = " ".join(f"<!subteam^{g}>" for g in named_groups)
-    people = " ".join(f"<@{u}>" for u in responders)
-    who = f" {people} {groups}".rstrip() if people or groups else ""
-    effects.post(
-        uow,
-        case=case,
-        key=f"level:{stint.id}",
-        text=(
-            f":arrow_{_ARROWS.get(kind, 'right')}:"
-            f" *{verb} {level}* ({trigger}: {escape(reason)}){note}.{who} "
-            f"{_sla_line(ctx.policy, level, stint)}"
-        ),
-    )
+    spec = ctx.policy.level(level)
+    effects.post(uow, case=case, key=f"level:{stint.id}", note="level_moved", direction=kind,
+                 previous=previous, level=level, trigger=trigger, reason=reason, actor=actor,
+                 bypassed=skipped, responders=list(responders), groups=named_groups,
+                 response=spec.response.total_seconds(),
+                 resolution=spec.resolution.total_seconds(),
+                 acknowledged_by=stint.acknowledged_by)
     for user in responders:
         if user != actor:
             effects.hand_off(uow, case, stint_id=stint.id, user=user)
@@ -252,8 +242,8 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str
             level=level,
             minutes=waited,
         )
-        effects.post(uow, case=case, text=f":eyes: <@{actor}> acknowledged the case at "
-                                          f"{level} ({waited} min after it got there).")
+        effects.post(uow, case=case, note="acknowledged", actor=actor, level=level,
+                     minutes=waited)
         effects.case_changed(uow, case, members=True)
         uow.commit()
         return Acknowledged(case.reference, level)
@@ -286,11 +276,9 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
             level=level,
             sla=sla,
         )
-        who = " ".join(f"<@{u}>" for u in responder_ids(uow, ctx.policy, level))
-        action = "`/swarm ack` to take it" if sla == "response" else "resolve it or escalate"
-        effects.post(uow, case=case, text=(
-            f":hourglass_flowing_sand: {who + ' ' if who else ''}{level}'s {sla} SLA "
-            f"({_human(limit)}) runs out in {left} min — {action}."))
+        effects.post(uow, case=case, note="sla_warning", level=level, sla=sla, left=left,
+                     limit=limit.total_seconds(),
+                     responders=list(responder_ids(uow, ctx.policy, level)))
         workflows.on_trigger(ctx, uow, case, "sla_warning")
         return
     uow.timeline.record(
@@ -305,10 +293,8 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     target = ctx.policy.next_level(level, path)
     reason = f"{level} {sla} SLA of {_human(limit)} passed without {missing}"
     if target is None:
-        effects.post(uow, case=case, text=(
-            f":rotating_light: {reason}, and {level} is the top of this case's path. "
-            f"<@{case.owner_id}> please follow up." if case.owner_id else
-            f":rotating_light: {reason}, and {level} is the top of this case's path."))
+        effects.post(uow, case=case, note="sla_at_top", level=level, sla=sla,
+                     limit=limit.total_seconds(), owner=case.owner_id)
         return
     move(ctx, uow, case, target, trigger=EscalationTrigger.TIME, reason=reason)
 
@@ -342,16 +328,6 @@ def _timer_key(case: Case, stint: LevelChange, sla: str, stage: str) -> str:
 def _limit(policy: Policy, level: str, sla: str) -> timedelta:
     spec = policy.level(level)
     return spec.response if sla == "response" else spec.resolution
-
-
-def _sla_line(policy: Policy, level: str, stint: LevelChange) -> str:
-    spec = policy.level(level)
-    if stint.acknowledged_at is not None:
-        return (
-            f"Acknowledged by <@{stint.acknowledged_by}>; resolve within {_human(spec.resolution)}."
-        )
-    return (f"Acknowledge within {_human(spec.response)} (`/swarm ack`), resolve within "
-            f"{_human(spec.resolution)}.")
 
 
 def _direction(previous: str | None, level: str) -> tuple[TimelineKind, str]:

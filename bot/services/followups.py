@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bot.domain.errors import Conflict, InvalidInput, NotFound
-from bot.domain.mrkdwn import escape
-from bot.domain.privacy import PRIVATE_TITLE, visible_to
+from bot.domain.privacy import visible_to
 from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
@@ -67,10 +67,9 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
                             actor=actor, at=ctx.now(), followup=item.id, owner=owner)
         _schedule_reminder(ctx, uow, item)
         if owner != actor:
-            effects.post(uow, channel=owner, key=f"followup_assigned:{item.id}", text=(
-                f":pushpin: <@{actor}> gave you a follow-up on case {case.reference} "
-                f"({_about(case, owner, text)}) — `/swarm followup done {item.id}` in "
-                f"<#{case.channel_id}> when it's done."))
+            effects.post(uow, channel=owner, key=f"followup_assigned:{item.id}",
+                         note="followup_assigned", actor=actor, number=item.id,
+                         case_channel=case.channel_id, **_about(case, owner, text))
         uow.commit()
         return FollowupRecorded(item.id, owner)
 
@@ -88,8 +87,8 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> F
         uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE,
                             f"Follow-up F{item.id} done: {item.text}",
                             actor=actor, at=ctx.now(), followup=item.id)
-        effects.post(uow, case=case, key=f"followup_done:{item.id}",
-                     text=f":white_check_mark: <@{actor}> finished F{item.id}: {escape(item.text)}")
+        effects.post(uow, case=case, key=f"followup_done:{item.id}", note="followup_done",
+                     actor=actor, number=item.id, item=item.text)
         if case.review_ts:
             effects.post_review(uow, case)
         uow.commit()
@@ -121,9 +120,8 @@ def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         return
     age = (ctx.now() - item.created_at).days
     effects.post(uow, channel=item.owner_id, key=f"followup_reminder:{item.id}:{timer.id}",
-                 text=(f":alarm_clock: Still open since {age} day(s): follow-up F{item.id} on "
-                       f"case {case.reference} ({_about(case, item.owner_id, item.text)}). "
-                       f"Mark it done with `/swarm followup done {item.id}`."))
+                 note="followup_reminder", age=age, number=item.id,
+                 **_about(case, item.owner_id, item.text))
     uow.timers.schedule(
         f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}",
         TimerKind.FOLLOWUP_REMINDER,
@@ -154,10 +152,10 @@ def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp) -> 
     )
 
 
-def _about(case: Case, owner: str, text: str) -> str:
+def _about(case: Case, owner: str, text: str) -> dict[str, Any]:
     """The case and the action item as its owner may see them: a follow-up owner from outside
     a private case sees neither its title nor the item's text (it is about the case)."""
     if not visible_to(case, owner):
-        return f"{PRIVATE_TITLE}: the item is in its channel"
-    return f"{escape(case.title)}: *{escape(text)}*"
+        return {"reference": case.reference, "private": True}
+    return {"reference": case.reference, "title": case.title, "text": text}
 

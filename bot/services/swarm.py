@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.availability import next_working_start, within_working_hours
-from bot.domain.durations import slack_time
 from bot.domain.errors import InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
 from bot.services import effects
@@ -91,16 +90,11 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
         effects.send_invite(uow, invite)
         effects.publish_home(uow, invite.expert_id)
     if invites:
-        lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}" for i in invites)
-        effects.post(uow, case=case, text=f":mag: Recommended experts, invited now:\n{lines}")
+        effects.post(uow, case=case, note="experts_invited",
+                     invites=[(i.expert_id, i.reason) for i in invites])
     if held:
-        lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}; invited when their working day "
-                          f"starts, {slack_time(release)}" for i, release in held)
-        effects.post(
-            uow,
-            case=case,
-            text=f":crescent_moon: Outside their working hours, so held (not sev1):\n{lines}",
-        )
+        effects.post(uow, case=case, note="invites_held",
+                     held=[(i.expert_id, i.reason, release.isoformat()) for i, release in held])
     return invites
 
 
@@ -278,8 +272,7 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
         _join(ctx, uow, case, user_id, role=ParticipantRole.EXPERT)
         uow.timeline.record(case.id, TimelineKind.INVITE_ACCEPTED, actor=user_id, at=ctx.now(),
                             expert=user_id)
-        effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
-                                           "joined the swarm.")
+        effects.post(uow, case=case, note="invite_accepted", user=user_id)
     else:
         uow.timeline.record(case.id, TimelineKind.INVITE_DECLINED, actor=user_id, at=ctx.now(),
                             expert=user_id)
@@ -333,8 +326,7 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
                     effects.update_invite(uow, invite)
             uow.timeline.record(case.id, TimelineKind.ADDED, actor=actor, at=ctx.now(), user=user)
         if added:
-            mentions = ", ".join(f"<@{u}>" for u in added)
-            effects.post(uow, case=case, text=f":heavy_plus_sign: <@{actor}> added {mentions}.")
+            effects.post(uow, case=case, note="people_added", actor=actor, users=added)
         uow.commit()
         return PeopleAdded(case.reference, tuple(added))
 

@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain.durations import human_duration
+from bot.domain.durations import human_duration, slack_time
 from bot.domain.mrkdwn import escape
+from bot.domain.privacy import PRIVATE_TITLE
 from bot.domain.timeline import group_mention
 from bot.domain.workflows import facts_words, fill
 
@@ -97,6 +98,151 @@ def _workflow_remind(data: Mapping[str, Any]) -> str:
     return f":bell: {facts_words(data.get('facts') or {}, _person, CASE_CHANNEL)['owner']} " \
            f"{_filled(data)}"
 
+# -- posts in the case channel, and direct messages (effects.post(note=…)) -------------------
+def _people(users: Any, sep: str = ", ") -> str:
+    return sep.join(_person(u) for u in users)
+
+
+def _human(seconds: float) -> str:
+    """An SLA's length: `15 min`, `4 h`, `2 days`."""
+    minutes = int(seconds // 60)
+    if minutes < 60 or minutes % 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 or hours % 24 else f"{hours // 24} days"
+
+
+def _approval_decided(data: Mapping[str, Any]) -> str:
+    icon, verb = ((":white_check_mark:", "approved") if data["approved"]
+                  else (":no_entry:", "rejected"))
+    return (f"{icon} `{data['item']}` {verb} by {_person(data['actor'])} ({data['level']}) — "
+            f"asked by {_person(data['requested_by'])}.")
+
+
+def _handed_over(data: Mapping[str, Any]) -> str:
+    actor, previous = data["actor"], data.get("previous")
+    by = _person(previous) if actor == previous else f"{_person(actor)} (admin)"
+    away = "" if actor == previous else f" from {_person(previous) if previous else ''}"
+    return (f":handshake: {by} handed case {data['reference']}{away} to "
+            f"{_person(data['owner'])}, who owns it now.")
+
+
+_ARROWS = {"escalated": "up", "deescalated": "down"}
+_VERBS = {"level_set": "Placed at", "escalated": "Escalated {previous} →",
+          "deescalated": "Moved down {previous} →", "level_restarted": "Restarted at"}
+
+
+def moved_reason(data: Mapping[str, Any]) -> str:
+    """Why a case moved: the reason given, else who asked."""
+    return escape(str(data.get("reason") or "")) or f"asked by {_person(data['actor'])}"
+
+
+def _level_moved(data: Mapping[str, Any]) -> str:
+    kind = str(data["direction"])
+    verb = _VERBS[kind].format(previous=data.get("previous"))
+    skipped = data.get("bypassed") or []
+    note = f" — bypassed {', '.join(skipped)}" if skipped else ""
+    people = _people(data.get("responders") or [], " ")
+    groups = " ".join(group_mention(g) for g in data.get("groups") or [])
+    who = f" {people} {groups}".rstrip() if people or groups else ""
+    if data.get("acknowledged_by"):
+        sla = (f"Acknowledged by {_person(data['acknowledged_by'])}; resolve within "
+               f"{_human(data['resolution'])}.")
+    else:
+        sla = (f"Acknowledge within {_human(data['response'])} (`/swarm ack`), resolve within "
+               f"{_human(data['resolution'])}.")
+    return (f":arrow_{_ARROWS.get(kind, 'right')}: *{verb} {data['level']}* "
+            f"({data['trigger']}: {moved_reason(data)}){note}.{who} {sla}")
+
+
+def _sla_warning(data: Mapping[str, Any]) -> str:
+    who = _people(data.get("responders") or [], " ")
+    action = ("`/swarm ack` to take it" if data["sla"] == "response"
+              else "resolve it or escalate")
+    return (f":hourglass_flowing_sand: {who + ' ' if who else ''}{data['level']}'s "
+            f"{data['sla']} SLA ({_human(data['limit'])}) runs out in {data['left']} min — "
+            f"{action}.")
+
+
+def _sla_at_top(data: Mapping[str, Any]) -> str:
+    missing = "acknowledgement" if data["sla"] == "response" else "resolution"
+    said = (f":rotating_light: {data['level']} {data['sla']} SLA of {_human(data['limit'])} "
+            f"passed without {missing}, and {data['level']} is the top of this case's path.")
+    return f"{said} {_person(data['owner'])} please follow up." if data.get("owner") else said
+
+
+def _about(data: Mapping[str, Any]) -> str:
+    """The case and the action item as the follow-up's owner may see them (`private`: from
+    outside a private case they see neither its title nor the item's text)."""
+    if data.get("private"):
+        return f"{PRIVATE_TITLE}: the item is in its channel"
+    return f"{escape(data['title'])}: *{escape(data['text'])}*"
+
+
+def _followup_assigned(data: Mapping[str, Any]) -> str:
+    return (f":pushpin: {_person(data['actor'])} gave you a follow-up on case "
+            f"{data['reference']} ({_about(data)}) — `/swarm followup done {data['number']}` in "
+            f"<#{data['case_channel']}> when it's done.")
+
+
+def _followup_reminder(data: Mapping[str, Any]) -> str:
+    return (f":alarm_clock: Still open since {data['age']} day(s): follow-up F{data['number']} "
+            f"on case {data['reference']} ({_about(data)}). Mark it done with "
+            f"`/swarm followup done {data['number']}`.")
+
+
+def _invited(data: Mapping[str, Any]) -> str:
+    lines = "\n".join(f"• {_person(expert)} — {reason}" for expert, reason in data["invites"])
+    return f":mag: Recommended experts, invited now:\n{lines}"
+
+
+def _held(data: Mapping[str, Any]) -> str:
+    lines = "\n".join(f"• {_person(expert)} — {reason}; invited when their working day "
+                      f"starts, {slack_time(datetime.fromisoformat(release))}"
+                      for expert, reason, release in data["held"])
+    return f":crescent_moon: Outside their working hours, so held (not sev1):\n{lines}"
+
+
+POSTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "approval_decided": _approval_decided,
+    "claimed": lambda d: f":raising_hand: {_person(d['user'])} claimed this case and owns it now.",
+    "handed_over": _handed_over,
+    "severity_changed": lambda d: (f":rotating_light: Severity changed {d['previous']} → "
+                                   f"*{d['severity']}* by {_person(d['actor'])}."),
+    "level_moved": _level_moved,
+    "acknowledged": lambda d: (f":eyes: {_person(d['actor'])} acknowledged the case at "
+                               f"{d['level']} ({d['minutes']} min after it got there)."),
+    "sla_warning": _sla_warning,
+    "sla_at_top": _sla_at_top,
+    "followup_assigned": _followup_assigned,
+    "followup_done": lambda d: (f":white_check_mark: {_person(d['actor'])} finished "
+                                f"F{d['number']}: {escape(d['item'])}"),
+    "followup_reminder": _followup_reminder,
+    "left": lambda d: f":door: {_person(d['actor'])} left the swarm.",
+    "reopened": lambda d: (f":leftwards_arrow_with_hook: {_person(d['actor'])} reopened case "
+                           f"{d['reference']}."),
+    "confirm_reminder": lambda d: (
+        f":bell: {_person(d['requester'])}, is case {d['reference']} resolved for you? Answer "
+        f"on the resolution message above — the channel is archived in "
+        f"{timedelta(seconds=d['grace'])} either way."),
+    "archived_unconfirmed": lambda d: (
+        f":file_cabinet: Archiving without a confirmation from {_person(d['requester'])} "
+        "(reminded once). `/swarm reopen` brings the case back."),
+    "status_update": lambda d: (f":memo: *Status update* on {d['reference']} from "
+                                f"{_person(d['actor'])}:\n{escape(d['said'])}"),
+    "stakeholder_status": lambda d: (f":memo: *{d['reference']} {escape(d['title'])}* "
+                                     f"({d['severity']}) — {escape(d['said'])}"),
+    "status_reminder": lambda d: (
+        f":alarm_clock: {_person(d['owner'])}, time for a status update on {d['reference']} "
+        f"(last one {d['minutes']} min ago): `/swarm status <what changed, what's next>`."),
+    "experts_invited": _invited,
+    "invites_held": _held,
+    "invite_accepted": lambda d: (f":wave: {_person(d['user'])} accepted the invite and joined "
+                                  "the swarm."),
+    "people_added": lambda d: (f":heavy_plus_sign: {_person(d['actor'])} added "
+                               f"{_people(d['users'])}."),
+}
+
 
 NOTES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "invite_closed": _invite_closed,
@@ -105,6 +251,7 @@ NOTES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "workflow_post": _filled,
     "workflow_remind": _workflow_remind,
     "call_link": lambda data: f":telephone_receiver: Call for this case: {data['url']}",
+    **POSTS,
 }
 
 

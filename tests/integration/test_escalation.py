@@ -27,6 +27,7 @@ from bot.services import approvals, cases, escalation, resolution, status
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.timers import LEASE, fire_due_timers
+from bot.slack.notes import text_of
 from bot.slack.replies import reply
 from models import Case, LevelChange, OutboxMessage, TimelineEvent, Timer
 from models.uow import UnitOfWork
@@ -106,7 +107,7 @@ def _effects(services: ServiceContext, kind: str) -> list[dict]:
 
 
 def _posts(services: ServiceContext) -> list[str]:
-    return [p["text"] for p in _effects(services, "post")]
+    return [text_of(p) for p in _effects(services, "post")]
 
 
 def test_a_low_severity_case_starts_at_L1_and_its_responder_gets_the_whole_story(
