@@ -13,6 +13,7 @@ from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.responders import levels_of, responder_ids
 from models.case import Approval
+from models.repositories import with_case_locked
 from models.uow import UnitOfWork
 
 MAX_NOTE = 500
@@ -71,15 +72,11 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
 def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approve: bool
                     ) -> ApprovalDecided:
     with ctx.uow() as uow:
-        approval = uow.approvals.get(approval_id)
-        if approval is None:
+        # of two decisions at once, the second sees the first
+        found = with_case_locked(uow.cases, uow.approvals, approval_id)
+        if found is None:
             raise NotFound("That approval request no longer exists.")
-        # The case first (as every use case on it), then the approval afresh: of two
-        # decisions at once, the second sees the first.
-        case = uow.cases.get(approval.case_id, for_update=True)
-        approval = uow.approvals.get(approval_id, for_update=True)
-        if case is None or approval is None:
-            raise NotFound("That case no longer exists.")
+        case, approval = found
         if approval.state != ApprovalState.PENDING:
             raise Conflict(f"`{approval.item}` on case {case.reference} was already "
                            f"{approval.state} by <@{approval.decided_by}>.")

@@ -4,7 +4,7 @@ reminded to their owners (by DM, every SWARMBOT_FOLLOWUP_REMINDER_HOURS) until d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain.errors import Conflict, InvalidInput, NotFound
@@ -16,6 +16,7 @@ from bot.services.guards import case_in_channel, require
 from bot.services.people import require_people
 from bot.services.working_hours import hold_until
 from models.case import Case, FollowUp
+from models.repositories import with_case_locked
 from models.scheduling import Timer, TimerKind
 from models.uow import UnitOfWork
 
@@ -76,7 +77,7 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
 
 def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> FollowupDone:
     with ctx.uow() as uow:
-        found = _locked(uow, followup_id)
+        found = with_case_locked(uow.cases, uow.followups, followup_id)
         if found is None:
             raise NotFound(f"There is no follow-up F{followup_id}.")
         case, item = found
@@ -105,48 +106,28 @@ def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> Follo
 
 def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     """Timer: nudge the owner of an open follow-up, then again after the interval."""
-    found = _locked(uow, int(timer.payload["followup"]))
+    found = with_case_locked(uow.cases, uow.followups, int(timer.payload["followup"]))
     if found is None or found[1].done_at is not None:
         return
     case, item = found
     if (later := hold_until(ctx, uow, item.owner_id, urgent=False)) is not None:
-        uow.timers.schedule(
-            f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}",
-            TimerKind.FOLLOWUP_REMINDER,
-            later,
-            case_id=case.id,
-            followup=item.id,
-        )  # at their working day's start
+        _schedule_reminder(ctx, uow, item, at=later, after=timer)  # their working day's start
         return
     age = (ctx.now() - item.created_at).days
     effects.post(uow, channel=item.owner_id, key=f"followup_reminder:{item.id}:{timer.id}",
                  note="followup_reminder", age=age, number=item.id,
                  **_about(case, item.owner_id, item.text))
+    _schedule_reminder(ctx, uow, item, after=timer)
+
+
+def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp, *,
+                       at: datetime | None = None, after: Timer | None = None) -> None:
+    """The owner's next reminder, after the interval (or `at`); `after`: the reminder timer
+    that fired, whose key the next one extends (each fired timer schedules one next)."""
     uow.timers.schedule(
-        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}",
+        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}" + (f":{after.id}" if after else ""),
         TimerKind.FOLLOWUP_REMINDER,
-        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
-        case_id=case.id,
-        followup=item.id,
-    )
-
-
-def _locked(uow: UnitOfWork, followup_id: int) -> tuple[Case, FollowUp] | None:
-    """The follow-up's case locked, then the follow-up read afresh (done or not as it is now:
-    two `done` at once, or a reminder firing as it is done, see each other)."""
-    item = uow.followups.get(followup_id)
-    if item is None:
-        return None
-    case = uow.cases.get(item.case_id, for_update=True)
-    item = uow.followups.get(followup_id, for_update=True)
-    return (case, item) if case is not None and item is not None else None
-
-
-def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp) -> None:
-    uow.timers.schedule(
-        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}",
-        TimerKind.FOLLOWUP_REMINDER,
-        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
+        at or ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
         case_id=item.case_id,
         followup=item.id,
     )

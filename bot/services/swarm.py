@@ -14,6 +14,7 @@ from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
 from models.case import Case, EarlyAnswer, Invite
+from models.repositories import with_case_locked
 from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
@@ -148,23 +149,9 @@ def withdraw_invites(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> list[I
     return withdrawn
 
 
-def _locked(uow: UnitOfWork, invite_id: int) -> tuple[Case, Invite] | None:
-    """The invite's case locked, then the invite read afresh: its state as it is now, not as
-    this transaction may have read it before another one changed it (row locks decide; the
-    case row is locked first, as every use case on the case does)."""
-    invite = uow.invites.get(invite_id)
-    if invite is None:
-        return None
-    case = uow.cases.get(invite.case_id, for_update=True)
-    invite = uow.invites.get(invite_id, for_update=True)
-    if case is None or invite is None:
-        return None
-    return case, invite
-
-
 def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: the expert's working day began — send their held invite (caller commits)."""
-    found = _locked(uow, invite_id)
+    found = with_case_locked(uow.cases, uow.invites, invite_id)
     if found is None:
         return
     case, invite = found
@@ -235,7 +222,7 @@ def _recorded_meanwhile(ctx: ServiceContext, uow: UnitOfWork, *, channel: str, t
 def answer_early(ctx: ServiceContext, invite_id: int) -> None:
     """The invite's ts is recorded: apply the reactions that came before it, in order."""
     with ctx.uow() as uow:
-        found = _locked(uow, invite_id)
+        found = with_case_locked(uow.cases, uow.invites, invite_id)
         if found is None:
             return
         _, invite = found
@@ -251,7 +238,7 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
             channel: str) -> InviteAnswer:
     """Apply one answer to the invite; decided on the invite as it is once its case is
     locked, so of N answers at once exactly one changes it."""
-    found = _locked(uow, invite_id)
+    found = with_case_locked(uow.cases, uow.invites, invite_id)
     assert found is not None
     case, invite = found
     user_id = invite.expert_id
@@ -282,7 +269,7 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
 
 def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: an unanswered invite expires and the next expert is asked (caller commits)."""
-    found = _locked(uow, invite_id)
+    found = with_case_locked(uow.cases, uow.invites, invite_id)
     if found is None or found[1].state != InviteState.PENDING:
         return
     case, invite = found
