@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from bot.domain.states import TimelineKind
+
 Person = Callable[[str], str]
 
 
@@ -88,17 +90,18 @@ def _about(key: str, words: str) -> _Render:
 # yet (their text is still stored, and shown as stored): declared, owner_changed,
 # severity_changed, invited, invite_held, invite_released, invites_withdrawn, the level
 # moves, sla_*, approval_*, followup*, workflow_*, forecast, no_recommendation.
-_KINDS: dict[str, _Render] = {
-    "claimed": _actor("Claimed by {actor}"),
-    "reopened": _actor("Reopened by {actor}"),
-    "resolution_confirmed": _actor("{actor} confirmed"),
-    "left": _actor("{actor} left the swarm"),
-    "invite_accepted": _actor("{actor} joined the swarm"),
-    "invite_declined": _actor("{actor} declined"),
-    "invite_expired": _about("expert", "Invite to {who} expired"),
-    "added": _about("user", "{actor} added {who}"),
-    "status_reminder": _about("owner", "Reminded {who}"),
-    "confirmation_reminded": _about("requester", "Reminded {who} to confirm the resolution"),
+_KINDS: dict[str, _Render] = {  # keyed by TimelineKind (a str)
+    TimelineKind.CLAIMED: _actor("Claimed by {actor}"),
+    TimelineKind.REOPENED: _actor("Reopened by {actor}"),
+    TimelineKind.RESOLUTION_CONFIRMED: _actor("{actor} confirmed"),
+    TimelineKind.LEFT: _actor("{actor} left the swarm"),
+    TimelineKind.INVITE_ACCEPTED: _actor("{actor} joined the swarm"),
+    TimelineKind.INVITE_DECLINED: _actor("{actor} declined"),
+    TimelineKind.INVITE_EXPIRED: _about("expert", "Invite to {who} expired"),
+    TimelineKind.ADDED: _about("user", "{actor} added {who}"),
+    TimelineKind.STATUS_REMINDER: _about("owner", "Reminded {who}"),
+    TimelineKind.CONFIRMATION_REMINDED: _about("requester",
+                                               "Reminded {who} to confirm the resolution"),
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.durations import human_duration, slack_time
 from bot.domain.mrkdwn import escape
 from bot.domain.privacy import PRIVATE_TITLE
+from bot.domain.states import InviteState, TimelineKind
 from bot.domain.timeline import group_mention
 from bot.domain.workflows import facts_words, fill
 
@@ -27,19 +28,19 @@ def _invite_closed(data: Mapping[str, Any]) -> str:
     reference, state = data["reference"], data["state"]
     owner = f"<@{data['owner']}>" if data.get("owner") else "the case owner"
     again = f"If you can help after all, ask {owner} to add you (`/swarm invite`)."
-    if state == "accepted" and data.get("left"):
+    if state == InviteState.ACCEPTED and data.get("left"):
         return (f"You accepted this invite and later left the swarm of case {reference}. "
                 f"{again}")
-    if state == "accepted":
+    if state == InviteState.ACCEPTED:
         where = f" in <#{data['case_channel']}>" if data.get("case_channel") else ""
         return (f"You already accepted this invite: you are in the swarm of case "
                 f"{reference}{where}.")
     if data.get("resolved"):
         return f"Case {reference} is resolved, so this invite is closed."
-    if state == "declined":
+    if state == InviteState.DECLINED:
         return (f"You declined this invite to case {reference}, so another expert was "
                 f"asked. {again}")
-    if state == "expired":
+    if state == InviteState.EXPIRED:
         return (f"This invite to case {reference} expired unanswered and went to another "
                 f"expert. {again}")
     return f"This invite to case {reference} is {state}."
@@ -127,9 +128,10 @@ def _handed_over(data: Mapping[str, Any]) -> str:
             f"{_person(data['owner'])}, who owns it now.")
 
 
-_ARROWS = {"escalated": "up", "deescalated": "down"}
-_VERBS = {"level_set": "Placed at", "escalated": "Escalated {previous} →",
-          "deescalated": "Moved down {previous} →", "level_restarted": "Restarted at"}
+_ARROWS = {TimelineKind.ESCALATED: "up", TimelineKind.DEESCALATED: "down"}
+_VERBS = {TimelineKind.LEVEL_SET: "Placed at", TimelineKind.ESCALATED: "Escalated {previous} →",
+          TimelineKind.DEESCALATED: "Moved down {previous} →",
+          TimelineKind.LEVEL_RESTARTED: "Restarted at"}
 
 
 def moved_reason(data: Mapping[str, Any]) -> str:
@@ -138,7 +140,7 @@ def moved_reason(data: Mapping[str, Any]) -> str:
 
 
 def _level_moved(data: Mapping[str, Any]) -> str:
-    kind = str(data["direction"])
+    kind = TimelineKind(data["direction"])
     verb = _VERBS[kind].format(previous=data.get("previous"))
     skipped = data.get("bypassed") or []
     note = f" — bypassed {', '.join(skipped)}" if skipped else ""
