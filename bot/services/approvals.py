@@ -79,7 +79,7 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
         case, approval = found
         if approval.state != ApprovalState.PENDING:
             raise Conflict(f"`{approval.item}` on case {case.reference} was already "
-                           f"{approval.state} by <@{approval.decided_by}>.")
+                           f"{approval.state} by {{by}}.", people={"by": approval.decided_by or ""})
         require(ctx, uow, case, actor, "approval decide", f"decide `{approval.item}`",
                 approval=approval, detail=f" {approval.level} can decide it.")
         level = _deciding_level(uow, ctx, actor)

@@ -154,7 +154,8 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         if case.owner_id == user_id:
             return CaseClaimed(case.reference, already=True)
         if case.owner_id is not None:
-            raise Conflict(f"Case {case.reference} is already owned by <@{case.owner_id}>.")
+            raise Conflict(f"Case {case.reference} is already owned by {{owner}}.",
+                           people={"owner": case.owner_id})
         case.owner_id = user_id
         if case.mode == CaseMode.SWARM and case.acknowledged_at is None:  # tiered: the first ack
             case.acknowledged_at = ctx.now()
@@ -176,7 +177,8 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
         require_open(case)
         require(ctx, uow, case, actor, "owner", "hand the case over")
         if new_owner == case.owner_id:
-            raise InvalidInput(f"<@{new_owner}> already owns case {case.reference}.")
+            raise InvalidInput(f"{{owner}} already owns case {case.reference}.",
+                               people={"owner": new_owner})
         previous = case.owner_id
         for participant in case.participants:
             if participant.user_id == previous and participant.role == ParticipantRole.OWNER:

@@ -185,9 +185,9 @@ def _refuse_a_second_step(ctx: ServiceContext, uow: UnitOfWork, case: Case, acto
     went_up = rank(last.to_level) > rank(last.from_level)
     if (went_up == (direction == "higher") and last.actor not in (None, actor)
             and last.at >= ctx.now() - ONE_STEP_WINDOW):
-        raise Conflict(f"<@{last.actor}> just moved case {case.reference} {last.from_level} → "
+        raise Conflict(f"{{by}} just moved case {case.reference} {last.from_level} → "
                        f"{last.to_level}; nothing changed. To go {direction} still, name the "
-                       f"level: `/swarm {command} <level>`.")
+                       f"level: `/swarm {command} <level>`.", people={"by": last.actor or ""})
 
 
 def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: str | None,

@@ -82,7 +82,8 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> F
             raise NotFound(f"There is no follow-up F{followup_id}.")
         case, item = found
         if item.done_at is not None:
-            raise Conflict(f"F{item.id} was already done by <@{item.done_by}>.")
+            raise Conflict(f"F{item.id} was already done by {{by}}.",
+                           people={"by": item.done_by or ""})
         require(ctx, uow, case, actor, "followup done", f"mark F{item.id} done", followup=item)
         item.done_at, item.done_by = ctx.now(), actor  # its reminder timers now do nothing
         uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE,

@@ -350,7 +350,7 @@ def test_approval_goes_to_the_lowest_level_with_authority_and_only_it_or_above_d
         approvals.decide_approval(services, approval_id=approval_id, actor=OWNER, approve=True)
     assert reply(approvals.decide_approval(services, approval_id=approval_id, actor=EXEC,
                                            approve=True)).startswith("You approved")
-    with pytest.raises(Conflict, match=f"already approved by <@{EXEC}>"):
+    with pytest.raises(Conflict, match=f"already approved by @{EXEC}"):
         approvals.decide_approval(services, approval_id=approval_id, actor=CAROL, approve=False)
     assert _events(services, case_id, "approval_approved") == [
         f"`customer_credit` approved by <@{EXEC}> (Executive)"]

@@ -73,7 +73,7 @@ def test_bad_followups_change_nothing(services: ServiceContext) -> None:
         assert uow.session.scalars(select(FollowUp)).all() == []
     followups.add_followup(services, channel_id="CCASE", actor=OWNER, text="Write runbook",
                            owner=None)
-    with pytest.raises(NotAllowed, match=f"Only the follow-up's owner <@{OWNER}>"):
+    with pytest.raises(NotAllowed, match=f"Only the follow-up's owner @{OWNER}"):
         followups.complete_followup(services, followup_id=1, actor="USTRANGER")
     followups.complete_followup(services, followup_id=1, actor=OWNER)
     with pytest.raises(Conflict, match="already done"):

@@ -54,7 +54,7 @@ def test_the_webhooks_requester_confirms_not_the_owner(services: ServiceContext)
     answer = reply(resolution.resolve_case(services, channel_id="CCASE", actor="UOWNER",
                                            summary="Cleaned the logs"))
     assert "<@UREQ> is asked to confirm" in answer
-    with pytest.raises(NotAllowed, match="Only the requester <@UREQ>"):
+    with pytest.raises(NotAllowed, match="Only the requester @UREQ"):
         resolution.confirm_resolution(services, case_id=case_id, user_id="UOWNER")
     resolution.confirm_resolution(services, case_id=case_id, user_id="UREQ")
     assert [e.actor for e in _events(services, case_id, "resolution_confirmed")] == ["UREQ"]
