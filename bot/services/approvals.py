@@ -54,12 +54,12 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
         uow.timeline.record(
             case.id,
             TimelineKind.APPROVAL_REQUESTED,
-            f"<@{actor}> asked {level} to approve `{item}`" + (f": {note}" if note else ""),
             actor=actor,
             at=ctx.now(),
             approval=approval.id,
             item=item,
             level=level,
+            note=note or "",
         )
         effects.approval_request(uow, case, approval_id=approval.id)
         approvers = [u for u in responder_ids(uow, ctx.policy, level) if u != actor]
@@ -87,11 +87,9 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
         ctx.policy.require_authority(level, approval.item)
         approval.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
         approval.decided_by, approval.decided_at = actor, ctx.now()
-        verb = "approved" if approve else "rejected"
         uow.timeline.record(
             case.id,
             TimelineKind.APPROVAL_APPROVED if approve else TimelineKind.APPROVAL_REJECTED,
-            f"`{approval.item}` {verb} by <@{actor}> ({level})",
             actor=actor,
             at=ctx.now(),
             approval=approval.id,

@@ -86,9 +86,8 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
         declaration.case_id, declaration.declared_at = case.id, ctx.now()
         if _profile_unknown(uow, owner_id):  # known from now on: zone and handle from Slack
             effects.sync_profile(uow, owner_id)  # (then kept current by user_change events)
-        uow.timeline.record(case.id, TimelineKind.DECLARED,
-                            f"Declared by <@{owner_id}> as {draft.severity}",
-                            actor=owner_id, at=ctx.now(), severity=draft.severity)
+        uow.timeline.record(case.id, TimelineKind.DECLARED, actor=owner_id, at=ctx.now(),
+                            severity=draft.severity)
         _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel,
                                  recommended=recommended, foreseen=foreseen)
         uow.commit()
@@ -135,8 +134,8 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
             assert existing is not None
             return CaseOpened(existing.id, existing.reference, False,
                               existing.mode == CaseMode.SWARM)
-        uow.timeline.record(case.id, TimelineKind.DECLARED, f"Opened by {source} ({external_id})",
-                            at=ctx.now(), severity=draft.severity, source=source)
+        uow.timeline.record(case.id, TimelineKind.DECLARED, at=ctx.now(),
+                            severity=draft.severity, source=source, external_id=external_id)
         _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
         uow.commit()
         return CaseOpened(case.id, case.reference, True, case.mode == CaseMode.SWARM)
@@ -185,12 +184,9 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
                 participant.role = ParticipantRole.RESPONDER
         case.owner_id = new_owner
         add_participant(case, new_owner, ParticipantRole.OWNER, ctx.now(), take_role=True)
-        by = f"<@{previous}>" if actor == previous else f"<@{actor}> (admin)"
-        away = "" if actor == previous else f" from <@{previous}>"  # said by who did it
         uow.timeline.record(
             case.id,
             TimelineKind.OWNER_CHANGED,
-            f"{by} handed the case{away} to <@{new_owner}>",
             actor=actor,
             at=ctx.now(),
             previous=previous,
@@ -215,8 +211,7 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
             return SeverityChanged(case.reference, severity, already=True)
         previous, was_swarm = case.severity, case.mode == CaseMode.SWARM
         case.severity, case.mode = severity, _mode(ctx, severity)
-        uow.timeline.record(case.id, TimelineKind.SEVERITY_CHANGED, f"{previous} → {severity}",
-                            actor=actor,
+        uow.timeline.record(case.id, TimelineKind.SEVERITY_CHANGED, actor=actor,
                             at=ctx.now(), previous=previous, severity=severity)
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.STATUS_REMINDER])
         schedule_status_reminder(ctx, uow, case)
@@ -224,17 +219,13 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
         effects.post(uow, case=case, note="severity_changed", previous=previous,
                      severity=severity, actor=actor)
         if case.mode != (CaseMode.SWARM if was_swarm else CaseMode.TIERED):
-            uow.timeline.record(case.id, TimelineKind.MODE_CHANGED,
-                                "Now swarmed" if case.mode == CaseMode.SWARM
-                                else "Now on the escalation levels", at=ctx.now(), mode=case.mode)
+            uow.timeline.record(case.id, TimelineKind.MODE_CHANGED, at=ctx.now(), mode=case.mode)
         on_severity_change(ctx, uow, case, was_swarm=was_swarm, actor=actor)
         if was_swarm and case.mode != CaseMode.SWARM:  # back on the levels: the swarm's asks end
             withdrawn = withdraw_invites(ctx, uow, case)
             if withdrawn:
-                uow.timeline.record(case.id, TimelineKind.INVITES_WITHDRAWN,
-                                    "Withdrew the invites to "
-                                    + ", ".join(f"<@{i.expert_id}>" for i in withdrawn)
-                                    + " (no longer a swarm)", actor=actor, at=ctx.now(),
+                uow.timeline.record(case.id, TimelineKind.INVITES_WITHDRAWN, actor=actor,
+                                    at=ctx.now(),
                                     experts=[i.expert_id for i in withdrawn])
         if case.mode == CaseMode.SWARM and not was_swarm:
             invite_experts(ctx, uow, case, count=ctx.settings.invite_count, invited_by=actor)

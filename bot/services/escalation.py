@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.domain.durations import sla_length
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.policy import Policy, rank
 from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
@@ -77,11 +78,9 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *,
     stint = uow.levels.add(LevelChange(case_id=case.id, from_level=previous, to_level=level,
                                        trigger=trigger, reason=reason, actor=actor, at=now))
     skipped = list(bypassed)
-    kind, verb = _direction(previous, level)
-    note = f" — bypassed {', '.join(skipped)}" if skipped else ""
-    uow.timeline.record(case.id, kind, f"{verb} {level} ({trigger}: {reason}){note}",
-                        actor=actor, at=now, trigger=trigger, reason=reason, level=level,
-                        previous=previous, bypassed=skipped)
+    kind = _direction(previous, level)
+    uow.timeline.record(case.id, kind, actor=actor, at=now, trigger=trigger, reason=reason,
+                        level=level, previous=previous, bypassed=skipped)
     uow.timers.cancel_for_case(case.id, kinds=[TimerKind.SLA])
     responders = responder_ids(uow, ctx.policy, level)
     if actor is not None and actor in responders:
@@ -236,7 +235,6 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str
         uow.timeline.record(
             case.id,
             TimelineKind.ACKNOWLEDGED,
-            f"Acknowledged at {level} by <@{actor}> after {waited} min",
             actor=actor,
             at=now,
             level=level,
@@ -271,10 +269,10 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         uow.timeline.record(
             case.id,
             TimelineKind.SLA_WARNING,
-            f"{level} {sla} SLA: {left} min left without {missing}",
             at=ctx.now(),
             level=level,
             sla=sla,
+            left=left,
         )
         effects.post(uow, case=case, note="sla_warning", level=level, sla=sla, left=left,
                      limit=limit.total_seconds(),
@@ -284,14 +282,14 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     uow.timeline.record(
         case.id,
         TimelineKind.SLA_BREACHED,
-        f"{level} {sla} SLA ({_human(limit)}) passed without {missing}",
         at=ctx.now(),
         level=level,
         sla=sla,
+        limit=limit.total_seconds(),
     )
     path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
     target = ctx.policy.next_level(level, path)
-    reason = f"{level} {sla} SLA of {_human(limit)} passed without {missing}"
+    reason = f"{level} {sla} SLA of {sla_length(limit.total_seconds())} passed without {missing}"
     if target is None:
         effects.post(uow, case=case, note="sla_at_top", level=level, sla=sla,
                      limit=limit.total_seconds(), owner=case.owner_id)
@@ -330,21 +328,21 @@ def _limit(policy: Policy, level: str, sla: str) -> timedelta:
     return spec.response if sla == "response" else spec.resolution
 
 
-def _direction(previous: str | None, level: str) -> tuple[TimelineKind, str]:
+def _direction(previous: str | None, level: str) -> TimelineKind:
     if previous is None:
-        return TimelineKind.LEVEL_SET, "Placed at"
+        return TimelineKind.LEVEL_SET
     if rank(level) > rank(previous):
-        return TimelineKind.ESCALATED, f"Escalated {previous} →"
+        return TimelineKind.ESCALATED
     if rank(level) < rank(previous):
-        return TimelineKind.DEESCALATED, f"Moved down {previous} →"
-    return TimelineKind.LEVEL_RESTARTED, "Restarted at"
+        return TimelineKind.DEESCALATED
+    return TimelineKind.LEVEL_RESTARTED
 
 
 def _reason(reason: str, actor: str) -> str:
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.")
-    return reason or f"asked by <@{actor}>"
+    return reason  # none given: who asked is the move's actor
 
 
 def _names(policy: Policy, level: str) -> str:
@@ -353,11 +351,3 @@ def _names(policy: Policy, level: str) -> str:
 
 def _minutes(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds() // 60))
-
-
-def _human(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60 or minutes % 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    return f"{hours} h" if hours < 48 or hours % 24 else f"{hours // 24} days"

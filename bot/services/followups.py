@@ -63,9 +63,8 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
         owner = owner or actor
         item = uow.followups.add(FollowUp(case_id=case.id, text=text, owner_id=owner,
                                           created_by=actor, created_at=ctx.now()))
-        uow.timeline.record(case.id, TimelineKind.FOLLOWUP,
-                            f"Follow-up F{item.id} for <@{owner}>: {text}",
-                            actor=actor, at=ctx.now(), followup=item.id, owner=owner)
+        uow.timeline.record(case.id, TimelineKind.FOLLOWUP, actor=actor, at=ctx.now(),
+                            followup=item.id, owner=owner, item=text)
         _schedule_reminder(ctx, uow, item)
         if owner != actor:
             effects.post(uow, channel=owner, key=f"followup_assigned:{item.id}",
@@ -86,9 +85,8 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> F
                            people={"by": item.done_by or ""})
         require(ctx, uow, case, actor, "followup done", f"mark F{item.id} done", followup=item)
         item.done_at, item.done_by = ctx.now(), actor  # its reminder timers now do nothing
-        uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE,
-                            f"Follow-up F{item.id} done: {item.text}",
-                            actor=actor, at=ctx.now(), followup=item.id)
+        uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE, actor=actor, at=ctx.now(),
+                            followup=item.id, item=item.text)
         effects.post(uow, case=case, key=f"followup_done:{item.id}", note="followup_done",
                      actor=actor, number=item.id, item=item.text)
         if case.review_ts:

@@ -61,7 +61,6 @@ def share_at_declaration(ctx: ServiceContext, uow: UnitOfWork, case: Case,
         uow.timeline.record(
             case.id,
             TimelineKind.FORECAST,
-            f"{seen.needs_help:.0%} likely to need more than one person",
             at=ctx.now(),
             needs_help=round(seen.needs_help, 4),
         )

@@ -82,10 +82,8 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     case.invites.extend(invites)
     uow.session.flush()  # their ids, in one INSERT
     for invite in invites:
-        uow.timeline.record(case.id, TimelineKind.INVITED,
-                            f"Invited <@{invite.expert_id}>: {invite.reason}",
-                            actor=invited_by, at=ctx.now(), expert=invite.expert_id,
-                            score=invite.score)
+        uow.timeline.record(case.id, TimelineKind.INVITED, actor=invited_by, at=ctx.now(),
+                            expert=invite.expert_id, reason=invite.reason, score=invite.score)
         uow.timers.schedule(f"invite_expiry:{invite.id}", TimerKind.INVITE_EXPIRY, expires_at,
                             case_id=case.id, invite_id=invite.id)
         effects.send_invite(uow, invite)
@@ -127,9 +125,7 @@ def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
     case.invites.extend(invite for invite, _ in held)
     uow.session.flush()  # their ids, in one INSERT
     for invite, release in held:
-        uow.timeline.record(case.id, TimelineKind.INVITE_HELD,
-                            f"Invite to <@{invite.expert_id}> held until "
-                            f"their working hours ({release:%Y-%m-%d %H:%M} UTC)", at=ctx.now(),
+        uow.timeline.record(case.id, TimelineKind.INVITE_HELD, at=ctx.now(),
                             expert=invite.expert_id, release=release.isoformat())
         uow.timers.schedule(f"invite_release:{invite.id}", TimerKind.INVITE_RELEASE, release,
                             case_id=case.id, invite_id=invite.id)
@@ -166,7 +162,6 @@ def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None
     uow.timeline.record(
         case.id,
         TimelineKind.INVITE_RELEASED,
-        f"Invited <@{invite.expert_id}> as their working day began",
         at=ctx.now(),
         expert=invite.expert_id,
     )

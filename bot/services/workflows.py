@@ -13,8 +13,7 @@ from bot.domain.errors import Conflict, NotFound
 from bot.domain.policy import rank
 from bot.domain.privacy import title_for, visible_to
 from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
-from bot.domain.timeline import channel_link, mention, step_words
-from bot.domain.workflows import Step, StepDone, Workflow, facts_words, fill
+from bot.domain.workflows import Step, StepDone, Workflow
 from bot.services import effects, escalation
 from bot.services.context import ServiceContext
 from bot.services.guards import require
@@ -41,9 +40,9 @@ def start(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, 
         uow.timeline.record(
             case.id,
             TimelineKind.WORKFLOW_OFFERED,
-            f"Workflow {workflow.name} offered ({workflow.when})",
             at=ctx.now(),
             workflow=workflow.name,
+            trigger=workflow.when,
         )
         effects.workflow_offer(uow, case, workflow=workflow.name)
         return
@@ -82,8 +81,6 @@ def run(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, *,
     uow.timeline.record(
         case.id,
         TimelineKind.WORKFLOW_RUN,
-        f"Workflow {workflow.name} ran ({workflow.when}): "
-        + "; ".join(step_words(d, person=mention, place=channel_link) for d in done),
         actor=actor,
         at=ctx.now(),
         workflow=workflow.name,
@@ -128,10 +125,10 @@ def _post(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
 
 def _topic(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
            facts: dict[str, Any]) -> StepDone:
-    note = fill(step.text, facts_words(facts, mention, "this channel"))[:120]
-    uow.timeline.record(case.id, TimelineKind.TOPIC_NOTE, note, at=ctx.now())
+    uow.timeline.record(case.id, TimelineKind.TOPIC_NOTE, at=ctx.now(), words=step.text,
+                        facts=facts)
     effects.refresh_topic(uow, case)
-    return StepDone("topic", {"note": note})
+    return StepDone("topic", {"words": step.text, "facts": facts})
 
 
 def _call_link(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,

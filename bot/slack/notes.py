@@ -1,5 +1,7 @@
-"""Notes the services record as a kind and its data (`effects.ephemeral(note=…)`), worded
-here when they are delivered. One function per kind; text a person typed is escaped."""
+"""Posts, direct messages and ephemeral notes the services record as a kind and its data
+(`effects.post(note=…)`, `effects.ephemeral(note=…)`), worded here when they are delivered.
+One function per kind; text a person typed is escaped. An outbox row recorded before notes
+carries its `text` instead, delivered as it is (`text_of`)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.domain.durations import human_duration, slack_time
-from bot.domain.mrkdwn import escape
+from bot.domain.durations import human_duration, sla_length
+from bot.domain.mrkdwn import escape, group_mention, slack_time
 from bot.domain.privacy import PRIVATE_TITLE
 from bot.domain.states import InviteState, TimelineKind
-from bot.domain.timeline import group_mention
 from bot.domain.workflows import facts_words, fill
 
 # In a post's text: the case channel's link, filled in when it is delivered (the channel of a
@@ -104,15 +105,6 @@ def _people(users: Any, sep: str = ", ") -> str:
     return sep.join(_person(u) for u in users)
 
 
-def _human(seconds: float) -> str:
-    """An SLA's length: `15 min`, `4 h`, `2 days`."""
-    minutes = int(seconds // 60)
-    if minutes < 60 or minutes % 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    return f"{hours} h" if hours < 48 or hours % 24 else f"{hours // 24} days"
-
-
 def _approval_decided(data: Mapping[str, Any]) -> str:
     icon, verb = ((":white_check_mark:", "approved") if data["approved"]
                   else (":no_entry:", "rejected"))
@@ -149,10 +141,10 @@ def _level_moved(data: Mapping[str, Any]) -> str:
     who = f" {people} {groups}".rstrip() if people or groups else ""
     if data.get("acknowledged_by"):
         sla = (f"Acknowledged by {_person(data['acknowledged_by'])}; resolve within "
-               f"{_human(data['resolution'])}.")
+               f"{sla_length(data['resolution'])}.")
     else:
-        sla = (f"Acknowledge within {_human(data['response'])} (`/swarm ack`), resolve within "
-               f"{_human(data['resolution'])}.")
+        sla = (f"Acknowledge within {sla_length(data['response'])} (`/swarm ack`), resolve within "
+               f"{sla_length(data['resolution'])}.")
     return (f":arrow_{_ARROWS.get(kind, 'right')}: *{verb} {data['level']}* "
             f"({data['trigger']}: {moved_reason(data)}){note}.{who} {sla}")
 
@@ -162,13 +154,13 @@ def _sla_warning(data: Mapping[str, Any]) -> str:
     action = ("`/swarm ack` to take it" if data["sla"] == "response"
               else "resolve it or escalate")
     return (f":hourglass_flowing_sand: {who + ' ' if who else ''}{data['level']}'s "
-            f"{data['sla']} SLA ({_human(data['limit'])}) runs out in {data['left']} min — "
+            f"{data['sla']} SLA ({sla_length(data['limit'])}) runs out in {data['left']} min — "
             f"{action}.")
 
 
 def _sla_at_top(data: Mapping[str, Any]) -> str:
     missing = "acknowledgement" if data["sla"] == "response" else "resolution"
-    said = (f":rotating_light: {data['level']} {data['sla']} SLA of {_human(data['limit'])} "
+    said = (f":rotating_light: {data['level']} {data['sla']} SLA of {sla_length(data['limit'])} "
             f"passed without {missing}, and {data['level']} is the top of this case's path.")
     return f"{said} {_person(data['owner'])} please follow up." if data.get("owner") else said
 

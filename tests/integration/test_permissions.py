@@ -239,7 +239,7 @@ def test_an_admins_hand_over_says_who_did_it(services: ServiceContext) -> None:
     with services.uow() as uow:
         posts = [text_of(m.payload) for m in uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "post"))]
-        events = [e.text for e in uow.session.scalars(
+        events = [describe(e) for e in uow.session.scalars(
             select(TimelineEvent).where(TimelineEvent.kind == "owner_changed"))]
     assert any(p.startswith(f":handshake: <@{ADMIN}> (admin) handed case #0001 from "
                             f"<@{OWNER}> to <@UNEWOWNER>") for p in posts), posts

@@ -11,6 +11,7 @@ from bot.config import load_settings
 from bot.domain.case import parse_declaration
 from bot.domain.errors import Conflict, NotAllowed
 from bot.domain.policy import Policy, policy_from
+from bot.domain.timeline import describe
 from bot.services import cases, resolution, status, workflows
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
@@ -69,7 +70,7 @@ def _declare(services: ServiceContext, text: str) -> int:
 
 def _runs(services: ServiceContext, case_id: int) -> list[str]:
     with services.uow() as uow:
-        return [e.text for e in uow.session.scalars(select(TimelineEvent).where(
+        return [describe(e) for e in uow.session.scalars(select(TimelineEvent).where(
             TimelineEvent.case_id == case_id, TimelineEvent.kind == "workflow_run")
             .order_by(TimelineEvent.seq))]
 
