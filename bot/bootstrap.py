@@ -7,9 +7,11 @@ delivery."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask import Flask
 from slack_bolt import App
@@ -21,6 +23,7 @@ from bot.config import Settings
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.domain.errors import ConfigError
 from bot.domain.policy import Policy, load_policy
+from bot.logs import about
 from bot.services import case_feed, replays, swarm
 from bot.services.context import ServiceContext
 from bot.services.effects import Effect
@@ -32,10 +35,13 @@ from bot.slack.gateway import make_slack_client
 from bot.slack.people import SlackPeople
 from bot.web.app import create_web_app
 from bot.web.feed_sender import CaseFeedSender
+from bot.web.metrics import observe_delivery
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
 from models.repositories import RECORDED_EFFECTS
 from models.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -92,7 +98,8 @@ def build(settings: Settings, *, engine: Engine | None = None,
         settings.case_feed_secret.get_secret_value() if settings.case_feed_secret else None)
     executors[Effect.ANSWER_EARLY] = AnswerEarly(
         lambda invite_id: swarm.answer_early(services, invite_id))
-    dispatcher = OutboxDispatcher(services, executors)
+    dispatcher = OutboxDispatcher(services, {kind: TimedDelivery(str(kind), executor, now)
+                                             for kind, executor in executors.items()})
     _kick_after_commit(session_factory, dispatcher)
     bolt_app = build_bolt_app(client=client, services=services,
                               signing_secret=settings.slack_signing_secret.get_secret_value())
@@ -100,6 +107,37 @@ def build(settings: Settings, *, engine: Engine | None = None,
     return Container(settings=settings, engine=engine, session_factory=session_factory,
                      slack_client=client, services=services, model=model, dispatcher=dispatcher,
                      bolt_app=bolt_app, web_app=web_app)
+
+
+class TimedDelivery:
+    """An effect's executor, its successful sends timed from when the effect was recorded
+    (GET /metrics: swarmbot_outbox_delivery_seconds by effect), and what it logs marked
+    with the effect's case and outbox ids (bot/logs.py)."""
+
+    def __init__(self, effect: str, executor: Any, now: Callable[[], datetime]) -> None:
+        self._effect, self._executor, self._now = effect, executor, now
+
+    def _about(self, message: Any) -> Any:
+        return about(case_id=message.case_id, outbox_id=message.id, effect=self._effect)
+
+    def prepare(self, message: Any, uow: UnitOfWork) -> Any:
+        with self._about(message):
+            return self._executor.prepare(message, uow)
+
+    def send(self, message: Any, prepared: Any) -> dict[str, Any]:
+        with self._about(message):
+            result: dict[str, Any] = self._executor.send(message, prepared)
+            if message.created_at is not None:
+                seconds = observe_delivery(self._effect, message.created_at, self._now())
+                log.debug("delivered %s in %.2f s", self._effect, seconds)
+        return result
+
+    def apply(self, message: Any, result: dict[str, Any], uow: UnitOfWork) -> None:
+        with self._about(message):
+            self._executor.apply(message, result, uow)
+
+    def __getattr__(self, name: str) -> Any:  # anything else an executor offers
+        return getattr(self._executor, name)
 
 
 def _kick_after_commit(session_factory: sessionmaker[Session],

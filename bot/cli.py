@@ -20,6 +20,7 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def _serve(args: argparse.Namespace) -> int:
+    _count_across_processes()
     from bot.bootstrap import build
     from bot.config import load_settings
     from bot.domain.errors import ConfigError
@@ -52,6 +53,19 @@ def _serve(args: argparse.Namespace) -> int:
     WebWorkers(open_bot, host=settings.host, port=settings.port,
                workers=settings.web_processes, log_level=settings.log_level).run()
     return 0
+
+
+def _count_across_processes() -> None:
+    """GET /metrics sums the counters of every web process: prometheus_client's
+    multiprocess mode, which must be chosen before prometheus_client is first imported —
+    a fresh directory each start (one an operator set is used as it is)."""
+    import os
+    import tempfile
+
+    from bot.web.metrics_env import MULTIPROCESS_ENV
+
+    if not os.environ.get(MULTIPROCESS_ENV):
+        os.environ[MULTIPROCESS_ENV] = tempfile.mkdtemp(prefix="swarmbot-metrics-")
 
 
 def _settle_garbage_collector() -> None:
@@ -123,6 +137,31 @@ def _history_import(args: argparse.Namespace) -> int:
     print(f"read {report.read} cases: {report.added} added, {report.already_there} already "
           f"there, {len(report.bad_rows)} bad rows skipped")
     return 0
+
+
+def _model_train_from_db(args: argparse.Namespace) -> int:
+    """`swarmbot model train --from-db`: the same retrain the clock runs nightly. Exit 1 when
+    the model in use was kept (the new one failed or did worse)."""
+    from bot.services.model import ModelHolder, retrain
+
+    with _offline_services() as services:
+        holder = ModelHolder(args.out or services.settings.model_path)
+        result = retrain(services, holder)
+    tested = result.backtest
+    if tested is not None:
+        print(f"backtest on the {tested.cases} newest cases the model in use had not seen: "
+              f"top-5 {tested.current_top5:.3f} (in use) vs {tested.new_top5:.3f} (retrained)")
+    if result.swapped:
+        print(f"trained on {result.cases} resolved cases (imported history and swarmbot's "
+              f"own) → {holder.path}")
+        return 0
+    if result.kept_because == "no history":
+        raise InvalidInput("No resolved cases in the database yet: import history with "
+                           "`swarmbot history import FILE`, or resolve cases with swarmbot.")
+    why = ("it does worse on the backtest" if result.kept_because == "worse"
+           else f"training failed ({result.error})")
+    print(f"swarmbot: kept the model in use at {holder.path}: {why}", file=sys.stderr)
+    return 1
 
 
 def _audit_verify(args: argparse.Namespace) -> int:
@@ -227,6 +266,29 @@ def _sandbox(args: argparse.Namespace) -> int:
     return run_sandbox(port=args.port, database_url=database_url)
 
 
+def _doctor(args: argparse.Namespace) -> int:
+    from bot.config import load_settings
+    from bot.doctor import Outcome, lines, run_checks
+
+    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # the check lines say it all
+    checks = run_checks(load_settings(), request_url=args.url)
+    for line in lines(checks):
+        print(line)
+    failed = [check for check in checks if check.outcome is Outcome.FAIL]
+    print(f"{len(failed)} of {len(checks)} checks failed" if failed
+          else f"all {len(checks)} checks passed")
+    return 1 if failed else 0
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"swarmbot {version('swarmbot')}"
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "swarmbot (not installed)"
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bot.sandbox.demo import run_demo
 
@@ -236,6 +298,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="swarmbot", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the web process (Slack HTTP mode)")
@@ -243,6 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     clock = commands.add_parser("clock", help="run the clock process (timers, retraining)")
     clock.set_defaults(run=_clock)
+
+    doctor = commands.add_parser(
+        "doctor", help="check this deployment: Slack token and scopes, how Slack reaches the "
+                       "bot, database, model, policy, clock (exit 1 if a check fails)")
+    doctor.add_argument("--url", help="the Request URL Slack calls (https://…/slack/events): "
+                        "sent a signed url_verification, as Slack does")
+    doctor.set_defaults(run=_doctor)
 
     sandbox = commands.add_parser(
         "sandbox", help="run swarmbot on one machine with the built-in Slack emulator")
@@ -306,13 +376,14 @@ def build_parser() -> argparse.ArgumentParser:
     except ImportError:  # recommender not installed in this build
         pass
     else:
-        add_model_commands(commands)
+        add_model_commands(commands, from_db=_model_train_from_db)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.logs import configure
+
+    configure(logging.INFO)  # SWARMBOT_LOG_FORMAT=json: one JSON object a line
     for noisy in ("alembic", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)

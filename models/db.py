@@ -21,8 +21,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine with the pragmas SQLite needs to behave like a server database."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        in_file = bool(parsed.database) and parsed.database != ":memory:"
-        if in_file:
+        if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                **kwargs)

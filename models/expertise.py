@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, utcnow
 
+SWARMBOT_ORIGIN = "swarmbot"  # the origin of the history rows of cases swarmbot resolved
+
 
 class Expert(Base):
     """A Slack user with declared skills and availability."""

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import CursorResult, Executable, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -31,6 +31,7 @@ from models.case import (
     TimelineEvent,
 )
 from models.expertise import (
+    SWARMBOT_ORIGIN,
     Expert,
     ProcessedEvent,
     ProcessedRequest,
@@ -54,13 +55,24 @@ def insert_once(session: Session, row: object) -> bool:
         return False
 
 
+def _insert_or_nothing(session: Session, model: type[Any]) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING into `model`'s table, in the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(model.__table__).on_conflict_do_nothing()
+    return sqlite_insert(model.__table__).on_conflict_do_nothing()
+
+
 def insert_ignoring_conflict(session: Session, model: type[Any], row: dict[str, Any]) -> None:
     """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): a row that must exist once.
     On PostgreSQL it waits for a concurrent insert of the same key to commit or roll back,
     so a read after it finds the row either way."""
-    dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-    session.execute(insert(model.__table__).values(**row).on_conflict_do_nothing())
+    session.execute(_insert_or_nothing(session, model).values(**row))
+
+
+def changed_rows(session: Session, stmt: Executable) -> int:
+    """Run an UPDATE or DELETE; how many rows it changed."""
+    result: CursorResult[Any] = session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount or 0
 
 
 def locked(stmt: Any) -> Any:
@@ -101,9 +113,7 @@ class PendingInserts:
             return
         rows, self._rows = list(self._rows.values()), {}
         self.session.flush()  # rows these refer to (the case, the invite) go first
-        dialect = self.session.get_bind().dialect.name
-        insert = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
-        self.session.execute(insert(self.model.__table__).on_conflict_do_nothing(), rows)
+        self.session.execute(_insert_or_nothing(self.session, self.model), rows)
 
 
 PENDING = TimerState.PENDING  # a timer's, and an outbox message's (OutboxState.PENDING)
@@ -119,19 +129,19 @@ def claim_leased(session: Session, model: type[OutboxMessage] | type[Timer], *, 
                               .order_by(*order).limit(limit)).all()
     claimed = []
     for row_id in due_ids:
-        result = session.execute(update(model)
-                                 .where(model.id == row_id, model.state == PENDING, free)
-                                 .values(claimed_until=lease_until, **claim))
-        if result.rowcount == 1:
+        stmt = (update(model).where(model.id == row_id, model.state == PENDING, free)
+                .values(claimed_until=lease_until, **claim))
+        if changed_rows(session, stmt) == 1:
             claimed.append(row_id)
     return claimed
 
 
 _OfACase = TypeVar("_OfACase", Invite, FollowUp, Approval)
+_Row_co = TypeVar("_Row_co", Invite, FollowUp, Approval, covariant=True)
 
 
-class _RowsOfCases(Protocol[_OfACase]):
-    def get(self, row_id: int, /, *, for_update: bool = False) -> _OfACase | None: ...
+class _RowsOfCases(Protocol[_Row_co]):
+    def get(self, row_id: int, /, *, for_update: bool = False) -> _Row_co | None: ...
 
 
 def with_case_locked(cases: CaseRepository, rows: _RowsOfCases[_OfACase], row_id: int
@@ -176,7 +186,7 @@ class CaseRepository:
         declarations of one title by one person wait here for each other."""
         insert_ignoring_conflict(self.session, Declaration,
                                  {"owner_id": owner_id, "title": title})
-        found = self.session.scalars(locked(select(Declaration).where(
+        found: Declaration = self.session.scalars(locked(select(Declaration).where(
             Declaration.owner_id == owner_id, Declaration.title == title))).one()
         return found
 
@@ -186,7 +196,7 @@ class CaseRepository:
         stmt = (update(Case).where(Case.id == case_id, Case.status == CaseStatus.RESOLVED,
                                    Case.confirmed_at.is_(None))
                 .values(confirmed_at=at, confirmed_by=user_id))
-        return self.session.execute(stmt).rowcount == 1
+        return changed_rows(self.session, stmt) == 1
 
     def load_with_people(self, case_ids: Collection[int]) -> list[Case]:
         """These cases with their participants and invites, in three queries."""
@@ -497,12 +507,12 @@ class TimerRepository:
             stmt = stmt.where(Timer.kind.in_(list(kinds)))
         if keep:
             stmt = stmt.where(Timer.kind.not_in(list(keep)))
-        return self.session.execute(stmt.values(state=TimerState.CANCELLED)).rowcount
+        return changed_rows(self.session, stmt.values(state=TimerState.CANCELLED))
 
     def cancel(self, key: str) -> bool:
         self.write_pending()
         stmt = update(Timer).where(Timer.key == key, Timer.state == TimerState.PENDING)
-        return self.session.execute(stmt.values(state=TimerState.CANCELLED)).rowcount == 1
+        return changed_rows(self.session, stmt.values(state=TimerState.CANCELLED)) == 1
 
     def get(self, timer_id: int, *, for_update: bool = False) -> Timer | None:
         """`for_update`: locked and read afresh (take its case's lock first: use cases lock
@@ -554,7 +564,7 @@ class ExpertRepository:
         if not names:
             return {}
         stmt = select(Expert.handle, Expert.user_id).where(Expert.handle.in_(names))
-        return {handle: user_id for handle, user_id in self.session.execute(stmt)}
+        return {handle: user_id for handle, user_id in self.session.execute(stmt) if handle}
 
     def many(self, user_ids: Iterable[str]) -> dict[str, Expert]:
         ids = list(user_ids)
@@ -562,6 +572,13 @@ class ExpertRepository:
             return {}
         found = self.session.scalars(select(Expert).where(Expert.user_id.in_(ids)))
         return {e.user_id: e for e in found}
+
+    def declared_skills(self) -> dict[str, list[str]]:
+        """user id → the skills they declared, for everyone who declared one (the JSON list
+        is read whole: an empty one looks different on each backend)."""
+        rows = self.session.execute(select(Expert.user_id, Expert.skills)
+                                    .order_by(Expert.user_id))
+        return {user: list(skills) for user, skills in rows if skills}
 
 
 class HistoryRepository:
@@ -591,6 +608,12 @@ class HistoryRepository:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ResolutionRecord)) or 0
 
+    def resolved_here(self, limit: int = 500) -> Sequence[ResolutionRecord]:
+        """The cases swarmbot itself resolved (not imported), newest first."""
+        return self.session.scalars(
+            select(ResolutionRecord).where(ResolutionRecord.origin == SWARMBOT_ORIGIN)
+            .order_by(ResolutionRecord.created_at.desc()).limit(limit)).all()
+
 
 class ProcessedEventRepository:
     def __init__(self, session: Session) -> None:
@@ -602,8 +625,8 @@ class ProcessedEventRepository:
 
     def forget_before(self, when: datetime) -> int:
         """Drop event ids received before `when` (Slack stops retrying within the hour)."""
-        return self.session.execute(delete(ProcessedEvent).where(
-            ProcessedEvent.received_at < when)).rowcount or 0
+        return changed_rows(self.session, delete(ProcessedEvent).where(
+            ProcessedEvent.received_at < when))
 
 
 class ProcessedRequestRepository:
@@ -620,8 +643,8 @@ class ProcessedRequestRepository:
         return insert_once(self.session, ProcessedRequest(key=key, seen_until=seen_until))
 
     def forget_before(self, when: datetime) -> int:
-        return self.session.execute(delete(ProcessedRequest).where(
-            ProcessedRequest.seen_until < when)).rowcount or 0
+        return changed_rows(self.session, delete(ProcessedRequest).where(
+            ProcessedRequest.seen_until < when))
 
 
 class EarlyAnswerRepository:

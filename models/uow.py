@@ -61,8 +61,9 @@ class UnitOfWork:
             self.session.connection(execution_options=self._options)
         self.cases = CaseRepository(self.session)
         self.invites = InviteRepository(self.session)
+        on_event = self._on_event
         self.timeline = TimelineRepository(
-            self.session, on_record=(lambda e: self._on_event(self, e)) if self._on_event else None)
+            self.session, on_record=(lambda e: on_event(self, e)) if on_event else None)
         self.status_updates = StatusUpdateRepository(self.session)
         self.outbox = OutboxRepository(self.session, self.now)
         self.timers = TimerRepository(self.session)

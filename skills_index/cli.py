@@ -78,13 +78,38 @@ def _guarded(command: Command) -> Command:
     return run
 
 
-def add_model_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _train_either(from_db: Command) -> Command:
+    def run(args: argparse.Namespace) -> int:
+        if args.from_db:
+            return from_db(args)
+        if args.out is None:
+            print("swarmbot: --history needs --out FILE (where the model goes)", file=sys.stderr)
+            return 2
+        return _guarded(_train)(args)
+    return run
+
+
+def add_model_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser], *,
+                       from_db: Command | None = None) -> None:
+    """`from_db`: the bot's `model train --from-db` (its database), when there is a bot."""
     model = subparsers.add_parser("model", help="train, use and evaluate the expert recommender")
     actions = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
-    train = actions.add_parser("train", help="train a model on a history file")
-    train.add_argument("--history", required=True, type=Path)
-    train.add_argument("--out", required=True, type=Path)
-    train.set_defaults(run=_guarded(_train))
+    train = actions.add_parser("train", help="train a model on a history file" +
+                               (" or on the bot's database" if from_db else ""))
+    if from_db is None:
+        train.add_argument("--history", required=True, type=Path)
+        train.add_argument("--out", required=True, type=Path)
+        train.set_defaults(run=_guarded(_train))
+    else:
+        source = train.add_mutually_exclusive_group(required=True)
+        source.add_argument("--history", type=Path, help="a CSV or JSON Lines history file")
+        source.add_argument("--from-db", action="store_true",
+                            help="the imported history plus every case swarmbot resolved; "
+                                 "replaces the model in use (SWARMBOT_MODEL_PATH) unless it "
+                                 "does worse on a backtest of the newest cases")
+        train.add_argument("--out", type=Path, help="where the model goes (required with "
+                           "--history; with --from-db, default SWARMBOT_MODEL_PATH)")
+        train.set_defaults(run=_train_either(from_db))
     recommend = actions.add_parser("recommend", help="recommend experts for cases (JSON lines)")
     recommend.add_argument("--model", required=True, type=Path)
     recommend.add_argument("--cases", required=True, type=Path)

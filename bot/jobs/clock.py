@@ -31,6 +31,8 @@ def add_clock_jobs(scheduler: BaseScheduler, services: ServiceContext, *,
     scheduler.add_job(forget_expired, "interval", minutes=10, args=[services],
                       id="forget-handled-requests", replace_existing=True, coalesce=True,
                       max_instances=1)
+    # the nightly retrain: bot.services.model.retrain, what `swarmbot model train --from-db`
+    # runs (the last good model stays if it fails or does worse on the backtest)
     if retrain is not None:
         scheduler.add_job(retrain, "cron", hour=3, minute=17, id="retrain-recommender",
                           replace_existing=True, coalesce=True, max_instances=1)

@@ -22,7 +22,7 @@ from typing import Any
 from bot.sandbox.console import plain
 from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.run import Sandbox, start_sandbox
-from bot.sandbox.web.render import EMOJI
+from bot.sandbox.web.emoji_names import character
 
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")
 
@@ -353,7 +353,7 @@ MAX_LINES = 10
 def _show(text: str) -> str:
     """A transcript entry: emoji as emoji, *bold* and _italic_ marks dropped, indented, long
     ones cut."""
-    text = _EMOJI.sub(lambda m: EMOJI.get(m[1], m[0]), text)
+    text = _EMOJI.sub(lambda m: character(m[1]) or m[0], text)
     text = re.sub(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])", r"\1", text)
     text = re.sub(r"(?<![\w_])_([^_\n]+)_(?![\w_])", r"\1", text)
     lines = text.splitlines() or [""]

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
-from bot.domain.states import CaseMode, CaseStatus, ParticipantRole, TimelineKind
+from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
 from bot.services import effects, knowledge, workflows
 from bot.services.context import ServiceContext
 from bot.services.escalation import enter_tiered, on_severity_change
@@ -36,6 +36,16 @@ class CaseOpened:
     reference: str
     created: bool  # False when a repeated delivery found the case already there
     swarm: bool
+    invited: tuple[str, ...] = ()  # experts invited as it opened
+    held: tuple[str, ...] = ()  # experts invited when their working day starts
+
+
+def _opened(case: Case) -> CaseOpened:
+    """A case just opened, with the invites it was opened with (none: nobody was found)."""
+    def of(state: InviteState) -> tuple[str, ...]:
+        return tuple(i.expert_id for i in case.invites if i.state == state)
+    return CaseOpened(case.id, case.reference, True, case.mode == CaseMode.SWARM,
+                      of(InviteState.PENDING), of(InviteState.HELD))
 
 
 # -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
@@ -91,7 +101,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
         _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel,
                                  recommended=recommended, foreseen=foreseen)
         uow.commit()
-        return CaseOpened(case.id, case.reference, True, case.mode == CaseMode.SWARM)
+        return _opened(case)
 
 
 def _repeat_of(uow: UnitOfWork, case_id: int | None, declared_at: datetime | None,
@@ -138,7 +148,7 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
                             severity=draft.severity, source=source, external_id=external_id)
         _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
         uow.commit()
-        return CaseOpened(case.id, case.reference, True, case.mode == CaseMode.SWARM)
+        return _opened(case)
 
 
 def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: str | None = None,

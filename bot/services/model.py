@@ -6,11 +6,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.services.context import ServiceContext
 from models.expertise import ResolutionRecord
+
+if TYPE_CHECKING:
+    from skills_index.backtest import Backtest
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +63,59 @@ def history_records(rows: list[ResolutionRecord]) -> list[Any]:
             for r in rows if r.resolvers]
 
 
-def retrain(ctx: ServiceContext, holder: ModelHolder) -> int:
-    """Train on the whole stored history and swap the model in; returns the training size."""
+@dataclass(frozen=True)
+class Retrained:
+    """What a retrain did (worded by whoever asked: the CLI, the clock's log)."""
+
+    cases: int  # resolved cases it trained on: imported history and swarmbot's own
+    swapped: bool  # the new model is in use now
+    kept_because: str = ""  # when not swapped: "no history", "worse", "failed"
+    error: str = ""  # when it failed: what went wrong
+    backtest: Backtest | None = None  # None: no model in use, or nothing new to judge on
+
+
+def retrain(ctx: ServiceContext, holder: ModelHolder) -> Retrained:
+    """Train on the whole stored history — the imported cases and every case swarmbot
+    resolved — and swap the model in, unless training fails or the new model does worse
+    than the one in use on a backtest of the newest cases (skills_index.backtest): then
+    the last good model stays. `swarmbot model train --from-db` and the clock's nightly
+    retrain both come here."""
+    from skills_index.backtest import backtest
+    from skills_index.interface import ModelArtifactError
     from skills_index.model import ExpertModel
 
     with ctx.uow() as uow:
         records = history_records(list(uow.history.all()))
     if not records:
-        log.warning("no resolution history stored; keeping the current model")
-        return 0
-    holder.replace(ExpertModel.train(records, now=ctx.now()))
+        log.warning("no resolved cases stored; keeping the current model")
+        return Retrained(0, False, "no history")
+    try:
+        current = holder()
+    except ModelArtifactError as error:
+        log.warning("the model in use cannot be read (%s); a new one replaces it", error)
+        current = None
+    now = ctx.now()
+    tested = None
+    try:
+        if current is not None:
+            tested = backtest(current, records, lambda rows: ExpertModel.train(rows, now=now))
+        if tested is not None:
+            log.info("backtest on the %d newest cases the model in use has not seen: top-5 "
+                     "%.3f (in use) vs %.3f (retrained)", tested.cases, tested.current_top5,
+                     tested.new_top5)
+            if tested.worse:
+                log.warning("the retrained model does worse on the backtest; keeping the "
+                            "model in use")
+                return Retrained(len(records), False, "worse", backtest=tested)
+        model = ExpertModel.train(records, now=now)
+        if tested is not None:
+            model.card["metrics"]["backtest"] = {"cases": tested.cases,
+                                                 "previous_top5": tested.current_top5,
+                                                 "top5": tested.new_top5}
+        holder.replace(model)
+    except Exception as error:  # noqa: BLE001 — any failure: the last good model stays
+        log.exception("retraining failed; keeping the current model")
+        return Retrained(len(records), False, "failed", error=f"{type(error).__name__}: "
+                         f"{error}", backtest=tested)
     log.info("expert model retrained on %d cases", len(records))
-    return len(records)
+    return Retrained(len(records), True, backtest=tested)

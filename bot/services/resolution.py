@@ -16,7 +16,7 @@ from bot.services.escalation import restart_level
 from bot.services.guards import case_by_id, case_in_channel, require, require_open
 from bot.services.swarm import withdraw_invites
 from models.case import Case, TimelineEvent
-from models.expertise import ResolutionRecord
+from models.expertise import SWARMBOT_ORIGIN, ResolutionRecord
 from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 
@@ -184,7 +184,7 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
 def _record_history(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> None:
     uow.history.remove(f"swarmbot-{case.id}")
     uow.history.add_all([ResolutionRecord(
-        history_id=f"swarmbot-{case.id}", origin="swarmbot", title=case.title,
+        history_id=f"swarmbot-{case.id}", origin=SWARMBOT_ORIGIN, title=case.title,
         description=case.description or "", service=case.service or "", severity=case.severity,
         tags=list(case.tags or []), created_at=case.created_at, resolved_at=case.resolved_at,
         owner=case.owner_id or "", resolvers=resolvers_of(case, uow.timeline.for_case(case.id)),

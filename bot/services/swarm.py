@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.domain.availability import next_working_start, within_working_hours
 from bot.domain.errors import InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
-from bot.services import effects
+from bot.services import cold_start, effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
@@ -60,17 +60,11 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
         taken.add(case.owner_id)
     if recommended is None:
         recommended = recommend(ctx, case_query(case), count=count, exclude=taken)
-    if recommended is None:
-        uow.timeline.record(
-            case.id,
-            TimelineKind.NO_RECOMMENDATION,
-            "No expert model is trained yet; invite people with `/swarm invite @user`.",
-            at=ctx.now(),
-        )
-        return []
-    candidates = _known_slack_users(uow, recommended)
-    candidates = [c for c in candidates if c.expert not in taken]
-    profiles = _profiles(ctx, uow, case, [c.expert for c in candidates])
+    candidates = [c for c in _known_slack_users(uow, recommended or []) if c.expert not in taken]
+    cold = not candidates  # no model, or none of its people here: who else fits, and why
+    if cold:
+        candidates = cold_start.candidates(uow, ctx.policy, case_query(case), exclude=taken)
+    profiles = _profiles(ctx, uow, case, [c.expert for c in candidates], cold=cold)
     chosen = rerank(candidates, case=case_query(case), profiles=profiles, owner=case.owner_id,
                     k=count, max_open_swarms=ctx.settings.max_open_swarms)
     held = _held_for_working_hours(ctx, uow, case, candidates, profiles, chosen, count)
@@ -88,6 +82,9 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
                             case_id=case.id, invite_id=invite.id)
         effects.send_invite(uow, invite)
         effects.publish_home(uow, invite.expert_id)
+    if not invites and not held:
+        cold_start.nobody_invited(ctx, uow, case, model=recommended is not None,
+                                  found=len(candidates))
     if invites:
         effects.post(uow, case=case, note="experts_invited",
                      invites=[(i.expert_id, i.reason) for i in invites])
@@ -286,6 +283,7 @@ class PeopleAdded:
 @dataclass(frozen=True)
 class ExpertsInvited:
     invited: tuple[str, ...]  # empty: nobody left to suggest
+    held: tuple[str, ...] = ()  # invited when their working day starts
 
 
 def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: list[str]
@@ -322,9 +320,11 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
         case = case_in_channel(uow, channel_id)
         require_open(case)
         require(ctx, uow, case, actor, "experts", "invite more experts")
+        before = len(case.invites)
         invites = invite_experts(ctx, uow, case, count=count, invited_by=actor)
+        held = tuple(i.expert_id for i in case.invites[before:] if i.state == InviteState.HELD)
         uow.commit()
-        return ExpertsInvited(tuple(i.expert_id for i in invites))
+        return ExpertsInvited(tuple(i.expert_id for i in invites), held)
 
 
 def _join(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_id: str, *,
@@ -347,8 +347,10 @@ def _known_slack_users(uow: UnitOfWork, recommendations: list[Recommendation]
             for r in recommendations if r.expert in ids]
 
 
-def _profiles(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_ids: list[str]
-              ) -> dict[str, ExpertProfile]:
+def _profiles(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_ids: list[str], *,
+              cold: bool = False) -> dict[str, ExpertProfile]:
+    """`cold`: the candidates' reasons already name their declared skills (not boosted
+    twice)."""
     experts = uow.experts.many(user_ids)
     load = uow.cases.open_swarm_load(user_ids)
     urgent = case.severity == "sev1"
@@ -358,7 +360,7 @@ def _profiles(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_ids: list[s
         outside = expert is not None and not urgent and not within_working_hours(
             ctx.now(), expert.tz, expert.work_start_hour, expert.work_end_hour)
         profiles[user_id] = ExpertProfile(
-            expert=user_id, skills=frozenset(expert.skills if expert else ()),
+            expert=user_id, skills=frozenset(expert.skills if expert and not cold else ()),
             away=bool(expert and expert.away), outside_working_hours=outside,
             open_swarms=load.get(user_id, 0))
     return profiles

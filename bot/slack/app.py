@@ -21,7 +21,10 @@ LOOKUP_RETRY_SECONDS = 30
 
 def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> App:
     app = App(
-        client=client,
+        # bolt sets each request's token from `authorize`; a client that carries one too
+        # makes bolt warn at every start that it will be ignored
+        client=type(client)(token=None, base_url=client.base_url, timeout=client.timeout,
+                            retry_handlers=list(client.retry_handlers)),
         signing_secret=signing_secret,
         authorize=_single_workspace(client),
         # Handlers are one short transaction each and every slow Slack call is delivered
@@ -30,12 +33,52 @@ def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> 
         # event_id), instead of a 200 for work that never happened.
         process_before_response=True,
         request_verification_enabled=True,
-        logger=logging.getLogger("swarmbot.bolt"),
+        logger=_bolt_logger(),
     )
+    app.middleware(_same_kind_of_client(client))
     for listeners in (commands, events, actions, views):
         listeners.register(app, services)
     app.error(_listener_failed)
     return app
+
+
+class _NotOurConcern(logging.Filter):
+    """bolt warns at every start that SLACK_BOT_TOKEN (which it reads from the environment
+    by itself) will be ignored because `authorize` is given: true, and by design here."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from slack_bolt.logger import messages
+
+        self._known = {messages.warning_token_skipped(),
+                       messages.warning_client_prioritized_and_token_skipped()}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() not in self._known
+
+
+def _same_kind_of_client(client: WebClient) -> Any:
+    """bolt gives each request a plain WebClient; listeners get one of the bot's own kind
+    (bot/slack/gateway.py: its calls counted for GET /metrics), with the token bolt set."""
+    kind = type(client)
+
+    def middleware(context: Any, next: Any) -> None:  # noqa: A002 — bolt's argument name
+        given = context.client
+        if type(given) is not kind:
+            context["client"] = kind(token=given.token, base_url=given.base_url,
+                                     timeout=given.timeout,
+                                     team_id=given.default_params.get("team_id"),
+                                     retry_handlers=list(given.retry_handlers))
+        next()
+
+    return middleware
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("swarmbot.bolt")
+    if not any(isinstance(f, _NotOurConcern) for f in logger.filters):
+        logger.addFilter(_NotOurConcern())
+    return logger
 
 
 def _listener_failed(error: Exception, logger: logging.Logger) -> BoltResponse | None:
@@ -54,7 +97,7 @@ def _single_workspace(client: WebClient) -> Any:
     asked once (short timeout, no retries) and remembered; if Slack is down right then, the
     request is still handled — the case is recorded and its Slack calls wait in the outbox —
     and the lookup is tried again later."""
-    lookup = WebClient(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
+    lookup = type(client)(token=client.token, base_url=client.base_url, timeout=LOOKUP_TIMEOUT)
     known: dict[str, Any] = {}
     lock = threading.Lock()
 

@@ -45,8 +45,31 @@ class RepeatableServerErrorRetryHandler(_RepeatableOnly, ServerErrorRetryHandler
     pass
 
 
+class MeteredWebClient(WebClient):
+    """A WebClient that counts every HTTP attempt by method and status, 429s among them
+    (GET /metrics). slack_sdk has no public per-attempt hook; this is its one method that
+    sees each attempt, retries included (slack_sdk 3.x, bounded in pyproject.toml)."""
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Any) -> dict[str, Any]:
+        from urllib.error import HTTPError
+
+        from bot.web.metrics import observe_slack_call
+
+        method = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+        try:
+            response: dict[str, Any] = super()._perform_urllib_http_request_internal(url, req)
+        except HTTPError as error:
+            observe_slack_call(method, error.code)
+            raise
+        except Exception:
+            observe_slack_call(method, 0)  # no answer: timeout, refused connection
+            raise
+        observe_slack_call(method, int(response.get("status") or 0))
+        return response
+
+
 def make_slack_client(token: str | None, base_url: str, *, timeout: int = 10) -> WebClient:
-    return WebClient(
+    return MeteredWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
@@ -61,9 +84,9 @@ def make_slack_client(token: str | None, base_url: str, *, timeout: int = 10) ->
 def without_rate_limit_waits(client: WebClient) -> WebClient:
     """The same client, but a 429 comes back as an error at once instead of sleeping out
     Retry-After: the outbox delivery reschedules the effect and the worker moves on."""
-    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
-                     retry_handlers=[handler for handler in client.retry_handlers
-                                     if not isinstance(handler, RateLimitErrorRetryHandler)])
+    return type(client)(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                        retry_handlers=[handler for handler in client.retry_handlers
+                                        if not isinstance(handler, RateLimitErrorRetryHandler)])
 
 
 def retry_after(error: Exception) -> float | None:

@@ -238,6 +238,26 @@ POSTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
+def _nobody_to_invite(data: Mapping[str, Any]) -> str:
+    """The case channel, when nobody could be invited and nobody is coming."""
+    service = f" on `{escape(data['service'])}`" if data.get("service") else ""
+    found = ("the expert model suggests no one here who can come"
+             if data.get("model") else "no expert model is trained yet")
+    first = ("Nobody else is left to invite to this swarm" if data.get("asked_before")
+             else "Nobody was invited to this swarm")
+    owner = f"{_person(data['owner'])}, next" if data.get("owner") else "Next"
+    why = (f"the {data['found']} people who fit this case{service} are away or in too many "
+           "swarms already" if data.get("found") else
+           f"{found}, nobody declared a skill this case names, the policy lists no responder "
+           f"for it, and swarmbot resolved no case like it{service}")
+    return (f":warning: {first}: {why}.\n{owner} steps:\n"
+            "• add people now with `/swarm invite @…`\n"
+            "• ask people to declare what they know with `/swarm skills add …` "
+            "(swarmbot looks for them when a case names it)\n"
+            "• import your resolution history (`swarmbot history import FILE`, then "
+            "`swarmbot model train --from-db`)")
+
+
 NOTES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "invite_closed": _invite_closed,
     "history": _history,
@@ -246,6 +266,7 @@ NOTES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "workflow_remind": _workflow_remind,
     "call_link": lambda data: f":telephone_receiver: Call for this case: {data['url']}",
     **POSTS,
+    "nobody_to_invite": _nobody_to_invite,
 }
 
 

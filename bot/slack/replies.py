@@ -46,9 +46,21 @@ def _(result: CaseOpened) -> str:
     if not result.created:
         return (f"You declared this a moment ago: case {result.reference} is open already, "
                 "nothing new was created.")
-    swarm = " Recommended experts are being invited." if result.swarm else ""
     return (f":rotating_light: Case {result.reference} declared; you own it. Its channel is "
-            f"being created and you'll be added to it.{swarm}")
+            f"being created and you'll be added to it.{_invites(result) if result.swarm else ''}")
+
+
+def _invites(result: CaseOpened) -> str:
+    """What the owner of a new swarm is told of its invites: only those that happened."""
+    held = (f" Invited when their working day starts: {_people(result.held)}."
+            if result.held else "")
+    if result.invited:
+        return f" Recommended experts are being invited: {_people(result.invited)}.{held}"
+    if result.held:
+        return f" Nobody is invited right now.{held}"
+    return (" *Nobody could be invited* (the case channel says why). Next: add people with "
+            "`/swarm invite @…`; have people declare what they know with `/swarm skills add "
+            "…`; import resolution history with `swarmbot history import FILE`.")
 
 
 @reply.register
@@ -110,10 +122,15 @@ def _(result: PeopleAdded) -> str:
 
 @reply.register
 def _(result: ExpertsInvited) -> str:
-    if not result.invited:
-        return ("No more experts to suggest right now (everyone likely is already invited, "
-                "away or busy). Add someone with `/swarm invite @user`.")
-    return f"Invited {_people(result.invited)}."
+    held = (f" Invited when their working day starts: {_people(result.held)}."
+            if result.held else "")
+    if result.invited:
+        return f"Invited {_people(result.invited)}.{held}"
+    if result.held:
+        return f"Nobody who fits is working right now.{held}"
+    return ("Nobody more to invite right now: everyone who fits is invited already, away or "
+            "busy — or nobody fits yet. Add someone with `/swarm invite @user`; people can "
+            "declare what they know with `/swarm skills add …`.")
 
 
 @reply.register

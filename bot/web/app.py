@@ -17,6 +17,7 @@ from bot.web.body import LIMIT_KEY
 from bot.web.dashboard import configure_sessions, dashboard_blueprint
 from bot.web.headers import install_security_headers
 from bot.web.hooks import hooks_blueprint
+from bot.web.metrics import DatabaseCollector, database_figures, scrape
 from bot.web.slack_requests import MAX_BODY, handle_slack_request
 
 
@@ -46,6 +47,14 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext) -
         except Exception:  # noqa: BLE001 — health reports, it does not raise
             return jsonify(status="unavailable", database="unreachable"), 503
         return jsonify(status="ok", delivery=delivery), 200
+
+    collector = DatabaseCollector(lambda: database_figures(services))
+
+    @web.get("/metrics")
+    def metrics() -> Response:
+        """Prometheus figures (bot/web/metrics.py): counts, latencies and ages only."""
+        body, content_type = scrape(collector)
+        return Response(body, content_type=content_type)
 
     @web.errorhandler(HTTPException)
     def refused(error: HTTPException) -> tuple[Response, int]:

@@ -33,7 +33,8 @@ from flask.sessions import SecureCookieSessionInterface
 
 from bot.config import Settings
 from bot.domain.durations import human_duration
-from bot.domain.errors import NotFound
+from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.metrics import parse_period
 from bot.services import dashboard as data
 from bot.services.context import ServiceContext
 from bot.services.export import CASE_FIELDS, EVENT_FIELDS, case_rows, event_rows, write_rows
@@ -147,8 +148,12 @@ def dashboard_blueprint(services: ServiceContext) -> Blueprint:
             return Response("Export cases or timeline as .csv or .jsonl.\n", 404,
                             mimetype="text/plain")
         rows, fields = sources[what]
+        try:  # ?since=7d|30d|quarter|all, as `swarmbot export --since`
+            since, _ = parse_period(request.args.get("since", "all"), services.now())
+        except InvalidInput as refused:
+            return Response(f"{refused}\n", 400, mimetype="text/plain")
         out = io.StringIO()
-        write_rows(rows(services), fields, out, fmt)
+        write_rows(rows(services, since=since), fields, out, fmt)
         kind = "text/csv" if fmt == "csv" else "application/x-ndjson"
         return Response(out.getvalue(), mimetype=kind, headers={
             "Content-Disposition": f"attachment; filename=swarmbot-{what}.{fmt}"})

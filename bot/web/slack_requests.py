@@ -19,6 +19,7 @@ from slack_bolt.adapter.flask.handler import to_flask_response
 from bot.services import replays
 from bot.services.context import ServiceContext
 from bot.slack.payloads import malformed
+from bot.web import metrics
 from bot.web.body import read_body
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,17 @@ SKEW_SECONDS = 5 * 60  # Slack: refuse a timestamp more than five minutes from n
 
 def handle_slack_request(request: Request, bolt_app: App, services: ServiceContext
                          ) -> Response | tuple[Response, int]:
+    """The answer, counted by surface with the time it took (GET /metrics)."""
+    started = time.perf_counter()
+    seen: dict[str, str] = {}
+    answer = _handle(request, bolt_app, services, seen)
+    status = answer[1] if isinstance(answer, tuple) else answer.status_code
+    metrics.observe_request(seen.get("surface", "refused"), status, started)
+    return answer
+
+
+def _handle(request: Request, bolt_app: App, services: ServiceContext, seen: dict[str, str]
+            ) -> Response | tuple[Response, int]:
     body = read_body(request, MAX_BODY)  # chunked bodies too: 413 past it
     timestamp, refusal = _verify(request, body, services)
     if refusal is not None:
@@ -38,12 +50,14 @@ def handle_slack_request(request: Request, bolt_app: App, services: ServiceConte
     key = replays.request_key(request.headers.get("X-Slack-Signature", ""))
     if replays.seen(services, key):
         log.warning("dropped a replayed Slack request (signed at %s)", timestamp)
+        seen["surface"] = "replay"
         return Response(status=200)
     try:
         bolt_request = BoltRequest(body=body.decode("utf-8"),
                                    query=request.query_string.decode("utf-8", "replace"),
                                    headers=dict(request.headers))
         problem = malformed(bolt_request.body)
+        seen["surface"] = metrics.surface(bolt_request.body)
     except Exception:  # noqa: BLE001 — a body bolt cannot read (bad UTF-8, bad JSON, a list…)
         problem = "the body is not a Slack payload"
     if problem is not None:

@@ -12,11 +12,26 @@ from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger as GunicornLogger
+
+from bot.web.metrics import worker_exited
 
 log = logging.getLogger("swarmbot")
 
 THREADS = 8
 GRACEFUL_SECONDS = 20  # for a worker to finish its requests and deliveries after SIGTERM
+
+
+class _ThroughOurLogging(GunicornLogger):  # type: ignore[misc]
+    """gunicorn's lines go through the process's logging (bot/logs.py): JSON when
+    SWARMBOT_LOG_FORMAT=json, secrets redacted, like every other line."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        for logger in (self.error_log, self.access_log):
+            for handler in list(logger.handlers):
+                logger.removeHandler(handler)
+            logger.propagate = True
 
 
 class WebWorkers(BaseApplication):  # type: ignore[misc] — gunicorn ships no type hints
@@ -31,10 +46,13 @@ class WebWorkers(BaseApplication):  # type: ignore[misc] — gunicorn ships no t
             "workers": workers, "worker_class": "gthread", "threads": THREADS,
             "graceful_timeout": GRACEFUL_SECONDS, "loglevel": log_level.lower(),
             "control_socket_disable": True, "proc_name": "swarmbot-web",
+            "logger_class": _ThroughOurLogging,
             "when_ready": lambda arbiter: log.info(
                 "listening on http://%s/slack/events with %s worker process(es)",
                 self._options["bind"], workers),
             "worker_exit": lambda arbiter, worker: self._closing(),
+            # a dead worker's live figures leave GET /metrics; its counts stay in the sums
+            "child_exit": lambda arbiter, worker: worker_exited(worker.pid),
         }
         super().__init__()
 

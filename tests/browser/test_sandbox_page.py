@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +120,39 @@ def test_a_command_the_bot_refuses_is_explained(page) -> None:  # type: ignore[n
         "is not a swarmbot command")
     _command(page, "/deploy now")
     expect(page.locator("#notice")).to_contain_text("/deploy is not a valid command")
+
+
+def test_emoji_the_bot_writes_show_as_emoji(page) -> None:  # type: ignore[no-untyped-def]
+    """`:books:` and the rest render as the emoji (the `emoji` package's table, every
+    shortcode Slack knows), never as raw `:name:` text."""
+    _command(page, "/swarm similar card payments declined")
+    messages = page.locator("#messages")
+    expect(messages).to_contain_text("📚 From the history")
+    shown = messages.inner_text()
+    assert not re.search(r":[a-z0-9_+\-]+:", shown.replace("::", "")), shown
+    # the emoji span carries the shortcode, as Slack's hover does
+    expect(messages.locator("span.emoji[title=':books:']").first).to_have_text("📚")
+
+
+EMOJI_FONT = Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf")
+
+
+@pytest.mark.skipif(not EMOJI_FONT.exists(), reason="no colour emoji font "
+                    "(apt-get install fonts-noto-color-emoji; .ci/run installs it)")
+def test_emoji_are_drawn_in_colour(page) -> None:  # type: ignore[no-untyped-def]
+    """With the font .ci/run installs, Chromium draws the page's emoji as colour glyphs
+    (not empty boxes): some pixel of a drawn 📚 is far from grey."""
+    coloured = page.evaluate("""() => {
+        const canvas = document.createElement("canvas");
+        canvas.width = canvas.height = 64;
+        const ctx = canvas.getContext("2d");
+        ctx.font = "48px " + getComputedStyle(document.body).fontFamily;
+        ctx.fillText("\\u{1F4DA}", 4, 52);
+        const px = ctx.getImageData(0, 0, 64, 64).data;
+        for (let i = 0; i < px.length; i += 4) {
+            const [r, g, b, a] = [px[i], px[i + 1], px[i + 2], px[i + 3]];
+            if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > 60) return true;
+        }
+        return false;
+    }""")
+    assert coloured

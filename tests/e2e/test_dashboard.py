@@ -63,3 +63,12 @@ def test_it_shows_open_cases_deadlines_charts_reviews_and_exports(
     rows = _get(bot, "/dashboard/export/cases.csv", **auth).text.splitlines()
     assert len(rows) == 3 and rows[0].startswith("id,reference,title")
     assert ",42.0," in rows[2]  # minutes to resolve
+
+    # ?since= as `swarmbot export --since`: both cases were opened 72 minutes ago, so the last
+    # hour has none; a period nobody can read is refused (naming the periods that work)
+    # instead of exporting everything
+    clock.advance(minutes=30)
+    assert len(_get(bot, "/dashboard/export/cases.csv?since=1h", **auth).text.splitlines()) == 1
+    assert len(_get(bot, "/dashboard/export/cases.csv?since=all", **auth).text.splitlines()) == 3
+    refused = _get(bot, "/dashboard/export/timeline.jsonl?since=bogus", **auth)
+    assert refused.status_code == 400 and "is not a period" in refused.text

@@ -64,7 +64,7 @@ def services(session_factory: sessionmaker[Session], clock: Clock, tmp_path: Pat
     with ctx.uow() as uow:
         uow.history.add_all(_history(clock()))
         uow.commit()
-    assert retrain(ctx, holder) == 150
+    assert retrain(ctx, holder).cases == 150
     return ctx
 
 
@@ -143,7 +143,7 @@ def test_a_private_case_never_shows_up_as_a_similar_case(services: ServiceContex
                             summary="Rotated the vault keys")
     with services.uow() as uow:
         assert uow.history.existing_ids([f"swarmbot-{secret}"])  # it is in the history...
-    assert retrain(services, services.recommender) == 151  # type: ignore[arg-type]
+    assert retrain(services, services.recommender).swapped  # type: ignore[arg-type]
     clock.advance(minutes=5)
     other = _declare(services, "Database failover did not complete for the vault sev2")
     assert "vault" not in _outlook(services, other)  # ...but never shown

@@ -94,3 +94,11 @@ def test_the_command_line_and_the_web_process_start_without_the_models_libraries
                             cwd=tmp_path, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_version(tmp_path: Path) -> None:
+    from importlib.metadata import version
+
+    done = _run(["--version"], {}, tmp_path)
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"swarmbot {version('swarmbot')}"

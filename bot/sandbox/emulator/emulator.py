@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Self
 
 from bot.sandbox.emulator.actors import CommandResult, UserActions
@@ -24,6 +24,7 @@ from bot.sandbox.emulator.server import make_server, serve_in_thread
 from bot.sandbox.emulator.state import Channel, SlackError, User, Workspace
 from bot.sandbox.emulator.transport import BotReply, post, sign
 from bot.sandbox.emulator.web_api import FORM_ONLY, WebApi
+from bot.slack.scopes import BOT_SCOPES
 
 __all__ = ["CommandResult", "SlackEmulator"]
 
@@ -33,8 +34,11 @@ class SlackEmulator(UserActions):
                  request_url: str | None = None, team_id: str = "T0001",
                  team_domain: str = "acme", retry_delays: tuple[float, ...] = (0.1, 0.2, 0.4),
                  deadline: float = 3.0, api_app_id: str = "A0001", bot_name: str = "swarmbot",
-                 trigger_lifetime: float = 3.0) -> None:
+                 trigger_lifetime: float = 3.0,
+                 scopes: Iterable[str] = BOT_SCOPES) -> None:
         self.signing_secret, self.bot_token = signing_secret, bot_token
+        # The bot token's scopes: an install of the manifest unless a test takes some away
+        self.scopes = set(scopes)
         self.request_url = request_url
         self.retry_delays = tuple(retry_delays)
         self.deadline = deadline                  # Slack waits 3 s for the bot's answer
@@ -123,6 +127,12 @@ class SlackEmulator(UserActions):
             outcome = self._apply_fault(fault, method, params, token)
         else:
             outcome = self._answer(method, params, token)
+        if token == self.bot_token:
+            # Every answer to a call with a valid token, failed ones too, names the token's
+            # scopes (https://api.slack.com/legacy/oauth-scopes#working-with-scopes;
+            # bolt reads it from auth.test as the bot's scopes)
+            status, answer, headers = outcome
+            outcome = status, answer, {**headers, "x-oauth-scopes": ",".join(sorted(self.scopes))}
         self._flush_events()
         self._record(method, params, started, outcome)
         return outcome

@@ -12,19 +12,8 @@ from dataclasses import dataclass, field
 from html import escape, unescape
 from typing import Any
 
-# The emoji the bot writes and the reaction buttons offer, as Slack names them.
-EMOJI = {
-    "white_check_mark": "✅", "x": "❌", "no_entry_sign": "🚫", "no_entry": "⛔",
-    "raising_hand": "🙋", "+1": "👍", "thumbsup": "👍", "-1": "👎", "eyes": "👀",
-    "tada": "🎉", "rotating_light": "🚨", "warning": "⚠️", "memo": "📝", "wave": "👋",
-    "mag": "🔍", "red_circle": "🔴", "large_orange_circle": "🟠",
-    "large_yellow_circle": "🟡", "white_circle": "⚪", "large_blue_circle": "🔵",
-    "leftwards_arrow_with_hook": "↩️", "hourglass_flowing_sand": "⏳",
-    "heavy_plus_sign": "➕", "handshake": "🤝", "ballot_box_with_check": "☑️",
-    "alarm_clock": "⏰", "fire": "🔥", "heart": "❤️", "pray": "🙏", "rocket": "🚀",
-    "bell": "🔔", "arrow_right": "➡️", "arrow_up": "⬆️", "arrow_down": "⬇️", "ok_hand": "👌",
-    "thinking_face": "🤔", "sos": "🆘",
-}
+from bot.sandbox.web.emoji_names import character
+
 # Reaction buttons under every message: the invite answers first, then a few everyday ones.
 REACTION_CHOICES = ("white_check_mark", "x", "raising_hand", "+1", "no_entry_sign", "eyes",
                     "tada")
@@ -45,7 +34,8 @@ class Directory:
 
 
 def emoji(name: str) -> str:
-    return EMOJI.get(name, f":{name}:")
+    """The emoji a Slack shortcode names; an unknown one stays `:name:`, as Slack shows it."""
+    return character(name) or f":{name}:"
 
 
 def mrkdwn(text: str, names: Directory) -> str:
@@ -70,7 +60,7 @@ def mrkdwn(text: str, names: Directory) -> str:
     html = re.sub(r"(?<![\w_])_(?!\s)([^_\n]+?)_(?![\w_])", r"<i>\1</i>", html)
     html = re.sub(r"(?<![\w~])~(?!\s)([^~\n]+?)~(?![\w~])", r"<s>\1</s>", html)
     html = _EMOJI.sub(lambda m: f'<span class="emoji" title=":{m[1]}:">{emoji(m[1])}</span>'
-                      if m[1] in EMOJI else m[0], html)
+                      if character(m[1]) else m[0], html)
     lines = [f'<span class="quote">{line[5:]}</span>' if line.startswith("&gt; ") else line
              for line in html.split("\n")]
     html = "<br>".join(lines)
@@ -106,7 +96,7 @@ def text_object(obj: Any, names: Directory) -> str:
         return mrkdwn(obj.get("text") or "", names)
     plain = escape(obj.get("text") or "")
     if obj.get("emoji", True):
-        plain = _EMOJI.sub(lambda m: emoji(m[1]) if m[1] in EMOJI else m[0], plain)
+        plain = _EMOJI.sub(lambda m: character(m[1]) or m[0], plain)
     return plain.replace("\n", "<br>")
 
 

@@ -72,7 +72,7 @@ def _refuse_unknown_values() -> None:
     found = []
     for table, columns in STATES.items():
         for column, values in columns.items():
-            col = sa.column(column)
+            col: sa.ColumnClause[str] = sa.column(column)
             rows = bind.execute(
                 sa.select(col, sa.func.count())
                 .select_from(sa.table(table))

@@ -48,9 +48,16 @@ def register(app: App, services: Any) -> None:
                             accepted=reaction in ACCEPT_REACTIONS,
                             event_id=_text(body.get("event_id"))[:64] or None)
 
-    @app.event("reaction_removed")
-    def reaction_removed() -> None:
-        return None  # an answer stands once given; nothing to do
+    # Events the manifest does not subscribe to, which Slack still sends to an app whose
+    # subscriptions were widened by hand (and the sandbox sends when people type in a
+    # channel): answered 200 with nothing done, instead of bolt's "Unhandled request"
+    # warning with a suggested listener for every one of them. A reaction taken back does
+    # nothing either: an answer stands once given.
+    def not_ours() -> None:
+        return None
+
+    app.event("message")(not_ours)
+    app.event("reaction_removed")(not_ours)
 
     @app.event("app_home_opened")
     def app_home_opened(event: dict[str, Any]) -> None:
