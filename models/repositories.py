@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import CursorResult, Executable, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -134,6 +134,28 @@ def claim_leased(session: Session, model: type[OutboxMessage] | type[Timer], *, 
         if changed_rows(session, stmt) == 1:
             claimed.append(row_id)
     return claimed
+
+
+_OfACase = TypeVar("_OfACase", Invite, FollowUp, Approval)
+_Row_co = TypeVar("_Row_co", Invite, FollowUp, Approval, covariant=True)
+
+
+class _RowsOfCases(Protocol[_Row_co]):
+    def get(self, row_id: int, /, *, for_update: bool = False) -> _Row_co | None: ...
+
+
+def with_case_locked(cases: CaseRepository, rows: _RowsOfCases[_OfACase], row_id: int
+                     ) -> tuple[Case, _OfACase] | None:
+    """A row of a case (invite, follow-up, approval) with its case locked, then the row read
+    afresh: its state as it is now, not as this transaction may have read it before another
+    one changed it (row locks decide; the case row is locked first, as every use case on the
+    case does — two answers at once, or a timer firing as it is answered, see each other)."""
+    row = rows.get(row_id)
+    if row is None:
+        return None
+    case = cases.get(row.case_id, for_update=True)
+    row = rows.get(row_id, for_update=True)
+    return (case, row) if case is not None and row is not None else None
 
 
 class CaseRepository:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 
 def human_duration(delta: timedelta) -> str:
@@ -16,7 +16,10 @@ def human_duration(delta: timedelta) -> str:
     return f"{hours // 24} days {hours % 24} h"
 
 
-def slack_time(moment: datetime) -> str:
-    """A time Slack shows in each reader's own zone (`<!date^…>`), with a UTC fallback."""
-    fallback = f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
+def sla_length(seconds: float) -> str:
+    """An SLA's length as the policy says it: `15 min`, `4 h`, `2 days`."""
+    minutes = int(seconds // 60)
+    if minutes < 60 or minutes % 60:
+        return f"{minutes} min"
+    hours = minutes // 60
+    return f"{hours} h" if hours < 48 or hours % 24 else f"{hours // 24} days"

@@ -1,11 +1,31 @@
 """Typed domain errors. Each carries the sentence a user sees; `bot/slack/errors.py` and the
-CLI turn them into messages in one place."""
+CLI turn them into messages in one place.
+
+People a sentence names are data, not markup: `{key}` in the message stands for the user id
+`people[key]`, named where the error is shown (`words`) — Slack as a mention."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 
 class SwarmbotError(Exception):
-    """Base class: `str(error)` is a complete, user-facing sentence."""
+    """Base class: `str(error)` is a complete, user-facing sentence (people as `@U…`)."""
+
+    def __init__(self, message: str = "", *, people: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.people = dict(people or {})
+
+    def words(self, person: Callable[[str], str]) -> str:
+        """The sentence, each person named by `person(user_id)`."""
+        text = self.message
+        for key, user in self.people.items():
+            text = text.replace("{" + key + "}", person(user))
+        return text
+
+    def __str__(self) -> str:
+        return self.words(lambda user: f"@{user}")
 
 
 class ConfigError(SwarmbotError):
@@ -20,8 +40,9 @@ class InvalidInput(SwarmbotError):
     """A value is not acceptable (bad severity, oversized text, bad name...). `field` names
     the part of a form it is about (e.g. "service" of a case draft), when there is one."""
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, field: str | None = None,
+                 people: Mapping[str, str] | None = None) -> None:
+        super().__init__(message, people=people)
         self.field = field
 
 

@@ -16,6 +16,7 @@ or linkification")."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 _TOKEN = re.compile(r"<@([UW][A-Z0-9]{2,})(?:\|[^<>]*)?>|&(?:amp|lt|gt);|[&<>]")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -57,3 +58,25 @@ def plain(text: str | None, names: dict[str, str] | None = None) -> str:
 
     text = _PLAIN_OTHER.sub(other, _PLAIN_MENTION.sub(person, text))
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+# -- how Slack's syntax names things: the one place outside bot/slack that writes it --------
+def mention(user: str) -> str:
+    """A person, as Slack mrkdwn names them."""
+    return f"<@{user}>"
+
+
+def channel_link(channel: str) -> str:
+    """A channel, as Slack mrkdwn links it."""
+    return f"<#{channel}>"
+
+
+def group_mention(group: str) -> str:
+    """A user group, as Slack mrkdwn names it."""
+    return f"<!subteam^{group}>"
+
+
+def slack_time(moment: datetime) -> str:
+    """A time Slack shows in each reader's own zone (`<!date^…>`), with a UTC fallback."""
+    fallback = f"{moment.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"

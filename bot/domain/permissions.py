@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.domain.errors import NotAllowed
+
 
 class Role(StrEnum):
     """What someone is to a case (or to one of its items), worked out per request."""
@@ -138,13 +140,16 @@ def who(command: str) -> str:
     return words
 
 
-def refusal_message(action: str, verb: str, *, owner: str | None = None,
-                    level: str | None = None, item_owner: str | None = None,
-                    requester: str | None = None) -> str:
-    """"Only … can {verb}." for someone the rule does not allow."""
-    facts = {"owner": f" <@{owner}>" if owner else "", "level": level or "this level",
-             "item_owner": f" <@{item_owner}>" if item_owner else "",
-             "requester": f" <@{requester}>" if requester else ""}
+def refusal(action: str, verb: str, *, owner: str | None = None, level: str | None = None,
+            item_owner: str | None = None, requester: str | None = None,
+            detail: str = "") -> NotAllowed:
+    """"Only … can {verb}." for someone the rule does not allow (the people it names are
+    the error's data, named where it is shown)."""
+    people = {key: user for key, user in (("owner", owner), ("item_owner", item_owner),
+                                          ("requester", requester)) if user}
+    facts = {key: f" {{{key}}}" if key in people else ""
+             for key in ("owner", "item_owner", "requester")}
+    facts["level"] = level or "this level"
     phrases = [w.phrase.format(**facts) for w in RULES[action].who if w is not UNCHECKED]
     listed = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " or " + phrases[-1]
-    return f"Only {listed} can {verb}."
+    return NotAllowed(f"Only {listed} can {verb}.{detail}", people=people)

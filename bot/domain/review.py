@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.durations import human_duration
 from bot.domain.metrics import Event
+from bot.domain.mrkdwn import mention
 from bot.domain.states import LEVEL_MOVES, CaseMode, TimelineKind
 
 LESSON = TimelineKind.LESSON
@@ -153,4 +154,4 @@ def to_markdown(review: Review) -> str:
 
 
 def _who(user: str | None) -> str:
-    return f"<@{user}>" if user else "—"
+    return mention(user) if user else "—"

@@ -10,7 +10,13 @@ so `swarmbot audit verify` holds for old chains. New events of a converted kind 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
+
+from bot.domain.durations import sla_length
+from bot.domain.mrkdwn import channel_link, group_mention, mention
+from bot.domain.states import CaseMode, TimelineKind
+from bot.domain.workflows import facts_words, fill
 
 Person = Callable[[str], str]
 
@@ -28,9 +34,29 @@ class Recorded(Protocol):
     def data(self) -> Any: ...
 
 
-def mention(user: str) -> str:
-    """How Slack mrkdwn names a person."""
-    return f"<@{user}>"
+def topic_note(data: Mapping[str, Any], person: Person = mention) -> str:
+    """A workflow's note for the channel topic: its text with the case's facts filled in."""
+    return fill(str(data["words"]), facts_words(data["facts"], person, "this channel"))[:120]
+
+
+def step_words(done: Any, *, person: Person = mention, place: Person = channel_link,
+               group: Person = group_mention) -> str:
+    """What one step of a workflow run did (bot.domain.workflows.StepDone, or its data)."""
+    did, data = (done.did, done.data) if hasattr(done, "did") else (done["did"], done)
+    if did == "invited":
+        return "invited " + " ".join([*(person(u) for u in data.get("users", ())),
+                                      *(group(g) for g in data.get("groups", ()))])
+    if did == "posted":
+        return f"posted to {place(str(data['channel']))}"
+    if did == "topic":
+        return f"topic: {topic_note(data, person)}"
+    return {"no_channel": "no channel to post to (set `channel` or "
+                          "SWARMBOT_STAKEHOLDER_CHANNEL)",
+            "kept_private": "not posted outside the case (private case)",
+            "call_link": "call link added", "reminded": "reminded the owner",
+            "swarmed": "no escalation (the case is swarmed)",
+            "at_top": f"no escalation (already at {data.get('level')})",
+            "escalated": f"escalated {data.get('previous')} → {data.get('level')}"}[did]
 
 
 _Render = Callable[[str | None, Mapping[str, Any], Person], str]
@@ -54,37 +80,152 @@ def _about(key: str, words: str) -> _Render:
     return render
 
 
-# Converted kinds: their events are recorded with data and no text (issue 17). Not listed
-# yet (their text is still stored, and shown as stored): declared, owner_changed,
-# severity_changed, invited, invite_held, invite_released, invites_withdrawn, the level
-# moves, sla_*, approval_*, followup*, workflow_*, forecast, no_recommendation.
-_KINDS: dict[str, _Render] = {
-    "claimed": _actor("Claimed by {actor}"),
-    "reopened": _actor("Reopened by {actor}"),
-    "resolution_confirmed": _actor("{actor} confirmed"),
-    "left": _actor("{actor} left the swarm"),
-    "invite_accepted": _actor("{actor} joined the swarm"),
-    "invite_declined": _actor("{actor} declined"),
-    "invite_expired": _about("expert", "Invite to {who} expired"),
-    "added": _about("user", "{actor} added {who}"),
-    "status_reminder": _about("owner", "Reminded {who}"),
-    "confirmation_reminded": _about("requester", "Reminded {who} to confirm the resolution"),
+def _says(words: str, *, people: tuple[str, ...] = (), lists: tuple[str, ...] = ()
+          ) -> _Render:
+    """`words` filled from the event's data (and `{actor}`, who did it): the keys in `people`
+    name a person, those in `lists` several (a list of user ids)."""
+    def render(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+        values = {**data, "actor": actor}
+        for key in people:
+            if not values.get(key):
+                raise KeyError(key)
+            values[key] = person(str(values[key]))
+        for key in lists:
+            values[key] = ", ".join(person(str(u)) for u in values[key])
+        return words.format_map(_Strict(values))
+    return render
+
+
+class _Strict(dict[str, Any]):
+    """A key the words need and the data lacks (an older event) is a KeyError."""
+
+    def __missing__(self, key: str) -> Any:
+        raise KeyError(key)
+
+
+def _declared(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+    if data.get("source"):
+        return f"Opened by {data['source']} ({data['external_id']})"
+    if not actor:
+        raise KeyError("actor")
+    return f"Declared by {person(actor)} as {data['severity']}"
+
+
+def _owner_changed(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+    previous, owner = data.get("previous"), data["owner"]
+    if not actor:
+        raise KeyError("actor")
+    by = person(actor) if actor == previous else f"{person(actor)} (admin)"
+    away = "" if actor == previous else f" from {person(previous) if previous else ''}"
+    return f"{by} handed the case{away} to {person(owner)}"
+
+
+def _held(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+    release = datetime.fromisoformat(data["release"])
+    return (f"Invite to {person(data['expert'])} held until their working hours "
+            f"({release:%Y-%m-%d %H:%M} UTC)")
+
+
+def _approval_requested(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+    if not actor or "note" not in data:
+        raise KeyError("note")
+    note = f": {data['note']}" if data["note"] else ""
+    return f"{person(actor)} asked {data['level']} to approve `{data['item']}`{note}"
+
+
+_MISSING = {"response": "acknowledgement", "resolution": "resolution"}
+_MOVES = {TimelineKind.LEVEL_SET: "Placed at", TimelineKind.ESCALATED: "Escalated {previous} →",
+          TimelineKind.DEESCALATED: "Moved down {previous} →",
+          TimelineKind.LEVEL_RESTARTED: "Restarted at"}
+
+
+def _moved(kind: TimelineKind) -> _Render:
+    def render(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+        reason = data["reason"] or (f"asked by {person(actor)}" if actor else "")
+        skipped = data.get("bypassed") or []
+        note = f" — bypassed {', '.join(skipped)}" if skipped else ""
+        verb = _MOVES[kind].format(previous=data.get("previous"))
+        return f"{verb} {data['level']} ({data['trigger']}: {reason}){note}"
+    return render
+
+
+def _sla(words: str) -> _Render:
+    def render(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+        values = _Strict({**data, "missing": _MISSING[data["sla"]]})
+        if "limit" in data:
+            values["limit"] = sla_length(data["limit"])
+        return words.format_map(values)
+    return render
+
+
+def _workflow_run(actor: str | None, data: Mapping[str, Any], person: Person,
+                  place: Person) -> str:
+    summary = "; ".join(step_words(step, person=person, place=place) for step in data["steps"])
+    return f"Workflow {data['workflow']} ran ({data['trigger']}): {summary}"
+
+
+# Kinds recorded with data and no text (issue 17), worded here. Not listed (their text is
+# what was typed or a fixed phrase, stored and shown as stored): status_update, resolved,
+# lesson, call_link, archived, no_recommendation.
+_KINDS: dict[str, _Render] = {  # keyed by TimelineKind (a str)
+    TimelineKind.CLAIMED: _actor("Claimed by {actor}"),
+    TimelineKind.REOPENED: _actor("Reopened by {actor}"),
+    TimelineKind.RESOLUTION_CONFIRMED: _actor("{actor} confirmed"),
+    TimelineKind.LEFT: _actor("{actor} left the swarm"),
+    TimelineKind.INVITE_ACCEPTED: _actor("{actor} joined the swarm"),
+    TimelineKind.INVITE_DECLINED: _actor("{actor} declined"),
+    TimelineKind.INVITE_EXPIRED: _about("expert", "Invite to {who} expired"),
+    TimelineKind.ADDED: _about("user", "{actor} added {who}"),
+    TimelineKind.STATUS_REMINDER: _about("owner", "Reminded {who}"),
+    TimelineKind.CONFIRMATION_REMINDED: _about("requester",
+                                               "Reminded {who} to confirm the resolution"),
+    TimelineKind.DECLARED: _declared,
+    TimelineKind.OWNER_CHANGED: _owner_changed,
+    TimelineKind.SEVERITY_CHANGED: _says("{previous} → {severity}"),
+    TimelineKind.MODE_CHANGED: lambda actor, data, person: (
+        "Now swarmed" if data["mode"] == CaseMode.SWARM else "Now on the escalation levels"),
+    TimelineKind.INVITES_WITHDRAWN: _says("Withdrew the invites to {experts} (no longer a "
+                                          "swarm)", lists=("experts",)),
+    TimelineKind.INVITED: _says("Invited {expert}: {reason}", people=("expert",)),
+    TimelineKind.INVITE_HELD: _held,
+    TimelineKind.INVITE_RELEASED: _says("Invited {expert} as their working day began",
+                                        people=("expert",)),
+    TimelineKind.APPROVAL_REQUESTED: _approval_requested,
+    TimelineKind.APPROVAL_APPROVED: _says("`{item}` approved by {actor} ({level})",
+                                          people=("actor",)),
+    TimelineKind.APPROVAL_REJECTED: _says("`{item}` rejected by {actor} ({level})",
+                                          people=("actor",)),
+    TimelineKind.ACKNOWLEDGED: _says("Acknowledged at {level} by {actor} after {minutes} min",
+                                     people=("actor",)),
+    TimelineKind.SLA_WARNING: _sla("{level} {sla} SLA: {left} min left without {missing}"),
+    TimelineKind.SLA_BREACHED: _sla("{level} {sla} SLA ({limit}) passed without {missing}"),
+    **{kind: _moved(kind) for kind in _MOVES},
+    TimelineKind.FOLLOWUP: _says("Follow-up F{followup} for {owner}: {item}",
+                                 people=("owner",)),
+    TimelineKind.FOLLOWUP_DONE: _says("Follow-up F{followup} done: {item}"),
+    TimelineKind.WORKFLOW_OFFERED: _says("Workflow {workflow} offered ({trigger})"),
+    TimelineKind.TOPIC_NOTE: lambda actor, data, person: topic_note(data, person),
+    TimelineKind.FORECAST: _says("{needs_help:.0%} likely to need more than one person"),
 }
 
 
 def describe(event: Recorded, person: Person = mention,
-             stored: Callable[[str], str] = lambda text: text) -> str:
-    """The event's sentence, people named by `person`. A stored text (an older event, or a
-    kind not converted yet) goes through `stored` — e.g. mrkdwn.plain for a plain surface."""
-    render = _KINDS.get(event.kind)
-    if render is not None:
-        try:
+             stored: Callable[[str], str] = lambda text: text,
+             place: Person = channel_link) -> str:
+    """The event's sentence, people named by `person` and channels by `place`. A stored text
+    (an older event, or a kind whose text is what was typed) goes through `stored` — e.g.
+    mrkdwn.plain for a plain surface."""
+    try:
+        if event.kind == TimelineKind.WORKFLOW_RUN:
+            return _workflow_run(event.actor, event.data or {}, person, place)
+        render = _KINDS.get(event.kind)
+        if render is not None:
             return render(event.actor, event.data or {}, person)
-        except KeyError:
-            pass  # recorded before its data said who: its stored text says it
+    except (KeyError, TypeError, ValueError):
+        pass  # recorded before its data said it all: its stored text says it
     return stored(event.text or "")
 
 
 def converted(kind: str) -> bool:
     """True if events of `kind` are recorded without text."""
-    return kind in _KINDS
+    return kind in _KINDS or kind == TimelineKind.WORKFLOW_RUN

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as _field
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.domain.mrkdwn import escape
 
 TRIGGERS = ("declared", "severity_set", "escalated", "sla_warning", "no_update", "resolved")
 PLACEHOLDERS = frozenset({"reference", "title", "severity", "service", "level", "owner",
@@ -118,6 +123,29 @@ class Workflow(_Strict):
                 and (not self.services or service in self.services)
                 and (not self.tags or bool(set(tags) & set(self.tags)))
                 and (not self.levels or level in self.levels))
+
+
+@dataclass(frozen=True)
+class StepDone:
+    """What one step of a run did: `did` names it (the words are made where it is shown,
+    bot/domain/timeline.step_words) and `data` holds who and what."""
+    did: str
+    data: Mapping[str, Any] = _field(default_factory=dict)
+
+    def as_data(self) -> dict[str, Any]:
+        return {"did": self.did, **self.data}
+
+
+def facts_words(facts: Mapping[str, Any], person: Callable[[str], str],
+                channel: str) -> dict[str, str]:
+    """The placeholders of a step's text from the case's facts (as recorded): what people
+    typed is escaped, the owner named by `person`, `{channel}` is `channel`."""
+    return {"reference": str(facts.get("reference", "")),
+            "title": escape(str(facts.get("title", ""))),
+            "severity": str(facts.get("severity", "")),
+            "service": escape(str(facts.get("service") or "")) or "—",
+            "level": str(facts.get("level", "")), "channel": channel,
+            "owner": person(str(facts["owner"])) if facts.get("owner") else "unclaimed"}
 
 
 def fill(text: str, values: dict[str, str]) -> str:

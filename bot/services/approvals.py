@@ -13,6 +13,7 @@ from bot.services.context import ServiceContext
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.responders import levels_of, responder_ids
 from models.case import Approval
+from models.repositories import with_case_locked
 from models.uow import UnitOfWork
 
 MAX_NOTE = 500
@@ -53,12 +54,12 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
         uow.timeline.record(
             case.id,
             TimelineKind.APPROVAL_REQUESTED,
-            f"<@{actor}> asked {level} to approve `{item}`" + (f": {note}" if note else ""),
             actor=actor,
             at=ctx.now(),
             approval=approval.id,
             item=item,
             level=level,
+            note=note or "",
         )
         effects.approval_request(uow, case, approval_id=approval.id)
         approvers = [u for u in responder_ids(uow, ctx.policy, level) if u != actor]
@@ -71,18 +72,14 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
 def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approve: bool
                     ) -> ApprovalDecided:
     with ctx.uow() as uow:
-        approval = uow.approvals.get(approval_id)
-        if approval is None:
+        # of two decisions at once, the second sees the first
+        found = with_case_locked(uow.cases, uow.approvals, approval_id)
+        if found is None:
             raise NotFound("That approval request no longer exists.")
-        # The case first (as every use case on it), then the approval afresh: of two
-        # decisions at once, the second sees the first.
-        case = uow.cases.get(approval.case_id, for_update=True)
-        approval = uow.approvals.get(approval_id, for_update=True)
-        if case is None or approval is None:
-            raise NotFound("That case no longer exists.")
+        case, approval = found
         if approval.state != ApprovalState.PENDING:
             raise Conflict(f"`{approval.item}` on case {case.reference} was already "
-                           f"{approval.state} by <@{approval.decided_by}>.")
+                           f"{approval.state} by {{by}}.", people={"by": approval.decided_by or ""})
         require(ctx, uow, case, actor, "approval decide", f"decide `{approval.item}`",
                 approval=approval, detail=f" {approval.level} can decide it.")
         level = _deciding_level(uow, ctx, actor)
@@ -90,11 +87,9 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
         ctx.policy.require_authority(level, approval.item)
         approval.state = ApprovalState.APPROVED if approve else ApprovalState.REJECTED
         approval.decided_by, approval.decided_at = actor, ctx.now()
-        verb = "approved" if approve else "rejected"
         uow.timeline.record(
             case.id,
             TimelineKind.APPROVAL_APPROVED if approve else TimelineKind.APPROVAL_REJECTED,
-            f"`{approval.item}` {verb} by <@{actor}> ({level})",
             actor=actor,
             at=ctx.now(),
             approval=approval.id,
@@ -102,10 +97,9 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
             level=level,
         )
         effects.approval_decided(uow, case, approval_id=approval.id)
-        icon = ":white_check_mark:" if approve else ":no_entry:"
-        effects.post(uow, case=case, key=f"approval_decided:{approval.id}", text=(
-            f"{icon} `{approval.item}` {verb} by <@{actor}> ({level}) — asked by "
-            f"<@{approval.requested_by}>."))
+        effects.post(uow, case=case, key=f"approval_decided:{approval.id}",
+                     note="approval_decided", item=approval.item, approved=approve,
+                     actor=actor, level=level, requested_by=approval.requested_by)
         uow.commit()
         return ApprovalDecided(case.reference, approval.item, approve)
 

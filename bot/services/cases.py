@@ -96,9 +96,8 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
         declaration.case_id, declaration.declared_at = case.id, ctx.now()
         if _profile_unknown(uow, owner_id):  # known from now on: zone and handle from Slack
             effects.sync_profile(uow, owner_id)  # (then kept current by user_change events)
-        uow.timeline.record(case.id, TimelineKind.DECLARED,
-                            f"Declared by <@{owner_id}> as {draft.severity}",
-                            actor=owner_id, at=ctx.now(), severity=draft.severity)
+        uow.timeline.record(case.id, TimelineKind.DECLARED, actor=owner_id, at=ctx.now(),
+                            severity=draft.severity)
         _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel,
                                  recommended=recommended, foreseen=foreseen)
         uow.commit()
@@ -145,8 +144,8 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
             assert existing is not None
             return CaseOpened(existing.id, existing.reference, False,
                               existing.mode == CaseMode.SWARM)
-        uow.timeline.record(case.id, TimelineKind.DECLARED, f"Opened by {source} ({external_id})",
-                            at=ctx.now(), severity=draft.severity, source=source)
+        uow.timeline.record(case.id, TimelineKind.DECLARED, at=ctx.now(),
+                            severity=draft.severity, source=source, external_id=external_id)
         _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
         uow.commit()
         return _opened(case)
@@ -164,7 +163,8 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         if case.owner_id == user_id:
             return CaseClaimed(case.reference, already=True)
         if case.owner_id is not None:
-            raise Conflict(f"Case {case.reference} is already owned by <@{case.owner_id}>.")
+            raise Conflict(f"Case {case.reference} is already owned by {{owner}}.",
+                           people={"owner": case.owner_id})
         case.owner_id = user_id
         if case.mode == CaseMode.SWARM and case.acknowledged_at is None:  # tiered: the first ack
             case.acknowledged_at = ctx.now()
@@ -172,8 +172,7 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         uow.timeline.record(case.id, TimelineKind.CLAIMED, actor=user_id, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case,
-                     text=f":raising_hand: <@{user_id}> claimed this case and owns it now.")
+        effects.post(uow, case=case, note="claimed", user=user_id)
         uow.commit()
         return CaseClaimed(case.reference)
 
@@ -187,27 +186,25 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
         require_open(case)
         require(ctx, uow, case, actor, "owner", "hand the case over")
         if new_owner == case.owner_id:
-            raise InvalidInput(f"<@{new_owner}> already owns case {case.reference}.")
+            raise InvalidInput(f"{{owner}} already owns case {case.reference}.",
+                               people={"owner": new_owner})
         previous = case.owner_id
         for participant in case.participants:
             if participant.user_id == previous and participant.role == ParticipantRole.OWNER:
                 participant.role = ParticipantRole.RESPONDER
         case.owner_id = new_owner
         add_participant(case, new_owner, ParticipantRole.OWNER, ctx.now(), take_role=True)
-        by = f"<@{previous}>" if actor == previous else f"<@{actor}> (admin)"
-        away = "" if actor == previous else f" from <@{previous}>"  # said by who did it
         uow.timeline.record(
             case.id,
             TimelineKind.OWNER_CHANGED,
-            f"{by} handed the case{away} to <@{new_owner}>",
             actor=actor,
             at=ctx.now(),
             previous=previous,
             owner=new_owner,
         )
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case, text=f":handshake: {by} handed case {case.reference}{away} "
-                                          f"to <@{new_owner}>, who owns it now.")
+        effects.post(uow, case=case, note="handed_over", actor=actor, previous=previous,
+                     owner=new_owner, reference=case.reference)
         uow.commit()
         return CaseHandedOver(case.reference, new_owner)
 
@@ -224,29 +221,21 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
             return SeverityChanged(case.reference, severity, already=True)
         previous, was_swarm = case.severity, case.mode == CaseMode.SWARM
         case.severity, case.mode = severity, _mode(ctx, severity)
-        uow.timeline.record(case.id, TimelineKind.SEVERITY_CHANGED, f"{previous} → {severity}",
-                            actor=actor,
+        uow.timeline.record(case.id, TimelineKind.SEVERITY_CHANGED, actor=actor,
                             at=ctx.now(), previous=previous, severity=severity)
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.STATUS_REMINDER])
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case)
-        effects.post(
-            uow,
-            case=case,
-            text=f":rotating_light: Severity changed {previous} → *{severity}* by <@{actor}>.",
-        )
+        effects.post(uow, case=case, note="severity_changed", previous=previous,
+                     severity=severity, actor=actor)
         if case.mode != (CaseMode.SWARM if was_swarm else CaseMode.TIERED):
-            uow.timeline.record(case.id, TimelineKind.MODE_CHANGED,
-                                "Now swarmed" if case.mode == CaseMode.SWARM
-                                else "Now on the escalation levels", at=ctx.now(), mode=case.mode)
+            uow.timeline.record(case.id, TimelineKind.MODE_CHANGED, at=ctx.now(), mode=case.mode)
         on_severity_change(ctx, uow, case, was_swarm=was_swarm, actor=actor)
         if was_swarm and case.mode != CaseMode.SWARM:  # back on the levels: the swarm's asks end
             withdrawn = withdraw_invites(ctx, uow, case)
             if withdrawn:
-                uow.timeline.record(case.id, TimelineKind.INVITES_WITHDRAWN,
-                                    "Withdrew the invites to "
-                                    + ", ".join(f"<@{i.expert_id}>" for i in withdrawn)
-                                    + " (no longer a swarm)", actor=actor, at=ctx.now(),
+                uow.timeline.record(case.id, TimelineKind.INVITES_WITHDRAWN, actor=actor,
+                                    at=ctx.now(),
                                     experts=[i.expert_id for i in withdrawn])
         if case.mode == CaseMode.SWARM and not was_swarm:
             invite_experts(ctx, uow, case, count=ctx.settings.invite_count, invited_by=actor)

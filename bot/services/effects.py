@@ -50,11 +50,6 @@ class Effect(StrEnum):
 
 URGENT = 0  # channel, members and invites go out before refreshes and notes
 
-# In a post's text: the case channel's link, filled in when it is delivered (the channel of a
-# case just declared does not exist yet when the post is recorded).
-CASE_CHANNEL = "<#case-channel>"
-
-
 def _once() -> str:
     return uuid.uuid4().hex
 
@@ -101,16 +96,14 @@ def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
     post_summary(uow, case)
 
 
-def post(uow: UnitOfWork, *, text: str = "", blocks: list[dict[str, Any]] | None = None,
+def post(uow: UnitOfWork, *, note: str, blocks: list[dict[str, Any]] | None = None,
          case: Case | None = None, channel: str | None = None, key: str | None = None,
-         note: str | None = None, **data: Any) -> None:
-    """Post a message to `channel`, or to the case's channel once it exists. Give `key` when
-    the same intent may be recorded twice and must be posted once. CASE_CHANNEL in `text`
-    becomes the case channel's link. Give `note` (a kind that bot/slack/notes.py words) and
-    its data rather than `text`: the words are made at the edge."""
-    payload: dict[str, Any] = {"text": text, "blocks": blocks, "channel": channel}
-    if note is not None:
-        payload.update(note=note, data=data)
+         **data: Any) -> None:
+    """Post a message to `channel`, or to the case's channel once it exists. `note` is a kind
+    that bot/slack/notes.py words from `data` when it is delivered (the case channel's link
+    is known then). Give `key` when the same intent may be recorded twice and must be posted
+    once."""
+    payload: dict[str, Any] = {"note": note, "data": data, "blocks": blocks, "channel": channel}
     uow.outbox.enqueue(key or f"post:{_once()}", Effect.POST, payload,
                        case_id=case.id if case else None)
 

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.domain.durations import sla_length
 from bot.domain.errors import Conflict, InvalidInput
-from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy, rank
 from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
 from bot.services import effects, workflows
@@ -50,9 +50,6 @@ class AlreadyAcknowledged:
     by: str | None
 
 
-_ARROWS = {TimelineKind.ESCALATED: "up", TimelineKind.DEESCALATED: "down"}
-
-
 # -- entering and moving ------------------------------------------------------------------
 def enter_tiered(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, actor: str | None = None,
                  reason: str | None = None, needs_help: float | None = None) -> None:
@@ -81,11 +78,9 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *,
     stint = uow.levels.add(LevelChange(case_id=case.id, from_level=previous, to_level=level,
                                        trigger=trigger, reason=reason, actor=actor, at=now))
     skipped = list(bypassed)
-    kind, verb = _direction(previous, level)
-    note = f" — bypassed {', '.join(skipped)}" if skipped else ""
-    uow.timeline.record(case.id, kind, f"{verb} {level} ({trigger}: {reason}){note}",
-                        actor=actor, at=now, trigger=trigger, reason=reason, level=level,
-                        previous=previous, bypassed=skipped)
+    kind = _direction(previous, level)
+    uow.timeline.record(case.id, kind, actor=actor, at=now, trigger=trigger, reason=reason,
+                        level=level, previous=previous, bypassed=skipped)
     uow.timers.cancel_for_case(case.id, kinds=[TimerKind.SLA])
     responders = responder_ids(uow, ctx.policy, level)
     if actor is not None and actor in responders:
@@ -96,19 +91,13 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *,
     named_groups = [g for g in ctx.policy.level(level).responders if g.startswith("S")]
     for group in set(named_groups) - set(uow.groups.members(named_groups)):
         effects.sync_user_group(uow, group)  # not read yet (the clock reads them at start)
-    groups = " ".join(f"<!subteam^{g}>" for g in named_groups)
-    people = " ".join(f"<@{u}>" for u in responders)
-    who = f" {people} {groups}".rstrip() if people or groups else ""
-    effects.post(
-        uow,
-        case=case,
-        key=f"level:{stint.id}",
-        text=(
-            f":arrow_{_ARROWS.get(kind, 'right')}:"
-            f" *{verb} {level}* ({trigger}: {escape(reason)}){note}.{who} "
-            f"{_sla_line(ctx.policy, level, stint)}"
-        ),
-    )
+    spec = ctx.policy.level(level)
+    effects.post(uow, case=case, key=f"level:{stint.id}", note="level_moved", direction=kind,
+                 previous=previous, level=level, trigger=trigger, reason=reason, actor=actor,
+                 bypassed=skipped, responders=list(responders), groups=named_groups,
+                 response=spec.response.total_seconds(),
+                 resolution=spec.resolution.total_seconds(),
+                 acknowledged_by=stint.acknowledged_by)
     for user in responders:
         if user != actor:
             effects.hand_off(uow, case, stint_id=stint.id, user=user)
@@ -195,9 +184,9 @@ def _refuse_a_second_step(ctx: ServiceContext, uow: UnitOfWork, case: Case, acto
     went_up = rank(last.to_level) > rank(last.from_level)
     if (went_up == (direction == "higher") and last.actor not in (None, actor)
             and last.at >= ctx.now() - ONE_STEP_WINDOW):
-        raise Conflict(f"<@{last.actor}> just moved case {case.reference} {last.from_level} → "
+        raise Conflict(f"{{by}} just moved case {case.reference} {last.from_level} → "
                        f"{last.to_level}; nothing changed. To go {direction} still, name the "
-                       f"level: `/swarm {command} <level>`.")
+                       f"level: `/swarm {command} <level>`.", people={"by": last.actor or ""})
 
 
 def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: str | None,
@@ -246,14 +235,13 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str
         uow.timeline.record(
             case.id,
             TimelineKind.ACKNOWLEDGED,
-            f"Acknowledged at {level} by <@{actor}> after {waited} min",
             actor=actor,
             at=now,
             level=level,
             minutes=waited,
         )
-        effects.post(uow, case=case, text=f":eyes: <@{actor}> acknowledged the case at "
-                                          f"{level} ({waited} min after it got there).")
+        effects.post(uow, case=case, note="acknowledged", actor=actor, level=level,
+                     minutes=waited)
         effects.case_changed(uow, case, members=True)
         uow.commit()
         return Acknowledged(case.reference, level)
@@ -281,34 +269,30 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         uow.timeline.record(
             case.id,
             TimelineKind.SLA_WARNING,
-            f"{level} {sla} SLA: {left} min left without {missing}",
             at=ctx.now(),
             level=level,
             sla=sla,
+            left=left,
         )
-        who = " ".join(f"<@{u}>" for u in responder_ids(uow, ctx.policy, level))
-        action = "`/swarm ack` to take it" if sla == "response" else "resolve it or escalate"
-        effects.post(uow, case=case, text=(
-            f":hourglass_flowing_sand: {who + ' ' if who else ''}{level}'s {sla} SLA "
-            f"({_human(limit)}) runs out in {left} min — {action}."))
+        effects.post(uow, case=case, note="sla_warning", level=level, sla=sla, left=left,
+                     limit=limit.total_seconds(),
+                     responders=list(responder_ids(uow, ctx.policy, level)))
         workflows.on_trigger(ctx, uow, case, "sla_warning")
         return
     uow.timeline.record(
         case.id,
         TimelineKind.SLA_BREACHED,
-        f"{level} {sla} SLA ({_human(limit)}) passed without {missing}",
         at=ctx.now(),
         level=level,
         sla=sla,
+        limit=limit.total_seconds(),
     )
     path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
     target = ctx.policy.next_level(level, path)
-    reason = f"{level} {sla} SLA of {_human(limit)} passed without {missing}"
+    reason = f"{level} {sla} SLA of {sla_length(limit.total_seconds())} passed without {missing}"
     if target is None:
-        effects.post(uow, case=case, text=(
-            f":rotating_light: {reason}, and {level} is the top of this case's path. "
-            f"<@{case.owner_id}> please follow up." if case.owner_id else
-            f":rotating_light: {reason}, and {level} is the top of this case's path."))
+        effects.post(uow, case=case, note="sla_at_top", level=level, sla=sla,
+                     limit=limit.total_seconds(), owner=case.owner_id)
         return
     move(ctx, uow, case, target, trigger=EscalationTrigger.TIME, reason=reason)
 
@@ -344,31 +328,21 @@ def _limit(policy: Policy, level: str, sla: str) -> timedelta:
     return spec.response if sla == "response" else spec.resolution
 
 
-def _sla_line(policy: Policy, level: str, stint: LevelChange) -> str:
-    spec = policy.level(level)
-    if stint.acknowledged_at is not None:
-        return (
-            f"Acknowledged by <@{stint.acknowledged_by}>; resolve within {_human(spec.resolution)}."
-        )
-    return (f"Acknowledge within {_human(spec.response)} (`/swarm ack`), resolve within "
-            f"{_human(spec.resolution)}.")
-
-
-def _direction(previous: str | None, level: str) -> tuple[TimelineKind, str]:
+def _direction(previous: str | None, level: str) -> TimelineKind:
     if previous is None:
-        return TimelineKind.LEVEL_SET, "Placed at"
+        return TimelineKind.LEVEL_SET
     if rank(level) > rank(previous):
-        return TimelineKind.ESCALATED, f"Escalated {previous} →"
+        return TimelineKind.ESCALATED
     if rank(level) < rank(previous):
-        return TimelineKind.DEESCALATED, f"Moved down {previous} →"
-    return TimelineKind.LEVEL_RESTARTED, "Restarted at"
+        return TimelineKind.DEESCALATED
+    return TimelineKind.LEVEL_RESTARTED
 
 
 def _reason(reason: str, actor: str) -> str:
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON:
         raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.")
-    return reason or f"asked by <@{actor}>"
+    return reason  # none given: who asked is the move's actor
 
 
 def _names(policy: Policy, level: str) -> str:
@@ -377,11 +351,3 @@ def _names(policy: Policy, level: str) -> str:
 
 def _minutes(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds() // 60))
-
-
-def _human(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    if minutes < 60 or minutes % 60:
-        return f"{minutes} min"
-    hours = minutes // 60
-    return f"{hours} h" if hours < 48 or hours % 24 else f"{hours // 24} days"

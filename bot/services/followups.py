@@ -4,11 +4,11 @@ reminded to their owners (by DM, every SWARMBOT_FOLLOWUP_REMINDER_HOURS) until d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from bot.domain.errors import Conflict, InvalidInput, NotFound
-from bot.domain.mrkdwn import escape
-from bot.domain.privacy import PRIVATE_TITLE, visible_to
+from bot.domain.privacy import visible_to
 from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
@@ -16,6 +16,7 @@ from bot.services.guards import case_in_channel, require
 from bot.services.people import require_people
 from bot.services.working_hours import hold_until
 from models.case import Case, FollowUp
+from models.repositories import with_case_locked
 from models.scheduling import Timer, TimerKind
 from models.uow import UnitOfWork
 
@@ -34,6 +35,19 @@ class FollowupDone:
     number: int
 
 
+@dataclass(frozen=True)
+class FollowupItem:
+    number: int
+    owner: str
+    text: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class FollowupList:
+    items: tuple[FollowupItem, ...]
+
+
 def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
                  owner: str | None) -> FollowupRecorded:
     text = " ".join(text.split())
@@ -49,104 +63,79 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
         owner = owner or actor
         item = uow.followups.add(FollowUp(case_id=case.id, text=text, owner_id=owner,
                                           created_by=actor, created_at=ctx.now()))
-        uow.timeline.record(case.id, TimelineKind.FOLLOWUP,
-                            f"Follow-up F{item.id} for <@{owner}>: {text}",
-                            actor=actor, at=ctx.now(), followup=item.id, owner=owner)
+        uow.timeline.record(case.id, TimelineKind.FOLLOWUP, actor=actor, at=ctx.now(),
+                            followup=item.id, owner=owner, item=text)
         _schedule_reminder(ctx, uow, item)
         if owner != actor:
-            effects.post(uow, channel=owner, key=f"followup_assigned:{item.id}", text=(
-                f":pushpin: <@{actor}> gave you a follow-up on case {case.reference} "
-                f"({_about(case, owner, text)}) — `/swarm followup done {item.id}` in "
-                f"<#{case.channel_id}> when it's done."))
+            effects.post(uow, channel=owner, key=f"followup_assigned:{item.id}",
+                         note="followup_assigned", actor=actor, number=item.id,
+                         case_channel=case.channel_id, **_about(case, owner, text))
         uow.commit()
         return FollowupRecorded(item.id, owner)
 
 
 def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> FollowupDone:
     with ctx.uow() as uow:
-        found = _locked(uow, followup_id)
+        found = with_case_locked(uow.cases, uow.followups, followup_id)
         if found is None:
             raise NotFound(f"There is no follow-up F{followup_id}.")
         case, item = found
         if item.done_at is not None:
-            raise Conflict(f"F{item.id} was already done by <@{item.done_by}>.")
+            raise Conflict(f"F{item.id} was already done by {{by}}.",
+                           people={"by": item.done_by or ""})
         require(ctx, uow, case, actor, "followup done", f"mark F{item.id} done", followup=item)
         item.done_at, item.done_by = ctx.now(), actor  # its reminder timers now do nothing
-        uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE,
-                            f"Follow-up F{item.id} done: {item.text}",
-                            actor=actor, at=ctx.now(), followup=item.id)
-        effects.post(uow, case=case, key=f"followup_done:{item.id}",
-                     text=f":white_check_mark: <@{actor}> finished F{item.id}: {escape(item.text)}")
+        uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE, actor=actor, at=ctx.now(),
+                            followup=item.id, item=item.text)
+        effects.post(uow, case=case, key=f"followup_done:{item.id}", note="followup_done",
+                     actor=actor, number=item.id, item=item.text)
         if case.review_ts:
             effects.post_review(uow, case)
         uow.commit()
         return FollowupDone(item.id)
 
 
-def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> list[FollowUp]:
+def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> FollowupList:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require(ctx, uow, case, actor, "followup", "list its follow-ups")
-        items = list(uow.followups.for_case(case.id))
-        for item in items:
-            uow.session.expunge(item)
-        return items
+        return FollowupList(tuple(FollowupItem(i.id, i.owner_id, i.text, i.done_at is not None)
+                                  for i in uow.followups.for_case(case.id)))
 
 
 def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     """Timer: nudge the owner of an open follow-up, then again after the interval."""
-    found = _locked(uow, int(timer.payload["followup"]))
+    found = with_case_locked(uow.cases, uow.followups, int(timer.payload["followup"]))
     if found is None or found[1].done_at is not None:
         return
     case, item = found
     if (later := hold_until(ctx, uow, item.owner_id, urgent=False)) is not None:
-        uow.timers.schedule(
-            f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}",
-            TimerKind.FOLLOWUP_REMINDER,
-            later,
-            case_id=case.id,
-            followup=item.id,
-        )  # at their working day's start
+        _schedule_reminder(ctx, uow, item, at=later, after=timer)  # their working day's start
         return
     age = (ctx.now() - item.created_at).days
     effects.post(uow, channel=item.owner_id, key=f"followup_reminder:{item.id}:{timer.id}",
-                 text=(f":alarm_clock: Still open since {age} day(s): follow-up F{item.id} on "
-                       f"case {case.reference} ({_about(case, item.owner_id, item.text)}). "
-                       f"Mark it done with `/swarm followup done {item.id}`."))
+                 note="followup_reminder", age=age, number=item.id,
+                 **_about(case, item.owner_id, item.text))
+    _schedule_reminder(ctx, uow, item, after=timer)
+
+
+def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp, *,
+                       at: datetime | None = None, after: Timer | None = None) -> None:
+    """The owner's next reminder, after the interval (or `at`); `after`: the reminder timer
+    that fired, whose key the next one extends (each fired timer schedules one next)."""
     uow.timers.schedule(
-        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}:{timer.id}",
+        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}" + (f":{after.id}" if after else ""),
         TimerKind.FOLLOWUP_REMINDER,
-        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
-        case_id=case.id,
-        followup=item.id,
-    )
-
-
-def _locked(uow: UnitOfWork, followup_id: int) -> tuple[Case, FollowUp] | None:
-    """The follow-up's case locked, then the follow-up read afresh (done or not as it is now:
-    two `done` at once, or a reminder firing as it is done, see each other)."""
-    item = uow.followups.get(followup_id)
-    if item is None:
-        return None
-    case = uow.cases.get(item.case_id, for_update=True)
-    item = uow.followups.get(followup_id, for_update=True)
-    return (case, item) if case is not None and item is not None else None
-
-
-def _schedule_reminder(ctx: ServiceContext, uow: UnitOfWork, item: FollowUp) -> None:
-    uow.timers.schedule(
-        f"{TimerKind.FOLLOWUP_REMINDER}:{item.id}",
-        TimerKind.FOLLOWUP_REMINDER,
-        ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
+        at or ctx.now() + timedelta(hours=ctx.settings.followup_reminder_hours),
         case_id=item.case_id,
         followup=item.id,
     )
 
 
-def _about(case: Case, owner: str, text: str) -> str:
+def _about(case: Case, owner: str, text: str) -> dict[str, Any]:
     """The case and the action item as its owner may see them: a follow-up owner from outside
     a private case sees neither its title nor the item's text (it is about the case)."""
     if not visible_to(case, owner):
-        return f"{PRIVATE_TITLE}: the item is in its channel"
-    return f"{escape(case.title)}: *{escape(text)}*"
+        return {"reference": case.reference, "private": True}
+    return {"reference": case.reference, "title": case.title, "text": text}
 

@@ -80,11 +80,11 @@ def require(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str,
     if (refused := rule.refusal(roles)) is not None:
         raise NotAllowed(refused)
     if not rule.allows(roles):
-        raise NotAllowed(permissions.refusal_message(
+        raise permissions.refusal(
             action, verb, owner=case.owner_id if case else None,
             level=case.level if case else None,
             requester=case.requester_id if case else None,
-            item_owner=followup.owner_id if followup else None) + detail)
+            item_owner=followup.owner_id if followup else None, detail=detail)
     return roles
 
 

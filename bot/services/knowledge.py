@@ -5,12 +5,10 @@ the expert model, so from the same history and index as the recommendations."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
-from bot.domain.durations import human_duration
 from bot.domain.errors import InvalidInput, NotFound
-from bot.domain.mrkdwn import escape
 from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
@@ -63,16 +61,50 @@ def share_at_declaration(ctx: ServiceContext, uow: UnitOfWork, case: Case,
         uow.timeline.record(
             case.id,
             TimelineKind.FORECAST,
-            f"{seen.needs_help:.0%} likely to need more than one person",
             at=ctx.now(),
             needs_help=round(seen.needs_help, 4),
         )
     if seen.similar or seen.needs_help is not None:
-        effects.post(uow, case=case, text=describe(uow, seen), key=f"outlook:{case.id}")
+        effects.post(uow, case=case, note="history", key=f"outlook:{case.id}",
+                     **history(uow, seen).data())
     return seen.needs_help
 
 
-def similar_to(ctx: ServiceContext, *, channel_id: str, text: str) -> str:
+# -- what `/swarm similar` answers, and what is posted at declaration (worded in bot/slack) --
+@dataclass(frozen=True)
+class NoModel:
+    """No expert model is trained: there is no history to search."""
+
+
+@dataclass(frozen=True)
+class NothingSimilar:
+    """No resolved case in the history is close enough."""
+
+
+@dataclass(frozen=True)
+class PastSeen:
+    """A similar resolved case as shown: who resolved it is a Slack id when the bot knows
+    the person (`slack`), else the history's own name for them (`ref`)."""
+    id: str
+    title: str
+    created_at: str  # ISO 8601
+    took_seconds: float | None
+    resolvers: tuple[tuple[str, str | None], ...]  # (ref, slack id or None), the first 3
+    summary: str
+
+
+@dataclass(frozen=True)
+class History:
+    needs_help: float | None
+    similar: tuple[PastSeen, ...]
+
+    def data(self) -> dict[str, Any]:
+        """As an outbox note's data (JSON)."""
+        return asdict(self)
+
+
+def similar_to(ctx: ServiceContext, *, channel_id: str,
+               text: str) -> NoModel | NothingSimilar | History:
     """`/swarm similar [text]`: like the text given, or like the case of this channel."""
     with ctx.uow() as uow:
         if text.strip():
@@ -87,49 +119,19 @@ def similar_to(ctx: ServiceContext, *, channel_id: str, text: str) -> str:
             query, case_id = case_query(case), case.id
         seen = outlook(ctx, uow, query, case_id)
         if seen is None:
-            return ("No expert model is trained yet, so there is no history to search; see "
-                    "`swarmbot model train`.")
+            return NoModel()
         if not seen.similar:
-            return "No resolved case in the history is close enough to this one."
-        return describe(uow, Outlook(seen.similar, None if text.strip() else seen.needs_help))
+            return NothingSimilar()
+        return history(uow, Outlook(seen.similar, None if text.strip() else seen.needs_help))
 
 
-def describe(uow: UnitOfWork, seen: Outlook) -> str:
-    lines = [":books: *From the history*"]
-    if seen.needs_help is not None:
-        lines.append(f"Forecast: {_share(seen.needs_help)} of past cases like this needed "
-                     "more than one person.")
-    if seen.similar:
-        people = _people(uow, {p for s in seen.similar for p in s.case.resolvers})
-        lines.append("Similar resolved cases:" if len(seen.similar) > 1
-                     else "A similar resolved case:")
-        for found in seen.similar:
-            past = found.case
-            took = (f" in {human_duration(past.resolved_at - past.created_at)}"
-                    if past.resolved_at else "")
-            who = ", ".join(people[p] for p in past.resolvers[:3])
-            line = (f"• {past.id} *{_clean(past.title)}* — {past.created_at:%b %Y}, resolved "
-                    f"by {who}{took}")
-            if past.summary:
-                line += f": {_clean(past.summary)}"
-            lines.append(line)
-    else:
-        lines.append("No resolved case in the history is close to this one.")
-    return "\n".join(lines)
-
-
-def _share(probability: float) -> str:
-    if probability >= 0.995:
-        return "almost all"
-    return f"{probability:.0%}" if probability >= 0.005 else "almost none"
-
-
-def _people(uow: UnitOfWork, refs: set[str]) -> dict[str, str]:
-    """History names people by Slack id or handle: mention the ones Slack knows."""
-    ids = uow.experts.slack_ids(refs)
-    return {r: f"<@{ids[r]}>" if r in ids else f"`{r}`" for r in refs}
-
-
-def _clean(text: str) -> str:
-    """History text into mrkdwn without mentions or markup breaking out."""
-    return escape(" ".join(text.split())[:200]).replace("*", "")
+def history(uow: UnitOfWork, seen: Outlook) -> History:
+    ids = uow.experts.slack_ids({p for s in seen.similar for p in s.case.resolvers})
+    return History(seen.needs_help, tuple(
+        PastSeen(id=found.case.id, title=found.case.title,
+                 created_at=found.case.created_at.isoformat(),
+                 took_seconds=((found.case.resolved_at - found.case.created_at).total_seconds()
+                               if found.case.resolved_at else None),
+                 resolvers=tuple((r, ids.get(r)) for r in found.case.resolvers[:3]),
+                 summary=found.case.summary)
+        for found in seen.similar))

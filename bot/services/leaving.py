@@ -28,7 +28,7 @@ def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> LeftSwarm
             raise NotAllowed(f"You are not in the swarm of case {case.reference}.")
         participant.left_at = ctx.now()
         uow.timeline.record(case.id, TimelineKind.LEFT, actor=actor, at=ctx.now(), user=actor)
-        effects.post(uow, case=case, text=f":door: <@{actor}> left the swarm.")
+        effects.post(uow, case=case, note="left", actor=actor)
         effects.remove_member(uow, case, actor)
         effects.case_changed(uow, case)
         effects.publish_home(uow, actor)

@@ -40,8 +40,8 @@ def require_people(directory: PeopleDirectory | None, user_ids: Iterable[str]) -
             raise NotFound(f"There is no user `{user_id}` in this workspace; pick the person "
                            "from Slack's autocomplete. Nothing was changed.")
         if person.deleted:
-            raise InvalidInput(f"<@{user_id}> is deactivated in this workspace; pick someone "
-                               "else. Nothing was changed.")
+            raise InvalidInput("{user} is deactivated in this workspace; pick someone else. "
+                               "Nothing was changed.", people={"user": user_id})
         if person.is_bot:
-            raise InvalidInput(f"<@{user_id}> is a bot, and a case needs a person; pick "
-                               "someone else. Nothing was changed.")
+            raise InvalidInput("{user} is a bot, and a case needs a person; pick someone "
+                               "else. Nothing was changed.", people={"user": user_id})

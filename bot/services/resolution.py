@@ -146,8 +146,7 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         schedule_status_reminder(ctx, uow, case)
         restart_level(ctx, uow, case, actor=actor, reason="case reopened")
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case,
-                     text=f":leftwards_arrow_with_hook: <@{actor}> reopened case {case.reference}.")
+        effects.post(uow, case=case, note="reopened", actor=actor, reference=case.reference)
         uow.commit()
         return CaseReopened(case.reference)
 
@@ -165,18 +164,15 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
         uow.timeline.record(case.id, TimelineKind.CONFIRMATION_REMINDED, at=ctx.now(),
                             requester=case.requester_id)
         effects.post(uow, case=case, key=f"confirm_reminder:{case.id}:{case.resolved_at}",
-                     text=f":bell: <@{case.requester_id}>, is case {case.reference} resolved "
-                          f"for you? Answer on the resolution message above — the channel is "
-                          f"archived in {grace} either way.")
+                     note="confirm_reminder", requester=case.requester_id,
+                     reference=case.reference, grace=grace.total_seconds())
         due = ctx.now() + grace
         uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:reminded",
                             TimerKind.ARCHIVE_CHANNEL,
                             due, case_id=case.id, reminded=True)
         return
     if case.confirmation_pending:
-        effects.post(uow, case=case, text=f":file_cabinet: Archiving without a confirmation "
-                                          f"from <@{case.requester_id}> (reminded once). "
-                                          "`/swarm reopen` brings the case back.")
+        effects.post(uow, case=case, note="archived_unconfirmed", requester=case.requester_id)
         effects.refresh_resolution(uow, case)
     case.archived_at = ctx.now()
     uow.timeline.record(case.id, TimelineKind.ARCHIVED,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.domain.errors import InvalidInput
-from bot.domain.mrkdwn import escape
 from bot.domain.privacy import visible_to
 from bot.domain.states import CaseStatus, TimelineKind
 from bot.services import effects, workflows
@@ -39,12 +38,12 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
         uow.status_updates.add(StatusUpdate(case_id=case.id, author_id=actor, text=text,
                                             posted_at=ctx.now()))
         uow.timeline.record(case.id, TimelineKind.STATUS_UPDATE, text, actor=actor, at=ctx.now())
-        message = f":memo: *Status update* on {case.reference} from <@{actor}>:\n{escape(text)}"
-        effects.post(uow, case=case, text=message)
+        effects.post(uow, case=case, note="status_update", reference=case.reference,
+                     actor=actor, said=text)
         if ctx.settings.stakeholder_channel and visible_to(case, None):  # outside the case
             effects.post(uow, channel=ctx.settings.stakeholder_channel,
-                         text=f":memo: *{case.reference} {escape(case.title)}* "
-                              f"({case.severity}) — {escape(text)}")
+                         note="stakeholder_status", reference=case.reference, title=case.title,
+                         severity=case.severity, said=text)
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.STATUS_REMINDER])
         schedule_status_reminder(ctx, uow, case)
         workflows.on_trigger(ctx, uow, case, "status_update", actor=actor)
@@ -66,8 +65,7 @@ def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
     latest = uow.status_updates.latest(case.id)
     since = latest.posted_at if latest else case.created_at
     minutes = int((ctx.now() - since).total_seconds() // 60)
-    effects.post(uow, case=case, text=(
-        f":alarm_clock: <@{case.owner_id}>, time for a status update on {case.reference} "
-        f"(last one {minutes} min ago): `/swarm status <what changed, what's next>`."))
+    effects.post(uow, case=case, note="status_reminder", owner=case.owner_id,
+                 reference=case.reference, minutes=minutes)
     uow.timeline.record(case.id, TimelineKind.STATUS_REMINDER, at=ctx.now(), owner=case.owner_id)
     schedule_status_reminder(ctx, uow, case)

@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.domain.availability import next_working_start, within_working_hours
-from bot.domain.durations import slack_time
 from bot.domain.errors import InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
 from bot.services import cold_start, effects
@@ -15,6 +14,7 @@ from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
 from models.case import Case, EarlyAnswer, Invite
+from models.repositories import with_case_locked
 from models.scheduling import TimerKind
 from models.uow import UnitOfWork
 from skills_index.interface import CaseQuery, Recommendation
@@ -76,10 +76,8 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
     case.invites.extend(invites)
     uow.session.flush()  # their ids, in one INSERT
     for invite in invites:
-        uow.timeline.record(case.id, TimelineKind.INVITED,
-                            f"Invited <@{invite.expert_id}>: {invite.reason}",
-                            actor=invited_by, at=ctx.now(), expert=invite.expert_id,
-                            score=invite.score)
+        uow.timeline.record(case.id, TimelineKind.INVITED, actor=invited_by, at=ctx.now(),
+                            expert=invite.expert_id, reason=invite.reason, score=invite.score)
         uow.timers.schedule(f"invite_expiry:{invite.id}", TimerKind.INVITE_EXPIRY, expires_at,
                             case_id=case.id, invite_id=invite.id)
         effects.send_invite(uow, invite)
@@ -88,16 +86,11 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
         cold_start.nobody_invited(ctx, uow, case, model=recommended is not None,
                                   found=len(candidates))
     if invites:
-        lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}" for i in invites)
-        effects.post(uow, case=case, text=f":mag: Recommended experts, invited now:\n{lines}")
+        effects.post(uow, case=case, note="experts_invited",
+                     invites=[(i.expert_id, i.reason) for i in invites])
     if held:
-        lines = "\n".join(f"• <@{i.expert_id}> — {i.reason}; invited when their working day "
-                          f"starts, {slack_time(release)}" for i, release in held)
-        effects.post(
-            uow,
-            case=case,
-            text=f":crescent_moon: Outside their working hours, so held (not sev1):\n{lines}",
-        )
+        effects.post(uow, case=case, note="invites_held",
+                     held=[(i.expert_id, i.reason, release.isoformat()) for i, release in held])
     return invites
 
 
@@ -129,9 +122,7 @@ def _held_for_working_hours(ctx: ServiceContext, uow: UnitOfWork, case: Case,
     case.invites.extend(invite for invite, _ in held)
     uow.session.flush()  # their ids, in one INSERT
     for invite, release in held:
-        uow.timeline.record(case.id, TimelineKind.INVITE_HELD,
-                            f"Invite to <@{invite.expert_id}> held until "
-                            f"their working hours ({release:%Y-%m-%d %H:%M} UTC)", at=ctx.now(),
+        uow.timeline.record(case.id, TimelineKind.INVITE_HELD, at=ctx.now(),
                             expert=invite.expert_id, release=release.isoformat())
         uow.timers.schedule(f"invite_release:{invite.id}", TimerKind.INVITE_RELEASE, release,
                             case_id=case.id, invite_id=invite.id)
@@ -151,23 +142,9 @@ def withdraw_invites(ctx: ServiceContext, uow: UnitOfWork, case: Case) -> list[I
     return withdrawn
 
 
-def _locked(uow: UnitOfWork, invite_id: int) -> tuple[Case, Invite] | None:
-    """The invite's case locked, then the invite read afresh: its state as it is now, not as
-    this transaction may have read it before another one changed it (row locks decide; the
-    case row is locked first, as every use case on the case does)."""
-    invite = uow.invites.get(invite_id)
-    if invite is None:
-        return None
-    case = uow.cases.get(invite.case_id, for_update=True)
-    invite = uow.invites.get(invite_id, for_update=True)
-    if case is None or invite is None:
-        return None
-    return case, invite
-
-
 def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: the expert's working day began — send their held invite (caller commits)."""
-    found = _locked(uow, invite_id)
+    found = with_case_locked(uow.cases, uow.invites, invite_id)
     if found is None:
         return
     case, invite = found
@@ -182,7 +159,6 @@ def release_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None
     uow.timeline.record(
         case.id,
         TimelineKind.INVITE_RELEASED,
-        f"Invited <@{invite.expert_id}> as their working day began",
         at=ctx.now(),
         expert=invite.expert_id,
     )
@@ -238,7 +214,7 @@ def _recorded_meanwhile(ctx: ServiceContext, uow: UnitOfWork, *, channel: str, t
 def answer_early(ctx: ServiceContext, invite_id: int) -> None:
     """The invite's ts is recorded: apply the reactions that came before it, in order."""
     with ctx.uow() as uow:
-        found = _locked(uow, invite_id)
+        found = with_case_locked(uow.cases, uow.invites, invite_id)
         if found is None:
             return
         _, invite = found
@@ -254,7 +230,7 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
             channel: str) -> InviteAnswer:
     """Apply one answer to the invite; decided on the invite as it is once its case is
     locked, so of N answers at once exactly one changes it."""
-    found = _locked(uow, invite_id)
+    found = with_case_locked(uow.cases, uow.invites, invite_id)
     assert found is not None
     case, invite = found
     user_id = invite.expert_id
@@ -275,8 +251,7 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
         _join(ctx, uow, case, user_id, role=ParticipantRole.EXPERT)
         uow.timeline.record(case.id, TimelineKind.INVITE_ACCEPTED, actor=user_id, at=ctx.now(),
                             expert=user_id)
-        effects.post(uow, case=case, text=f":wave: <@{user_id}> accepted the invite and "
-                                           "joined the swarm.")
+        effects.post(uow, case=case, note="invite_accepted", user=user_id)
     else:
         uow.timeline.record(case.id, TimelineKind.INVITE_DECLINED, actor=user_id, at=ctx.now(),
                             expert=user_id)
@@ -286,7 +261,7 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
 
 def expire_invite(ctx: ServiceContext, uow: UnitOfWork, invite_id: int) -> None:
     """Timer: an unanswered invite expires and the next expert is asked (caller commits)."""
-    found = _locked(uow, invite_id)
+    found = with_case_locked(uow.cases, uow.invites, invite_id)
     if found is None or found[1].state != InviteState.PENDING:
         return
     case, invite = found
@@ -331,8 +306,7 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
                     effects.update_invite(uow, invite)
             uow.timeline.record(case.id, TimelineKind.ADDED, actor=actor, at=ctx.now(), user=user)
         if added:
-            mentions = ", ".join(f"<@{u}>" for u in added)
-            effects.post(uow, case=case, text=f":heavy_plus_sign: <@{actor}> added {mentions}.")
+            effects.post(uow, case=case, note="people_added", actor=actor, users=added)
         uow.commit()
         return PeopleAdded(case.reference, tuple(added))
 

@@ -5,14 +5,15 @@ the timeline with what each step did."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from bot.domain.errors import Conflict, NotFound
-from bot.domain.mrkdwn import escape
 from bot.domain.policy import rank
 from bot.domain.privacy import title_for, visible_to
 from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
-from bot.domain.workflows import Step, Workflow, fill
+from bot.domain.workflows import Step, StepDone, Workflow
 from bot.services import effects, escalation
 from bot.services.context import ServiceContext
 from bot.services.guards import require
@@ -39,16 +40,23 @@ def start(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, 
         uow.timeline.record(
             case.id,
             TimelineKind.WORKFLOW_OFFERED,
-            f"Workflow {workflow.name} offered ({workflow.when})",
             at=ctx.now(),
             workflow=workflow.name,
+            trigger=workflow.when,
         )
         effects.workflow_offer(uow, case, workflow=workflow.name)
         return
     run(ctx, uow, case, workflow, actor=actor)
 
 
-def run_from_button(ctx: ServiceContext, *, reference: tuple[int, str], actor: str) -> str:
+@dataclass(frozen=True)
+class WorkflowRan:
+    name: str
+    steps: tuple[StepDone, ...]
+
+
+def run_from_button(ctx: ServiceContext, *, reference: tuple[int, str],
+                    actor: str) -> WorkflowRan:
     """Someone on the case clicked an offered workflow's Run button (it runs once)."""
     case_id, name = reference
     with ctx.uow() as uow:
@@ -64,97 +72,97 @@ def run_from_button(ctx: ServiceContext, *, reference: tuple[int, str], actor: s
             raise Conflict(f"Workflow {name} already ran on case {case.reference}.")
         done = run(ctx, uow, case, workflow, actor=actor)
         uow.commit()
-        return f"Workflow {name} ran: {done}."
+        return WorkflowRan(name, done)
 
 
 def run(ctx: ServiceContext, uow: UnitOfWork, case: Case, workflow: Workflow, *,
-        actor: str | None) -> str:
-    results = [_step(ctx, uow, case, step) for step in workflow.steps]
-    summary = "; ".join(r for r in results if r)
+        actor: str | None) -> tuple[StepDone, ...]:
+    done = tuple(_step(ctx, uow, case, step) for step in workflow.steps)
     uow.timeline.record(
         case.id,
         TimelineKind.WORKFLOW_RUN,
-        f"Workflow {workflow.name} ran ({workflow.when}): {summary}",
         actor=actor,
         at=ctx.now(),
         workflow=workflow.name,
         trigger=workflow.when,
+        steps=[d.as_data() for d in done],
     )
-    return summary
+    return done
 
 
-def _step(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> str:
-    # filled into the policy's own mrkdwn: what people typed is escaped; a private case's
-    # title is not in a workflow's texts at all (they may be posted outside the case)
-    values = {"reference": case.reference, "title": escape(title_for(case, None)),
-              "severity": case.severity, "service": escape(case.service) or "—",
-              "level": case.level or case.mode, "channel": effects.CASE_CHANNEL,
-              "owner": f"<@{case.owner_id}>" if case.owner_id else "unclaimed"}
-    return _STEPS[step.do](ctx, uow, case, step, values)
+def _step(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step) -> StepDone:
+    # the case's facts for the placeholders of the policy's own mrkdwn, worded where it is
+    # shown; a private case's title is not in a workflow's texts at all (they may be posted
+    # outside the case)
+    facts = {"reference": case.reference, "title": title_for(case, None),
+             "severity": case.severity, "service": case.service,
+             "level": case.level or case.mode, "owner": case.owner_id}
+    return _STEPS[step.do](ctx, uow, case, step, facts)
 
 
 def _invite(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
-            values: dict[str, str]) -> str:
+            facts: dict[str, Any]) -> StepDone:
     users, groups = resolve_people(uow, step.users)
     added = [u for u in users if add_participant(case, u, ParticipantRole.RESPONDER, ctx.now())]
     if added:
         effects.participants_changed(uow, case)
-    mentions = " ".join([*(f"<@{u}>" for u in users), *(f"<!subteam^{g}>" for g in groups)])
-    effects.post(uow, case=case, text=f":busts_in_silhouette: Pulled in by workflow: {mentions}")
-    return f"invited {mentions}"
+    effects.post(uow, case=case, note="workflow_invited", users=list(users),
+                 groups=list(groups))
+    return StepDone("invited", {"users": list(users), "groups": list(groups)})
 
 
 def _post(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
-          values: dict[str, str]) -> str:
+          facts: dict[str, Any]) -> StepDone:
     channel = step.channel or ctx.settings.stakeholder_channel
     if channel is None:
-        return "no channel to post to (set `channel` or SWARMBOT_STAKEHOLDER_CHANNEL)"
+        return StepDone("no_channel")
     if channel != case.channel_id and not visible_to(case, None):  # read by outsiders
-        return "not posted outside the case (private case)"
-    effects.post(uow, channel=channel, case=case, text=fill(step.text, values))
-    return f"posted to <#{channel}>"
+        return StepDone("kept_private")
+    effects.post(uow, channel=channel, case=case, note="workflow_post", words=step.text,
+                 facts=facts)
+    return StepDone("posted", {"channel": channel})
 
 
 def _topic(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
-           values: dict[str, str]) -> str:
-    note = fill(step.text, values)[:120]
-    uow.timeline.record(case.id, TimelineKind.TOPIC_NOTE, note, at=ctx.now())
+           facts: dict[str, Any]) -> StepDone:
+    uow.timeline.record(case.id, TimelineKind.TOPIC_NOTE, at=ctx.now(), words=step.text,
+                        facts=facts)
     effects.refresh_topic(uow, case)
-    return f"topic: {note}"
+    return StepDone("topic", {"words": step.text, "facts": facts})
 
 
 def _call_link(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
-               values: dict[str, str]) -> str:
+               facts: dict[str, Any]) -> StepDone:
     uow.timeline.record(case.id, TimelineKind.CALL_LINK, step.url, at=ctx.now(), url=step.url)
-    effects.post(uow, case=case, text=f":telephone_receiver: Call for this case: {step.url}")
+    effects.post(uow, case=case, note="call_link", url=step.url)
     effects.refresh_topic(uow, case)
-    return "call link added"
+    return StepDone("call_link")
 
 
 def _remind(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
-            values: dict[str, str]) -> str:
-    effects.post(uow, case=case, text=f":bell: {values['owner']} {fill(step.text, values)}")
-    return "reminded the owner"
+            facts: dict[str, Any]) -> StepDone:
+    effects.post(uow, case=case, note="workflow_remind", words=step.text, facts=facts)
+    return StepDone("reminded")
 
 
 def _escalate(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
-              values: dict[str, str]) -> str:
+              facts: dict[str, Any]) -> StepDone:
     if case.mode != CaseMode.TIERED or case.level is None:
-        return "no escalation (the case is swarmed)"
+        return StepDone("swarmed")
     path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
     target = step.level or ctx.policy.next_level(case.level, path)
     if target is None or rank(target) <= rank(case.level):
-        return f"no escalation (already at {case.level})"
+        return StepDone("at_top", {"level": case.level})
     previous = case.level
     # escalation.move fires the `escalated` trigger back into this module (not for this
     # move: from_workflow) — the module, not its names, is imported, so either may load first
     escalation.move(ctx, uow, case, target, trigger=EscalationTrigger.WORKFLOW,
                     reason="incident workflow",
                     bypassed=ctx.policy.between(path, previous, target), from_workflow=True)
-    return f"escalated {previous} → {target}"
+    return StepDone("escalated", {"previous": previous, "level": target})
 
 
-_Handler = Callable[[ServiceContext, UnitOfWork, Case, Step, dict[str, str]], str]
+_Handler = Callable[[ServiceContext, UnitOfWork, Case, Step, dict[str, Any]], StepDone]
 # What each `do` of a step does (bot/domain/workflows.py Step.do lists them).
 _STEPS: dict[str, _Handler] = {"invite": _invite, "post": _post, "topic": _topic,
                                "call_link": _call_link, "remind": _remind,

@@ -12,9 +12,14 @@ UNEXPECTED = ("Sorry, something went wrong on our side and nothing was changed. 
               "Please try again; if it keeps failing, tell your swarmbot admins.")
 
 
+def error_words(error: SwarmbotError) -> str:
+    """A domain error's sentence as Slack shows it: the people it names as mentions."""
+    return error.words(lambda user: f"<@{user}>")
+
+
 def user_message(error: BaseException) -> str:
     """A domain error's own sentence; anything else a generic apology (logged, never leaked)."""
     if isinstance(error, SwarmbotError):
-        return f":warning: {error}"
+        return f":warning: {error_words(error)}"
     log.error("unexpected error in a Slack handler", exc_info=error)
     return f":warning: {UNEXPECTED}"

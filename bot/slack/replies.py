@@ -10,16 +10,20 @@ from __future__ import annotations
 from functools import singledispatch
 
 from bot.domain.mrkdwn import escape
+from bot.domain.timeline import step_words
 from bot.services.approvals import ApprovalDecided, ApprovalRequested
 from bot.services.cases import CaseClaimed, CaseHandedOver, CaseOpened, SeverityChanged
 from bot.services.escalation import Acknowledged, AlreadyAcknowledged, LevelMoved
 from bot.services.expertise import Availability, Skills
-from bot.services.followups import FollowupDone, FollowupRecorded
+from bot.services.followups import FollowupDone, FollowupList, FollowupRecorded
+from bot.services.knowledge import History, NoModel, NothingSimilar
 from bot.services.leaving import LeftSwarm
 from bot.services.resolution import CaseReopened, CaseResolved, ResolutionConfirmed
 from bot.services.review import LessonAdded
 from bot.services.status import StatusPosted
 from bot.services.swarm import ExpertsInvited, PeopleAdded
+from bot.services.workflows import WorkflowRan
+from bot.slack.notes import note_text
 
 
 @singledispatch
@@ -173,6 +177,14 @@ def _(result: FollowupDone) -> str:
 
 
 @reply.register
+def _(result: FollowupList) -> str:
+    if not result.items:
+        return "No follow-ups on this case yet: `/swarm followup <action item> [@owner]`."
+    return "\n".join(f"{'✅' if i.done else '⬜'} F{i.number} <@{i.owner}>: {escape(i.text)}"
+                     for i in result.items)
+
+
+@reply.register
 def _(result: LessonAdded) -> str:
     if result.shown_only:
         return (f"The review of case {result.reference} is in the channel; add a lesson with "
@@ -192,3 +204,25 @@ def _(result: Availability) -> str:
     if result.away:
         return "You are marked away: swarmbot won't invite you to swarms until `/swarm back`."
     return "Welcome back: swarmbot may invite you to swarms again."
+
+
+# -- the history, workflows -------------------------------------------------------------------
+@reply.register
+def _(result: NoModel) -> str:
+    return ("No expert model is trained yet, so there is no history to search; see "
+            "`swarmbot model train`.")
+
+
+@reply.register
+def _(result: NothingSimilar) -> str:
+    return "No resolved case in the history is close enough to this one."
+
+
+@reply.register
+def _(result: History) -> str:
+    return note_text("history", result.data())
+
+
+@reply.register
+def _(result: WorkflowRan) -> str:
+    return f"Workflow {result.name} ran: {'; '.join(step_words(d) for d in result.steps)}."

@@ -275,3 +275,27 @@ def test_a_workspace_refusing_japanese_names_gets_romaji(
     assert [c["name"] for c in _channels(emulator) if c["name"].startswith("swarm-")] == [
         "swarm-0001-kessai-ga-shippai-suru"]
     assert _snapshot(emulator, channel["id"])["topic"].startswith("決済が失敗する · ")
+
+
+def test_a_post_queued_before_an_upgrade_with_its_text_is_still_delivered(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    """Rows recorded before posts carried a note kind and data hold their words (`text`, the
+    case channel's link as a marker): they are posted as they are, link filled in."""
+    _declare(emulator, parcelly, "Checkout latency over 3s sev1 service:checkout")
+    channel = _case_channel(emulator)["id"]
+    bot.settle()
+    with bot.container.uow() as uow:
+        case = uow.cases.by_channel(channel)
+        assert case is not None
+        uow.outbox.enqueue("post:old-1", "post", {
+            "text": ":memo: an old post, see <#case-channel>", "blocks": None, "channel": None},
+            case_id=case.id, not_before=clock())
+        uow.outbox.enqueue("post:old-2", "post", {
+            "text": "an old direct message", "blocks": None, "channel": parcelly["tom"]},
+            not_before=clock())
+        uow.commit()
+    bot.settle()
+    assert any(m.get("text") == f":memo: an old post, see <#{channel}>"
+               for m in emulator.messages(channel))
+    assert any(m.get("text") == "an old direct message"
+               for m in emulator.dm_messages(parcelly["tom"]))

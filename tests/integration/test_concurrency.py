@@ -18,7 +18,7 @@ from bot.domain.errors import Conflict
 from bot.services import approvals, cases, followups, swarm
 from bot.services.context import ServiceContext
 from bot.services.timers import fire_due_timers
-from bot.slack.notes import note_text
+from bot.slack.notes import note_text, text_of
 from models import Case, Invite, OutboxMessage, TimelineEvent, Timer
 from models.audit import verify_chain
 from tests.integration.conftest import Clock
@@ -67,7 +67,7 @@ def _events(services: ServiceContext, case_id: int, kind: str) -> int:
 
 def _posts(services: ServiceContext, words: str) -> int:
     with services.uow() as uow:
-        return sum(words in (m.payload.get("text") or "") for m in uow.session.scalars(
+        return sum(words in (text_of(m.payload) or "") for m in uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "post")))
 
 

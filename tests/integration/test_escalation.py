@@ -27,6 +27,7 @@ from bot.services import approvals, cases, escalation, resolution, status
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.timers import LEASE, fire_due_timers
+from bot.slack.notes import text_of
 from bot.slack.replies import reply
 from models import Case, LevelChange, OutboxMessage, TimelineEvent, Timer
 from models.uow import UnitOfWork
@@ -106,7 +107,7 @@ def _effects(services: ServiceContext, kind: str) -> list[dict]:
 
 
 def _posts(services: ServiceContext) -> list[str]:
-    return [p["text"] for p in _effects(services, "post")]
+    return [text_of(p) for p in _effects(services, "post")]
 
 
 def test_a_low_severity_case_starts_at_L1_and_its_responder_gets_the_whole_story(
@@ -349,7 +350,7 @@ def test_approval_goes_to_the_lowest_level_with_authority_and_only_it_or_above_d
         approvals.decide_approval(services, approval_id=approval_id, actor=OWNER, approve=True)
     assert reply(approvals.decide_approval(services, approval_id=approval_id, actor=EXEC,
                                            approve=True)).startswith("You approved")
-    with pytest.raises(Conflict, match=f"already approved by <@{EXEC}>"):
+    with pytest.raises(Conflict, match=f"already approved by @{EXEC}"):
         approvals.decide_approval(services, approval_id=approval_id, actor=CAROL, approve=False)
     assert _events(services, case_id, "approval_approved") == [
         f"`customer_credit` approved by <@{EXEC}> (Executive)"]

@@ -12,6 +12,7 @@ from bot.services import cases, followups, resolution
 from bot.services.context import ServiceContext
 from bot.services.review import review_markdown
 from bot.services.timers import fire_due_timers
+from bot.slack.notes import text_of
 from bot.slack.replies import reply
 from models import FollowUp, OutboxMessage
 from tests.integration.conftest import Clock
@@ -30,7 +31,7 @@ def _case(services: ServiceContext) -> int:
 
 def _dms(services: ServiceContext, user: str) -> list[str]:
     with services.uow() as uow:
-        return [m.payload["text"] for m in uow.session.scalars(
+        return [text_of(m.payload) for m in uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "post").order_by(OutboxMessage.id))
             if m.payload.get("channel") == user]
 
@@ -72,10 +73,10 @@ def test_bad_followups_change_nothing(services: ServiceContext) -> None:
         assert uow.session.scalars(select(FollowUp)).all() == []
     followups.add_followup(services, channel_id="CCASE", actor=OWNER, text="Write runbook",
                            owner=None)
-    with pytest.raises(NotAllowed, match=f"Only the follow-up's owner <@{OWNER}>"):
+    with pytest.raises(NotAllowed, match=f"Only the follow-up's owner @{OWNER}"):
         followups.complete_followup(services, followup_id=1, actor="USTRANGER")
     followups.complete_followup(services, followup_id=1, actor=OWNER)
     with pytest.raises(Conflict, match="already done"):
         followups.complete_followup(services, followup_id=1, actor=OWNER)
     listed = followups.list_followups(services, channel_id="CCASE", actor=OWNER)
-    assert [(f.id, f.owner_id, f.done_at is not None) for f in listed] == [(1, OWNER, True)]
+    assert [(f.number, f.owner, f.done) for f in listed.items] == [(1, OWNER, True)]

@@ -19,6 +19,8 @@ from bot.services import cases, knowledge, resolution
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.model import ModelHolder, retrain
+from bot.slack.notes import text_of
+from bot.slack.replies import reply
 from models import Case, LevelChange, OutboxMessage, TimelineEvent
 from models.expertise import ResolutionRecord
 from models.uow import UnitOfWork
@@ -76,9 +78,13 @@ def _declare(services: ServiceContext, text: str) -> int:
     return case_id
 
 
+def _similar(services: ServiceContext, *, channel_id: str, text: str) -> str:
+    return reply(knowledge.similar_to(services, channel_id=channel_id, text=text))
+
+
 def _posts(services: ServiceContext, case_id: int) -> list[str]:
     with services.uow() as uow:
-        return [m.payload["text"] for m in uow.session.scalars(
+        return [text_of(m.payload) for m in uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "post",
                                         OutboxMessage.case_id == case_id))]
 
@@ -116,17 +122,17 @@ def test_the_forecast_sends_a_case_that_needs_help_past_L1(services: ServiceCont
 
 def test_swarm_similar_searches_by_words_or_for_the_case_of_the_channel(
         services: ServiceContext) -> None:
-    by_words = knowledge.similar_to(services, channel_id="CGENERAL",
+    by_words = _similar(services, channel_id="CGENERAL",
                                     text="typo on the pricing page")
     assert "Typo on the pricing page in region" in by_words and "Forecast" not in by_words
     case_id = _declare(services, "Database failover did not complete sev2")
-    in_case = knowledge.similar_to(services, channel_id=f"CCASE{case_id}", text="")
+    in_case = _similar(services, channel_id=f"CCASE{case_id}", text="")
     assert "Database failover did not complete in region" in in_case
     assert "Forecast:" in in_case
-    assert "close enough" in knowledge.similar_to(services, channel_id="CGENERAL",
+    assert "close enough" in _similar(services, channel_id="CGENERAL",
                                                   text="quarterly budget spreadsheet")
     with pytest.raises(InvalidInput, match="Say what to look for"):
-        knowledge.similar_to(services, channel_id="CGENERAL", text="  ")
+        _similar(services, channel_id="CGENERAL", text="  ")
 
 
 def test_a_private_case_never_shows_up_as_a_similar_case(services: ServiceContext,
@@ -141,7 +147,7 @@ def test_a_private_case_never_shows_up_as_a_similar_case(services: ServiceContex
     clock.advance(minutes=5)
     other = _declare(services, "Database failover did not complete for the vault sev2")
     assert "vault" not in _outlook(services, other)  # ...but never shown
-    found = knowledge.similar_to(services, channel_id="CX", text="failover vault keys")
+    found = _similar(services, channel_id="CX", text="failover vault keys")
     assert "vault" not in found.split("\n", 1)[1]
 
 
@@ -152,7 +158,7 @@ def test_without_a_model_nothing_is_posted_and_the_command_says_why(
                          now=clock, recommender=lambda: None, policy=policy_from(POLICY))
     case_id = _declare(ctx, "Database failover did not complete sev4")
     assert not [p for p in _posts(ctx, case_id) if p.startswith(":books:")]
-    assert "No expert model is trained yet" in knowledge.similar_to(ctx, channel_id="C",
+    assert "No expert model is trained yet" in _similar(ctx, channel_id="C",
                                                                     text="failover")
     with ctx.uow() as uow:
         assert uow.session.scalars(select(TimelineEvent).where(

@@ -28,6 +28,7 @@ from bot.services import (
     swarm,
 )
 from bot.services.context import ServiceContext
+from bot.slack.notes import text_of
 from bot.slack.replies import reply
 from models import Case, OutboxMessage, TimelineEvent
 from models.case import Approval, FollowUp, Participant
@@ -236,9 +237,9 @@ def test_an_admins_hand_over_says_who_did_it(services: ServiceContext) -> None:
     channel = _case(services)
     cases.hand_over(services, channel_id=channel, actor=ADMIN, new_owner="UNEWOWNER")
     with services.uow() as uow:
-        posts = [m.payload["text"] for m in uow.session.scalars(
+        posts = [text_of(m.payload) for m in uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "post"))]
-        events = [e.text for e in uow.session.scalars(
+        events = [describe(e) for e in uow.session.scalars(
             select(TimelineEvent).where(TimelineEvent.kind == "owner_changed"))]
     assert any(p.startswith(f":handshake: <@{ADMIN}> (admin) handed case #0001 from "
                             f"<@{OWNER}> to <@UNEWOWNER>") for p in posts), posts
@@ -254,10 +255,10 @@ def test_leaving_takes_them_off_the_case_and_out_of_the_channel(services: Servic
         case = uow.cases.by_channel(channel)
         assert case is not None
         assert EXPERT not in {p.user_id for p in case.participants if p.left_at is None}
-        kinds = [(m.kind, m.payload.get("user"), m.payload.get("text"))
+        kinds = [(m.kind, m.payload.get("user"), text_of(m.payload))
                  for m in uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
         left = [describe(e) for e in uow.timeline.for_case(case.id) if e.kind == "left"]
-    assert ("remove_member", EXPERT, None) in kinds
+    assert ("remove_member", EXPERT, "") in kinds
     assert ("post", None, f":door: <@{EXPERT}> left the swarm.") in kinds
     assert left == [f"<@{LEFT}> left the swarm", f"<@{EXPERT}> left the swarm"]
     with pytest.raises(NotAllowed):  # once out, the swarm's commands are not theirs

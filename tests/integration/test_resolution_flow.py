@@ -14,6 +14,7 @@ from bot.domain.errors import Conflict, NotAllowed
 from bot.services import cases, resolution, status
 from bot.services.context import ServiceContext
 from bot.services.timers import fire_due_timers
+from bot.slack.notes import text_of
 from bot.slack.replies import reply
 from models import OutboxMessage, TimelineEvent
 from models.expertise import ResolutionRecord
@@ -53,7 +54,7 @@ def test_the_webhooks_requester_confirms_not_the_owner(services: ServiceContext)
     answer = reply(resolution.resolve_case(services, channel_id="CCASE", actor="UOWNER",
                                            summary="Cleaned the logs"))
     assert "<@UREQ> is asked to confirm" in answer
-    with pytest.raises(NotAllowed, match="Only the requester <@UREQ>"):
+    with pytest.raises(NotAllowed, match="Only the requester @UREQ"):
         resolution.confirm_resolution(services, case_id=case_id, user_id="UOWNER")
     resolution.confirm_resolution(services, case_id=case_id, user_id="UREQ")
     assert [e.actor for e in _events(services, case_id, "resolution_confirmed")] == ["UREQ"]
@@ -91,7 +92,7 @@ def test_the_archive_waits_for_the_requester_reminds_once_then_archives_with_a_n
     assert len(_events(services, case_id, "confirmation_reminded")) == 1
     assert [e.text for e in _events(services, case_id, "archived")] == [
         "Channel archived without confirmation"]
-    posts = [m.payload["text"] for m in _effects(services, "post")]
+    posts = [text_of(m.payload) for m in _effects(services, "post")]
     assert any("Archiving without a confirmation from <@UREQ>" in p for p in posts)
 
 

@@ -10,6 +10,7 @@ from bot.domain.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from bot.services import cases, resolution, status, swarm
 from bot.services.context import ServiceContext
 from bot.services.timers import fire_due_timers
+from bot.slack.notes import text_of
 from models import Case, Invite, OutboxMessage, ResolutionRecord, Timer
 from tests.integration.conftest import Clock, FakeExpertModel
 
@@ -123,7 +124,7 @@ def test_status_reminders_follow_the_cadence_and_stop_at_resolution(
     _give_channel(services, case_id)
 
     def reminders() -> int:
-        return sum("time for a status update" in m.get("text", "")
+        return sum("time for a status update" in text_of(m)
                    for m in _effects(services, "post"))
 
     clock.advance(minutes=14)
@@ -146,8 +147,8 @@ def test_status_goes_to_the_case_and_the_stakeholders(services: ServiceContext) 
     case_id = _declare(services)
     _give_channel(services, case_id)
     status.post_status(services, channel_id="CCASE", actor=OWNER, text="Mitigated")
-    posted = [(m.get("channel"), m["text"]) for m in _effects(services, "post")
-              if "Mitigated" in m.get("text", "")]
+    posted = [(m.get("channel"), text_of(m)) for m in _effects(services, "post")
+              if "Mitigated" in text_of(m)]
     assert [channel for channel, _ in posted] == [None, "CSTAKE"]  # None = the case channel
 
 

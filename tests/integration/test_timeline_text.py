@@ -71,3 +71,40 @@ def test_an_event_stored_with_markup_before_still_verifies_and_reads_plain_in_an
     exported = _export(services)
     assert exported["claimed"] == "Claimed by @dana"
     assert exported["owner_changed"] == "@dana handed the case to @UBO"
+
+
+def test_every_event_the_bot_words_is_stored_as_data_and_reads_as_before(
+        services: ServiceContext, clock: Clock) -> None:
+    """Declared, handed over, severity, follow-ups…: no text stored, the same words in the
+    review (Slack mentions) and in the export (plain, no Slack markup)."""
+    from bot.domain.timeline import converted
+    from bot.services import followups
+
+    register_expert(services, user_id="UDANA", handle="dana")
+    case_id = cases.declare_case(services, owner_id="UDANA", origin_channel="CGEN",
+                                 draft=parse_declaration("Disk full on db-7 sev2")).case_id
+    with services.uow() as uow:
+        uow.cases.get(case_id).channel_id = "CCASE"
+        uow.commit()
+    cases.change_severity(services, channel_id="CCASE", actor="UDANA", severity_text="sev3")
+    cases.hand_over(services, channel_id="CCASE", actor="UDANA", new_owner="UBO")
+    followups.add_followup(services, channel_id="CCASE", actor="UBO", text="Add alerts",
+                           owner=None)
+    followups.complete_followup(services, followup_id=1, actor="UBO")
+    with services.uow() as uow:
+        stored = {e.kind: e.text for e in uow.timeline.for_case(case_id)}
+        review = [text for _, text in review_for(uow, uow.cases.get(case_id)).timeline]
+    assert [k for k in ("declared", "severity_changed", "owner_changed", "followup",
+                        "followup_done") if stored[k]] == []
+    assert [k for k, text in stored.items() if converted(k) and text] == []
+    assert "Declared by <@UDANA> as sev2" in review
+    assert "sev2 → sev3" in review
+    assert "<@UDANA> handed the case to <@UBO>" in review
+    assert "Follow-up F1 for <@UBO>: Add alerts" in review
+    assert "Follow-up F1 done: Add alerts" in review
+    exported = _export(services)
+    assert exported["declared"] == "Declared by @dana as sev2"
+    assert exported["owner_changed"] == "@dana handed the case to @UBO"
+    assert exported["followup"] == "Follow-up F1 for @UBO: Add alerts"
+    assert not [t for t in exported.values() if "<@" in t or "<#" in t or "<!" in t]
+    assert verify_timelines(services).intact

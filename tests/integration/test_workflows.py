@@ -11,10 +11,13 @@ from bot.config import load_settings
 from bot.domain.case import parse_declaration
 from bot.domain.errors import Conflict, NotAllowed
 from bot.domain.policy import Policy, policy_from
+from bot.domain.timeline import describe
 from bot.services import cases, resolution, status, workflows
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.timers import fire_due_timers
+from bot.slack.notes import text_of
+from bot.slack.replies import reply
 from models import OutboxMessage, TimelineEvent, Timer
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock, FakeExpertModel
@@ -67,14 +70,14 @@ def _declare(services: ServiceContext, text: str) -> int:
 
 def _runs(services: ServiceContext, case_id: int) -> list[str]:
     with services.uow() as uow:
-        return [e.text for e in uow.session.scalars(select(TimelineEvent).where(
+        return [describe(e) for e in uow.session.scalars(select(TimelineEvent).where(
             TimelineEvent.case_id == case_id, TimelineEvent.kind == "workflow_run")
             .order_by(TimelineEvent.seq))]
 
 
 def _posts(services: ServiceContext, channel: str | None = None) -> list[str]:
     with services.uow() as uow:
-        return [m.payload["text"] for m in uow.session.scalars(
+        return [text_of(m.payload) for m in uow.session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == "post").order_by(OutboxMessage.id))
             if channel is None or m.payload.get("channel") == channel]
 
@@ -160,7 +163,8 @@ def test_a_button_workflow_is_offered_and_runs_once_for_people_on_the_case(
     assert _runs(services, case_id) == []
     with pytest.raises(NotAllowed):
         workflows.run_from_button(services, reference=(case_id, "retro"), actor="USTRANGER")
-    answer = workflows.run_from_button(services, reference=(case_id, "retro"), actor=OWNER)
+    answer = reply(workflows.run_from_button(services, reference=(case_id, "retro"),
+                                             actor=OWNER))
     assert answer == "Workflow retro ran: posted to <#CSTAKE>."
     with pytest.raises(Conflict, match="already ran"):
         workflows.run_from_button(services, reference=(case_id, "retro"), actor=OWNER)

@@ -12,6 +12,7 @@ from bot.services import cases
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.timers import fire_due_timers
+from bot.slack.notes import text_of
 from models import Invite, OutboxMessage
 from tests.integration.conftest import Clock
 
@@ -96,5 +97,5 @@ def test_a_status_reminder_waits_for_the_owners_working_day(services: ServiceCon
 
 def _reminders(services: ServiceContext) -> int:
     with services.uow() as uow:
-        return sum("time for a status update" in m.payload.get("text", "") for m in
+        return sum("time for a status update" in text_of(m.payload) for m in
                    uow.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "post")))

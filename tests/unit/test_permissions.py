@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.domain import permissions
 from bot.domain.permissions import RULES, who
 from bot.slack.commands import parse_command_text
 from bot.slack.listeners.commands import build_table
@@ -52,3 +53,13 @@ def test_help_says_who_may_use_each_command() -> None:
            "first) — _people in the swarm, but not the owner_" in text
     assert "`/swarm resolve <summary>` — close the case with how it was solved — " \
            "_owner, admins_" in text
+
+
+def test_a_refusal_names_people_as_data_and_slack_shows_them_as_mentions() -> None:
+    from bot.slack.errors import user_message
+
+    error = permissions.refusal("followup done", "mark F1 done", owner="UOWN",
+                                item_owner="UITEM")
+    assert "<@" not in error.message and error.people == {"owner": "UOWN", "item_owner": "UITEM"}
+    assert "<@UITEM>" in user_message(error) and "<@UOWN>" in user_message(error)
+    assert "@UITEM" in str(error) and "<@" not in str(error)  # a surface that is not Slack

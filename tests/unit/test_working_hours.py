@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.domain.availability import next_working_start, within_working_hours
-from bot.domain.durations import slack_time
+from bot.domain.mrkdwn import slack_time
 
 
 @pytest.mark.parametrize(("now", "tz", "expected"), [

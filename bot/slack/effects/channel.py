@@ -14,6 +14,7 @@ from bot.domain.case import channel_name
 from bot.domain.mrkdwn import plain
 from bot.domain.privacy import title_for
 from bot.domain.states import CaseStatus, TimelineKind
+from bot.domain.timeline import describe
 from bot.services import effects
 from bot.slack.blocks import case_topic
 from bot.slack.effects.support import Executor, SlackIdentity, case_channel, case_for, slack_error
@@ -197,7 +198,8 @@ class SetTopic(Executor):
         if case is None:
             return None
         events = uow.timeline.for_case(case.id)
-        note = next((e.text for e in reversed(events) if e.kind == TimelineKind.TOPIC_NOTE), "")
+        note = next((describe(e) for e in reversed(events)
+                     if e.kind == TimelineKind.TOPIC_NOTE), "")
         call = next((e.text for e in reversed(events) if e.kind == TimelineKind.CALL_LINK), "")
         owner = uow.experts.get(case.owner_id) if case.owner_id else None
         topic = case_topic(title=title_for(case, None), reference=case.reference,

@@ -51,7 +51,9 @@ class HandOff(Executor):
                        "reached you. Answer in the case channel; `/swarm ack` there takes it.")
         text, blocks = handoff_message(
             reference=case.reference, title=case.title, severity=case.severity,
-            level=stint.to_level, reason=stint.reason, owner_id=case.owner_id,
+            level=stint.to_level,
+            reason=stint.reason or (f"asked by <@{stint.actor}>" if stint.actor else ""),
+            owner_id=case.owner_id,
             requester_id=case.requester_id, channel_id=case.channel_id, service=case.service,
             description=case.description or "", tried=tried, timeline=timeline,
             sla=policy_line)

@@ -14,7 +14,6 @@ from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy
 from bot.domain.states import CaseStatus
 from bot.domain.timeline import describe
-from bot.services.effects import CASE_CHANNEL
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
 from bot.slack.blocks import (
@@ -33,7 +32,7 @@ from bot.slack.effects.support import (
     unanswered,
 )
 from bot.slack.ids import Action
-from bot.slack.notes import note_text
+from bot.slack.notes import CASE_CHANNEL, text_of
 from models.case import Case
 from models.scheduling import OutboxMessage, OutboxState
 from models.uow import UnitOfWork
@@ -110,8 +109,7 @@ class PostReview(PostSummary):
 class Post(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         payload = dict(message.payload)
-        if payload.get("note"):
-            payload["text"] = note_text(payload["note"], payload.get("data") or {})
+        payload["text"] = text_of(payload)
         needs_case = not payload.get("channel") or CASE_CHANNEL in payload["text"]
         if needs_case:
             case = case_for(uow, message.case_id)
@@ -194,8 +192,7 @@ def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
 class Ephemeral(Executor):
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         payload = dict(message.payload)
-        if payload.get("note"):
-            payload["text"] = note_text(payload["note"], payload.get("data") or {})
+        payload["text"] = text_of(payload)
         return payload
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:

@@ -65,8 +65,9 @@ def register(app: App, services: Any) -> None:
 
     app.action(Action.RUN_WORKFLOW)(_button(
         services,
-        lambda reference, user: workflows.run_from_button(services, reference=reference,
-                                                          actor=user), parse=_workflow_ref))
+        lambda reference, user: reply(workflows.run_from_button(services, reference=reference,
+                                                                actor=user)),
+        parse=_workflow_ref))
 
 
 def _workflow_ref(value: Any) -> tuple[int, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from bot.domain.errors import InvalidInput, UsageError
-from bot.domain.mrkdwn import escape
 from bot.services import followups
 from bot.slack.commands import people_named
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
@@ -19,14 +18,8 @@ _NUMBER = re.compile(r"^f?(\d{1,9})$", re.IGNORECASE)
 def followup(ctx: CommandContext) -> Reply:
     args = ctx.request.args.strip()
     if not args:
-        items = followups.list_followups(ctx.services, channel_id=ctx.channel_id,
-                                         actor=ctx.user_id)
-        if not items:
-            return Reply(text="No follow-ups on this case yet: `/swarm followup <action item> "
-                              "[@owner]`.")
-        lines = [f"{'✅' if i.done_at else '⬜'} F{i.id} <@{i.owner_id}>: {escape(i.text)}"
-                 for i in items]
-        return Reply(text="\n".join(lines))
+        return Reply(text=reply(followups.list_followups(ctx.services, channel_id=ctx.channel_id,
+                                                         actor=ctx.user_id)))
     first, _, rest = args.partition(" ")
     if first.lower() in _DONE_WORDS:
         number = _NUMBER.match(rest.strip())

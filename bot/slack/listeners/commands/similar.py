@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bot.services import knowledge
 from bot.slack.listeners.commands.router import CommandContext, Reply, Subcommand, SubcommandTable
+from bot.slack.replies import reply
 
 
 def similar(ctx: CommandContext) -> Reply:
-    return Reply(text=knowledge.similar_to(ctx.services, channel_id=ctx.channel_id,
-                                           text=ctx.request.args))
+    return Reply(text=reply(knowledge.similar_to(ctx.services, channel_id=ctx.channel_id,
+                                                 text=ctx.request.args)))
 
 
 def add_to(table: SubcommandTable) -> None:

@@ -10,7 +10,7 @@ from bot.domain.case import CaseDraft
 from bot.domain.errors import SwarmbotError
 from bot.services import cases
 from bot.services.text import printable
-from bot.slack.errors import user_message
+from bot.slack.errors import error_words, user_message
 from bot.slack.ids import Block, View
 
 _FIELD_BLOCKS = {"title": Block.TITLE, "severity": Block.SEVERITY, "service": Block.SERVICE,
@@ -55,7 +55,7 @@ def register(app: App, services: Any) -> None:
                               description=_value(values, Block.DESCRIPTION))
         except SwarmbotError as error:
             block = _FIELD_BLOCKS.get(getattr(error, "field", None) or "", Block.TITLE)
-            ack(response_action="errors", errors={block: str(error)})
+            ack(response_action="errors", errors={block: error_words(error)})
             return
         try:
             cases.declare_case(services, owner_id=user, draft=draft,
