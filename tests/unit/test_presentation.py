@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # still return sentences; convert one, then add it here.
 # Results nobody is answered with (an invite answered by a reaction: the event has no reply;
 NOT_REPLIES = {"InviteAnswer", "Outlook"}  # Outlook: what the model sees, worded as History
-CONVERTED = ["approvals", "cases", "escalation", "expertise", "followups", "knowledge",
-             "leaving", "resolution", "review", "status", "swarm", "workflows"]
+CONVERTED = ["approvals", "cases", "cold_start", "escalation", "expertise", "followups",
+             "knowledge", "leaving", "resolution", "review", "status", "swarm", "workflows"]
 
 
 def _public_functions(module: str) -> list[ast.FunctionDef]:
