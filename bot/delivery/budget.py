@@ -13,6 +13,8 @@ the limit is learned down (multiplied by LEARN_DOWN) and held for the Retry-Afte
 back up by RECOVERY of the documented limit a minute without another 429 (additive increase,
 multiplicative decrease).
 
+On SQLite (one web process) the windows live in the process's memory instead.
+
 Why not a limiter library: `limits` keeps its counters in memory, Redis, Memcached or MongoDB,
 not in the bot's database; pyrate-limiter's SQL buckets (SQLite, PostgreSQL) keep a table per
 bucket with a row per call, opened through connections of their own beside SQLAlchemy's (on
@@ -22,7 +24,9 @@ in SQL which limits are spent now."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -67,25 +71,44 @@ def turn(calls: list[float], allowed: float, seconds: float, now: float) -> floa
     return recent[len(recent) - room] + seconds
 
 
+@dataclass
+class Window:
+    """One limit's window in this process's memory (SlackBudget's twin, for SQLite)."""
+
+    key: str
+    allowed: float
+    calls: list[float]
+    next_at: datetime
+    held_until: datetime | None = None
+    learned_at: datetime | None = None
+
+
 class Budget:
-    """The shared budgets, spent through short transactions of their own. `clock` is Slack's
-    time (the real one: a test's hand-moved service clock does not move Slack's windows)."""
+    """The budgets, spent through short transactions of their own on PostgreSQL (shared by
+    every process) — and in memory on SQLite, whose one web process is the bot (a budget row
+    there would make every Slack call queue for SQLite's one writer with the slash commands).
+    `clock` is Slack's time (the real one: a test's hand-moved service clock does not move
+    Slack's windows)."""
 
     def __init__(self, session_factory: sessionmaker[Session], *,
                  first_waits: Mapping[str, str] | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, shared: bool | None = None) -> None:
         self._sessions, self.clock = session_factory, clock
         # effect kind → the limit its first call spends (the outbox claim holds back a new
         # effect of a spent limit before it is tried once)
         self.first_waits = dict(first_waits or {})
+        bind = session_factory.kw.get("bind")
+        self.shared = shared if shared is not None else (
+            bind is None or bind.dialect.name != "sqlite")
+        self._lock = threading.Lock()
+        self._windows: dict[str, Window] = {}
 
     def take(self, limit: Limit) -> float:
         """Spend one call of `limit` now: 0.0 when it may go, otherwise the seconds until its
         turn (nothing spent)."""
         now = self.clock()
         at = now.timestamp()
-        with self._sessions() as session, session.begin():
-            budget = self._row(session, limit, now)
+        with self._window(limit, now) as budget:
             allowed = allowed_now(limit.calls, budget.allowed, budget.learned_at, now)
             if allowed >= limit.calls and budget.learned_at is not None:
                 budget.allowed, budget.learned_at = limit.calls, None
@@ -103,8 +126,7 @@ class Budget:
     def refused(self, limit: Limit, retry_after: float) -> None:
         """Slack answered 429: hold the limit for `retry_after` and learn it down."""
         now = self.clock()
-        with self._sessions() as session, session.begin():
-            budget = self._row(session, limit, now)
+        with self._window(limit, now) as budget:
             allowed = allowed_now(limit.calls, budget.allowed, budget.learned_at, now)
             budget.allowed = max(1.0, allowed * LEARN_DOWN)
             budget.learned_at = now
@@ -112,23 +134,39 @@ class Budget:
                                     now + timedelta(seconds=retry_after))
             budget.next_at = max(budget.next_at, budget.held_until)
 
-    def spent(self, now: datetime) -> Select[tuple[str]]:
+    def spent(self, now: datetime) -> Select[tuple[str]] | list[str]:
         """The keys of the limits that have no room at `now` (for the outbox claim)."""
+        if not self.shared:
+            with self._lock:
+                return [w.key for w in self._windows.values() if w.next_at > now + EARLY]
         return select(SlackBudget.key).where(SlackBudget.next_at > now + EARLY)
 
     def next_room(self) -> float | None:
         """Seconds until the soonest spent limit has room again; None when none is spent."""
         now = self.clock()
-        with self._sessions() as session:
-            soonest = session.scalar(select(func.min(SlackBudget.next_at)).where(
-                SlackBudget.next_at > now))
+        if not self.shared:
+            with self._lock:
+                later = [w.next_at for w in self._windows.values() if w.next_at > now]
+            soonest = min(later) if later else None
+        else:
+            with self._sessions() as session:
+                soonest = session.scalar(select(func.min(SlackBudget.next_at)).where(
+                    SlackBudget.next_at > now))
         return max(0.0, (soonest - now).total_seconds()) if soonest is not None else None
 
-    def _row(self, session: Session, limit: Limit, now: datetime) -> SlackBudget:
-        insert_ignoring_conflict(session, SlackBudget, {
-            "key": limit.key, "allowed": limit.calls, "calls": [], "next_at": now})
-        return session.scalars(locked(select(SlackBudget).where(
-            SlackBudget.key == limit.key))).one()
+    @contextmanager
+    def _window(self, limit: Limit, now: datetime) -> Iterator[Window | SlackBudget]:
+        """The limit's window, to read and change: this process's, or the shared row under
+        its lock (changes committed on leaving)."""
+        if not self.shared:
+            with self._lock:
+                yield self._windows.setdefault(limit.key, Window(limit.key, limit.calls, [], now))
+            return
+        with self._sessions() as session, session.begin():
+            insert_ignoring_conflict(session, SlackBudget, {
+                "key": limit.key, "allowed": limit.calls, "calls": [], "next_at": now})
+            yield session.scalars(locked(select(SlackBudget).where(
+                SlackBudget.key == limit.key))).one()
 
 
 def _moment(epoch: float) -> datetime:

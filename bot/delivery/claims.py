@@ -8,12 +8,22 @@ invites come first, then joins, then edits and refreshes (SPENDING)."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from bot.services.effects import Effect
@@ -35,16 +45,18 @@ BARRIERS = frozenset({Effect.ARCHIVE_CHANNEL, Effect.UNARCHIVE_CHANNEL})
 
 @dataclass(frozen=True)
 class Waiting:
-    """What effects wait for: the keys of the rate-limit budgets that are spent now (a
-    subquery of `Budget.spent`), and the budget each kind's first call spends."""
+    """What effects wait for: the keys of the rate-limit budgets that are spent now
+    (`Budget.spent`: a subquery, or the keys), and the budget each kind's first call spends."""
 
-    spent: Select[tuple[str]]
+    spent: Select[tuple[str]] | list[str]
     first_waits: dict[str, str]
 
     def held(self) -> ColumnElement[bool]:
         M = OutboxMessage
         first = case(self.first_waits, value=M.kind, else_=None) if self.first_waits else None
         waits = M.waits_for if first is None else func.coalesce(M.waits_for, first)
+        if isinstance(self.spent, list) and not self.spent:
+            return false()
         return and_(waits.is_not(None), waits.in_(self.spent))
 
 

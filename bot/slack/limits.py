@@ -61,7 +61,7 @@ FIRST_CALL = {
 # An effect whose first call went finishes its others (a second reaction, another copy of a
 # message) waiting this long at most for their turn: spending one call and giving up on the
 # next, it would try again and again, spending its first call each time.
-FINISH_WITHIN = 10.0
+FINISH_WITHIN = 2.0
 _effect = threading.local()
 
 
