@@ -40,6 +40,7 @@ from models.scheduling import SlackBudget
 LEARN_DOWN = 0.8          # a 429 anyway: the limit times this
 RECOVERY = 0.05           # of the documented limit, regained per minute without a 429
 EARLY = timedelta(milliseconds=50)  # a call this close to its turn goes now
+KEPT, QUIET = 1000, timedelta(minutes=10)  # in memory: past KEPT windows, drop quiet ones
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,8 @@ class Budget:
         its lock (changes committed on leaving)."""
         if not self.shared:
             with self._lock:
+                if len(self._windows) > KEPT and limit.key not in self._windows:
+                    self._forget(now)
                 yield self._windows.setdefault(limit.key, Window(limit.key, limit.calls, [], now))
             return
         with self._sessions() as session, session.begin():
@@ -167,6 +170,14 @@ class Budget:
                 "key": limit.key, "allowed": limit.calls, "calls": [], "next_at": now})
             yield session.scalars(locked(select(SlackBudget).where(
                 SlackBudget.key == limit.key))).one()
+
+
+    def _forget(self, now: datetime) -> None:
+        """Drop the windows nobody spent from for a while (a channel's, long quiet)."""
+        quiet = now - QUIET
+        for key in [k for k, w in self._windows.items()
+                    if w.next_at < quiet and w.learned_at is None]:
+            del self._windows[key]
 
 
 def _moment(epoch: float) -> datetime:

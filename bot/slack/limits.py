@@ -58,9 +58,10 @@ FIRST_CALL = {
 }
 
 
-# An effect whose first call went finishes its others (a second reaction, another copy of a
-# message) waiting this long at most for their turn: spending one call and giving up on the
-# next, it would try again and again, spending its first call each time.
+# An effect that spent a call of a limit makes its other calls of that limit (a second
+# reaction, another copy of a message) waiting this long at most for their turn: giving up on
+# the next one, it would try again and again, spending its first call each time. A call of
+# another limit is held at once (the effect goes again when that one has room).
 FINISH_WITHIN = 2.0
 _effect = threading.local()
 
@@ -68,11 +69,11 @@ _effect = threading.local()
 @contextmanager
 def one_effect() -> Iterator[None]:
     """The calls of one effect's delivery, on this thread (see FINISH_WITHIN)."""
-    _effect.started = False
+    _effect.spent = set()
     try:
         yield
     finally:
-        _effect.started = False
+        _effect.spent = set()
 
 
 def limit_of(method: str, args: dict[str, Any]) -> Limit:
@@ -85,8 +86,8 @@ def limit_of(method: str, args: dict[str, Any]) -> Limit:
 class BudgetedClient(WebClient):
     """A WebClient whose every call first spends its limit's budget: a call whose budget is
     spent is not made (`Later` naming the budget: the effect is held until it has room) —
-    unless an earlier call of the same effect went (`one_effect`): that one waits its turn —
-    and a 429 holds the budget for its Retry-After and learns its rate down."""
+    unless the same effect already spent a call of that limit (`one_effect`): that one waits
+    its turn — and a 429 holds the budget for its Retry-After and learns its rate down."""
 
     def __init__(self, client: WebClient, budget: Budget) -> None:
         super().__init__(token=client.token, base_url=client.base_url, timeout=client.timeout,
@@ -97,13 +98,13 @@ class BudgetedClient(WebClient):
         args = {**(kwargs.get("params") or {}), **(kwargs.get("data") or {}),
                 **(kwargs.get("json") or {})}
         limit = limit_of(api_method, args)
-        give_up_at = time.monotonic() + (FINISH_WITHIN if getattr(_effect, "started", False)
-                                         else 0.0)
+        spent: set[str] = getattr(_effect, "spent", set())
+        give_up_at = time.monotonic() + (FINISH_WITHIN if limit.key in spent else 0.0)
         while (wait := self.budget.take(limit)) > 0:
             if time.monotonic() + wait > give_up_at:
                 raise Later(wait, waits_for=limit.key)
             time.sleep(wait)
-        _effect.started = True
+        spent.add(limit.key)
         try:
             return super().api_call(api_method, **kwargs)
         except SlackApiError as error:
