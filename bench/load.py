@@ -8,8 +8,12 @@ as deployed — `swarmbot serve` web processes (`--web`) on SQLite or PostgreSQL
     .venv/bin/python -m bench.load --web 2 --database-url postgresql://postgres@127.0.0.1:55433/bench_load
 
 Reports ack latency, time to channel-ready (the case channel exists and every invite DM decided
-for it so far went out), messages lost and duplicated (both must be 0), and accepted experts
-missing from their channel (must be 0)."""
+for it so far went out), messages lost and duplicated (both must be 0), accepted experts
+missing from their channel (must be 0), the share of Web API calls answered 429, and per
+method the floor — the calls it needed ÷ the emulator's rate for it (chat.postMessage: its
+busiest channel's posts ÷ one a second) — beside the time the bot took to make them, and the
+ratio; and how many refreshes (topics, edits, reactions, App Homes) went out before the last
+case was channel-ready."""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from sqlalchemy import func, select
 
 from bench.fleet import Fleet, people
 from bot.sandbox.emulator import SlackEmulator
+from bot.sandbox.emulator.faults import POST_BURST, POST_WINDOW, TIER_3, TIERS
 from models.case import Case, Invite
 from models.scheduling import OutboxMessage
 
@@ -48,11 +53,56 @@ class Outcome:
     burst: float = 0.0
     calls: Counter[str] = field(default_factory=Counter)
     rate_limited: Counter[str] = field(default_factory=Counter)
+    floors: list[Floor] = field(default_factory=list)
+    last_ready: float | None = None  # seconds after the first declaration
+    refreshes_before: int = 0  # refresh calls made before the last case was channel-ready
+    refreshes: int = 0
 
     @property
     def clean(self) -> bool:
         return not (self.lost or self.duplicates or self.missing_members or self.refused) \
             and self.settled_after is not None
+
+
+REFRESHES = frozenset({"conversations.setTopic", "chat.update", "reactions.add",
+                       "views.publish"})
+
+
+@dataclass(frozen=True)
+class Floor:
+    """One method: the calls it needed (not answered 429), the least time the emulator's rate
+    lets them take, and the time the bot took (first declaration → its last such call)."""
+
+    method: str
+    needed: int
+    floor: float
+    taken: float
+
+    @property
+    def ratio(self) -> float:
+        return self.taken / self.floor if self.floor > 0 else float("nan")
+
+
+def floors(calls: list[dict], began: float) -> list[Floor]:
+    needed: Counter[str] = Counter()
+    per_channel: Counter[str] = Counter()
+    last: dict[str, float] = {}
+    for call in calls:
+        if call["status"] == 429:
+            continue
+        method = call["method"]
+        needed[method] += 1
+        last[method] = max(last.get(method, began), call["at"])
+        if method == "chat.postMessage":
+            per_channel[str(call["params"].get("channel"))] += 1
+    found = []
+    for method, count in needed.items():
+        if method == "chat.postMessage":
+            floor = max(per_channel.values()) * POST_WINDOW / POST_BURST
+        else:
+            floor = count * 60.0 / TIERS.get(method, TIER_3)
+        found.append(Floor(method, count, floor, last[method] - began))
+    return sorted(found, key=lambda f: -f.floor)
 
 
 def accepts(user: str, ts: str) -> bool:
@@ -144,7 +194,7 @@ def burst(emulator: SlackEmulator, fleet: Fleet, users: dict[str, str], general:
     done = threading.Event()
     watcher = threading.Thread(target=watch_ready, daemon=True)
     watcher.start()
-    began = time.perf_counter()
+    began, began_wall = time.perf_counter(), time.time()
     with ThreadPoolExecutor(max_workers=16, thread_name_prefix="declare") as pool:
         for n in range(cases):  # one every seconds/cases, whatever the acks take
             delay = began + n * seconds / cases - time.perf_counter()
@@ -169,6 +219,14 @@ def burst(emulator: SlackEmulator, fleet: Fleet, users: dict[str, str], general:
     outcome.reactions = len(reactor.answered)
     outcome.lost.extend(reactor.failed)
     audit(emulator, fleet, outcome, ready=set(ready_at), declared=set(sent_at))
+    calls = emulator.calls()
+    outcome.floors = floors(calls, began_wall)
+    if ready_at:
+        outcome.last_ready = max(ready_at.values()) - began
+        last_ready_wall = began_wall + outcome.last_ready
+        done = [c for c in calls if c["status"] != 429 and c["method"] in REFRESHES]
+        outcome.refreshes = len(done)
+        outcome.refreshes_before = sum(1 for c in done if c["at"] < last_ready_wall)
     return outcome
 
 
@@ -254,9 +312,18 @@ def report(outcome: Outcome, *, cases: int, seconds: float, web: int, backend: s
     lines.append(f"reactions answered: {outcome.reactions}; everything delivered "
                  + (f"{outcome.settled_after:.0f} s after the first declaration"
                     if outcome.settled_after is not None else "NOT within the timeout"))
-    lines.append(f"Slack calls: {sum(outcome.calls.values())}, answered 429: "
-                 f"{sum(outcome.rate_limited.values())} "
-                 f"({', '.join(f'{m} {n}' for m, n in outcome.rate_limited.most_common(5))})")
+    total, limited = sum(outcome.calls.values()), sum(outcome.rate_limited.values())
+    lines.append(f"Slack calls: {total}, answered 429: {limited} "
+                 f"({limited / max(1, total):.1%}; "
+                 f"{', '.join(f'{m} {n}' for m, n in outcome.rate_limited.most_common(5))})")
+    if outcome.last_ready is not None:
+        lines.append(f"last case channel-ready {outcome.last_ready:.0f} s after the first "
+                     f"declaration; refreshes before it: {outcome.refreshes_before} of "
+                     f"{outcome.refreshes}")
+    if outcome.floors:
+        lines.append("per method: calls needed, floor (calls ÷ rate), time taken, ratio")
+        lines.extend(f"  {f.method:<24} {f.needed:>5} {f.floor:>7.0f} s {f.taken:>7.0f} s "
+                     f"{f.ratio:>6.2f}" for f in outcome.floors if f.floor >= 1)
     for label, found in (("messages lost", outcome.lost), ("duplicates", outcome.duplicates),
                          ("accepted experts not in their channel", outcome.missing_members)):
         lines.append(f"{label}: {len(found)}" + "".join(f"\n  {item}" for item in found[:10]))

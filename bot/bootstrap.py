@@ -20,6 +20,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Settings
+from bot.delivery.budget import Budget
 from bot.delivery.dispatcher import OutboxDispatcher
 from bot.domain.errors import ConfigError
 from bot.domain.policy import Policy, load_policy
@@ -32,6 +33,7 @@ from bot.slack.app import build_bolt_app
 from bot.slack.effects import build_executors
 from bot.slack.effects.invites import AnswerEarly
 from bot.slack.gateway import make_slack_client
+from bot.slack.limits import FIRST_CALL
 from bot.slack.people import SlackPeople
 from bot.slack.socket_mode import SocketLink
 from bot.web.app import create_web_app
@@ -99,14 +101,17 @@ def build(settings: Settings, *, engine: Engine | None = None,
                               now=now, recommender=model,
                               policy=policy or load_policy(settings.policy_path),
                               people=SlackPeople(client))
-    executors = build_executors(client, admins=settings.admin_ids, policy=services.policy)
+    budget = Budget(session_factory, first_waits=FIRST_CALL)
+    executors = build_executors(client, admins=settings.admin_ids, policy=services.policy,
+                                budget=budget)
     executors[Effect.CASE_FEED] = CaseFeedSender(
         settings.case_feed_url,
         settings.case_feed_secret.get_secret_value() if settings.case_feed_secret else None)
     executors[Effect.ANSWER_EARLY] = AnswerEarly(
         lambda invite_id: swarm.answer_early(services, invite_id))
     dispatcher = OutboxDispatcher(services, {kind: TimedDelivery(str(kind), executor, now)
-                                             for kind, executor in executors.items()})
+                                             for kind, executor in executors.items()},
+                                  budget=budget)
     _kick_after_commit(session_factory, dispatcher)
     secret = settings.slack_signing_secret
     # Socket Mode needs no signing secret; without one the request URL refuses everything

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, stored, utcnow
@@ -73,7 +73,9 @@ class OutboxMessage(Base):
       when its delivery starts, so a later change gets a refresh of its own.
     - `lock`: effects sharing a lock (a case's: ``case:<id>``) are delivered one at a time,
       in the order recorded.
-    - `priority` (lower first) and `scheduled_at` (not before) order the due effects."""
+    - `priority` (lower first) and `scheduled_at` (not before) order the due effects.
+    - `waits_for`: the rate-limit budget (`SlackBudget.key`) its last attempt found spent;
+      claims leave it alone until that budget has room again (other effects keep flowing)."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "state", "scheduled_at"),)
@@ -97,3 +99,23 @@ class OutboxMessage(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(default=None)
+    waits_for: Mapped[str | None] = mapped_column(String(120), default=None)
+
+
+class SlackBudget(Base):
+    """One Slack rate limit, shared by every process of the bot: a Web API method's (or one
+    channel's, for chat.postMessage). Spent by `bot.delivery.budget.Budget` as a sliding
+    window: `calls` holds the times (epoch seconds) of the calls made in the last window, and
+    a call may go while fewer than `allowed` were made in it (and `held_until`, Slack's last
+    Retry-After, has passed); `next_at` is when the next may go. `allowed` starts at the
+    documented limit, is learned down when Slack answers 429 anyway and creeps back up from
+    `learned_at` on."""
+
+    __tablename__ = "slack_budgets"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    allowed: Mapped[float] = mapped_column(Float)
+    calls: Mapped[list[float]] = mapped_column(JSON, default=list)
+    next_at: Mapped[datetime] = mapped_column(index=True)
+    held_until: Mapped[datetime | None] = mapped_column(default=None)
+    learned_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -12,7 +12,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.delivery.claims import InFlight, claim_next
+from bot.delivery.budget import Budget
+from bot.delivery.claims import BARRIERS, InFlight, Waiting, claim_next
 from bot.delivery.protocol import (
     DependencyFailed,
     EffectExecutor,
@@ -46,19 +47,22 @@ class DeliveryReport:
 
 
 def deliver_next(ctx: ServiceContext, executors: dict[str, EffectExecutor], *,
-                 urgent_only: bool = False, in_flight: InFlight | None = None
-                 ) -> DeliveryReport | None:
+                 urgent_only: bool = False, in_flight: InFlight | None = None,
+                 budget: Budget | None = None) -> DeliveryReport | None:
     """Claim the most urgent due effect — with the rest of its lock's (its case's) due
     effects of that priority — and deliver them in order; None when nothing (`urgent_only`:
     nothing urgent) is due. Workers call this side by side, sharing `in_flight`: each lock is
-    delivered by one of them at a time (see `claims.claim_next`)."""
+    delivered by one of them at a time (see `claims.claim_next`). With a `budget`, effects
+    waiting for a spent rate limit are left for later."""
     in_flight = in_flight or InFlight()
     messages, locks = in_flight.snapshot()
     now = ctx.now()
     with ctx.uow() as uow:
         claimed = claim_next(uow, now, lease_until=now + LEASE,
                              max_priority=URGENT if urgent_only else None,
-                             in_flight=messages, locks_in_flight=locks)
+                             in_flight=messages, locks_in_flight=locks,
+                             waiting=Waiting(budget.spent(budget.clock()), budget.first_waits)
+                             if budget is not None else None)
         held = _hold(uow, claimed)
         batch = [_prepare(uow, executors, message_id) for message_id in claimed]
         del held
@@ -109,13 +113,14 @@ def _failed(uow: UnitOfWork, dedupe_key: str) -> bool:
 @dataclass(frozen=True)
 class _Outcome:
     """How sending one effect went: "done" (with Slack's result), "waiting", "retry" or
-    "failed" (with the reason), "later" (rate limited, with a delay) or "handed_back"
-    unsent."""
+    "failed" (with the reason), "later" (rate limited, with a delay), "held" (its budget
+    spent: `waits_for` names it) or "handed_back" unsent."""
 
     state: str
     result: dict[str, Any] = field(default_factory=dict)
     reason: str = ""
     delay: float = 0.0
+    waits_for: str | None = None
     tell_owner: bool = False  # "failed": the case owner hears what could not be done
 
 
@@ -127,24 +132,32 @@ def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
     before that commit leaves the claims to run out: the effects are sent again, as an
     attempt that may have reached Slack (posts look for themselves first). When Slack is so
     slow that half the lease is gone, the rest are handed back unsent, so that another
-    process never takes over a claim this one is still sending."""
+    process never takes over a claim this one is still sending. Once one waits for its
+    rate-limit budget, the others still go — but none across a channel's archive or reopening
+    (`claims.BARRIERS`)."""
     hand_back_at = (claimed_at or ctx.now()) + LEASE / 2
-    outcomes = []
+    outcomes: list[tuple[OutboxMessage, _Outcome]] = []
+    held = stop = False
     for message, prepared in items:
-        if ctx.now() >= hand_back_at:
+        barrier = message.kind in BARRIERS
+        stop = stop or ctx.now() >= hand_back_at or (held and barrier)
+        if stop:
             outcomes.append((message, _Outcome("handed_back")))
-        else:
-            outcomes.append((message, _send(executors, message, prepared)))
+            continue
+        outcome = _send(executors, message, prepared)
+        outcomes.append((message, outcome))
+        held = held or outcome.state == "held"
+        stop = barrier and outcome.state == "held"
     # What did not go out is rescheduled before the results of what did (or failed for good)
     # are applied: an effect that waited for the channel created (or refused) just before it
     # is then woken by it.
     outcomes.sort(key=lambda pair: {"failed": 1, "done": 2}.get(pair[1].state, 0))
     with ctx.uow() as uow:
-        held = _hold(uow, [m.id for m, _ in outcomes])
+        loaded = _hold(uow, [m.id for m, _ in outcomes])
         for message, outcome in outcomes:
             _record(ctx, uow, executors, message, outcome, report)
         uow.commit()
-        del held
+        del loaded
 
 
 def _send(executors: dict[str, EffectExecutor], message: OutboxMessage, prepared: Any
@@ -157,6 +170,8 @@ def _send(executors: dict[str, EffectExecutor], message: OutboxMessage, prepared
     except NotReady as reason:
         return _Outcome("waiting", reason=str(reason) or "waiting")
     except Later as later:
+        if later.waits_for is not None:
+            return _Outcome("held", reason=str(later), waits_for=later.waits_for)
         return _Outcome("later", reason=str(later), delay=later.seconds)
     except PermanentFailure as reason:
         return _Outcome("failed", reason=str(reason),
@@ -172,6 +187,11 @@ def _record(ctx: ServiceContext, uow: UnitOfWork, executors: dict[str, EffectExe
     assert stored is not None
     stored.claimed_until = None
     if outcome.state == "handed_back":
+        return
+    stored.waits_for = outcome.waits_for
+    if outcome.state == "held":  # still due: claimed again once its budget has room
+        stored.last_error = outcome.reason
+        report.count("retried")
         return
     if outcome.state == "later":
         stored.last_error = outcome.reason

@@ -5,13 +5,15 @@ Several workers deliver side by side, each taking the most urgent case that nobo
 delivering (see `deliver_next`): a new case's channel and invites never queue behind another
 case's topic, summary and App Home refreshes, nor behind a slow batch. Only `background` of
 the workers at a time send those less urgent effects, so in a burst most of the process's
-time goes to channels and invites."""
+time goes to channels and invites. With a rate-limit `budget`, the polling worker also wakes
+when a spent budget has room again (an effect held for it is due then)."""
 
 from __future__ import annotations
 
 import logging
 import threading
 
+from bot.delivery.budget import Budget
 from bot.delivery.claims import InFlight
 from bot.delivery.deliver import deliver_next
 from bot.delivery.protocol import EffectExecutor
@@ -22,8 +24,9 @@ log = logging.getLogger(__name__)
 
 class OutboxDispatcher:
     def __init__(self, services: ServiceContext, executors: dict[str, EffectExecutor], *,
-                 poll_seconds: float = 2.0, workers: int = 3, background: int = 1) -> None:
-        self._services, self._executors = services, executors
+                 poll_seconds: float = 2.0, workers: int = 3, background: int = 1,
+                 budget: Budget | None = None) -> None:
+        self._services, self._executors, self._budget = services, executors, budget
         self._poll = poll_seconds
         self._workers = workers
         self._background = threading.BoundedSemaphore(max(1, min(background, workers)))
@@ -59,7 +62,8 @@ class OutboxDispatcher:
         """Deliver everything due now on the calling thread; returns how many were delivered."""
         delivered = 0
         while not self._stop.is_set():
-            report = deliver_next(self._services, self._executors, in_flight=self._in_flight)
+            report = deliver_next(self._services, self._executors, in_flight=self._in_flight,
+                                  budget=self._budget)
             if report is None:
                 break
             delivered += report.delivered
@@ -74,7 +78,8 @@ class OutboxDispatcher:
             background = self._background.acquire(blocking=False)
             try:
                 report = deliver_next(self._services, self._executors,
-                                      urgent_only=not background, in_flight=self._in_flight)
+                                      urgent_only=not background, in_flight=self._in_flight,
+                                      budget=self._budget)
             except Exception:  # the database may be briefly away; the next round retries
                 log.exception("outbox delivery failed")
                 report = None
@@ -85,6 +90,18 @@ class OutboxDispatcher:
                 with self._changed:
                     self._changed.notify()
                 continue
+            wait = self._next_poll() if polls else None
             with self._changed:  # nothing due: sleep until something is recorded, or a poll
                 if self._kicks == seen and not self._stop.is_set():
-                    self._changed.wait(self._poll if polls else None)
+                    self._changed.wait(wait)
+
+    def _next_poll(self) -> float:
+        """The poll interval, or less when a spent rate-limit budget has room sooner."""
+        if self._budget is None:
+            return self._poll
+        try:
+            room = self._budget.next_room()
+        except Exception:  # the database may be briefly away: poll as usual
+            log.exception("reading the rate-limit budgets failed")
+            return self._poll
+        return self._poll if room is None else min(self._poll, room + 0.01)

@@ -19,12 +19,15 @@ class NotReady(Exception):
 
 
 class Later(Exception):
-    """Slack asked to slow down (429, Retry-After): nothing was done; send again after
-    `seconds`, without counting an attempt and without a worker sleeping meanwhile."""
+    """Slack asked to slow down (429, Retry-After), or the call's rate-limit budget is spent:
+    nothing was done; send again without counting an attempt and without a worker sleeping
+    meanwhile — after `seconds`, or, with `waits_for` (a budget's key), as soon as that budget
+    has room (the claim skips the effect until then)."""
 
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"rate limited; again in {seconds:g} s")
-        self.seconds = seconds
+    def __init__(self, seconds: float, *, waits_for: str | None = None) -> None:
+        what = f"waiting for {waits_for}'s rate limit" if waits_for else "rate limited"
+        super().__init__(f"{what}; again in {seconds:.3g} s")
+        self.seconds, self.waits_for = seconds, waits_for
 
 
 class PermanentFailure(Exception):

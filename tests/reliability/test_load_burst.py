@@ -3,8 +3,10 @@ experts accepting and declining by reaction while cases are still being declared
 emulator in strict rate-limit mode and `swarmbot serve` processes — one of one worker process
 on SQLite, two of one worker each sharing PostgreSQL with Slack's requests taking turns between
 them. Nothing is lost, nothing is
-posted twice, every accepted expert is in their case's channel. (No timing is asserted: the
-full-size figures are in the README.)"""
+posted twice, every accepted expert is in their case's channel, and Slack's rate limits are
+spent as a budget shared by the processes: few calls are answered 429 (the bot waits its turn
+rather than knocking). (No timing is asserted: the full-size figures are in
+docs/benchmarks.md.)"""
 
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ def test_a_burst_under_rate_limits_loses_and_repeats_nothing(database_url: str,
     assert outcome.declared == 6 and outcome.refused == 0, summary
     assert outcome.settled_after is not None, summary
     assert outcome.reactions >= 6 * 5, summary  # every invite answered, replacements too
-    assert sum(outcome.rate_limited.values()) > 0, summary  # the limits were really hit
+    calls, limited = sum(outcome.calls.values()), sum(outcome.rate_limited.values())
+    assert limited <= 0.05 * calls, summary
     assert outcome.lost == [], summary
     assert outcome.duplicates == [], summary
     assert outcome.missing_members == [], summary

@@ -7,6 +7,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery.budget import Budget
 from bot.delivery.protocol import EffectExecutor, Later, PermanentFailure
 from bot.domain.policy import Policy, load_policy
 from bot.services.effects import Effect
@@ -34,13 +35,18 @@ from bot.slack.effects.messages import (
 )
 from bot.slack.effects.support import SlackIdentity
 from bot.slack.gateway import final_answer, retry_after, without_rate_limit_waits
+from bot.slack.limits import BudgetedClient, one_effect
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
 
 def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
-                    policy: Policy | None = None) -> dict[str, EffectExecutor]:
+                    policy: Policy | None = None, budget: Budget | None = None
+                    ) -> dict[str, EffectExecutor]:
+    """`budget`: every call first spends Slack's rate limit from it (`limits.BudgetedClient`)."""
     client = without_rate_limit_waits(client)
+    if budget is not None:
+        client = BudgetedClient(client, budget)
     identity = SlackIdentity(client)
     executors: dict[str, EffectExecutor] = {
         Effect.CREATE_CHANNEL: CreateChannel(client, identity),
@@ -84,7 +90,8 @@ class ReadsSlacksAnswer:
 
     def send(self, message: OutboxMessage, prepared: Any) -> dict[str, Any]:
         try:
-            return self.executor.send(message, prepared)
+            with one_effect():
+                return self.executor.send(message, prepared)
         except SlackApiError as error:
             seconds = retry_after(error)
             if seconds is not None:
