@@ -24,7 +24,7 @@ from slack_sdk.web.slack_response import SlackResponse
 from bot.delivery.budget import Budget, Limit
 from bot.delivery.protocol import Later
 from bot.services.effects import Effect
-from bot.slack.gateway import retry_after
+from bot.slack.gateway import MeteredWebClient, retry_after
 
 TIER_2, TIER_3, TIER_4 = 20, 50, 100
 PER_MINUTE = {
@@ -83,11 +83,12 @@ def limit_of(method: str, args: dict[str, Any]) -> Limit:
     return Limit(method, PER_MINUTE.get(method, UNKNOWN), MINUTE)
 
 
-class BudgetedClient(WebClient):
+class BudgetedClient(MeteredWebClient):
     """A WebClient whose every call first spends its limit's budget: a call whose budget is
     spent is not made (`Later` naming the budget: the effect is held until it has room) —
     unless the same effect already spent a call of that limit (`one_effect`): that one waits
-    its turn — and a 429 holds the budget for its Retry-After and learns its rate down."""
+    its turn — and a 429 holds the budget for its Retry-After and learns its rate down.
+    Metered like the client it wraps: its calls count in GET /metrics."""
 
     def __init__(self, client: WebClient, budget: Budget) -> None:
         super().__init__(token=client.token, base_url=client.base_url, timeout=client.timeout,
