@@ -341,10 +341,15 @@ def _cancel_expiry(uow: UnitOfWork, invite: Invite) -> None:
 
 def _known_slack_users(uow: UnitOfWork, recommendations: list[Recommendation]
                        ) -> list[Recommendation]:
-    """History may name people by handle; the swarm needs Slack user ids."""
+    """History may name people by handle; the swarm needs Slack user ids. One person named
+    both ways (a handle in the imported history, their user id in swarmbot's own cases) is
+    one candidate, at their best rank: never two invites to one person."""
     ids = uow.experts.slack_ids(r.expert for r in recommendations)
-    return [Recommendation(expert=ids[r.expert], score=r.score, why=r.why)
-            for r in recommendations if r.expert in ids]
+    known: dict[str, Recommendation] = {}
+    for r in recommendations:
+        if r.expert in ids and ids[r.expert] not in known:
+            known[ids[r.expert]] = Recommendation(expert=ids[r.expert], score=r.score, why=r.why)
+    return list(known.values())
 
 
 def _profiles(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_ids: list[str], *,

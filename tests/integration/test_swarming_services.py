@@ -65,6 +65,18 @@ def test_declaring_a_sev1_makes_an_owned_swarm_with_invites(services: ServiceCon
     assert len(_effects(services, "send_invite")) == 3
 
 
+def test_one_person_named_by_handle_and_by_user_id_is_invited_once(
+        services: ServiceContext, fake_model: FakeExpertModel) -> None:
+    """The imported history names bob by handle, swarmbot's own resolved case by his user id:
+    the model ranks both. Before, the declaration failed (two invites for one person: UNIQUE
+    constraint) and the owner was told something went wrong."""
+    with services.uow() as uow:
+        uow.experts.get_or_create("UEXP7").handle = "bob"
+        uow.commit()
+    fake_model.ranking[:] = ["bob", "UEXP7"]  # nobody else to fill the three invites
+    assert _invites(services, _declare(services)) == {"UEXP7": "pending"}
+
+
 def test_a_low_severity_case_is_not_swarmed(services: ServiceContext) -> None:
     case_id = _declare(services, "Printer jams on floor 3 sev4")
     assert _invites(services, case_id) == {}
