@@ -63,9 +63,12 @@ class Container:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
 
-    def start(self) -> Container:
+    def start(self, *, listen: bool = True) -> Container:
+        """Deliver what is recorded and, in Socket Mode, take Slack's requests (`listen`:
+        the web process does; the clock does not — Slack spreads envelopes over every open
+        connection, and the clock answers no request)."""
         self.dispatcher.start()
-        if self.socket is not None:
+        if listen and self.socket is not None:
             self.socket.start()
         return self
 

@@ -91,7 +91,8 @@ def _clock(args: argparse.Namespace) -> int:
     from bot.jobs.clock import add_clock_jobs
     from bot.services.model import retrain
 
-    container = build(load_settings()).start()  # its dispatcher delivers what timers record
+    # its dispatcher delivers what timers record; Slack's requests go to the web process only
+    container = build(load_settings()).start(listen=False)
     _settle_garbage_collector()
     scheduler = BlockingScheduler(timezone="UTC")
     add_clock_jobs(scheduler, container.services,

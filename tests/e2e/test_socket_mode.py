@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from bot.bootstrap import build
 from bot.sandbox.emulator import SlackEmulator
 from tests.e2e.conftest import RunningBot, Workspace
 from tests.e2e.test_swarming_flow import _case_channel, _invites_to, _snapshot
@@ -113,3 +114,17 @@ def test_envelopes_are_counted_in_metrics_like_requests(
                      status="200") + 1
         assert total(after, "swarmbot_slack_ack_seconds_count", surface=surface) \
             > total(before, "swarmbot_slack_ack_seconds_count", surface=surface)
+
+
+def test_the_clock_opens_no_socket_mode_connection(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    """Slack spreads envelopes over every open connection: a clock connected too answered
+    commands (its first one past 3 s while it loaded the model) that /metrics never saw."""
+    assert emulator.socket.connected() == 1
+    clock = build(bot.container.settings, engine=bot.container.engine).start(listen=False)
+    try:
+        emulator.slash_command(parcelly["maya"], "/swarm", "list", channel=parcelly.general)
+        assert emulator.socket.connected() == 1
+    finally:
+        clock.close()
+
