@@ -191,12 +191,19 @@ class ExpertModel:
         # Python, and a large history's 100k past cases took seconds to load that way.
         parts = {"index": self.index, "blend": self.blend, "specialties": self.specialties,
                  "past_cases": self.past_cases, "forecast": self.forecast}
-        joblib.dump({"card": self.card, "model": pickle.dumps(parts, pickle.HIGHEST_PROTOCOL)},
-                    path, compress=3)
-        card_path = path.with_suffix(path.suffix + ".card.json")
+        # Each file written beside itself and moved into place: a process loading the model
+        # meanwhile reads the old one or the new one, never half of one.
         import json
+        import os
 
-        card_path.write_text(json.dumps(self.card, indent=2, sort_keys=True) + "\n")
+        tmp = path.with_name(path.name + ".tmp")
+        joblib.dump({"card": self.card, "model": pickle.dumps(parts, pickle.HIGHEST_PROTOCOL)},
+                    tmp, compress=3)
+        os.replace(tmp, path)
+        card_path = path.with_name(path.name + ".card.json")
+        card_tmp = card_path.with_name(card_path.name + ".tmp")
+        card_tmp.write_text(json.dumps(self.card, indent=2, sort_keys=True) + "\n")
+        os.replace(card_tmp, card_path)
 
     @classmethod
     def load(cls, path: str | Path) -> ExpertModel:

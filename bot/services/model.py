@@ -4,7 +4,6 @@ history — imported history plus the cases swarmbot itself resolved."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,11 +42,9 @@ class ModelHolder:
             return self._model
 
     def replace(self, model: Any) -> None:
-        """Save a newly trained model atomically and start using it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
-        model.save(tmp)
-        os.replace(tmp, self.path)
+        """Save a newly trained model (atomically: `save` moves it into place, its card
+        beside it) and start using it."""
+        model.save(self.path)
         with self._lock:
             self._model, self._loaded_mtime = model, self.path.stat().st_mtime
 

@@ -5,6 +5,7 @@ the newest cases."""
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +80,10 @@ def test_train_from_db_learns_the_cases_swarmbot_resolved(
     assert f"trained on {len(HISTORY) + 1} resolved cases" in out
     assert "backtest on the 1 newest cases the model in use had not seen" in out
 
+    # the model card beside the model, describing the new one; nothing half-written left
+    card = json.loads(path.with_name(path.name + ".card.json").read_text())
+    assert card["training_cases"] == len(HISTORY) + 1
+    assert not list(path.parent.glob("*.tmp*"))
     model = ExpertModel.load(path)
     assert RITA in model.experts
     found = model.recommend(CaseQuery(id="q", title="Ledger export stuck again",
