@@ -41,6 +41,11 @@ log = logging.getLogger(__name__)
 
 KEYS_KEPT = timedelta(hours=1)  # Slack retries an event for minutes; a redelivery is sooner
 RETRY_SECONDS = (1, 2, 5, 10, 30)  # between attempts to open the first connection
+# Slack's final answers to apps.connections.open: the token itself is refused, so trying
+# again soon cannot help (a new SLACK_APP_TOKEN and a restart can): retried at the longest
+# interval, and /healthz says so (docs.slack.dev/reference/methods/apps.connections.open)
+REFUSED = frozenset({"invalid_auth", "not_authed", "not_allowed_token_type", "account_inactive",
+                     "token_revoked", "token_expired", "missing_scope"})
 PING_SECONDS = 10
 
 
@@ -133,6 +138,8 @@ class SocketLink:
                 self._failed(code, f"Socket Mode: Slack refused apps.connections.open "
                                    f"({code}); check SLACK_APP_TOKEN (an app-level token "
                                    "with connections:write)")
+                if code in REFUSED:
+                    attempt = len(RETRY_SECONDS)
             except Exception as error:  # noqa: BLE001 — Slack unreachable: try again later
                 self._failed(type(error).__name__,
                              f"Socket Mode: could not reach Slack ({type(error).__name__})")
@@ -175,10 +182,13 @@ class SocketLink:
     def health(self) -> dict[str, Any]:
         """For /healthz: connected or not, how many connections it has opened (each Slack
         refresh opens one), since when the last one is up, and why the last attempt
-        failed (an error code, never a token)."""
+        failed (an error code, never a token). `state`: connected, connecting (Slack out of
+        reach or recycling the link: it reconnects by itself) or refused (the token is)."""
         connected = self.connected()
         with self._lock:
-            return {"mode": "socket", "connected": connected,
+            state = ("connected" if connected else
+                     "refused" if self._last_error in REFUSED else "connecting")
+            return {"mode": "socket", "state": state, "connected": connected,
                     "connections_opened": self._connections,
                     "connected_for_seconds": round(time.time() - self._connected_at)
                     if connected and self._connected_at else None,

@@ -44,7 +44,8 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext,
         delivery backlog says whether Slack is keeping up: counts and ages only — Slack's
         error text is for the dashboard, behind its token, not for anyone who asks. `slack`
         says how Slack's payloads arrive: at the request URL, or over Socket Mode and whether
-        that connection is up (it reconnects by itself, so a drop is no reason to restart)."""
+        that connection is up (it reconnects by itself, so a drop is no reason to restart:
+        `degraded`, still 200). A token Slack refuses is: 503 `slack_refused`."""
         slack = slack_link() if slack_link is not None else {"mode": "http"}
         try:
             with engine.connect() as connection:
@@ -54,7 +55,10 @@ def create_web_app(*, bolt_app: App, engine: Engine, services: ServiceContext,
             delivery.pop("last_error", None)
         except Exception:  # noqa: BLE001 — health reports, it does not raise
             return jsonify(status="unavailable", database="unreachable", slack=slack), 503
-        return jsonify(status="ok", delivery=delivery, slack=slack), 200
+        if slack.get("state") == "refused":  # nothing can reach this process until the
+            return jsonify(status="slack_refused", delivery=delivery, slack=slack), 503  # token
+        status = "degraded" if slack.get("state") == "connecting" else "ok"
+        return jsonify(status=status, delivery=delivery, slack=slack), 200
 
     collector = DatabaseCollector(lambda: database_figures(services))
 

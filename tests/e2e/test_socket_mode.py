@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 import requests
+from pydantic import SecretStr
 
 from bot.bootstrap import build
 from bot.sandbox.emulator import SlackEmulator
+from bot.web.server import WebServer
 from tests.e2e.conftest import RunningBot, Workspace
 from tests.e2e.test_swarming_flow import _case_channel, _invites_to, _snapshot
 
@@ -97,6 +99,8 @@ def test_socket_mode_turned_off_shows_in_health(
     emulator.socket.disable()  # disconnect: link_disabled; no connection admitted after
     emulator.wait_for(lambda: not requests.get(f"{bot.url}/healthz", timeout=5).json()
                       ["slack"]["connected"], timeout=15)
+    health = requests.get(f"{bot.url}/healthz", timeout=5)
+    assert health.status_code == 200 and health.json()["status"] == "degraded"
     assert any(m.get("reason") == "link_disabled" for m in _sent(emulator, "disconnect"))
 
 
@@ -127,4 +131,24 @@ def test_the_clock_opens_no_socket_mode_connection(
         assert emulator.socket.connected() == 1
     finally:
         clock.close()
+
+
+def test_an_app_token_slack_refuses_makes_health_fail(
+        emulator: SlackEmulator, bot: RunningBot) -> None:
+    """Before: /healthz said "ok" (200) while every connection attempt was refused."""
+    settings = bot.container.settings.model_copy(
+        update={"slack_app_token": SecretStr("xapp-1-not-this-apps-token")})
+    refused = build(settings, engine=bot.container.engine).start()
+    server = WebServer(refused.web_app).start()
+    try:
+        emulator.wait_for(lambda: requests.get(f"{server.url}/healthz", timeout=5)
+                          .status_code == 503, timeout=15, message="health says refused")
+        health = requests.get(f"{server.url}/healthz", timeout=5).json()
+        assert health["status"] == "slack_refused"
+        assert health["slack"]["state"] == "refused"
+        assert health["slack"]["last_error"] == "invalid_auth"
+        assert "xapp-1-not" not in str(health)
+    finally:
+        server.stop()
+        refused.close()
 
