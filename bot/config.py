@@ -62,6 +62,19 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL, e.g. https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """The Bot User OAuth Token (OAuth & Permissions), which starts with xoxb-. Another
+        kind of token would start, then fail every call (https://api.slack.com/concepts/
+        token-types). Empty means unset."""
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().strip().startswith("xoxb-"):
+            raise ValueError("must be the Bot User OAuth Token starting with xoxb- (OAuth & "
+                             "Permissions), not an app-level token or signing secret")
+        return SecretStr(value.get_secret_value().strip())
+
     @field_validator("slack_app_token")
     @classmethod
     def _app_token(cls, value: SecretStr | None) -> SecretStr | None:

@@ -85,3 +85,14 @@ def test_an_app_token_that_is_not_one_is_refused_naming_the_variable() -> None:
         load_settings(_env_file=None, slack_app_token="xoxb-123-secret")
     assert "SLACK_APP_TOKEN" in str(refused.value) and "xapp-" in str(refused.value)
     assert "xoxb-123-secret" not in str(refused.value)
+
+
+@pytest.mark.parametrize("token", ["hello", "xapp-1-A1-2-abc", "xoxp-1-user-token"])
+def test_a_bot_token_that_is_not_one_is_refused_naming_the_variable(token: str) -> None:
+    """Before: swarmbot serve started with it and every Slack call failed later."""
+    with pytest.raises(ConfigError) as refused:
+        load_settings(_env_file=None, slack_bot_token=token)
+    assert "SLACK_BOT_TOKEN" in str(refused.value) and "xoxb-" in str(refused.value)
+    assert token not in str(refused.value)
+    assert load_settings(_env_file=None, slack_bot_token=" xoxb-1-2-abc ") \
+        .slack_bot_token.get_secret_value() == "xoxb-1-2-abc"  # type: ignore[union-attr]
