@@ -66,6 +66,6 @@ def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
     since = latest.posted_at if latest else case.created_at
     minutes = int((ctx.now() - since).total_seconds() // 60)
     effects.post(uow, case=case, note="status_reminder", owner=case.owner_id,
-                 reference=case.reference, minutes=minutes)
+                 reference=case.reference, minutes=minutes, first=latest is None)
     uow.timeline.record(case.id, TimelineKind.STATUS_REMINDER, at=ctx.now(), owner=case.owner_id)
     schedule_status_reminder(ctx, uow, case)

@@ -218,7 +218,7 @@ POSTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "confirm_reminder": lambda d: (
         f":bell: {_person(d['requester'])}, is case {d['reference']} resolved for you? Answer "
         f"on the resolution message above — the channel is archived in "
-        f"{timedelta(seconds=d['grace'])} either way."),
+        f"{sla_length(d['grace'])} either way."),
     "archived_unconfirmed": lambda d: (
         f":file_cabinet: Archiving without a confirmation from {_person(d['requester'])} "
         "(reminded once). `/swarm reopen` brings the case back."),
@@ -228,7 +228,10 @@ POSTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
                                      f"({d['severity']}) — {escape(d['said'])}"),
     "status_reminder": lambda d: (
         f":alarm_clock: {_person(d['owner'])}, time for a status update on {d['reference']} "
-        f"(last one {d['minutes']} min ago): `/swarm status <what changed, what's next>`."),
+        + (f"(none yet; opened {human_duration(timedelta(minutes=d['minutes']))} ago)"
+           if d.get("first") else
+           f"(last one {human_duration(timedelta(minutes=d['minutes']))} ago)")
+        + ": `/swarm status <what changed, what's next>`."),
     "experts_invited": _invited,
     "invites_held": _held,
     "invite_accepted": lambda d: (f":wave: {_person(d['user'])} accepted the invite and joined "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
+from bot.domain.durations import sla_length
 from bot.domain.mrkdwn import escape
 from bot.domain.timeline import step_words
 from bot.services.approvals import ApprovalDecided, ApprovalRequested
@@ -146,11 +147,12 @@ def _(result: StatusPosted) -> str:
 # -- resolution, follow-ups, review -----------------------------------------------------------
 @reply.register
 def _(result: CaseResolved) -> str:
+    grace = sla_length(result.grace.total_seconds())
     if result.confirm_from:
         return (f"Case {result.reference} is resolved. <@{result.confirm_from}> is asked to "
-                f"confirm; the channel is archived {result.grace} after they do (reminded "
-                "once if they don't answer, then archived anyway).")
-    return f"Case {result.reference} is resolved. The channel is archived in {result.grace}."
+                f"confirm; the channel is archived {grace} after they do (reminded once if "
+                "they don't answer, then archived anyway).")
+    return f"Case {result.reference} is resolved. The channel is archived in {grace}."
 
 
 @reply.register

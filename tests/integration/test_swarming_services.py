@@ -145,14 +145,22 @@ def test_status_reminders_follow_the_cadence_and_stop_at_resolution(
     clock.advance(minutes=1)
     fire_due_timers(services)
     assert reminders() == 1
+    # nothing was posted yet: the reminder does not speak of a "last one" (it did)
+    first = next(text_of(m) for m in _effects(services, "post")
+                 if "time for a status update" in text_of(m))
+    assert "(none yet; opened 15 min ago)" in first and "last one" not in first
+    clock.advance(minutes=1)
     status.post_status(services, channel_id="CCASE", actor=OWNER, text="Rolled back deploy 42")
     clock.advance(minutes=14)
     fire_due_timers(services)
     assert reminders() == 1  # the update restarted the cadence
+    clock.advance(minutes=1)
+    fire_due_timers(services)
+    assert any("(last one 15 min ago)" in text_of(m) for m in _effects(services, "post"))
     resolution.resolve_case(services, channel_id="CCASE", actor=OWNER, summary="Rollback fixed it")
     clock.advance(hours=2)
     fire_due_timers(services)
-    assert reminders() == 1
+    assert reminders() == 2
 
 
 def test_status_goes_to_the_case_and_the_stakeholders(services: ServiceContext) -> None:
