@@ -271,6 +271,12 @@ class InviteRepository:
             Invite.expert_id == user_id, Invite.state == InviteState.PENDING,
             Invite.message_ts.is_(None)))).all()
 
+    def sent_to(self, user_id: str) -> Sequence[Invite]:
+        """`user_id`'s invites whose DM is recorded (its channel and ts), oldest first."""
+        stmt = select(Invite).where(Invite.expert_id == user_id,
+                                    Invite.message_ts.is_not(None)).order_by(Invite.id)
+        return self.session.scalars(stmt).all()
+
     def pending_for(self, user_id: str) -> Sequence[Invite]:
         stmt = select(Invite).where(Invite.expert_id == user_id,
                                     Invite.state == InviteState.PENDING)

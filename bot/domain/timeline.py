@@ -2,6 +2,11 @@
 Slack markup. Each surface names people its own way (`person`): Slack as a mention, an export
 as `@handle`; the next issue's translations hook in here too.
 
+`describe` returns Slack mrkdwn by default: what a person typed (a status update, a follow-up's
+item, an approval's note, a case's title in a workflow's note) is escaped here (mrkdwn.escape),
+while the mentions and channel links the bot writes are not — so a renderer puts the line in
+mrkdwn as it is and does not escape it again. A plain surface (an export) passes `typed=str`.
+
 Events recorded before their kind was converted (or without the data it needs) keep the text
 they were stored with, which the audit chain covers (models/audit.py): it is never rewritten,
 so `swarmbot audit verify` holds for old chains. New events of a converted kind store no text.
@@ -14,7 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bot.domain.durations import sla_length
-from bot.domain.mrkdwn import channel_link, group_mention, mention
+from bot.domain.mrkdwn import channel_link, escape, group_mention, mention
 from bot.domain.states import CaseMode, TimelineKind
 from bot.domain.workflows import facts_words, fill
 
@@ -164,9 +169,14 @@ def _workflow_run(actor: str | None, data: Mapping[str, Any], person: Person,
     return f"Workflow {data['workflow']} ran ({data['trigger']}): {summary}"
 
 
-# Kinds recorded with data and no text (issue 17), worded here. Not listed (their text is
-# what was typed or a fixed phrase, stored and shown as stored): status_update, resolved,
-# lesson, call_link, archived, no_recommendation.
+# Kinds recorded with data and no text (issue 17), worded here. Not listed: STORED_AS_TEXT.
+# Kinds whose text is what was typed or a fixed phrase, stored and shown as stored (every
+# TimelineKind is in _KINDS, is WORKFLOW_RUN, or is here: tests/unit/test_kinds_worded.py).
+STORED_AS_TEXT = frozenset({
+    TimelineKind.STATUS_UPDATE, TimelineKind.RESOLVED, TimelineKind.LESSON,
+    TimelineKind.CALL_LINK, TimelineKind.ARCHIVED, TimelineKind.NO_RECOMMENDATION,
+    TimelineKind.CHANNEL_CREATED})
+
 _KINDS: dict[str, _Render] = {  # keyed by TimelineKind (a str)
     TimelineKind.CLAIMED: _actor("Claimed by {actor}"),
     TimelineKind.REOPENED: _actor("Reopened by {actor}"),
@@ -209,21 +219,34 @@ _KINDS: dict[str, _Render] = {  # keyed by TimelineKind (a str)
 }
 
 
-def describe(event: Recorded, person: Person = mention,
-             stored: Callable[[str], str] = lambda text: text,
-             place: Person = channel_link) -> str:
-    """The event's sentence, people named by `person` and channels by `place`. A stored text
-    (an older event, or a kind whose text is what was typed) goes through `stored` — e.g.
-    mrkdwn.plain for a plain surface."""
+def describe(event: Recorded, person: Person = mention, stored: Callable[[str], str] = escape,
+             place: Person = channel_link, typed: Callable[[str], str] = escape) -> str:
+    """The event's sentence, people named by `person` and channels by `place`; by default
+    mrkdwn, safe to show as it is. Each text in the event's data (what was typed) goes
+    through `typed`, a stored text (an older event, or a kind whose text is what was typed)
+    through `stored` — e.g. `typed=str, stored=mrkdwn.plain` for a plain surface."""
     try:
+        data = _texts(event.data or {}, typed)
         if event.kind == TimelineKind.WORKFLOW_RUN:
-            return _workflow_run(event.actor, event.data or {}, person, place)
+            return _workflow_run(event.actor, data, person, place)
         render = _KINDS.get(event.kind)
         if render is not None:
-            return render(event.actor, event.data or {}, person)
-    except (KeyError, TypeError, ValueError):
+            return render(event.actor, data, person)
+    except (KeyError, TypeError, ValueError, AttributeError):
         pass  # recorded before its data said it all: its stored text says it
     return stored(event.text or "")
+
+
+def _texts(value: Any, typed: Callable[[str], str]) -> Any:
+    """`value` with every text in it through `typed`. Ids (people, channels, groups) have no
+    `&`, `<` or `>`, so escaping leaves them as they are for `person` and `place`."""
+    if isinstance(value, str):
+        return typed(value)
+    if isinstance(value, Mapping):
+        return {key: _texts(item, typed) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_texts(item, typed) for item in value]
+    return value
 
 
 def converted(kind: str) -> bool:

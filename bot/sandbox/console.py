@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.sandbox.emulator import SlackEmulator, SlackError
+from bot.sandbox.invites import invite_dms
+from bot.services.context import ServiceContext
 
 _LINE = re.compile(r"^(?P<who>[a-z]+)(?:\s+#(?P<channel>[\w\-]+))?\s*:\s*(?P<what>.+)$")
 _TOKEN = re.compile(r"<([@#!])([^<>|]+)(?:\|([^<>]*))?>")
@@ -52,8 +54,10 @@ def plain(message: dict[str, Any], users: dict[str, str], channels: dict[str, st
 
 class Console:
     def __init__(self, emulator: SlackEmulator, users: dict[str, str], home: str,
-                 out: Callable[[str], None] = print) -> None:
+                 services: ServiceContext, out: Callable[[str], None] = print) -> None:
+        """`services`: the bot's, to find which DMs are invites (bot/sandbox/invites.py)."""
         self.emu, self.users, self.home, self.out = emulator, users, home, out
+        self.services = services
         self.names = {v: k for k, v in users.items()}
         self._seen: dict[str, int] = {}
         self._seen_ephemeral = 0
@@ -86,7 +90,7 @@ class Console:
         self.catch_up()
 
     def _react(self, user: str, emoji: str) -> None:
-        invites = [m for m in self.emu.dm_messages(user) if "Swarm invite" in (m.get("text") or "")]
+        invites = invite_dms(self.services, self.emu, user)
         if not invites:
             self.out("! no swarm invite to react to")
             return

@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.sandbox.console import plain
 from bot.sandbox.emulator import SlackEmulator
+from bot.sandbox.invites import invite_dms
 from bot.sandbox.run import Sandbox, start_sandbox
 from bot.sandbox.web.emoji_names import character
 
@@ -117,11 +118,8 @@ class Stage:
 
     def invites(self, reference: str) -> list[tuple[str, dict[str, Any]]]:
         """(handle, DM message) of every swarm invite for case `reference` so far."""
-        found = []
-        for handle, user in self.sandbox.users.items():
-            found += [(handle, m) for m in self.emu.dm_messages(user)
-                      if "Swarm invite" in (m.get("text") or "") and reference in m["text"]]
-        return found
+        return [(handle, m) for handle, user in self.sandbox.users.items()
+                for m in invite_dms(self.sandbox.container.services, self.emu, user, reference)]
 
 
 @dataclass(frozen=True)

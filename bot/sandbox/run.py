@@ -127,7 +127,8 @@ def run_sandbox(*, port: int, database_url: str) -> int:
           f"  tom: react white_check_mark      (answers tom's newest swarm invite)\n"
           f"  show #swarm-0001-checkout-latency-over-3s\n"
           f"Press Ctrl-C to stop.", flush=True)
-    console = Console(sandbox.emulator, sandbox.users, sandbox.channels["general"])
+    console = Console(sandbox.emulator, sandbox.users, sandbox.channels["general"],
+                      sandbox.container.services)
     try:
         if sys.stdin.isatty():
             for line in sys.stdin:

@@ -10,6 +10,7 @@ from bot.domain.policy import rank
 from bot.domain.states import ApprovalState, TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.responders import levels_of, responder_ids
 from models.case import Approval
@@ -98,7 +99,7 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
         )
         effects.approval_decided(uow, case, approval_id=approval.id)
         effects.post(uow, case=case, key=f"approval_decided:{approval.id}",
-                     note="approval_decided", item=approval.item, approved=approve,
+                     note=NoteKind.APPROVAL_DECIDED, item=approval.item, approved=approve,
                      actor=actor, level=level, requested_by=approval.requested_by)
         uow.commit()
         return ApprovalDecided(case.reference, approval.item, approve)

@@ -40,7 +40,7 @@ def feed_item(case: Case, event: TimelineEvent) -> dict[str, Any]:
         "type": f"case.{event.kind}",
         "at": event.at.isoformat(),
         "actor": event.actor,
-        "text": text_for(case, None, describe(event)),
+        "text": text_for(case, None, describe(event, typed=str, stored=str)),  # JSON, as typed
         "case": {
             "id": case.id, "reference": case.reference,
             "title": title_for(case, None),

@@ -12,6 +12,7 @@ from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
 from bot.services import effects, knowledge, workflows
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
@@ -172,7 +173,7 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         uow.timeline.record(case.id, TimelineKind.CLAIMED, actor=user_id, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case, note="claimed", user=user_id)
+        effects.post(uow, case=case, note=NoteKind.CLAIMED, user=user_id)
         uow.commit()
         return CaseClaimed(case.reference)
 
@@ -203,7 +204,7 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
             owner=new_owner,
         )
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case, note="handed_over", actor=actor, previous=previous,
+        effects.post(uow, case=case, note=NoteKind.HANDED_OVER, actor=actor, previous=previous,
                      owner=new_owner, reference=case.reference)
         uow.commit()
         return CaseHandedOver(case.reference, new_owner)
@@ -226,7 +227,7 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.STATUS_REMINDER])
         schedule_status_reminder(ctx, uow, case)
         effects.case_changed(uow, case)
-        effects.post(uow, case=case, note="severity_changed", previous=previous,
+        effects.post(uow, case=case, note=NoteKind.SEVERITY_CHANGED, previous=previous,
                      severity=severity, actor=actor)
         if case.mode != (CaseMode.SWARM if was_swarm else CaseMode.TIERED):
             uow.timeline.record(case.id, TimelineKind.MODE_CHANGED, at=ctx.now(), mode=case.mode)

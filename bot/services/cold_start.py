@@ -14,6 +14,7 @@ from bot.domain.policy import PathPolicy, Policy
 from bot.domain.states import InviteState, TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from models.case import Case
 from models.expertise import SWARMBOT_ORIGIN, ResolutionRecord
 from models.uow import UnitOfWork
@@ -138,6 +139,6 @@ def nobody_invited(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, model: b
     helping = any(p.user_id != case.owner_id and p.left_at is None for p in case.participants)
     if waiting or helping:
         return
-    effects.post(uow, case=case, note="nobody_to_invite", owner=case.owner_id,
+    effects.post(uow, case=case, note=NoteKind.NOBODY_TO_INVITE, owner=case.owner_id,
                  service=case.service or "", model=model, found=found,
                  asked_before=bool(case.invites))

@@ -42,6 +42,41 @@ class Effect(StrEnum):
     DELIVERY_FAILED = "delivery_failed"  # tells the owner what could not be done
 
 
+class NoteKind(StrEnum):
+    """A post or ephemeral note recorded as a kind and its data (`post(note=…)`,
+    `ephemeral(note=…)`), worded by bot/slack/notes.py when it is delivered."""
+
+    ACKNOWLEDGED = "acknowledged"
+    APPROVAL_DECIDED = "approval_decided"
+    ARCHIVED_UNCONFIRMED = "archived_unconfirmed"
+    CALL_LINK = "call_link"
+    CLAIMED = "claimed"
+    CONFIRM_REMINDER = "confirm_reminder"
+    EXPERTS_INVITED = "experts_invited"
+    FOLLOWUP_ASSIGNED = "followup_assigned"
+    FOLLOWUP_DONE = "followup_done"
+    FOLLOWUP_REMINDER = "followup_reminder"
+    HANDED_OVER = "handed_over"
+    HISTORY = "history"
+    INVITE_ACCEPTED = "invite_accepted"
+    INVITE_CLOSED = "invite_closed"
+    INVITES_HELD = "invites_held"
+    LEFT = "left"
+    LEVEL_MOVED = "level_moved"
+    NOBODY_TO_INVITE = "nobody_to_invite"
+    PEOPLE_ADDED = "people_added"
+    REOPENED = "reopened"
+    SEVERITY_CHANGED = "severity_changed"
+    SLA_AT_TOP = "sla_at_top"
+    SLA_WARNING = "sla_warning"
+    STAKEHOLDER_STATUS = "stakeholder_status"
+    STATUS_REMINDER = "status_reminder"
+    STATUS_UPDATE = "status_update"
+    WORKFLOW_INVITED = "workflow_invited"
+    WORKFLOW_POST = "workflow_post"
+    WORKFLOW_REMIND = "workflow_remind"
+
+
 # Effects that render the current state when delivered (members, topic, summary, review,
 # App Home, profile, user group) are recorded under a `queueing_lock`, not a `dedupe_key`:
 # while one waits, recording another is a no-op (they coalesce); the lock is released when
@@ -96,7 +131,7 @@ def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
     post_summary(uow, case)
 
 
-def post(uow: UnitOfWork, *, note: str, blocks: list[dict[str, Any]] | None = None,
+def post(uow: UnitOfWork, *, note: NoteKind, blocks: list[dict[str, Any]] | None = None,
          case: Case | None = None, channel: str | None = None, key: str | None = None,
          **data: Any) -> None:
     """Post a message to `channel`, or to the case's channel once it exists. `note` is a kind
@@ -146,7 +181,7 @@ def update_invite(uow: UnitOfWork, invite: Invite) -> None:
 
 
 def ephemeral(uow: UnitOfWork, *, user: str, channel: str, text: str = "",
-              blocks: list[dict[str, Any]] | None = None, note: str | None = None,
+              blocks: list[dict[str, Any]] | None = None, note: NoteKind | None = None,
               **data: Any) -> None:
     """A note only `user` sees. Give `note` (a kind that bot/slack/notes.py words) and its
     data rather than `text`: the words are made at the edge."""

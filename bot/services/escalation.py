@@ -18,6 +18,7 @@ from bot.domain.policy import Policy, rank
 from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
 from bot.services import effects, workflows
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.responders import responder_ids
@@ -92,7 +93,7 @@ def move(ctx: ServiceContext, uow: UnitOfWork, case: Case, level: str, *,
     for group in set(named_groups) - set(uow.groups.members(named_groups)):
         effects.sync_user_group(uow, group)  # not read yet (the clock reads them at start)
     spec = ctx.policy.level(level)
-    effects.post(uow, case=case, key=f"level:{stint.id}", note="level_moved", direction=kind,
+    effects.post(uow, case=case, key=f"level:{stint.id}", note=NoteKind.LEVEL_MOVED, direction=kind,
                  previous=previous, level=level, trigger=trigger, reason=reason, actor=actor,
                  bypassed=skipped, responders=list(responders), groups=named_groups,
                  response=spec.response.total_seconds(),
@@ -240,7 +241,7 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str
             level=level,
             minutes=waited,
         )
-        effects.post(uow, case=case, note="acknowledged", actor=actor, level=level,
+        effects.post(uow, case=case, note=NoteKind.ACKNOWLEDGED, actor=actor, level=level,
                      minutes=waited)
         effects.case_changed(uow, case, members=True)
         uow.commit()
@@ -274,7 +275,7 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
             sla=sla,
             left=left,
         )
-        effects.post(uow, case=case, note="sla_warning", level=level, sla=sla, left=left,
+        effects.post(uow, case=case, note=NoteKind.SLA_WARNING, level=level, sla=sla, left=left,
                      limit=limit.total_seconds(),
                      responders=list(responder_ids(uow, ctx.policy, level)))
         workflows.on_trigger(ctx, uow, case, "sla_warning")
@@ -291,7 +292,7 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     target = ctx.policy.next_level(level, path)
     reason = f"{level} {sla} SLA of {sla_length(limit.total_seconds())} passed without {missing}"
     if target is None:
-        effects.post(uow, case=case, note="sla_at_top", level=level, sla=sla,
+        effects.post(uow, case=case, note=NoteKind.SLA_AT_TOP, level=level, sla=sla,
                      limit=limit.total_seconds(), owner=case.owner_id)
         return
     move(ctx, uow, case, target, trigger=EscalationTrigger.TIME, reason=reason)

@@ -82,7 +82,8 @@ def event_rows(ctx: ServiceContext, *, since: datetime | None = None
             shown = visible_to(cases[event.case_id], None)
             yield {"case_id": event.case_id, "seq": event.seq, "at": _when(event.at),
                    "kind": event.kind, "actor": event.actor or "",
-                   "text": describe(event, names.person, names.plain, place=str) if shown else "",
+                   "text": (describe(event, names.person, names.plain, place=str, typed=str)
+                            if shown else ""),
                    "data": json.dumps(event.data or {} if shown else {}, sort_keys=True),
                    "hash": event.hash}
 

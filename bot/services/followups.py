@@ -12,6 +12,7 @@ from bot.domain.privacy import visible_to
 from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.guards import case_in_channel, require
 from bot.services.people import require_people
 from bot.services.working_hours import hold_until
@@ -68,7 +69,7 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
         _schedule_reminder(ctx, uow, item)
         if owner != actor:
             effects.post(uow, channel=owner, key=f"followup_assigned:{item.id}",
-                         note="followup_assigned", actor=actor, number=item.id,
+                         note=NoteKind.FOLLOWUP_ASSIGNED, actor=actor, number=item.id,
                          case_channel=case.channel_id, **_about(case, owner, text))
         uow.commit()
         return FollowupRecorded(item.id, owner)
@@ -87,7 +88,7 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> F
         item.done_at, item.done_by = ctx.now(), actor  # its reminder timers now do nothing
         uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE, actor=actor, at=ctx.now(),
                             followup=item.id, item=item.text)
-        effects.post(uow, case=case, key=f"followup_done:{item.id}", note="followup_done",
+        effects.post(uow, case=case, key=f"followup_done:{item.id}", note=NoteKind.FOLLOWUP_DONE,
                      actor=actor, number=item.id, item=item.text)
         if case.review_ts:
             effects.post_review(uow, case)
@@ -114,7 +115,7 @@ def remind_followup(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
         return
     age = (ctx.now() - item.created_at).days
     effects.post(uow, channel=item.owner_id, key=f"followup_reminder:{item.id}:{timer.id}",
-                 note="followup_reminder", age=age, number=item.id,
+                 note=NoteKind.FOLLOWUP_REMINDER, age=age, number=item.id,
                  **_about(case, item.owner_id, item.text))
     _schedule_reminder(ctx, uow, item, after=timer)
 

@@ -12,6 +12,7 @@ from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.guards import case_in_channel
 from bot.services.swarm import case_query
 from models.case import Case
@@ -65,7 +66,7 @@ def share_at_declaration(ctx: ServiceContext, uow: UnitOfWork, case: Case,
             needs_help=round(seen.needs_help, 4),
         )
     if seen.similar or seen.needs_help is not None:
-        effects.post(uow, case=case, note="history", key=f"outlook:{case.id}",
+        effects.post(uow, case=case, note=NoteKind.HISTORY, key=f"outlook:{case.id}",
                      **history(uow, seen).data())
     return seen.needs_help
 

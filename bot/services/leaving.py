@@ -9,6 +9,7 @@ from bot.domain.errors import NotAllowed
 from bot.domain.states import TimelineKind
 from bot.services import effects
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.guards import case_in_channel, require
 
 
@@ -28,7 +29,7 @@ def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> LeftSwarm
             raise NotAllowed(f"You are not in the swarm of case {case.reference}.")
         participant.left_at = ctx.now()
         uow.timeline.record(case.id, TimelineKind.LEFT, actor=actor, at=ctx.now(), user=actor)
-        effects.post(uow, case=case, note="left", actor=actor)
+        effects.post(uow, case=case, note=NoteKind.LEFT, actor=actor)
         effects.remove_member(uow, case, actor)
         effects.case_changed(uow, case)
         effects.publish_home(uow, actor)

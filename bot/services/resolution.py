@@ -12,6 +12,7 @@ from bot.domain.states import CaseStatus, TimelineKind
 from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.escalation import restart_level
 from bot.services.guards import case_by_id, case_in_channel, require, require_open
 from bot.services.swarm import withdraw_invites
@@ -146,7 +147,7 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         schedule_status_reminder(ctx, uow, case)
         restart_level(ctx, uow, case, actor=actor, reason="case reopened")
         effects.case_changed(uow, case, members=True)
-        effects.post(uow, case=case, note="reopened", actor=actor, reference=case.reference)
+        effects.post(uow, case=case, note=NoteKind.REOPENED, actor=actor, reference=case.reference)
         uow.commit()
         return CaseReopened(case.reference)
 
@@ -164,7 +165,7 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
         uow.timeline.record(case.id, TimelineKind.CONFIRMATION_REMINDED, at=ctx.now(),
                             requester=case.requester_id)
         effects.post(uow, case=case, key=f"confirm_reminder:{case.id}:{case.resolved_at}",
-                     note="confirm_reminder", requester=case.requester_id,
+                     note=NoteKind.CONFIRM_REMINDER, requester=case.requester_id,
                      reference=case.reference, grace=grace.total_seconds())
         due = ctx.now() + grace
         uow.timers.schedule(f"archive:{case.id}:{due.isoformat()}:reminded",
@@ -172,7 +173,8 @@ def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,
                             due, case_id=case.id, reminded=True)
         return
     if case.confirmation_pending:
-        effects.post(uow, case=case, note="archived_unconfirmed", requester=case.requester_id)
+        effects.post(uow, case=case, note=NoteKind.ARCHIVED_UNCONFIRMED,
+                     requester=case.requester_id)
         effects.refresh_resolution(uow, case)
     case.archived_at = ctx.now()
     uow.timeline.record(case.id, TimelineKind.ARCHIVED,

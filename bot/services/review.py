@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.domain.errors import InvalidInput
 from bot.domain.metrics import Event
 from bot.domain.privacy import IN_THE_CASE, text_for, title_for, visible_to
 from bot.domain.review import LESSON, CaseFacts, Review, draft_review
-from bot.domain.timeline import describe
+from bot.domain.timeline import Recorded, describe
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_by_id, case_in_channel, require
@@ -19,10 +20,13 @@ from models.uow import UnitOfWork
 MAX_LESSON = 1000
 
 
-def review_for(uow: UnitOfWork, case: Case, viewer: str | None = IN_THE_CASE) -> Review:
+def review_for(uow: UnitOfWork, case: Case, viewer: str | None = IN_THE_CASE,
+               line: Callable[[Recorded], str] = describe) -> Review:
     """The review as `viewer` may read it (bot/domain/privacy.py): a private case's review
     outside its channel keeps ids, people, times and SLA results, and names each timeline
-    entry by its kind instead of its text; no title, service, summary, lessons or items."""
+    entry by its kind instead of its text; no title, service, summary, lessons or items.
+    `line` words each event: Slack mrkdwn by default (typed text escaped, the bot's mentions
+    and links kept), `_markdown_line` for the Markdown export."""
     events = uow.timeline.for_case(case.id)
     shown = visible_to(case, viewer)
     facts = CaseFacts(reference=case.reference, title=title_for(case, viewer),
@@ -31,11 +35,16 @@ def review_for(uow: UnitOfWork, case: Case, viewer: str | None = IN_THE_CASE) ->
                       summary=text_for(case, viewer, case.resolution_summary),
                       created_at=case.created_at, resolved_at=case.resolved_at)
     review = draft_review(facts, [Event(e.at, e.kind, e.actor, e.data or {}) for e in events],
-                          texts=[describe(e) if shown else _kind(e.kind) for e in events])
+                          texts=[line(e) if shown else _kind(e.kind) for e in events])
     if shown:
         return review
     return replace(review, lessons=[], followups=[(n, owner, "", done)
                                                   for n, owner, _, done in review.followups])
+
+
+def _markdown_line(event: Recorded) -> str:
+    """An event in the Markdown review: what was typed as typed, no entities."""
+    return describe(event, typed=str, stored=str)
 
 
 def _kind(kind: str) -> str:
@@ -70,4 +79,5 @@ def review_markdown(ctx: ServiceContext, case_id: int) -> str:
     from bot.domain.review import to_markdown
 
     with ctx.uow().reading() as uow:
-        return to_markdown(review_for(uow, case_by_id(uow, case_id), viewer=None))
+        return to_markdown(review_for(uow, case_by_id(uow, case_id), viewer=None,
+                                      line=_markdown_line))

@@ -10,6 +10,7 @@ from bot.domain.states import CaseStatus, TimelineKind
 from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.working_hours import hold_until
 from models.case import StatusUpdate
@@ -38,12 +39,12 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
         uow.status_updates.add(StatusUpdate(case_id=case.id, author_id=actor, text=text,
                                             posted_at=ctx.now()))
         uow.timeline.record(case.id, TimelineKind.STATUS_UPDATE, text, actor=actor, at=ctx.now())
-        effects.post(uow, case=case, note="status_update", reference=case.reference,
+        effects.post(uow, case=case, note=NoteKind.STATUS_UPDATE, reference=case.reference,
                      actor=actor, said=text)
         if ctx.settings.stakeholder_channel and visible_to(case, None):  # outside the case
             effects.post(uow, channel=ctx.settings.stakeholder_channel,
-                         note="stakeholder_status", reference=case.reference, title=case.title,
-                         severity=case.severity, said=text)
+                         note=NoteKind.STAKEHOLDER_STATUS, reference=case.reference,
+                         title=case.title, severity=case.severity, said=text)
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.STATUS_REMINDER])
         schedule_status_reminder(ctx, uow, case)
         workflows.on_trigger(ctx, uow, case, "status_update", actor=actor)
@@ -65,7 +66,7 @@ def remind_owner(ctx: ServiceContext, uow: UnitOfWork, case_id: int) -> None:
     latest = uow.status_updates.latest(case.id)
     since = latest.posted_at if latest else case.created_at
     minutes = int((ctx.now() - since).total_seconds() // 60)
-    effects.post(uow, case=case, note="status_reminder", owner=case.owner_id,
+    effects.post(uow, case=case, note=NoteKind.STATUS_REMINDER, owner=case.owner_id,
                  reference=case.reference, minutes=minutes, first=latest is None)
     uow.timeline.record(case.id, TimelineKind.STATUS_REMINDER, at=ctx.now(), owner=case.owner_id)
     schedule_status_reminder(ctx, uow, case)

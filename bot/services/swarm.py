@@ -10,6 +10,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
 from bot.services import cold_start, effects
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
@@ -86,10 +87,10 @@ def invite_experts(ctx: ServiceContext, uow: UnitOfWork, case: Case, *, count: i
         cold_start.nobody_invited(ctx, uow, case, model=recommended is not None,
                                   found=len(candidates))
     if invites:
-        effects.post(uow, case=case, note="experts_invited",
+        effects.post(uow, case=case, note=NoteKind.EXPERTS_INVITED,
                      invites=[(i.expert_id, i.reason) for i in invites])
     if held:
-        effects.post(uow, case=case, note="invites_held",
+        effects.post(uow, case=case, note=NoteKind.INVITES_HELD,
                      held=[(i.expert_id, i.reason, release.isoformat()) for i, release in held])
     return invites
 
@@ -236,7 +237,7 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
     user_id = invite.expert_id
     if invite.state != InviteState.PENDING or case.status == CaseStatus.RESOLVED:
         effects.ephemeral(uow, user=user_id, channel=channel,
-                          note="invite_closed", reference=case.reference, state=invite.state,
+                          note=NoteKind.INVITE_CLOSED, reference=case.reference, state=invite.state,
                           resolved=case.status == CaseStatus.RESOLVED, owner=case.owner_id,
                           case_channel=case.channel_id,
                           left=any(p.user_id == user_id and p.left_at is not None
@@ -251,7 +252,7 @@ def _answer(ctx: ServiceContext, uow: UnitOfWork, invite_id: int, *, accepted: b
         _join(ctx, uow, case, user_id, role=ParticipantRole.EXPERT)
         uow.timeline.record(case.id, TimelineKind.INVITE_ACCEPTED, actor=user_id, at=ctx.now(),
                             expert=user_id)
-        effects.post(uow, case=case, note="invite_accepted", user=user_id)
+        effects.post(uow, case=case, note=NoteKind.INVITE_ACCEPTED, user=user_id)
     else:
         uow.timeline.record(case.id, TimelineKind.INVITE_DECLINED, actor=user_id, at=ctx.now(),
                             expert=user_id)
@@ -306,7 +307,7 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
                     effects.update_invite(uow, invite)
             uow.timeline.record(case.id, TimelineKind.ADDED, actor=actor, at=ctx.now(), user=user)
         if added:
-            effects.post(uow, case=case, note="people_added", actor=actor, users=added)
+            effects.post(uow, case=case, note=NoteKind.PEOPLE_ADDED, actor=actor, users=added)
         uow.commit()
         return PeopleAdded(case.reference, tuple(added))
 

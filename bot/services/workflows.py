@@ -16,6 +16,7 @@ from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, Participa
 from bot.domain.workflows import Step, StepDone, Workflow
 from bot.services import effects, escalation
 from bot.services.context import ServiceContext
+from bot.services.effects import NoteKind
 from bot.services.guards import require
 from bot.services.participants import add_participant
 from bot.services.responders import resolve_people
@@ -106,7 +107,7 @@ def _invite(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
     added = [u for u in users if add_participant(case, u, ParticipantRole.RESPONDER, ctx.now())]
     if added:
         effects.participants_changed(uow, case)
-    effects.post(uow, case=case, note="workflow_invited", users=list(users),
+    effects.post(uow, case=case, note=NoteKind.WORKFLOW_INVITED, users=list(users),
                  groups=list(groups))
     return StepDone("invited", {"users": list(users), "groups": list(groups)})
 
@@ -118,7 +119,7 @@ def _post(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
         return StepDone("no_channel")
     if channel != case.channel_id and not visible_to(case, None):  # read by outsiders
         return StepDone("kept_private")
-    effects.post(uow, channel=channel, case=case, note="workflow_post", words=step.text,
+    effects.post(uow, channel=channel, case=case, note=NoteKind.WORKFLOW_POST, words=step.text,
                  facts=facts)
     return StepDone("posted", {"channel": channel})
 
@@ -134,14 +135,14 @@ def _topic(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
 def _call_link(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
                facts: dict[str, Any]) -> StepDone:
     uow.timeline.record(case.id, TimelineKind.CALL_LINK, step.url, at=ctx.now(), url=step.url)
-    effects.post(uow, case=case, note="call_link", url=step.url)
+    effects.post(uow, case=case, note=NoteKind.CALL_LINK, url=step.url)
     effects.refresh_topic(uow, case)
     return StepDone("call_link")
 
 
 def _remind(ctx: ServiceContext, uow: UnitOfWork, case: Case, step: Step,
             facts: dict[str, Any]) -> StepDone:
-    effects.post(uow, case=case, note="workflow_remind", words=step.text, facts=facts)
+    effects.post(uow, case=case, note=NoteKind.WORKFLOW_REMIND, words=step.text, facts=facts)
     return StepDone("reminded")
 
 

@@ -134,10 +134,11 @@ def resolution_message(*, reference: str, owner_id: str | None, duration: str,
                        case_id: int, followups: list[tuple[int, str, str, bool]] = (),
                        answer: str | None = None) -> tuple[str, Blocks]:
     """`confirm_from`: who is asked to confirm (a Yes button); `answer`: what came of the
-    asking (no buttons then but Reopen)."""
+    asking (no buttons then but Reopen). `timeline`: mrkdwn lines, typed text already escaped
+    (bot.domain.timeline.describe), shown as they are."""
     helped = ", ".join(_user(h) for h in helpers) or "nobody else"
     text = f"Case {reference} resolved by <@{owner_id}> after {duration}"
-    lines = "\n".join(f"• {escape(line)}" for line in timeline[-15:]) or "—"
+    lines = "\n".join(f"• {line}" for line in timeline[-15:]) or "—"  # mrkdwn (describe)
     blocks: Blocks = [
         section(f":white_check_mark: *Case {reference} resolved* by {_user(owner_id)} after "
                 f"{duration}. Helped: {helped}."),
@@ -239,7 +240,8 @@ def handoff_message(*, reference: str, title: str, severity: str, level: str, re
                     service: str, description: str, tried: list[str], timeline: list[str],
                     sla: str) -> tuple[str, Blocks]:
     """Everything someone needs when a case reaches their level, in one message: nobody has
-    to ask the requester to repeat their story."""
+    to ask the requester to repeat their story. `timeline`: mrkdwn lines, typed text already
+    escaped (bot.domain.timeline.describe); `tried` is typed text, escaped here."""
     where = f" — <#{channel_id}>" if channel_id else ""
     title, reason, service = escape(title), escape(reason[:500]), escape(service)
     text = f"{reference} {title} ({severity}) is at {level} now: {reason}"
@@ -253,7 +255,7 @@ def handoff_message(*, reference: str, title: str, severity: str, level: str, re
         section(f"*Description:*\n{escape(description[:2800]) or '—'}"),
         section(("*What was tried:*\n" + "\n".join(f"• {escape(t)}" for t in tried[-10:]))[:2900]
                 if tried else "*What was tried:* no status updates yet."),
-        section(("*Timeline:*\n" + "\n".join(f"• {escape(t)}" for t in timeline[-15:]))[:2900]),
+        section(("*Timeline:*\n" + "\n".join(f"• {t}" for t in timeline[-15:]))[:2900]),
         context(sla),
     ]
     return text, blocks
@@ -325,7 +327,8 @@ def stats_blocks(*, label: str, overall: Any, by_mode: dict[str, Any],
 
 
 def review_blocks(review: Any) -> tuple[str, Blocks]:
-    """The post-case review draft (bot/domain/review.py) as a channel message."""
+    """The post-case review draft (bot/domain/review.py) as a channel message. Its timeline
+    and lessons are mrkdwn (review_for words them with describe, typed text escaped)."""
     from bot.domain.review import PROMPTS
 
     f = review.facts
@@ -333,10 +336,10 @@ def review_blocks(review: Any) -> tuple[str, Blocks]:
     spent = "\n".join(f"• {place}: {human_duration(t)}" for place, t in review.time_in.items())
     did = "\n".join(f"• {_user(actor)}: " + ", ".join(f"{n} {what}" for what, n in d.items())
                     for actor, d in review.contributions.items())
-    timeline = "\n".join(f"• {at:%m-%d %H:%M} — {escape(line)}"
+    timeline = "\n".join(f"• {at:%m-%d %H:%M} — {line}"
                          for at, line in review.timeline[-20:])
     if review.lessons:
-        lessons = "\n".join(f"• {escape(line)} ({_user(actor)})" for actor, line in review.lessons)
+        lessons = "\n".join(f"• {line} ({_user(actor)})" for actor, line in review.lessons)
     else:
         lessons = "\n".join(f"• _{prompt}_" for prompt in PROMPTS)
     blocks: Blocks = [

@@ -14,6 +14,7 @@ from bot.domain.mrkdwn import escape, group_mention, slack_time
 from bot.domain.privacy import PRIVATE_TITLE
 from bot.domain.states import InviteState, TimelineKind
 from bot.domain.workflows import facts_words, fill
+from bot.services.effects import NoteKind
 
 # In a post's text: the case channel's link, filled in when it is delivered (the channel of a
 # case just declared does not exist yet when the post is recorded).
@@ -197,47 +198,48 @@ def _held(data: Mapping[str, Any]) -> str:
     return f":crescent_moon: Outside their working hours, so held (not sev1):\n{lines}"
 
 
-POSTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "approval_decided": _approval_decided,
-    "claimed": lambda d: f":raising_hand: {_person(d['user'])} claimed this case and owns it now.",
-    "handed_over": _handed_over,
-    "severity_changed": lambda d: (f":rotating_light: Severity changed {d['previous']} → "
-                                   f"*{d['severity']}* by {_person(d['actor'])}."),
-    "level_moved": _level_moved,
-    "acknowledged": lambda d: (f":eyes: {_person(d['actor'])} acknowledged the case at "
-                               f"{d['level']} ({d['minutes']} min after it got there)."),
-    "sla_warning": _sla_warning,
-    "sla_at_top": _sla_at_top,
-    "followup_assigned": _followup_assigned,
-    "followup_done": lambda d: (f":white_check_mark: {_person(d['actor'])} finished "
-                                f"F{d['number']}: {escape(d['item'])}"),
-    "followup_reminder": _followup_reminder,
-    "left": lambda d: f":door: {_person(d['actor'])} left the swarm.",
-    "reopened": lambda d: (f":leftwards_arrow_with_hook: {_person(d['actor'])} reopened case "
-                           f"{d['reference']}."),
-    "confirm_reminder": lambda d: (
+POSTS: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
+    NoteKind.APPROVAL_DECIDED: _approval_decided,
+    NoteKind.CLAIMED: lambda d: (f":raising_hand: {_person(d['user'])} claimed this case and "
+                                 "owns it now."),
+    NoteKind.HANDED_OVER: _handed_over,
+    NoteKind.SEVERITY_CHANGED: lambda d: (f":rotating_light: Severity changed {d['previous']} "
+                                          f"→ *{d['severity']}* by {_person(d['actor'])}."),
+    NoteKind.LEVEL_MOVED: _level_moved,
+    NoteKind.ACKNOWLEDGED: lambda d: (f":eyes: {_person(d['actor'])} acknowledged the case at "
+                                      f"{d['level']} ({d['minutes']} min after it got there)."),
+    NoteKind.SLA_WARNING: _sla_warning,
+    NoteKind.SLA_AT_TOP: _sla_at_top,
+    NoteKind.FOLLOWUP_ASSIGNED: _followup_assigned,
+    NoteKind.FOLLOWUP_DONE: lambda d: (f":white_check_mark: {_person(d['actor'])} finished "
+                                       f"F{d['number']}: {escape(d['item'])}"),
+    NoteKind.FOLLOWUP_REMINDER: _followup_reminder,
+    NoteKind.LEFT: lambda d: f":door: {_person(d['actor'])} left the swarm.",
+    NoteKind.REOPENED: lambda d: (f":leftwards_arrow_with_hook: {_person(d['actor'])} reopened "
+                                  f"case {d['reference']}."),
+    NoteKind.CONFIRM_REMINDER: lambda d: (
         f":bell: {_person(d['requester'])}, is case {d['reference']} resolved for you? Answer "
         f"on the resolution message above — the channel is archived in "
         f"{sla_length(d['grace'])} either way."),
-    "archived_unconfirmed": lambda d: (
+    NoteKind.ARCHIVED_UNCONFIRMED: lambda d: (
         f":file_cabinet: Archiving without a confirmation from {_person(d['requester'])} "
         "(reminded once). `/swarm reopen` brings the case back."),
-    "status_update": lambda d: (f":memo: *Status update* on {d['reference']} from "
-                                f"{_person(d['actor'])}:\n{escape(d['said'])}"),
-    "stakeholder_status": lambda d: (f":memo: *{d['reference']} {escape(d['title'])}* "
-                                     f"({d['severity']}) — {escape(d['said'])}"),
-    "status_reminder": lambda d: (
+    NoteKind.STATUS_UPDATE: lambda d: (f":memo: *Status update* on {d['reference']} from "
+                                       f"{_person(d['actor'])}:\n{escape(d['said'])}"),
+    NoteKind.STAKEHOLDER_STATUS: lambda d: (f":memo: *{d['reference']} {escape(d['title'])}* "
+                                            f"({d['severity']}) — {escape(d['said'])}"),
+    NoteKind.STATUS_REMINDER: lambda d: (
         f":alarm_clock: {_person(d['owner'])}, time for a status update on {d['reference']} "
         + (f"(none yet; opened {human_duration(timedelta(minutes=d['minutes']))} ago)"
            if d.get("first") else
            f"(last one {human_duration(timedelta(minutes=d['minutes']))} ago)")
         + ": `/swarm status <what changed, what's next>`."),
-    "experts_invited": _invited,
-    "invites_held": _held,
-    "invite_accepted": lambda d: (f":wave: {_person(d['user'])} accepted the invite and joined "
-                                  "the swarm."),
-    "people_added": lambda d: (f":heavy_plus_sign: {_person(d['actor'])} added "
-                               f"{_people(d['users'])}."),
+    NoteKind.EXPERTS_INVITED: _invited,
+    NoteKind.INVITES_HELD: _held,
+    NoteKind.INVITE_ACCEPTED: lambda d: (f":wave: {_person(d['user'])} accepted the invite and "
+                                         "joined the swarm."),
+    NoteKind.PEOPLE_ADDED: lambda d: (f":heavy_plus_sign: {_person(d['actor'])} added "
+                                      f"{_people(d['users'])}."),
 }
 
 
@@ -261,20 +263,20 @@ def _nobody_to_invite(data: Mapping[str, Any]) -> str:
             "`swarmbot model train --from-db`)")
 
 
-NOTES: dict[str, Callable[[Mapping[str, Any]], str]] = {
-    "invite_closed": _invite_closed,
-    "history": _history,
-    "workflow_invited": _workflow_invited,
-    "workflow_post": _filled,
-    "workflow_remind": _workflow_remind,
-    "call_link": lambda data: f":telephone_receiver: Call for this case: {data['url']}",
+NOTES: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
+    NoteKind.INVITE_CLOSED: _invite_closed,
+    NoteKind.HISTORY: _history,
+    NoteKind.WORKFLOW_INVITED: _workflow_invited,
+    NoteKind.WORKFLOW_POST: _filled,
+    NoteKind.WORKFLOW_REMIND: _workflow_remind,
+    NoteKind.CALL_LINK: lambda data: f":telephone_receiver: Call for this case: {data['url']}",
     **POSTS,
-    "nobody_to_invite": _nobody_to_invite,
+    NoteKind.NOBODY_TO_INVITE: _nobody_to_invite,
 }
 
 
 def note_text(kind: str, data: Mapping[str, Any]) -> str:
-    return NOTES[kind](data)
+    return NOTES[NoteKind(kind)](data)
 
 
 def text_of(payload: Mapping[str, Any]) -> str:

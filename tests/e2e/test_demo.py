@@ -69,3 +69,16 @@ def test_a_step_that_does_not_happen_fails_the_demo() -> None:
     assert "✗ FAILED at swarm step 2 (its channel is created with the owner in it)" in transcript
     assert "a channel #swarm-0001-…: not seen within 3s" in transcript
     assert "Case #0001 declared" in transcript  # what did happen is still shown
+
+
+def test_the_demo_finds_invites_by_their_data_not_their_words(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.e2e.test_sandbox import reword_the_invite
+
+    sent = reword_the_invite(monkeypatch)
+    lines: list[str] = []
+    code = run_demo(["swarm"], out=lines.append)
+    transcript = "\n".join(lines)
+    assert code == 0, transcript
+    assert sent and all(text.startswith("Can you help with: #0001") for text in sent)
+    assert "reacts :white_check_mark: to the invite" in transcript

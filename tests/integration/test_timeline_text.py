@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 from bot.domain.case import parse_declaration
 from bot.services import cases, leaving, resolution, swarm
@@ -108,3 +109,53 @@ def test_every_event_the_bot_words_is_stored_as_data_and_reads_as_before(
     assert exported["followup"] == "Follow-up F1 for @UBO: Add alerts"
     assert not [t for t in exported.values() if "<@" in t or "<#" in t or "<!" in t]
     assert verify_timelines(services).intact
+
+
+def test_a_workflow_posts_channel_link_shows_as_a_link_and_typed_markup_as_typed(
+        session_factory: Any, clock: Clock, fake_model: Any) -> None:
+    """The review, the resolution and the hand-off show the bot's own `<#C…>` link from a
+    workflow run as a link, and what a person typed (`<!channel>`, `<script>`) as typed; the
+    export and the Markdown review carry no entities."""
+    from bot.config import load_settings
+    from bot.domain.policy import policy_from
+    from bot.services import status
+    from bot.services.review import review_markdown
+    from bot.slack.blocks import handoff_message, review_blocks
+    from bot.slack.effects.messages import _resolution_plan
+    from models.uow import UnitOfWork
+
+    settings = load_settings(_env_file=None, slack_bot_token="xoxb-x", slack_signing_secret="s")
+    levels = {level: {"response": "1h", "resolution": "8h"} for level in ("L1", "L2", "L3")}
+    policy = policy_from({"levels": levels,
+                          "workflows": [{"name": "heads-up", "when": "declared", "steps": [
+        {"do": "post", "channel": "C0STAKE", "text": "{reference} declared"}]}]})
+    ctx = ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, clock),
+                         now=clock, recommender=lambda: fake_model, policy=policy)
+    case_id = cases.declare_case(ctx, owner_id="UDANA",
+                                 draft=parse_declaration("Disk full on db-7 sev2")).case_id
+    with ctx.uow() as uow:
+        uow.cases.get(case_id).channel_id = "CCASE"
+        uow.commit()
+    status.post_status(ctx, channel_id="CCASE", actor="UDANA",
+                       text="<!channel> try <script>alert(1)</script> & reboot")
+    resolution.resolve_case(ctx, channel_id="CCASE", actor="UDANA", summary="Rotated logs")
+    with ctx.uow() as uow:
+        case = uow.cases.get(case_id)
+        review = str(review_blocks(review_for(uow, case))[1])
+        resolved = str(_resolution_plan(uow, case)["blocks"])
+        lines = [text for _, text in review_for(uow, case).timeline]
+    handoff = str(handoff_message(reference="#1", title="t", severity="sev2", level="L2",
+                                  reason="r", owner_id="UDANA", requester_id=None,
+                                  channel_id="CCASE", service="", description="", tried=[],
+                                  timeline=lines, sla="s")[1])
+    for shown in (review, resolved, handoff):
+        assert "posted to <#C0STAKE>" in shown, shown
+        assert "&lt;!channel&gt; try &lt;script&gt;alert(1)&lt;/script&gt; &amp; reboot" in shown
+        assert "<!channel>" not in shown and "<script>" not in shown
+        assert "&amp;lt;" not in shown  # escaped once, not twice
+    markdown = review_markdown(ctx, case_id)
+    assert "<!channel> try <script>alert(1)</script> & reboot" in markdown
+    exported = _export(ctx)
+    assert exported["status_update"].endswith("& reboot")  # plain text, as before
+    assert exported["workflow_run"].endswith("posted to C0STAKE")
+    assert "&lt;" not in markdown + "".join(exported.values())

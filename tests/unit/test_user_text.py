@@ -60,7 +60,7 @@ def test_plain_is_what_a_topic_can_show() -> None:
     lambda t: b.invite_message(reference="#1", title=t, severity="sev1", owner_id="U1",
                                reason=t, channel_id="C1", state="pending"),
     lambda t: b.resolution_message(reference="#1", owner_id="U1", duration="1 h", helpers=[],
-                                   summary=t, timeline=[t], confirm_from="U1",
+                                   summary=t, timeline=[escape(t)], confirm_from="U1",
                                    confirm_action="a", reopen_action="r", case_id=1,
                                    followups=[(1, "U2", t, False)]),
     lambda t: b.case_list([("#1", t, "sev1", "U1", "C1")]),
@@ -68,7 +68,8 @@ def test_plain_is_what_a_topic_can_show() -> None:
                           open_swarms=0, skills=[], away=False),
     lambda t: b.handoff_message(reference="#1", title=t, severity="sev3", level="L2", reason=t,
                                 owner_id="U1", requester_id="U2", channel_id="C1", service=t,
-                                description=t, tried=[f"<@U1>: {t}"], timeline=[t], sla="s"),
+                                description=t, tried=[f"<@U1>: {t}"], timeline=[escape(t)],
+                                sla="s"),
     lambda t: b.approval_request_message(reference="#1", title=t, item="legal", note=t,
                                          level="L3", requested_by="U1", state="pending",
                                          decided_by=None, approve_action="a",
@@ -86,7 +87,7 @@ def test_the_review_draft_shows_typed_markup_as_typed_and_names_people() -> None
                       status="resolved", summary=TYPED, created_at=at, resolved_at=at)
     review = draft_review(facts,
                           [Event(at, "status_update", "U1", {}), Event(at, "lesson", "U2", {})],
-                          texts=[f"<@U1> said {TYPED}", TYPED])
+                          texts=[f"<@U1> said {escape(TYPED)}", escape(TYPED)])  # describe's
     rendered = b.review_blocks(review)
     _safe(rendered)
     assert "<@U1>" in str(rendered) and "<@U2>" in str(rendered)
