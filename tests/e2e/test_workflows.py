@@ -30,8 +30,10 @@ def test_a_payments_sev1_runs_its_workflow_and_offers_a_retro(
 
     emulator.slash_command(maya, "/swarm", "resolve Acquirer outage; failed over",
                            channel=channel)
+    # behind the resolution's own posts: one channel takes about a post a second (Slack's
+    # limit, which the bot's budget keeps to)
     emulator.wait_for(lambda: any("Workflow retro is ready" in t
-                                  for t in _texts(emulator, channel)))
+                                  for t in _texts(emulator, channel)), timeout=30)
     offer = next(m for m in emulator.messages(channel)
                  if "Workflow retro is ready" in (m.get("text") or ""))
     emulator.click(parcelly["lars"], channel, offer["ts"], "workflow.run")
