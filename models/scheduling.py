@@ -41,7 +41,9 @@ class Timer(Base):
 
     `key` is a natural key (e.g. ``invite-expiry:42``) so scheduling twice is harmless; a
     timer is claimed by one process at a time (`claimed_by`/`claimed_until`) and marked
-    `fired_at` in the same transaction as the work it does, so it never fires twice."""
+    `fired_at` in the same transaction as the work it does, so it never fires twice. A
+    handler that fails counts an `attempts` and keeps its `last_error`; the timer is tried
+    again after a backoff (its lease is extended), the other timers fire meanwhile."""
 
     __tablename__ = "timers"
     __table_args__ = (Index("ix_timers_due", "state", "due_at"),)
@@ -60,6 +62,8 @@ class Timer(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
     fired_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class OutboxMessage(Base):

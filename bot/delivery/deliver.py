@@ -1,6 +1,9 @@
 """Delivering claimed effects: prepare in the claim's transaction, send outside any
 transaction, record the outcomes in one — with retries and backoff. A crash between claim
-and record only delays delivery until the claim's lease runs out."""
+and record only delays delivery until the claim's lease runs out. Whatever goes wrong with
+one effect — its executor raising in prepare, send or apply — is recorded on that effect
+alone (an attempt, its error; retried, or failed for good with the owner told when
+retrying cannot help), so the others keep flowing."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from bot.delivery.budget import Budget
 from bot.delivery.claims import BARRIERS, InFlight, Waiting, claim_next
@@ -29,6 +33,21 @@ from models.scheduling import OutboxMessage, OutboxState
 from models.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# Raised by our own code, not by Slack or the network: the same effect would fail the same
+# way on every try (a note kind with no wording, a data key it needs missing...), so it
+# fails for good at once and the owner hears of it (`swarmbot outbox retry` after a fix).
+PROGRAMMING_ERRORS: tuple[type[Exception], ...] = (
+    LookupError, TypeError, AttributeError, NameError, AssertionError, NotImplementedError)
+
+
+class Unexpected(Exception):  # noqa: N818 — it wraps what the executor raised
+    """What an executor's `prepare` raised besides NotReady/PermanentFailure: recorded on
+    its effect when the batch's outcomes are (a retried attempt, or failed for good)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.error = error
 
 
 @dataclass
@@ -102,6 +121,13 @@ def _prepare(uow: UnitOfWork, executors: dict[str, EffectExecutor], message_id: 
             return message, DependencyFailed(f"{reason} ({reason.needs} failed)")
         message.queueing_lock = queueing_lock  # still waiting: later changes coalesce into it
         return message, reason
+    except PermanentFailure as reason:
+        return message, reason
+    except SQLAlchemyError:  # the database (not this effect) failed: the claim is rolled
+        raise  # back and the next round tries again
+    except Exception as error:  # noqa: BLE001 — this effect alone: see `_send`
+        log.exception("preparing %s #%s failed", message.kind, message.id)
+        return message, Unexpected(error)
 
 
 def _failed(uow: UnitOfWork, dedupe_key: str) -> bool:
@@ -122,6 +148,7 @@ class _Outcome:
     delay: float = 0.0
     waits_for: str | None = None
     tell_owner: bool = False  # "failed": the case owner hears what could not be done
+    attempted: bool = False  # "failed": it counts as an attempt (an unexpected error)
 
 
 def _deliver_in_order(ctx: ServiceContext, executors: dict[str, EffectExecutor],
@@ -165,6 +192,8 @@ def _send(executors: dict[str, EffectExecutor], message: OutboxMessage, prepared
     try:
         if isinstance(prepared, NotReady | PermanentFailure):
             raise prepared
+        if isinstance(prepared, Unexpected):
+            return _unexpected(prepared.error)
         return _Outcome("done", executors[message.kind].send(message, prepared)
                         if prepared is not None else {})
     except NotReady as reason:
@@ -177,8 +206,19 @@ def _send(executors: dict[str, EffectExecutor], message: OutboxMessage, prepared
         return _Outcome("failed", reason=str(reason),
                         tell_owner=not isinstance(reason, DependencyFailed))
     except Exception as error:  # noqa: BLE001 — any Slack/transport failure is retried
-        log.warning("delivering %s #%s failed: %s", message.kind, message.id, error)
-        return _Outcome("retry", reason=f"{type(error).__name__}: {error}")
+        log.warning("delivering %s #%s failed: %s", message.kind, message.id, error,
+                    exc_info=isinstance(error, PROGRAMMING_ERRORS))
+        return _unexpected(error)
+
+
+def _unexpected(error: Exception) -> _Outcome:
+    """An error that is not one of the protocol's answers: retried with backoff (Slack or
+    the network away), or — a programming error, which retrying cannot heal — failed for
+    good; an attempt either way."""
+    reason = f"{type(error).__name__}: {error}"
+    if isinstance(error, PROGRAMMING_ERRORS):
+        return _Outcome("failed", reason=reason, tell_owner=True, attempted=True)
+    return _Outcome("retry", reason=reason)
 
 
 def _record(ctx: ServiceContext, uow: UnitOfWork, executors: dict[str, EffectExecutor],
@@ -199,10 +239,16 @@ def _record(ctx: ServiceContext, uow: UnitOfWork, executors: dict[str, EffectExe
         report.count("retried")
         return
     if outcome.state == "done":
-        executors[message.kind].apply(stored, outcome.result, uow)
-        stored.state, stored.done_at, stored.result = OutboxState.DONE, ctx.now(), outcome.result
-        report.count("delivered")
-    elif outcome.state == "failed":
+        applied = _apply(executors, stored, outcome.result, uow)
+        stored.result = outcome.result
+        if applied is None:
+            stored.state, stored.done_at = OutboxState.DONE, ctx.now()
+            report.count("delivered")
+            return
+        outcome = applied  # sent, but its result could not be recorded: failed for good
+    if outcome.state == "failed":
+        if outcome.attempted:
+            stored.attempts += 1
         stored.state, stored.last_error = OutboxState.FAILED, outcome.reason[:2000]
         stored.done_at = ctx.now()
         log.error("effect #%s failed for good: %s", message.id, outcome.reason)
@@ -215,6 +261,24 @@ def _record(ctx: ServiceContext, uow: UnitOfWork, executors: dict[str, EffectExe
     else:
         _reschedule(ctx, stored, outcome.reason, count_attempt=outcome.state == "retry")
         report.count("retried", outcome.reason if outcome.state == "retry" else None)
+
+
+def _apply(executors: dict[str, EffectExecutor], message: OutboxMessage,
+           result: dict[str, Any], uow: UnitOfWork) -> _Outcome | None:
+    """Record what Slack answered, in a savepoint: when the executor raises, what it wrote
+    is undone and the effect fails for good (it reached Slack; sending it again would post
+    twice) while the batch's other outcomes are recorded. The database going away still ends
+    the whole transaction (the claims run out and everything is tried again)."""
+    try:
+        with uow.session.begin_nested():
+            executors[message.kind].apply(message, result, uow)
+    except OperationalError:
+        raise
+    except Exception as error:  # noqa: BLE001 — this effect alone
+        log.exception("recording the result of %s #%s failed", message.kind, message.id)
+        return _Outcome("failed", reason=f"sent, but recording it failed: "
+                        f"{type(error).__name__}: {error}", tell_owner=True, attempted=True)
+    return None
 
 
 def _reschedule(ctx: ServiceContext, message: OutboxMessage, error: str, *,

@@ -1,5 +1,7 @@
 """Firing due timers. Each timer is claimed by one process (a lease), then done and marked
-fired in one transaction — so a restart neither loses nor double-fires it."""
+fired in one transaction — so a restart neither loses nor double-fires it. A handler that
+fails rolls back only its own timer's transaction: the failure is recorded on that timer
+(an attempt, its error) and it is tried again after a backoff, while the others fire."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import socket
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot.delivery.retry import backoff
 from bot.services.context import ServiceContext
 from bot.services.escalation import fire_sla_timer
 from bot.services.followups import remind_followup
@@ -54,9 +57,27 @@ def fire_due_timers(ctx: ServiceContext, *, handlers: dict[TimerKind, TimerHandl
     for timer_id in claimed:
         try:
             fired += _fire(ctx, handlers, timer_id, owner)
-        except Exception:  # one broken timer must not stop the others; its lease will expire
+        except Exception as error:  # noqa: BLE001 — one broken timer must not stop the others
             log.exception("timer #%s failed; it will be retried", timer_id)
+            _record_failure(ctx, timer_id, owner, error)
     return fired
+
+
+def _record_failure(ctx: ServiceContext, timer_id: int, owner: str, error: Exception) -> None:
+    """Count the failed attempt on the timer and keep it leased for a backoff (its `due_at`
+    stays what it means): tried again then, not at once by the next round (the error would
+    only come back) nor left for the whole lease."""
+    try:
+        with ctx.uow() as uow:
+            timer = uow.timers.get(timer_id, for_update=True)
+            if timer is None or timer.state != TimerState.PENDING or timer.claimed_by != owner:
+                return
+            timer.attempts += 1
+            timer.last_error = f"{type(error).__name__}: {error}"[:2000]
+            timer.claimed_until = ctx.now() + backoff(timer.attempts)
+            uow.commit()
+    except Exception:  # the database itself may be away: the lease runs out as before
+        log.exception("recording the failure of timer #%s failed", timer_id)
 
 
 def _fire(ctx: ServiceContext, handlers: dict[TimerKind, TimerHandler], timer_id: int,

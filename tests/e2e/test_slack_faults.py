@@ -61,3 +61,40 @@ def test_a_case_opens_once_whatever_slack_does(emulator: SlackEmulator, bot: Run
         dms = [m for m in emulator.dm_messages(parcelly[handle])
                if "Swarm invite" in (m.get("text") or "")]
         assert len(dms) == 1, handle
+
+
+@pytest.mark.parametrize("poison", [
+    {"note": "no_such_kind"},  # a note kind nobody words
+    {"note": "call_link"},  # a note whose wording needs a data key it was not given
+])
+def test_one_effect_that_cannot_be_worded_does_not_stop_the_others(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, poison: dict) -> None:
+    from sqlalchemy import select
+
+    from bot.services import effects
+    from models.scheduling import OutboxMessage
+
+    emulator.slash_command(parcelly["maya"], "/swarm", "new Checkout down sev1 service:checkout",
+                           channel=parcelly.general)
+    first = _case_channel(emulator)
+    bot.settle(timeout=20)
+    with bot.container.services.uow() as uow:  # in the bot's time, as a use case records it
+        case = uow.cases.get(1)
+        assert case is not None
+        effects.post(uow, case=case, key="poisoned", **poison)
+        uow.commit()
+    emulator.slash_command(parcelly["maya"], "/swarm", "new Refunds stuck sev2 service:payments",
+                           channel=parcelly.general)  # another case opens meanwhile
+    second = _case_channel(emulator, "swarm-0002")
+    assert parcelly["maya"] in second["members"]
+    bot.settle(timeout=20)  # nothing stays pending: the bad effect failed for good
+    with bot.container.uow() as uow:
+        poisoned = uow.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.dedupe_key == "poisoned")).one()
+        assert (poisoned.state, poisoned.attempts) == ("failed", 1)
+        assert poisoned.last_error is not None and "KeyError" in poisoned.last_error
+        poisoned_id = poisoned.id
+        told = [(m.payload["effect_id"], m.state) for m in uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.kind == "delivery_failed"))]
+    assert told == [(poisoned_id, "done")]  # the owner was told, like any permanent failure
+    assert first["id"] != second["id"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.delivery.claims import claim_next
 from bot.delivery.deliver import DeliveryReport, deliver_next
 from bot.delivery.protocol import NotReady, PermanentFailure
@@ -210,3 +212,82 @@ def test_a_refresh_waiting_for_its_channel_keeps_its_key_and_coalesces(
         [message] = uow.session.query(OutboxMessage).all()
         assert message.state == "done" and message.payload == {"text": "topic"}
         assert message.queueing_lock is None  # released: the next change is recorded anew
+
+
+def _case(uow: UnitOfWork, title: str) -> Case:
+    return uow.cases.add(Case(title=title, severity="sev1", mode="swarm", owner_id="U1",
+                              created_at=uow.now()))
+
+
+class Poisoned(RecordingExecutor):
+    """An executor with a bug in one stage, for effects whose payload says `poison`."""
+
+    def __init__(self, stage: str, error: Exception) -> None:
+        super().__init__()
+        self.stage, self.error = stage, error
+
+    def _maybe(self, stage: str, payload: dict[str, Any]) -> None:
+        if stage == self.stage and payload.get("poison"):
+            raise self.error
+
+    def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any]:
+        self._maybe("prepare", message.payload)
+        return super().prepare(message, uow)
+
+    def send(self, message: OutboxMessage, prepared: dict[str, Any]) -> dict[str, Any]:
+        self._maybe("send", prepared)
+        return super().send(message, prepared)
+
+    def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
+        if message.payload.get("poison"):
+            uow.outbox.enqueue(f"follow-up:{message.id}", "post", {"text": "follow-up"})
+        self._maybe("apply", message.payload)  # … after writing: that is undone
+
+
+def _poisoned_next_to_a_good_one(services: ServiceContext) -> tuple[int, int]:
+    with services.uow() as uow:
+        bad, good = _case(uow, "bad"), _case(uow, "good")
+        uow.outbox.enqueue("bad", "post", {"text": "bad", "poison": True}, case_id=bad.id)
+        uow.outbox.enqueue("good", "post", {"text": "good"}, case_id=good.id)
+        uow.commit()
+        return bad.id, good.id
+
+
+def _by_key(services: ServiceContext) -> dict[str, OutboxMessage]:
+    with services.uow() as uow:
+        rows = list(uow.session.query(OutboxMessage))
+        uow.session.expunge_all()
+    return {m.dedupe_key or "": m for m in rows}
+
+
+@pytest.mark.parametrize("stage", ["prepare", "send", "apply"])
+def test_an_effect_with_a_bug_fails_alone_and_the_owner_is_told(
+        services: ServiceContext, stage: str) -> None:
+    executor = Poisoned(stage, KeyError("no_such_kind"))
+    notices = RecordingExecutor()
+    bad_case, _ = _poisoned_next_to_a_good_one(services)
+    for _ in range(5):  # the dispatcher's rounds
+        deliver_due_now(services, {"post": executor, "delivery_failed": notices})
+    rows = _by_key(services)
+    assert {"text": "good"} in executor.sent and rows["good"].state == "done"
+    bad = rows["bad"]
+    assert (bad.state, bad.attempts) == ("failed", 1)
+    assert bad.last_error is not None and "KeyError" in bad.last_error
+    assert [(n["case_id"], n["effect_id"]) for n in notices.sent] == [(bad_case, bad.id)]
+    assert f"follow-up:{bad.id}" not in rows  # apply's writes are undone with it
+
+
+def test_an_unexpected_error_in_prepare_is_retried_with_backoff_alone(
+        services: ServiceContext, clock: Clock) -> None:
+    executor = Poisoned("prepare", RuntimeError("upstream hiccup"))
+    _poisoned_next_to_a_good_one(services)
+    deliver_due_now(services, {"post": executor})
+    rows = _by_key(services)
+    assert rows["good"].state == "done"
+    bad = rows["bad"]
+    assert (bad.state, bad.attempts) == ("pending", 1)
+    assert bad.last_error == "RuntimeError: upstream hiccup"
+    assert bad.scheduled_at > clock()  # backing off, not spinning
+    clock.advance(seconds=2)
+    deliver_due_now(services, {"post": executor})
+    assert _by_key(services)["bad"].attempts == 2
