@@ -108,6 +108,10 @@ class PendingInserts:
     def add(self, row: dict[str, Any]) -> None:
         self._rows.setdefault(self.key(row), row)
 
+    def forget(self) -> None:
+        """Drop the rows not written yet (what a rolled-back savepoint recorded)."""
+        self._rows = {}
+
     def write(self) -> None:
         if not self._rows:
             return
@@ -436,6 +440,9 @@ class OutboxRepository:
         """Insert what `enqueue` recorded so far (keys already there are skipped)."""
         self._pending.write()
 
+    def forget_pending(self) -> None:
+        self._pending.forget()
+
     def get(self, message_id: int) -> OutboxMessage | None:
         self.write_pending()
         return self.session.get(OutboxMessage, message_id)
@@ -503,6 +510,9 @@ class TimerRepository:
 
     def write_pending(self) -> None:
         self._pending.write()
+
+    def forget_pending(self) -> None:
+        self._pending.forget()
 
     def cancel_for_case(self, case_id: int, kinds: Iterable[str] | None = None, *,
                         keep: Iterable[str] = ()) -> int:

@@ -269,12 +269,18 @@ def _apply(executors: dict[str, EffectExecutor], message: OutboxMessage,
     is undone and the effect fails for good (it reached Slack; sending it again would post
     twice) while the batch's other outcomes are recorded. The database going away still ends
     the whole transaction (the claims run out and everything is tried again)."""
+    uow.outbox.write_pending()  # what came before is kept; what apply records is undone
+    uow.timers.write_pending()  # with it (written inside the savepoint, or forgotten)
     try:
         with uow.session.begin_nested():
             executors[message.kind].apply(message, result, uow)
+            uow.outbox.write_pending()
+            uow.timers.write_pending()
     except OperationalError:
         raise
     except Exception as error:  # noqa: BLE001 — this effect alone
+        uow.outbox.forget_pending()
+        uow.timers.forget_pending()
         log.exception("recording the result of %s #%s failed", message.kind, message.id)
         return _Outcome("failed", reason=f"sent, but recording it failed: "
                         f"{type(error).__name__}: {error}", tell_owner=True, attempted=True)
