@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import secrets
 import sys
 import tempfile
@@ -341,6 +342,7 @@ def run(*, cases: int, seconds: float, web: int, database_url: str | None, folde
         incidents = emulator.add_channel("incidents")
         url = database_url or f"sqlite:///{folder}/load.sqlite3"
         env = {"SWARMBOT_INVITE_COUNT": str(invites), "SWARMBOT_STAKEHOLDER_CHANNEL": incidents,
+               "SWARMBOT_SLACK_BUDGET": os.environ.get("SWARMBOT_SLACK_BUDGET", "1"),
                # every expert may be in all of the burst's swarms: 5 invites for each case
                "SWARMBOT_MAX_OPEN_SWARMS": str(cases + 1)}
         with Fleet(emulator, url, users, web=web, workers=workers, folder=folder,

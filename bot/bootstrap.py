@@ -104,7 +104,7 @@ def build(settings: Settings, *, engine: Engine | None = None,
                               now=now, recommender=model,
                               policy=policy or load_policy(settings.policy_path),
                               people=SlackPeople(client))
-    budget = Budget(session_factory, first_waits=FIRST_CALL)
+    budget = Budget(session_factory, first_waits=FIRST_CALL) if settings.slack_budget else None
     executors = build_executors(client, admins=settings.admin_ids, policy=services.policy,
                                 budget=budget)
     executors[Effect.CASE_FEED] = CaseFeedSender(

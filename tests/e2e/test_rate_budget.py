@@ -13,6 +13,11 @@ from bot.sandbox.emulator import SlackEmulator
 from tests.e2e.conftest import RunningBot, Workspace
 from tests.e2e.test_swarming_flow import _declare, _invites_to
 
+
+@pytest.fixture
+def extra_settings() -> dict[str, object]:
+    return {"slack_budget": True}  # off by default (bot/config.py)
+
 pytestmark = pytest.mark.e2e
 
 HOLD = 8  # seconds Slack asks the bot to wait before calling chat.update again
