@@ -138,14 +138,14 @@ class SocketLink:
                 self._failed(code, f"Socket Mode: Slack refused apps.connections.open "
                                    f"({code}); check SLACK_APP_TOKEN (an app-level token "
                                    "with connections:write)")
-                if code in REFUSED:
-                    attempt = len(RETRY_SECONDS)
             except Exception as error:  # noqa: BLE001 — Slack unreachable: try again later
                 self._failed(type(error).__name__,
                              f"Socket Mode: could not reach Slack ({type(error).__name__})")
             if self._handler is not None:
                 self._handler.close()
-            self._closing.wait(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+            refused = self._last_error in REFUSED  # trying again soon cannot help
+            self._closing.wait(RETRY_SECONDS[-1] if refused
+                               else RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
 
     def _failed(self, code: str, line: str) -> None:
         with self._lock:
