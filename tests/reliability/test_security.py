@@ -275,15 +275,15 @@ def test_a_replayed_signed_request_is_handled_once_on_every_surface(
     maya = parcelly["maya"]
     signed_at = int(time.time()) - 150
     new = _command(emulator, maya, parcelly.general, "new Replayed outage sev1", "10.1")
-    first = emulator.post_to_bot(new, FORM, timestamp=signed_at)
+    first = emulator.post_to_bot(new, FORM, timestamp=signed_at, timeout=20)
     assert first[0] == 200 and "Case #0001 declared" in first[1]["text"], first
-    assert emulator.post_to_bot(new, FORM, timestamp=signed_at)[0] == 200
+    assert emulator.post_to_bot(new, FORM, timestamp=signed_at, timeout=20)[0] == 200
     assert _count(bot, Case) == 1
 
     channel = _case_channel(emulator)["id"]
     status = _command(emulator, maya, channel, "status Failing over", "10.2")
     for _ in range(3):
-        assert emulator.post_to_bot(status, FORM, timestamp=signed_at)[0] == 200
+        assert emulator.post_to_bot(status, FORM, timestamp=signed_at, timeout=20)[0] == 200
     assert _count(bot, StatusUpdate) == 1
 
     modal = urlencode({"payload": json.dumps({
@@ -295,17 +295,17 @@ def test_a_replayed_signed_request_is_handled_once_on_every_surface(
                      "type": "plain_text_input", "value": "Replayed from the form"}}}}}})}
                      ).encode()
     for _ in range(2):
-        assert emulator.post_to_bot(modal, FORM, timestamp=signed_at)[0] == 200
+        assert emulator.post_to_bot(modal, FORM, timestamp=signed_at, timeout=20)[0] == 200
     assert _count(bot, Case) == 2
 
     home = json.dumps(payloads.event_callback(
         team_id="T0001", api_app_id="A0001", bot_user_id="U00000001", event_id="EvHome1",
         event={"type": "app_home_opened", "user": maya, "tab": "home"})).encode()
     bot.settle()  # what the declarations caused is delivered: the outbox holds still
-    assert emulator.post_to_bot(home, JSON, timestamp=signed_at)[0] == 200
+    assert emulator.post_to_bot(home, JSON, timestamp=signed_at, timeout=20)[0] == 200
     bot.settle()
     once = _count(bot, OutboxMessage)
-    assert emulator.post_to_bot(home, JSON, timestamp=signed_at)[0] == 200
+    assert emulator.post_to_bot(home, JSON, timestamp=signed_at, timeout=20)[0] == 200
     bot.settle()
     assert _count(bot, OutboxMessage) == once
 
