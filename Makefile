@@ -6,6 +6,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
+# `make test` spreads test modules over the cores (pytest-xdist); PYTEST_WORKERS=0 runs them in one
+PYTEST_WORKERS ?= auto
 
 .PHONY: install run demo test lint bench clean
 
@@ -26,7 +28,7 @@ demo: install
 	$(VENV)/bin/swarmbot demo
 
 test: install
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
