@@ -216,6 +216,8 @@ _KINDS: dict[str, _Render] = {  # keyed by TimelineKind (a str)
     TimelineKind.WORKFLOW_OFFERED: _says("Workflow {workflow} offered ({trigger})"),
     TimelineKind.TOPIC_NOTE: lambda actor, data, person: topic_note(data, person),
     TimelineKind.FORECAST: _says("{needs_help:.0%} likely to need more than one person"),
+    TimelineKind.ALERT_FIRING: _says("Alert from {source}: {title}"),
+    TimelineKind.ALERT_RESOLVED: _says("Alert resolved ({source}): {title}"),
 }
 
 

@@ -40,6 +40,7 @@ class Effect(StrEnum):
     SYNC_PROFILE = "sync_profile"
     WORKFLOW_OFFER = "workflow_offer"
     DELIVERY_FAILED = "delivery_failed"  # tells the owner what could not be done
+    ADD_BOOKMARK = "add_bookmark"
 
 
 class NoteKind(StrEnum):
@@ -75,6 +76,8 @@ class NoteKind(StrEnum):
     WORKFLOW_INVITED = "workflow_invited"
     WORKFLOW_POST = "workflow_post"
     WORKFLOW_REMIND = "workflow_remind"
+    ALERTS_RESOLVED = "alerts_resolved"
+    ALL_ALERTS_RESOLVED = "all_alerts_resolved"
 
 
 # Effects that render the current state when delivered (members, topic, summary, review,
@@ -255,3 +258,9 @@ def delivery_failed(uow: UnitOfWork, *, case_id: int, effect_id: int, kind: str,
     uow.outbox.enqueue(f"delivery_failed:{effect_id}", Effect.DELIVERY_FAILED,
                        {"case_id": case_id, "effect_id": effect_id, "kind": kind,
                         "reason": reason[:500]}, priority=URGENT)
+
+
+def add_bookmark(uow: UnitOfWork, case: Case, kind: str, *, link: str | None = None) -> None:
+    """Bookmark `link` (or, for the review, its message) in the case channel, once ever."""
+    uow.outbox.enqueue(f"bookmark:{case.id}:{kind}", Effect.ADD_BOOKMARK,
+                       {"kind": kind, "link": link}, case_id=case.id)
