@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.domain.case import CaseDraft
 from bot.domain.errors import Conflict
@@ -27,6 +28,9 @@ from models.case import Case
 from models.uow import UnitOfWork
 
 NOTED = 10  # resolved alerts named in one note (the rest counted)
+# A summary refresh waits this long for more alerts: a storm's alerts share one edit (Slack's
+# chat.update allows about 50 a minute) and the case's other effects do not wait for it.
+GATHER = timedelta(seconds=3)
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ def _show(uow: UnitOfWork, changes: _Changes) -> None:
     """The summary (its Alerts section) refreshed once; resolved alerts noted in one post,
     and the owner told when none fires any more."""
     case = changes.case
-    effects.post_summary(uow, case)
+    effects.post_summary(uow, case, gather=GATHER)
     if not changes.resolved:
         return
     total, firing = uow.alerts.counts(case.id)

@@ -7,6 +7,7 @@ database, so a message always shows the case as it is then."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -120,10 +121,17 @@ def refresh_topic(uow: UnitOfWork, case: Case) -> None:
                        queueing_lock=f"set_topic:{case.id}")
 
 
-def post_summary(uow: UnitOfWork, case: Case) -> None:
-    """Post the case summary once; later calls update the same message."""
+def post_summary(uow: UnitOfWork, case: Case, *, gather: timedelta | None = None) -> None:
+    """Post the case summary once; later calls update the same message. `gather`: refresh
+    no sooner than that, outside the case's order (its other effects do not wait for it) —
+    what else changes meanwhile (an alert storm) rides on the same edit."""
+    if gather is None:
+        uow.outbox.enqueue(None, Effect.POST_SUMMARY, {}, case_id=case.id,
+                           queueing_lock=f"post_summary:{case.id}")
+        return
     uow.outbox.enqueue(None, Effect.POST_SUMMARY, {}, case_id=case.id,
-                       queueing_lock=f"post_summary:{case.id}")
+                       queueing_lock=f"post_summary:{case.id}", not_before=uow.now() + gather,
+                       lock=f"summary:{case.id}")
 
 
 def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
