@@ -13,7 +13,7 @@ from bot.delivery.protocol import PermanentFailure
 from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy
 from bot.domain.states import CaseStatus
-from bot.domain.timeline import describe
+from bot.domain.timeline import describe, thinned
 from bot.services import bookmarks
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
@@ -184,7 +184,7 @@ class UpdateResolution(Executor):
 
 def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
     duration = (case.resolved_at or case.created_at) - case.created_at
-    events = uow.timeline.for_case(case.id)
+    events = thinned(uow.timeline.for_case(case.id))
     timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {line}" for e in events if (line := describe(e))]
     if not case.asks_confirmation:
         answer = None  # the owner resolved their own case: nobody to ask
