@@ -10,9 +10,11 @@ is not the tool's shape is refused with what is wrong (InvalidInput), never half
   (https://grafana.com/docs/grafana/latest/alerting/configure-notifications/manage-contact-points/integrations/webhook-notifier/).
 - PagerDuty's V3 webhooks: one `event` a request, `event_type` such as
   `incident.triggered` / `incident.resolved`, the incident under `event.data` (`id`,
-  `title`, `html_url`, `status`, `urgency`, `service.summary`)
-  (https://developer.pagerduty.com/docs/webhooks/v3-overview/). PagerDuty has grouped the
-  alerts into the incident already: one incident is one group.
+  `title`, `html_url`, `status`, `urgency`, `priority.summary`, `service.summary`) —
+  PagerDuty's developer docs, *Webhooks → Overview*, "Webhook Payload" and "Event Types"
+  (https://developer.pagerduty.com/docs/webhooks/v3-overview/, github.com/PagerDuty/
+  developer-docs docs/webhooks/01-Overview.md). PagerDuty has grouped the alerts into the
+  incident already: one incident is one group.
 - swarmbot's own `POST /hooks/cases` with a `group_key` (bot/services/cases.hook_draft).
 """
 

@@ -7,7 +7,8 @@
 - POST /hooks/pagerduty — PagerDuty V3 webhooks, signed: `X-PagerDuty-Signature` holds one
   or more `v1=` HMAC-SHA256 hex digests of the raw body under the subscription's secret
   (several while a secret rotates; any one matching is enough,
-  https://developer.pagerduty.com/docs/webhooks/webhook-signatures/).
+  https://developer.pagerduty.com/docs/webhooks/webhook-signatures/, "Verifying the
+  Signature"; github.com/PagerDuty/developer-docs docs/webhooks/04-Signatures.md).
 
 Alerts of one group attach to the group's open case (bot/services/alerts.py). Every body is
 read and checked whole before anything is recorded: a bad one changes nothing."""
