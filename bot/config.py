@@ -36,6 +36,11 @@ class Settings(BaseSettings):
 
     hooks_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_HOOKS_TOKEN")
     dashboard_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_DASHBOARD_TOKEN")
+    # The web process's public URL (https://swarmbot.example.com): case channels bookmark
+    # the dashboard there.
+    public_url: str | None = Field(None, validation_alias="SWARMBOT_PUBLIC_URL")
+    # PagerDuty V3 webhooks' signing secret: POST /hooks/pagerduty is off without it.
+    pagerduty_secret: SecretStr | None = Field(None, validation_alias="SWARMBOT_PAGERDUTY_SECRET")
     model_path: Path = Field(Path("var/model.joblib"), validation_alias="SWARMBOT_MODEL_PATH")
     history_path: Path | None = Field(None, validation_alias="SWARMBOT_HISTORY_PATH")
     swarm_severities: str = Field("sev1,sev2", validation_alias="SWARMBOT_SWARM_SEVERITIES")
@@ -103,6 +108,13 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, the address people open swarmbot at")
+        return value or None
 
     @field_validator("case_feed_url")
     @classmethod

@@ -46,6 +46,8 @@ class Case(Base):
     review_ts: Mapped[str | None] = mapped_column(String(32), default=None)  # the review draft
     source: Mapped[str] = mapped_column(String(32), default="slack")
     external_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The ticket or incident in the sending tool (a webhook's `url`): a channel bookmark.
+    source_url: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)

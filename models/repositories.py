@@ -15,7 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from bot.domain.states import ApprovalState, CaseMode, CaseStatus, InviteState
+from bot.domain.states import AlertStatus, ApprovalState, CaseMode, CaseStatus, InviteState
+from models.alerts import Alert, AlertGroup
 from models.audit import GENESIS, event_hash
 from models.base import utcnow
 from models.case import (
@@ -731,3 +732,42 @@ class UserGroupRepository:
             UserGroupMember.group_id == group_id)))
         self.session.add_all(UserGroupMember(group_id=group_id, user_id=u)
                              for u in dict.fromkeys(added) if u not in present)
+
+
+class AlertRepository:
+    """Alerts grouped into cases, and the (source, group key) rows that decide the grouping."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def group(self, source: str, group_key: str) -> AlertGroup:
+        """The group's row, created if missing and locked: alerts of one group at once, in
+        any process, wait here for each other (and each sees the case the one before opened)."""
+        insert_ignoring_conflict(self.session, AlertGroup,
+                                 {"source": source, "group_key": group_key})
+        found: AlertGroup = self.session.scalars(locked(select(AlertGroup).where(
+            AlertGroup.source == source, AlertGroup.group_key == group_key))).one()
+        return found
+
+    def known(self, source: str, external_ids: Collection[str]) -> dict[str, Alert]:
+        """The alerts already recorded among these, by external id."""
+        if not external_ids:
+            return {}
+        return {a.external_id: a for a in self.session.scalars(select(Alert).where(
+            Alert.source == source, Alert.external_id.in_(list(external_ids))))}
+
+    def add(self, alert: Alert) -> Alert:
+        self.session.add(alert)
+        return alert
+
+    def counts(self, case_id: int) -> tuple[int, int]:
+        """(alerts on the case, of which still firing)."""
+        self.session.flush()
+        total, firing = self.session.execute(
+            select(func.count(), func.count().filter(Alert.status == AlertStatus.FIRING))
+            .where(Alert.case_id == case_id)).one()
+        return int(total), int(firing)
+
+    def latest(self, case_id: int, limit: int) -> Sequence[Alert]:
+        return self.session.scalars(select(Alert).where(Alert.case_id == case_id)
+                                    .order_by(Alert.id.desc()).limit(limit)).all()

@@ -36,6 +36,13 @@ class InviteState(StrEnum):
     CANCELLED = "cancelled"  # withdrawn: the case changed mode or was resolved
 
 
+class AlertStatus(StrEnum):
+    """An alert from a monitoring tool, as the tool last said (grouped into a case)."""
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
 class ApprovalState(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
@@ -101,6 +108,9 @@ class TimelineKind(StrEnum):
     REOPENED = "reopened"
     ARCHIVED = "archived"
     LESSON = "lesson"
+    # Alerts grouped into the case (bot/services/alerts.py)
+    ALERT_FIRING = "alert_firing"
+    ALERT_RESOLVED = "alert_resolved"
 
 
 LEVEL_MOVES = frozenset({TimelineKind.LEVEL_SET, TimelineKind.ESCALATED,

@@ -10,7 +10,7 @@ from typing import Any
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
-from bot.services import effects, knowledge, workflows
+from bot.services import bookmarks, effects, knowledge, workflows
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
 from bot.services.escalation import enter_tiered, on_severity_change
@@ -122,10 +122,11 @@ def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
 
 
 def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
-                        draft: CaseDraft) -> CaseOpened:
+                        draft: CaseDraft, source_url: str | None = None) -> CaseOpened:
     """A case from an alerting or ticketing tool: same flow, no owner until someone claims.
     The requester, when given, must be an active person of the workspace (asked of Slack
-    before the transaction, like a new owner)."""
+    before the transaction, like a new owner). `source_url`: the ticket in that tool (a
+    bookmark of the case channel)."""
     if draft.requester is not None:
         require_people(ctx.people, [draft.requester])
     recommended, foreseen = _ask_the_history(ctx, draft, draft.description, None)
@@ -134,22 +135,42 @@ def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
         if existing is not None:
             return CaseOpened(existing.id, existing.reference, False,
                               existing.mode == CaseMode.SWARM)
-        case = Case(
-            title=draft.title, description=draft.description, service=draft.service,
-            tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
-            source=source, external_id=external_id, created_at=ctx.now(),
-            requester_id=draft.requester, is_private=_private(draft), invites=[],
-            participants=[])
-        if not uow.cases.add_once(case):  # the same delivery at once, elsewhere: it won
+        case = open_unowned(ctx, uow, source=source, external_id=external_id, draft=draft,
+                            source_url=source_url, history=(recommended, foreseen))
+        if case is None:  # the same delivery at once, elsewhere: it won
             existing = uow.cases.by_external_id(source, external_id)
             assert existing is not None
             return CaseOpened(existing.id, existing.reference, False,
                               existing.mode == CaseMode.SWARM)
-        uow.timeline.record(case.id, TimelineKind.DECLARED, at=ctx.now(),
-                            severity=draft.severity, source=source, external_id=external_id)
-        _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
         uow.commit()
         return _opened(case)
+
+
+History = tuple[list[Recommendation] | None, knowledge.Outlook | None]
+
+
+def ask_the_history(ctx: ServiceContext, draft: CaseDraft) -> History:
+    """What the model says of a case from another tool, asked before its transaction."""
+    return _ask_the_history(ctx, draft, draft.description, None)
+
+
+def open_unowned(ctx: ServiceContext, uow: UnitOfWork, *, source: str, external_id: str,
+                 draft: CaseDraft, source_url: str | None, history: History) -> Case | None:
+    """Open a case nobody owns yet, inside `uow` (channel, invites or level, timers,
+    bookmarks); None when (source, external id) was added meanwhile by another transaction."""
+    recommended, foreseen = history
+    case = Case(
+        title=draft.title, description=draft.description, service=draft.service,
+        tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
+        source=source, external_id=external_id, source_url=source_url, created_at=ctx.now(),
+        requester_id=draft.requester, is_private=_private(draft), invites=[],
+        participants=[])
+    if not uow.cases.add_once(case):
+        return None
+    uow.timeline.record(case.id, TimelineKind.DECLARED, at=ctx.now(),
+                        severity=draft.severity, source=source, external_id=external_id)
+    _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
+    return case
 
 
 def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: str | None = None,
@@ -274,6 +295,7 @@ def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *
                              recommended: list[Recommendation] | None = None,
                              foreseen: knowledge.Outlook | None = None) -> None:
     effects.create_channel(uow, case, notify_in=notify_in)
+    bookmarks.on_open(ctx, uow, case)
     if case.owner_id is not None:
         schedule_status_reminder(ctx, uow, case)
     needs_help = knowledge.share_at_declaration(ctx, uow, case, foreseen)

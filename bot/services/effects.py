@@ -7,6 +7,7 @@ database, so a message always shows the case as it is then."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -40,6 +41,7 @@ class Effect(StrEnum):
     SYNC_PROFILE = "sync_profile"
     WORKFLOW_OFFER = "workflow_offer"
     DELIVERY_FAILED = "delivery_failed"  # tells the owner what could not be done
+    ADD_BOOKMARK = "add_bookmark"
 
 
 class NoteKind(StrEnum):
@@ -75,6 +77,8 @@ class NoteKind(StrEnum):
     WORKFLOW_INVITED = "workflow_invited"
     WORKFLOW_POST = "workflow_post"
     WORKFLOW_REMIND = "workflow_remind"
+    ALERTS_RESOLVED = "alerts_resolved"
+    ALL_ALERTS_RESOLVED = "all_alerts_resolved"
 
 
 # Effects that render the current state when delivered (members, topic, summary, review,
@@ -117,10 +121,17 @@ def refresh_topic(uow: UnitOfWork, case: Case) -> None:
                        queueing_lock=f"set_topic:{case.id}")
 
 
-def post_summary(uow: UnitOfWork, case: Case) -> None:
-    """Post the case summary once; later calls update the same message."""
+def post_summary(uow: UnitOfWork, case: Case, *, gather: timedelta | None = None) -> None:
+    """Post the case summary once; later calls update the same message. `gather`: refresh
+    no sooner than that, outside the case's order (its other effects do not wait for it) —
+    what else changes meanwhile (an alert storm) rides on the same edit."""
+    if gather is None:
+        uow.outbox.enqueue(None, Effect.POST_SUMMARY, {}, case_id=case.id,
+                           queueing_lock=f"post_summary:{case.id}")
+        return
     uow.outbox.enqueue(None, Effect.POST_SUMMARY, {}, case_id=case.id,
-                       queueing_lock=f"post_summary:{case.id}")
+                       queueing_lock=f"post_summary:{case.id}", not_before=uow.now() + gather,
+                       lock=f"summary:{case.id}")
 
 
 def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
@@ -255,3 +266,9 @@ def delivery_failed(uow: UnitOfWork, *, case_id: int, effect_id: int, kind: str,
     uow.outbox.enqueue(f"delivery_failed:{effect_id}", Effect.DELIVERY_FAILED,
                        {"case_id": case_id, "effect_id": effect_id, "kind": kind,
                         "reason": reason[:500]}, priority=URGENT)
+
+
+def add_bookmark(uow: UnitOfWork, case: Case, kind: str, *, link: str | None = None) -> None:
+    """Bookmark `link` (or, for the review, its message) in the case channel, once ever."""
+    uow.outbox.enqueue(f"bookmark:{case.id}:{kind}", Effect.ADD_BOOKMARK,
+                       {"kind": kind, "link": link}, case_id=case.id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.case import MAX_DESCRIPTION, MAX_SERVICE, MAX_TITLE
@@ -84,11 +85,32 @@ def workflow_offer_message(*, reference: str, name: str, trigger: str, steps: li
     ]
 
 
+@dataclass(frozen=True)
+class AlertsShown:
+    """The alerts of a case: how many, how many still fire, and the newest (title, status)."""
+
+    total: int
+    firing: int
+    latest: tuple[tuple[str, str], ...]
+
+
+def alerts_section(alerts: AlertsShown) -> str:
+    lines = [f"*Alerts:* {alerts.total} — {alerts.firing} firing, "
+             f"{alerts.total - alerts.firing} resolved"]
+    lines += [f"• {':red_circle:' if status == 'firing' else ':large_green_circle:'} "
+              f"{escape(title[:150])}" for title, status in alerts.latest]
+    if alerts.total > len(alerts.latest):
+        lines.append(f"…and {alerts.total - len(alerts.latest)} more")
+    return "\n".join(lines)[:2900]
+
+
 def case_summary(*, reference: str, title: str, severity: str, status: str, mode: str,
                  owner_id: str | None, service: str, tags: list[str], description: str,
                  participants: list[str], claim_action: str | None = None,
-                 case_id: int | None = None, level: str | None = None) -> Blocks:
-    """The pinned-style summary at the top of a case channel; updated as the case moves."""
+                 case_id: int | None = None, level: str | None = None,
+                 alerts: AlertsShown | None = None) -> Blocks:
+    """The pinned-style summary at the top of a case channel; updated as the case moves.
+    `alerts`: the alerts grouped into the case (an *Alerts* section)."""
     where = f"tiered, at *{level}*" if mode == CaseMode.TIERED and level else mode
     facts = [f"*Severity:* {SEVERITY_EMOJI.get(severity, '')} {severity}",
              f"*Status:* {status}", f"*Owner:* {_user(owner_id)}", f"*Mode:* {where}"]
@@ -102,6 +124,8 @@ def case_summary(*, reference: str, title: str, severity: str, status: str, mode
     ]
     if description:
         blocks.append(section(escape(description[:2900])))
+    if alerts is not None and alerts.total:
+        blocks.append(section(alerts_section(alerts)))
     people = ", ".join(_user(p) for p in participants) or "—"
     blocks.append(context(f"In the swarm: {people}"))
     if owner_id is None and claim_action and case_id is not None:

@@ -37,6 +37,8 @@ PER_MINUTE = {
     "chat.update": TIER_3, "reactions.add": TIER_3,
     "chat.postEphemeral": TIER_4, "views.publish": TIER_4, "users.info": TIER_4,
     "usergroups.users.list": TIER_2,
+    # https://docs.slack.dev/reference/methods/bookmarks.list: Tier 3; bookmarks.add: Tier 2
+    "bookmarks.add": TIER_2, "bookmarks.list": TIER_3, "chat.getPermalink": TIER_4,
 }
 UNKNOWN = TIER_2  # "most methods allow at least 20 requests per minute"
 MINUTE = 61.0  # a second's margin on Slack's minute
@@ -56,6 +58,7 @@ FIRST_CALL = {
     Effect.UNARCHIVE_CHANNEL: "conversations.unarchive",
     Effect.PUBLISH_HOME: "views.publish", Effect.SYNC_PROFILE: "users.info",
     Effect.SYNC_USER_GROUP: "usergroups.users.list", Effect.EPHEMERAL: "chat.postEphemeral",
+    Effect.ADD_BOOKMARK: "bookmarks.add",
 }
 
 

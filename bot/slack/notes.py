@@ -243,6 +243,22 @@ POSTS: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
+def _alerts_resolved(data: Mapping[str, Any]) -> str:
+    titles = ", ".join(f"*{escape(t)}*" for t in data["titles"])
+    more = f" and {data['more']} more" if data.get("more") else ""
+    still = (f"{data['firing']} of {data['total']} alerts still firing" if data["firing"]
+             else f"none of its {data['total']} alerts fires any more")
+    return f":large_green_circle: Resolved in its tool: {titles}{more} — {still}."
+
+
+def _all_alerts_resolved(data: Mapping[str, Any]) -> str:
+    who = (f"{_person(data['owner'])}, every" if data.get("owner")
+           else "Nobody owns this case yet (*Claim this case* above); every")
+    return (f":white_check_mark: {who} alert of case {data['reference']} has resolved "
+            f"({data['total']} in all). The case stays open until someone resolves it: "
+            "`/swarm resolve <what fixed it>` once it is fixed.")
+
+
 def _nobody_to_invite(data: Mapping[str, Any]) -> str:
     """The case channel, when nobody could be invited and nobody is coming."""
     service = f" on `{escape(data['service'])}`" if data.get("service") else ""
@@ -272,6 +288,8 @@ NOTES: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
     NoteKind.CALL_LINK: lambda data: f":telephone_receiver: Call for this case: {data['url']}",
     **POSTS,
     NoteKind.NOBODY_TO_INVITE: _nobody_to_invite,
+    NoteKind.ALERTS_RESOLVED: _alerts_resolved,
+    NoteKind.ALL_ALERTS_RESOLVED: _all_alerts_resolved,
 }
 
 

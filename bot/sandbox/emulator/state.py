@@ -77,6 +77,7 @@ class Channel:
     created: int = field(default_factory=lambda: int(time.time()))
     creator: str = ""
     messages: list[dict[str, Any]] = field(default_factory=list)
+    bookmarks: list[dict[str, Any]] = field(default_factory=list)  # bookmarks.add, in order
 
     @property
     def kind(self) -> str:
@@ -110,7 +111,8 @@ class Channel:
                 "members": list(self.members), "is_private": self.is_private,
                 "is_im": self.is_im, "im_user": self.im_user, "is_archived": self.is_archived,
                 "created_by": self.creator, "created": self.created,
-                "messages": copy.deepcopy(self.messages)}
+                "messages": copy.deepcopy(self.messages),
+                "bookmarks": copy.deepcopy(self.bookmarks)}
 
 
 @dataclass

@@ -11,6 +11,7 @@ from bot.delivery.budget import Budget
 from bot.delivery.protocol import EffectExecutor, Later, PermanentFailure
 from bot.domain.policy import Policy, load_policy
 from bot.services.effects import Effect
+from bot.slack.effects.bookmarks import AddBookmark
 from bot.slack.effects.channel import (
     ArchiveChannel,
     CreateChannel,
@@ -72,6 +73,7 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
         Effect.SYNC_PROFILE: SyncProfile(client),
         Effect.WORKFLOW_OFFER: WorkflowOffer(client, policy or load_policy()),
         Effect.DELIVERY_FAILED: DeliveryFailed(client),
+        Effect.ADD_BOOKMARK: AddBookmark(client),
     }
     return {kind: ReadsSlacksAnswer(executor) for kind, executor in executors.items()}
 
