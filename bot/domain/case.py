@@ -34,8 +34,8 @@ def parse_severity(text: str) -> str:
     cleaned = text.strip()
     match = _SEVERITY.match(cleaned) or re.match(r"^([1-4])$", cleaned)
     if not match:
-        raise InvalidInput(f"`{escape(cleaned[:20])}` is not a severity. Use sev1 (critical), sev2 "
-                           "(major), sev3 (minor) or sev4 (low).")
+        raise InvalidInput("`{value}` is not a severity. Use sev1 (critical), sev2 (major), "
+                           "sev3 (minor) or sev4 (low).", values={"value": escape(cleaned[:20])})
     return f"sev{match.group(1)}"
 
 
@@ -55,24 +55,27 @@ class CaseDraft:
             raise UsageError("A case needs a title: `/swarm new <title> [sev1..sev4] "
                              "[service:<name>] [#tags]`.")
         if len(self.title) > MAX_TITLE:
-            raise InvalidInput(f"That title is {len(self.title)} characters; keep it under "
-                               f"{MAX_TITLE} and put the details in the description.",
-                               field="title")
+            raise InvalidInput("That title is {length} characters; keep it under {limit} and "
+                               "put the details in the description.", field="title",
+                               values={"length": len(self.title), "limit": MAX_TITLE})
         if self.severity not in SEVERITIES:
-            raise InvalidInput(f"`{escape(self.severity[:20])}` is not a severity; use sev1..sev4.",
-                               field="severity")
+            raise InvalidInput("`{value}` is not a severity; use sev1..sev4.", field="severity",
+                               values={"value": escape(self.severity[:20])})
         if self.service and (len(self.service) > MAX_SERVICE or not _NAME.match(self.service)):
-            raise InvalidInput(f"The service must be one word of at most {MAX_SERVICE} letters, "
-                               "digits or `. - _ /` (e.g. `payments`).", field="service")
+            raise InvalidInput("The service must be one word of at most {limit} letters, "
+                               "digits or `. - _ /` (e.g. `payments`).", field="service",
+                               values={"limit": MAX_SERVICE})
         if len(self.description) > MAX_DESCRIPTION:
-            raise InvalidInput(f"The description is too long (at most {MAX_DESCRIPTION} "
-                               "characters).", field="description")
+            raise InvalidInput("The description is too long (at most {limit} characters).",
+                               field="description", values={"limit": MAX_DESCRIPTION})
         if len(self.tags) > MAX_TAGS:
-            raise InvalidInput(f"At most {MAX_TAGS} tags per case.", field="tags")
+            raise InvalidInput("At most {limit} tags per case.", field="tags",
+                               values={"limit": MAX_TAGS})
         for tag in self.tags:
             if len(tag) > MAX_TAG or not _NAME.match(tag):
-                raise InvalidInput(f"A tag must be one word of at most {MAX_TAG} letters, digits "
-                                   "or `. - _ /` (e.g. `db`).", field="tags")
+                raise InvalidInput("A tag must be one word of at most {limit} letters, digits "
+                                   "or `. - _ /` (e.g. `db`).", field="tags",
+                                   values={"limit": MAX_TAG})
 
 
 def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft:
@@ -87,13 +90,14 @@ def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft
         if _SEVERITY.match(word) or _SEVERITY_LIKE.match(word):
             named = parse_severity(word)  # `sev9` is refused, not taken as a title word
             if severity is not None and named != severity:
-                raise InvalidInput(f"Give the case one severity: both {severity} and {named} "
-                                   "are named.")
+                raise InvalidInput("Give the case one severity: both {one} and {other} are "
+                                   "named.", values={"one": severity, "other": named})
             severity = named
         elif match := _SERVICE.match(word):
             if service and match.group(1).lower() != service:
-                raise InvalidInput(f"Give the case one service: both `{service}` and "
-                                   f"`{match.group(1).lower()}` are named.")
+                raise InvalidInput("Give the case one service: both `{one}` and `{other}` are "
+                                   "named.", values={"one": service,
+                                                     "other": match.group(1).lower()})
             service = match.group(1).lower()
         elif match := _TAG.match(word):
             tag = match.group(1).lower()
