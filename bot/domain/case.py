@@ -13,6 +13,10 @@ from bot.domain.mrkdwn import escape
 
 SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 SEVERITY_WORDS = {"sev1": "critical", "sev2": "major", "sev3": "minor", "sev4": "low"}
+# The Japanese words for the severities, as the catalog shows them (sev1 — 緊急 …): typed as
+# a word of their own, they name the severity (`/swarm new 決済が失敗する 緊急`,
+# `/swarm severity 重大`). Inside a title word (`緊急対応`) they stay title.
+JAPANESE_SEVERITIES = {"緊急": "sev1", "重大": "sev2", "軽微": "sev3", "低": "sev4"}
 MAX_TITLE = 150
 MAX_DESCRIPTION = 3000
 MAX_TAGS = 10
@@ -30,8 +34,10 @@ _JAPANESE = re.compile("[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\uf
 
 
 def parse_severity(text: str) -> str:
-    """`sev1`, `SEV-2`, `s3`, `p4`, `1` → `sev1`..`sev4`; anything else is refused."""
-    cleaned = text.strip()
+    """`sev1`, `SEV-2`, `s3`, `p4`, `1`, `緊急` → `sev1`..`sev4`; anything else is refused."""
+    cleaned = unicodedata.normalize("NFKC", text.strip())
+    if cleaned in JAPANESE_SEVERITIES:
+        return JAPANESE_SEVERITIES[cleaned]
     match = _SEVERITY.match(cleaned) or re.match(r"^([1-4])$", cleaned)
     if not match:
         raise InvalidInput("`{value}` is not a severity. Use sev1 (critical), sev2 (major), "
@@ -87,7 +93,7 @@ def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft
     severity, service, tags, words = None, "", [], []
     for typed in text.split():
         word = unicodedata.normalize("NFKC", typed)
-        if _SEVERITY.match(word) or _SEVERITY_LIKE.match(word):
+        if _SEVERITY.match(word) or _SEVERITY_LIKE.match(word) or word in JAPANESE_SEVERITIES:
             named = parse_severity(word)  # `sev9` is refused, not taken as a title word
             if severity is not None and named != severity:
                 raise InvalidInput("Give the case one severity: both {one} and {other} are "
