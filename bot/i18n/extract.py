@@ -1,5 +1,6 @@
-"""The catalog's extractor (Babel's extraction method, named in babel.cfg): the strings in
-`_()`, `N_()`, `ngettext()` and the sentence of a domain error raised with a fixed message
+"""The catalog's extractor (Babel's extraction-method interface; bot/i18n/catalog.py runs
+it): the strings in `_()`, `N_()`, `ngettext()`, a `/swarm` subcommand's summary and the
+sentence of a domain error raised with a fixed message
 (`raise NotFound("There is no case {reference}.", values=…)`).
 
 Read with `ast` rather than Babel's tokenizer so that a message built as an f-string — or a
@@ -35,6 +36,11 @@ def messages(source: str) -> Iterator[tuple[int, str, str | tuple[str, str]]]:
         name = _name(node.func)
         first = _text(node.args[0])
         if first is None:
+            continue
+        if name == "Subcommand" and len(node.args) >= 3:  # its summary, shown by /swarm help
+            summary = _text(node.args[2])
+            if summary:
+                yield node.lineno, name, summary
             continue
         if name == "ngettext" and len(node.args) >= 2:
             second = _text(node.args[1])
