@@ -106,6 +106,7 @@ def build(settings: Settings, *, engine: Engine | None = None,
                               people=SlackPeople(client))
     budget = Budget(session_factory, first_waits=FIRST_CALL) if settings.slack_budget else None
     executors = build_executors(client, admins=settings.admin_ids, policy=services.policy,
+                                language=settings.language,
                                 budget=budget)
     executors[Effect.CASE_FEED] = CaseFeedSender(
         settings.case_feed_url,

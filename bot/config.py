@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     case_feed_url: str | None = Field(None, validation_alias="SWARMBOT_CASE_FEED_URL")
     case_feed_secret: SecretStr | None = Field(None, validation_alias="SWARMBOT_CASE_FEED_SECRET")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    # What a channel reads (case channels, the stakeholder channel): `en` or `ja`. What one
+    # person sees follows their own Slack locale; this is theirs too until Slack says it.
+    language: str = Field("en", validation_alias="SWARMBOT_LANGUAGE")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -129,6 +132,16 @@ class Settings(BaseSettings):
             raise ValueError("SWARMBOT_CASE_FEED_SECRET must be set with SWARMBOT_CASE_FEED_URL "
                              "(the feed's requests are signed with it)")
         return self
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        from bot.i18n import LANGUAGES, language_of
+
+        language = language_of(value.strip(), fallback="")
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {value!r}; use one of {', '.join(LANGUAGES)}")
+        return language
 
     @field_validator("swarm_severities")
     @classmethod

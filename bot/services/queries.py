@@ -82,3 +82,10 @@ def request_home(ctx: ServiceContext, *, user_id: str) -> None:
         if uow.experts.get(user_id) is not None:
             effects.sync_profile(uow, user_id)
         uow.commit()
+
+
+def locale_of(ctx: ServiceContext, user_id: str) -> str | None:
+    """The Slack locale swarmbot knows for `user_id` (`ja-JP`), None until Slack said."""
+    with ctx.uow() as uow:
+        expert = uow.experts.get(user_id)
+        return expert.locale if expert is not None else None

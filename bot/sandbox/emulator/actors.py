@@ -307,6 +307,16 @@ class UserActions:
                      "event_ts": f"{time.time():.6f}", "cache_ts": int(time.time())}
         return self.deliver_event(event)
 
+    def change_locale(self, user: str, locale: str) -> DeliveryResult:
+        """`user` switches Slack's language: Slack sends user_change, whose user object has
+        no `locale` (only users.info / users.list with include_locale carry it)."""
+        with self.workspace.lock:
+            person = self.workspace.user(user)
+            person.locale = locale
+            event = {"type": "user_change", "user": person.to_slack(self.workspace.team_id),
+                     "event_ts": f"{time.time():.6f}", "cache_ts": int(time.time())}
+        return self.deliver_event(event)
+
     def change_usergroup_members(self, group: str, users: list[str]) -> DeliveryResult:
         """An admin sets the members of user group `group`: Slack sends
         subteam_members_changed with who was added and who removed."""

@@ -243,13 +243,14 @@ class SlackEmulator(UserActions):
     # -- setup -----------------------------------------------------------------------------
     def add_user(self, name: str, *, real_name: str = "", email: str = "", tz: str = "UTC",
                  is_admin: bool = False, presence: str = "active", deleted: bool = False,
-                 is_bot: bool = False) -> str:
+                 is_bot: bool = False, locale: str = "en-US") -> str:
         """A member of the workspace; `deleted` a deactivated one, `is_bot` another app's bot
-        user (users.info shows both flags as Slack does)."""
+        user (users.info shows both flags as Slack does); `locale` the language they set in
+        Slack (users.info shows it with include_locale)."""
         with self.workspace.lock:
             user = User(id=self.workspace.new_id("U"), name=name, real_name=real_name or name,
                         email=email or f"{name}@example.com", tz=tz or "UTC", is_admin=is_admin,
-                        presence=presence, deleted=deleted, is_bot=is_bot)
+                        presence=presence, deleted=deleted, is_bot=is_bot, locale=locale)
             self.workspace.users[user.id] = user
             return user.id
 

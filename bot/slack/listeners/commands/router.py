@@ -65,8 +65,9 @@ class SubcommandTable:
             return self._by_name[name]
         except KeyError:
             known = ", ".join(f"`{s.name}`" for s in self._ordered)
-            raise UsageError(f"`{escape(name[:40])}` is not a swarmbot command. "
-                             f"Try one of: {known} — or `/swarm help`.") from None
+            raise UsageError("`{name}` is not a swarmbot command. Try one of: {known} — or "
+                             "`/swarm help`.", values={"name": escape(name[:40]),
+                                                       "known": known}) from None
 
     def usages(self) -> list[tuple[str, str, str]]:
         """(name, usage, summary) of each subcommand, in help order."""
