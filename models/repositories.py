@@ -478,6 +478,17 @@ class OutboxRepository:
         )
         return [dict(result or {}) for result in self.session.scalars(stmt)]
 
+    def settle(self, message_id: int) -> bool:
+        """Mark an effect done inside the transaction that does its work — for an effect that
+        is work of ours rather than a Slack call: True the first time; False when it was done
+        (or given up) already, e.g. by a delivery that crashed after that work committed.
+        The row is locked until commit: two deliveries at once do the work once."""
+        self.write_pending()
+        return changed_rows(self.session, update(OutboxMessage).where(
+            OutboxMessage.id == message_id, OutboxMessage.state == OutboxState.PENDING)
+            .values(state=OutboxState.DONE, done_at=self.now())
+            .execution_options(synchronize_session=False)) == 1
+
     def wake_case(self, case_id: int) -> None:
         """Make the case's effects that wait for something (never failed) due now."""
         self.write_pending()

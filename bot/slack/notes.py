@@ -243,6 +243,16 @@ POSTS: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
 }
 
 
+def _chosen(data: Mapping[str, Any]) -> str:
+    """The declarer of a swarm, a moment after their answer: who was invited."""
+    invited = (f"recommended experts invited: {_people(data['invited'])}."
+               if data.get("invited") else "nobody is invited right now." if data.get("held")
+               else "*nobody could be invited* (the case channel says why, and what next).")
+    held = (f" Invited when their working day starts: {_people(data['held'])}."
+            if data.get("held") else "")
+    return f":busts_in_silhouette: Case {data['reference']}: {invited}{held}"
+
+
 def _nobody_to_invite(data: Mapping[str, Any]) -> str:
     """The case channel, when nobody could be invited and nobody is coming."""
     service = f" on `{escape(data['service'])}`" if data.get("service") else ""
@@ -272,6 +282,7 @@ NOTES: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
     NoteKind.CALL_LINK: lambda data: f":telephone_receiver: Call for this case: {data['url']}",
     **POSTS,
     NoteKind.NOBODY_TO_INVITE: _nobody_to_invite,
+    NoteKind.EXPERTS_CHOSEN: _chosen,
 }
 
 
