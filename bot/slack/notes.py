@@ -245,9 +245,13 @@ POSTS: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
 
 def _chosen(data: Mapping[str, Any]) -> str:
     """The declarer of a swarm, a moment after their answer: who was invited."""
+    if not data.get("invited") and not data.get("held"):
+        return (f":warning: Case {data['reference']}: *Nobody could be invited* (the case "
+                "channel says why). Next: add people with `/swarm invite @…`; have people "
+                "declare what they know with `/swarm skills add …`; import resolution history "
+                "with `swarmbot history import FILE`.")
     invited = (f"recommended experts invited: {_people(data['invited'])}."
-               if data.get("invited") else "nobody is invited right now." if data.get("held")
-               else "*nobody could be invited* (the case channel says why, and what next).")
+               if data.get("invited") else "nobody is invited right now.")
     held = (f" Invited when their working day starts: {_people(data['held'])}."
             if data.get("held") else "")
     return f":busts_in_silhouette: Case {data['reference']}: {invited}{held}"

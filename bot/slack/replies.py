@@ -55,7 +55,7 @@ def _invites(result: CaseOpened) -> str:
     """What the owner of a new swarm is told of its invites: only those that happened (or,
     while its experts are being chosen, that they are)."""
     if result.choosing:
-        return (" Recommended experts are being chosen and invited: you'll see who in a "
+        return (" Recommended experts are being chosen: you'll see who is invited in a "
                 "moment, here and in the case channel.")
     held = (f" Invited when their working day starts: {_people(result.held)}."
             if result.held else "")
