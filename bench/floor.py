@@ -47,12 +47,13 @@ def open_floor(database_url: str, signing_secret: str) -> tuple[Any, Callable[[]
             number = connection.execute(insert(DECLARED).values(
                 user_id=command["user_id"], text=command.get("text", ""))
                 .returning(DECLARED.c.id)).scalar_one()
-        ack(text=f"Case #{number:04d} declared; you own it.")
+        ack(text=f"Case #{number:04d} declared; you own it.", response_type="ephemeral")
 
     handler = SlackRequestHandler(bolt)
     web = Flask("floor")
-    web.post("/slack/events")(lambda: handler.handle(request))
-    web.get("/healthz")(lambda: {"ok": True})
+    web.add_url_rule("/slack/events", "events", lambda: handler.handle(request),
+                     methods=["POST"])
+    web.add_url_rule("/healthz", "healthz", lambda: {"ok": True})
     return web, engine.dispose
 
 

@@ -42,7 +42,7 @@ from bot.web.feed_sender import CaseFeedSender
 from bot.web.metrics import observe_delivery
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
-from models.repositories import RECORDED_EFFECTS
+from models.repositories import RECORDED_EFFECTS, RECORDED_LOCKS
 from models.uow import UnitOfWork
 
 # Delivery threads per process. Most of a delivery is waiting for Slack (~150 ms a call), and
@@ -175,10 +175,15 @@ def _kick_after_commit(session_factory: sessionmaker[Session],
 
     @event.listens_for(session_factory, "after_commit")
     def _kick(session: Session) -> None:
+        locks = session.info.pop(RECORDED_LOCKS, ())
         if session.info.pop(RECORDED_EFFECTS, False):
-            dispatcher.kick()
+            # a worker for each lock recorded (up to all of them): a new swarm's planning and
+            # channel, or its invite DMs, go side by side rather than waking one another
+            for _ in range(max(1, min(len(locks), DELIVERY_THREADS))):
+                dispatcher.kick()
 
     @event.listens_for(session_factory, "after_rollback")
     def _forget(session: Session) -> None:
         if not session.in_transaction():  # a savepoint's rollback keeps the outer records
             session.info.pop(RECORDED_EFFECTS, None)
+            session.info.pop(RECORDED_LOCKS, None)

@@ -89,8 +89,10 @@ def locked(stmt: Any) -> Any:
 
 
 # session.info key set when a transaction recorded Slack side effects: its commit wakes the
-# delivery (bot.bootstrap listens for it).
+# delivery (bot.bootstrap listens for it). Its value counts the locks recorded under (one
+# deliverer each: that many may go side by side), or is True.
 RECORDED_EFFECTS = "outbox_recorded"
+RECORDED_LOCKS = "outbox_recorded_locks"
 
 
 class PendingInserts:
@@ -429,12 +431,13 @@ class OutboxRepository:
         if dedupe_key is None and queueing_lock is None:
             raise ValueError(f"an effect {kind!r} needs a dedupe_key or a queueing_lock")
         now = self.now()
+        lock = lock or (case_lock(case_id) if case_id is not None else None)
         self._pending.add({
-            "dedupe_key": dedupe_key, "queueing_lock": queueing_lock,
-            "lock": lock or (case_lock(case_id) if case_id is not None else None),
+            "dedupe_key": dedupe_key, "queueing_lock": queueing_lock, "lock": lock,
             "kind": kind, "payload": payload, "case_id": case_id, "created_at": now,
             "priority": priority, "scheduled_at": not_before or now})
         self.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
+        self.session.info.setdefault(RECORDED_LOCKS, set()).add(lock or dedupe_key)
 
     def write_pending(self) -> None:
         """Insert what `enqueue` recorded so far (keys already there are skipped)."""
