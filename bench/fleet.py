@@ -73,14 +73,14 @@ class Fleet:
     def __init__(self, emulator: SlackEmulator, database_url: str, users: dict[str, str], *,
                  web: int, folder: Path, workers: int = 1,
                  env: dict[str, str] | None = None, command: list[str] | None = None,
-                 seed: bool = True) -> None:
+                 seed: bool = True, cwd: Path | None = None) -> None:
         """`command`: what to run instead of `swarmbot serve` (bench/floor.py), with `seed`
         False: no schema, people or model of ours."""
         if database_url.startswith("sqlite") and web * workers > 1:
             raise ValueError(f"{web} web process(es) of {workers} worker(s) on SQLite: it takes "
                              "one of one (with threads); for more, use PostgreSQL")
         self.emulator, self.database_url, self.folder = emulator, database_url, folder
-        self.web, self.seeded = web, seed
+        self.web, self.seeded, self.cwd = web, seed, cwd  # cwd: the checkout the bot runs
         self.command = command or [sys.executable, "-m", "bot.cli", "serve"]
         folder.mkdir(parents=True, exist_ok=True)
         if seed:
@@ -109,7 +109,7 @@ class Fleet:
         for n, port in enumerate(self.ports):
             log = open(self.folder / f"web-{n}.log", "ab")  # noqa: SIM115 — the child's
             self.processes.append(subprocess.Popen(
-                self.command, env={**self.env, "PORT": str(port)},
+                self.command, env={**self.env, "PORT": str(port)}, cwd=self.cwd,
                 stdout=log, stderr=subprocess.STDOUT))
         for port in self.ports:
             if not serving(port, timeout=60):

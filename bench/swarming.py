@@ -134,7 +134,8 @@ def deployed(url: str, folder: Path, args: argparse.Namespace, workers: int) -> 
                           folder=folder / "floor", command=[sys.executable, "-m", "bench.floor"],
                           seed=False)
         with Fleet(emulator, url, users, web=args.web, workers=workers, folder=folder,
-                   env={"SWARMBOT_STAKEHOLDER_CHANNEL": incidents, **env}) as fleet, \
+                   env={"SWARMBOT_STAKEHOLDER_CHANNEL": incidents, **env},
+                   cwd=args.bot_source.resolve() if args.bot_source else None) as fleet, \
                 (floor if floor is not None else _Nothing()) as floor_fleet:
             for concurrency in args.concurrency:
                 floor_burst = None

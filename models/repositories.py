@@ -90,7 +90,8 @@ def locked(stmt: Any) -> Any:
 
 # session.info key set when a transaction recorded Slack side effects: its commit wakes the
 # delivery (bot.bootstrap listens for it). Its value counts the locks recorded under (one
-# deliverer each: that many may go side by side), or is True.
+# deliverer each: that many may go side by side), or is True. RECORDED_LOCKS: the locks of
+# the urgent effects it recorded.
 RECORDED_EFFECTS = "outbox_recorded"
 RECORDED_LOCKS = "outbox_recorded_locks"
 
@@ -437,7 +438,8 @@ class OutboxRepository:
             "kind": kind, "payload": payload, "case_id": case_id, "created_at": now,
             "priority": priority, "scheduled_at": not_before or now})
         self.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
-        self.session.info.setdefault(RECORDED_LOCKS, set()).add(lock or dedupe_key)
+        if priority == 0:  # urgent: may go side by side (the rest wait for one worker)
+            self.session.info.setdefault(RECORDED_LOCKS, set()).add(lock or dedupe_key)
 
     def write_pending(self) -> None:
         """Insert what `enqueue` recorded so far (keys already there are skipped)."""
