@@ -90,8 +90,11 @@ def locked(stmt: Any) -> Any:
 
 
 # session.info key set when a transaction recorded Slack side effects: its commit wakes the
-# delivery (bot.bootstrap listens for it).
+# delivery (bot.bootstrap listens for it). Its value counts the locks recorded under (one
+# deliverer each: that many may go side by side), or is True. RECORDED_LOCKS: the locks of
+# the urgent effects it recorded.
 RECORDED_EFFECTS = "outbox_recorded"
+RECORDED_LOCKS = "outbox_recorded_locks"
 
 
 class PendingInserts:
@@ -430,12 +433,14 @@ class OutboxRepository:
         if dedupe_key is None and queueing_lock is None:
             raise ValueError(f"an effect {kind!r} needs a dedupe_key or a queueing_lock")
         now = self.now()
+        lock = lock or (case_lock(case_id) if case_id is not None else None)
         self._pending.add({
-            "dedupe_key": dedupe_key, "queueing_lock": queueing_lock,
-            "lock": lock or (case_lock(case_id) if case_id is not None else None),
+            "dedupe_key": dedupe_key, "queueing_lock": queueing_lock, "lock": lock,
             "kind": kind, "payload": payload, "case_id": case_id, "created_at": now,
             "priority": priority, "scheduled_at": not_before or now})
         self.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
+        if priority == 0:  # urgent: may go side by side (the rest wait for one worker)
+            self.session.info.setdefault(RECORDED_LOCKS, set()).add(lock or dedupe_key)
 
     def write_pending(self) -> None:
         """Insert what `enqueue` recorded so far (keys already there are skipped)."""
@@ -478,6 +483,17 @@ class OutboxRepository:
             .order_by(OutboxMessage.id)
         )
         return [dict(result or {}) for result in self.session.scalars(stmt)]
+
+    def settle(self, message_id: int) -> bool:
+        """Mark an effect done inside the transaction that does its work — for an effect that
+        is work of ours rather than a Slack call: True the first time; False when it was done
+        (or given up) already, e.g. by a delivery that crashed after that work committed.
+        The row is locked until commit: two deliveries at once do the work once."""
+        self.write_pending()
+        return changed_rows(self.session, update(OutboxMessage).where(
+            OutboxMessage.id == message_id, OutboxMessage.state == OutboxState.PENDING)
+            .values(state=OutboxState.DONE, done_at=self.now())
+            .execution_options(synchronize_session=False)) == 1
 
     def wake_case(self, case_id: int) -> None:
         """Make the case's effects that wait for something (never failed) due now."""

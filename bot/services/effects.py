@@ -28,6 +28,7 @@ class Effect(StrEnum):
     INVITE_HINTS = "invite_hints"
     UPDATE_INVITE = "update_invite"
     ANSWER_EARLY = "answer_early"  # not Slack: reactions that came before the invite's ts
+    PLAN_SWARM = "plan_swarm"  # not Slack: a declared swarm's experts, chosen after the ack
     EPHEMERAL = "ephemeral"
     ARCHIVE_CHANNEL = "archive_channel"
     UNARCHIVE_CHANNEL = "unarchive_channel"
@@ -54,6 +55,7 @@ class NoteKind(StrEnum):
     CALL_LINK = "call_link"
     CLAIMED = "claimed"
     CONFIRM_REMINDER = "confirm_reminder"
+    EXPERTS_CHOSEN = "experts_chosen"
     EXPERTS_INVITED = "experts_invited"
     FOLLOWUP_ASSIGNED = "followup_assigned"
     FOLLOWUP_DONE = "followup_done"
@@ -97,6 +99,13 @@ def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None)
     """Open the case channel; `notify_in` is where the owner declared it (they get the link)."""
     uow.outbox.enqueue(f"create_channel:{case.id}", Effect.CREATE_CHANNEL,
                        {"notify_in": notify_in}, case_id=case.id, priority=URGENT)
+
+
+def plan_swarm(uow: UnitOfWork, case: Case, *, notify_in: str | None = None) -> None:
+    """Choose and invite a declared swarm's experts once the declarer has their answer
+    (`cases.plan_swarm`). Under a lock of its own: it goes while the channel is created."""
+    uow.outbox.enqueue(f"plan_swarm:{case.id}", Effect.PLAN_SWARM, {"notify_in": notify_in},
+                       case_id=case.id, priority=URGENT, lock=f"plan:{case.id}")
 
 
 def sync_members(uow: UnitOfWork, case: Case) -> None:
@@ -166,9 +175,15 @@ def refresh_resolution(uow: UnitOfWork, case: Case) -> None:
                        queueing_lock=f"update_resolution:{case.id}")
 
 
+def _invite_lock(invite: Invite) -> str:
+    """An invite's effects go in order among themselves, not behind its case's: the DM
+    needs no channel, and a case's invites go out side by side."""
+    return f"invite:{invite.id}"
+
+
 def send_invite(uow: UnitOfWork, invite: Invite) -> None:
     uow.outbox.enqueue(f"send_invite:{invite.id}", Effect.SEND_INVITE, {"invite_id": invite.id},
-                       case_id=invite.case_id, priority=URGENT)
+                       case_id=invite.case_id, priority=URGENT, lock=_invite_lock(invite))
 
 
 def invite_hints(uow: UnitOfWork, invite: Invite) -> None:
@@ -176,19 +191,22 @@ def invite_hints(uow: UnitOfWork, invite: Invite) -> None:
     the invite's text says what to react with, so in a burst every case's invites go out
     before any of them gets its hints."""
     uow.outbox.enqueue(f"invite_hints:{invite.id}", Effect.INVITE_HINTS,
-                       {"invite_id": invite.id}, case_id=invite.case_id)
+                       {"invite_id": invite.id}, case_id=invite.case_id,
+                       lock=_invite_lock(invite))
 
 
 def answer_early(uow: UnitOfWork, invite: Invite) -> None:
     """The expert reacted to the invite before its ts was recorded: apply those reactions
     now that it is (delivered by running the answer, `swarm.answer_early`)."""
     uow.outbox.enqueue(f"answer_early:{invite.id}", Effect.ANSWER_EARLY,
-                       {"invite_id": invite.id}, case_id=invite.case_id, priority=URGENT)
+                       {"invite_id": invite.id}, case_id=invite.case_id, priority=URGENT,
+                       lock=_invite_lock(invite))
 
 
 def update_invite(uow: UnitOfWork, invite: Invite) -> None:
     uow.outbox.enqueue(f"update_invite:{invite.id}:{invite.state}", Effect.UPDATE_INVITE,
-                       {"invite_id": invite.id}, case_id=invite.case_id)
+                       {"invite_id": invite.id}, case_id=invite.case_id,
+                       lock=_invite_lock(invite))
 
 
 def ephemeral(uow: UnitOfWork, *, user: str, channel: str, text: str = "",

@@ -294,6 +294,22 @@ def _all_alerts_resolved(data: Mapping[str, Any]) -> str:
             "`/swarm resolve <what fixed it>` once it is fixed.")
 
 
+def _chosen(data: Mapping[str, Any]) -> str:
+    """The declarer of a swarm, a moment after their answer: who was invited."""
+    if not data.get("invited") and not data.get("held"):
+        return _(":warning: Case {reference}: *Nobody could be invited* (the case channel says "
+                 "why). Next: add people with `/swarm invite @…`; have people declare what they "
+                 "know with `/swarm skills add …`; import resolution history with `swarmbot "
+                 "history import FILE`.").format(reference=data["reference"])
+    invited = (_("recommended experts invited: {people}.").format(
+                   people=_people(data["invited"]))
+               if data.get("invited") else _("nobody is invited right now."))
+    held = (" " + _("Invited when their working day starts: {people}.").format(
+                people=_people(data["held"])) if data.get("held") else "")
+    return _(":busts_in_silhouette: Case {reference}: {invited}").format(
+        reference=data["reference"], invited=invited) + held
+
+
 def _nobody_to_invite(data: Mapping[str, Any]) -> str:
     """The case channel, when nobody could be invited and nobody is coming."""
     service = " " + _("on {service}").format(service=f"`{escape(data['service'])}`") \
@@ -331,6 +347,7 @@ NOTES: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
     NoteKind.NOBODY_TO_INVITE: _nobody_to_invite,
     NoteKind.ALERTS_RESOLVED: _alerts_resolved,
     NoteKind.ALL_ALERTS_RESOLVED: _all_alerts_resolved,
+    NoteKind.EXPERTS_CHOSEN: _chosen,
 }
 
 

@@ -55,7 +55,11 @@ def _case_opened(result: CaseOpened) -> str:
 
 
 def _invites(result: CaseOpened) -> str:
-    """What the owner of a new swarm is told of its invites: only those that happened."""
+    """What the owner of a new swarm is told of its invites: only those that happened (or,
+    while its experts are being chosen, that they are)."""
+    if result.choosing:
+        return " " + _("Recommended experts are being chosen: you'll see who is invited in a "
+                       "moment, here and in the case channel.")
     held = (" " + _("Invited when their working day starts: {people}.").format(
         people=_people(result.held)) if result.held else "")
     if result.invited:
