@@ -16,7 +16,7 @@ from tests.e2e.test_swarming_flow import _declare, _invites_to
 
 @pytest.fixture
 def extra_settings() -> dict[str, object]:
-    return {"slack_budget": True}  # off by default (bot/config.py)
+    return {"slack_budget": True}  # whatever SWARMBOT_SLACK_BUDGET says
 
 pytestmark = pytest.mark.e2e
 
