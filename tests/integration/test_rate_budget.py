@@ -154,4 +154,4 @@ def test_the_claim_spends_on_channels_and_invites_then_joins_then_refreshes(
             rounds.append([uow.session.get(OutboxMessage, i).kind for i in ids])
         uow.commit()
     assert rounds == [[Effect.CREATE_CHANNEL, Effect.SEND_INVITE], [Effect.SYNC_MEMBERS],
-                      [Effect.SET_TOPIC, Effect.UPDATE_INVITE], [Effect.PUBLISH_HOME]]
+                      [Effect.PUBLISH_HOME], [Effect.SET_TOPIC, Effect.UPDATE_INVITE]]
