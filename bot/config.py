@@ -52,10 +52,9 @@ class Settings(BaseSettings):
     stakeholder_channel: str | None = Field(None, validation_alias="SWARMBOT_STAKEHOLDER_CHANNEL")
     archive_grace_minutes: int = Field(60, ge=0, validation_alias="SWARMBOT_ARCHIVE_GRACE_MINUTES")
     max_open_swarms: int = Field(3, ge=1, validation_alias="SWARMBOT_MAX_OPEN_SWARMS")
-    # Pace Slack calls by a shared rate-limit budget (bot/delivery/budget.py). Off by default
-    # for now: it keeps 429s near 0% in a burst, but adds seconds to a small case's updates
-    # (an invite story 1.2 s → 8 s end to end); see docs/benchmarks.md.
-    slack_budget: bool = Field(False, validation_alias="SWARMBOT_SLACK_BUDGET")
+    # Pace Slack calls by a shared rate-limit budget (bot/delivery/budget.py): 429s near 0%
+    # in a burst, a quiet case as fast as without it (docs/benchmarks.md). `0` turns it off.
+    slack_budget: bool = Field(True, validation_alias="SWARMBOT_SLACK_BUDGET")
     followup_reminder_hours: int = Field(24, ge=1,
                                          validation_alias="SWARMBOT_FOLLOWUP_REMINDER_HOURS")
     admins: str = Field("", validation_alias="SWARMBOT_ADMINS")
