@@ -101,7 +101,7 @@ def test_declaring_shows_similar_resolved_cases_and_the_forecast(
     case_id = _declare(services, "Database failover did not complete in region 2 sev4")
     text = _outlook(services, case_id)
     assert "Database failover did not complete in region 2*" in text
-    assert f"resolved by <@{KAI}>, `lee` in 2 h 0 min: Promoted the standby by hand" in text
+    assert f"resolved by <@{KAI}>, `lee` in 2 h: Promoted the standby by hand" in text
     assert "Broken link" not in text
     with services.uow() as uow:
         forecast = [e.data for e in uow.timeline.for_case(case_id) if e.kind == "forecast"]
