@@ -15,8 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.errors import ConfigError
-
-SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+from bot.domain.states import SEVERITIES
 
 
 class Settings(BaseSettings):

@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.domain.errors import InvalidInput, UsageError
 from bot.domain.mrkdwn import escape
+from bot.domain.states import SEVERITIES
 
-SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 SEVERITY_WORDS = {"sev1": "critical", "sev2": "major", "sev3": "minor", "sev4": "low"}
 # The Japanese words for the severities, as the catalog shows them (sev1 — 緊急 …): typed as
 # a word of their own, they name the severity (`/swarm new 決済が失敗する 緊急`,

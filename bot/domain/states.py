@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# A case's severities, most severe first (the one list: config, policy and cases read it)
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+
 
 class CaseStatus(StrEnum):
     OPEN = "open"
