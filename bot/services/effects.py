@@ -89,9 +89,12 @@ def _once() -> str:
     return uuid.uuid4().hex
 
 
-def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None) -> None:
-    """Open the case channel; `notify_in` is where the owner declared it (they get the link)."""
-    uow.outbox.enqueue(f"create_channel:{case.id}", Effect.CREATE_CHANNEL,
+def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None,
+                   again: bool = False) -> None:
+    """Open the case channel; `notify_in` is where the owner declared it (they get the link).
+    `again`: a new one for a case whose channel was archived (reopened)."""
+    key = f"create_channel:{case.id}" + (f":{_once()}" if again else "")
+    uow.outbox.enqueue(key, Effect.CREATE_CHANNEL,
                        {"notify_in": notify_in}, case_id=case.id, priority=URGENT)
 
 

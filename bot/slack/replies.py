@@ -165,6 +165,10 @@ def _(result: ResolutionConfirmed) -> str:
 
 @reply.register
 def _(result: CaseReopened) -> str:
+    if result.new_channel:
+        return (f"Case {result.reference} is open again. Its channel <#{result.archived_channel}> "
+                "was archived and Slack does not let a bot unarchive it, so the case goes on in "
+                "a new channel, opening now (you are invited; the old one stays readable).")
     return f"Case {result.reference} is open again."
 
 

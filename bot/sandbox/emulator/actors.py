@@ -32,6 +32,7 @@ TIMED_OUT = ("http_timeout", NO_ACK)  # no answer in time: over HTTP, over Socke
 
 
 _TYPED_MENTION = re.compile(r"(?<![<\w])@([a-z0-9][a-z0-9._-]*)")
+_TYPED_CHANNEL = re.compile(r"(?<![<\w])#([a-z0-9][a-z0-9_\-]*[a-z_\-][a-z0-9_\-]*)")
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,15 @@ class UserActions:
     def _escape_mentions(self, text: str) -> str:
         """What Slack does with a command whose "Escape channels, users, and links" is on (the
         manifest's `should_escape: true`): a typed `@name` of a workspace member is sent as
-        `<@U…|name>` — what choosing them from the composer's autocomplete gives."""
+        `<@U…|name>` — what choosing them from the composer's autocomplete gives — and a
+        typed `#channel` as `<#C…|channel>` ("Escape channels, users, and links sent to your
+        app", https://api.slack.com/interactivity/slash-commands#creating_commands)."""
         by_name = {u.name: u.id for u in self.workspace.users.values()}
-        return _TYPED_MENTION.sub(
+        text = _TYPED_MENTION.sub(
             lambda m: f"<@{by_name[m[1]]}|{m[1]}>" if m[1] in by_name else m[0], text)
+        channels = {c.name: c.id for c in self.workspace.channels.values() if not c.is_im}
+        return _TYPED_CHANNEL.sub(
+            lambda m: f"<#{channels[m[1]]}|{m[1]}>" if m[1] in channels else m[0], text)
 
     def slash_command(self, user: str, command: str, text: str = "", *, channel: str
                       ) -> CommandResult:
