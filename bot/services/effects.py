@@ -75,6 +75,9 @@ class NoteKind(StrEnum):
     WORKFLOW_INVITED = "workflow_invited"
     WORKFLOW_POST = "workflow_post"
     WORKFLOW_REMIND = "workflow_remind"
+    SOURCE_QUOTED = "source_quoted"  # the case channel quotes the message it came from
+    INTAKE_OPENED = "intake_opened"  # in the message's thread: the case, linked
+    INTAKE_RESOLVED = "intake_resolved"  # in the message's thread: how it was resolved
 
 
 # Effects that render the current state when delivered (members, topic, summary, review,
@@ -136,12 +139,14 @@ def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
 
 def post(uow: UnitOfWork, *, note: NoteKind, blocks: list[dict[str, Any]] | None = None,
          case: Case | None = None, channel: str | None = None, key: str | None = None,
-         **data: Any) -> None:
+         thread_ts: str | None = None, **data: Any) -> None:
     """Post a message to `channel`, or to the case's channel once it exists. `note` is a kind
     that bot/slack/notes.py words from `data` when it is delivered (the case channel's link
     is known then). Give `key` when the same intent may be recorded twice and must be posted
     once."""
     payload: dict[str, Any] = {"note": note, "data": data, "blocks": blocks, "channel": channel}
+    if thread_ts:  # a reply in that thread of `channel`
+        payload["thread_ts"] = thread_ts
     uow.outbox.enqueue(key or f"post:{_once()}", Effect.POST, payload,
                        case_id=case.id if case else None)
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.states import CaseStatus, TimelineKind
-from bot.services import effects, workflows
+from bot.services import effects, intake, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -102,6 +102,7 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         effects.case_changed(uow, case)
         effects.post_resolution(uow, case)
         effects.post_review(uow, case)
+        intake.answer_resolution(uow, case)
         workflows.on_trigger(ctx, uow, case, "resolved", actor=actor)
         uow.commit()
         return CaseResolved(case.reference, grace,

@@ -77,3 +77,76 @@ def test_reopening_after_the_archive_opens_a_new_channel(
     emulator.slash_command(maya, "/swarm", "status Watching the disk", channel=new["id"])
     emulator.wait_for(lambda: any("Watching the disk" in (m.get("text") or "")
                                   for m in emulator.messages(new["id"])))
+
+
+def _invite_the_bot(emulator: SlackEmulator, channel: str) -> None:
+    with emulator.workspace.lock:
+        emulator.workspace.channel(channel).members.append(emulator.bot_user_id)
+
+
+def test_the_shortcut_in_a_channel_the_bot_is_not_in_is_refused(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    rita, maya = parcelly["reporter"], parcelly["maya"]
+    emulator.send_message(rita, parcelly.general, "Checkout is slow")
+    asked = emulator.messages(parcelly.general)[-1]
+    emulator.message_shortcut(maya, parcelly.general, asked["ts"], "open_swarm_case")
+    emulator.wait_for(lambda: "swarmbot is not in this channel" in _last_answer(emulator, maya))
+    assert not emulator.open_views(maya)
+    assert not any(c["name"].startswith("swarm-") for c in _channels(emulator))
+
+
+def test_the_message_shortcut_opens_a_case_and_answers_in_the_thread(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    rita, maya = parcelly["reporter"], parcelly["maya"]
+    _invite_the_bot(emulator, parcelly.general)
+    emulator.send_message(rita, parcelly.general,
+                          "Refunds fail with a 500 sev2 service:payments\nsince 9:00, all cards")
+    asked = emulator.messages(parcelly.general)[-1]
+    emulator.message_shortcut(maya, parcelly.general, asked["ts"], "open_swarm_case")
+    [view] = emulator.open_views(maya)
+    assert view["blocks"][0]["element"]["initial_value"] == "Refunds fail with a 500"
+    assert view["blocks"][1]["element"]["initial_option"]["value"] == "sev2"
+    assert view["blocks"][2]["element"]["initial_value"] == "payments"
+    accepted = emulator.submit_view(maya, view["id"])
+    assert accepted.status == 200 and not emulator.open_views(maya)
+    channel = _case_channel(emulator)
+    emulator.wait_for(lambda: any(
+        "Opened from a message" in (m.get("text") or "") and "all cards" in (m.get("text") or "")
+        and "archives" in (m.get("text") or "") for m in emulator.messages(channel["id"])))
+
+    def thread() -> list[dict]:
+        return [m for m in emulator.messages(parcelly.general)
+                if m.get("thread_ts") == asked["ts"] and m["ts"] != asked["ts"]]
+    emulator.wait_for(lambda: any(channel["id"] in (m.get("text") or "") for m in thread()),
+                      timeout=20)
+    emulator.slash_command(maya, "/swarm", "resolve Retried the refunds queue",
+                           channel=channel["id"])
+    emulator.wait_for(lambda: any("Retried the refunds queue" in (m.get("text") or "")
+                                  for m in thread()), timeout=20)
+    # the message's author is the requester (asked to confirm), the shortcut's user the owner
+    with bot.container.uow().reading() as uow:
+        case = uow.cases.get(1)
+        assert case is not None and case.requester_id == rita and case.owner_id == maya
+
+
+def test_the_shortcut_refuses_a_bot_message_and_a_message_already_a_case(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    rita, maya, tom = parcelly["reporter"], parcelly["maya"], parcelly["tom"]
+    _invite_the_bot(emulator, parcelly.general)
+    emulator.send_message(rita, parcelly.general, "Checkout is slow")
+    asked = emulator.messages(parcelly.general)[-1]
+    emulator.message_shortcut(maya, parcelly.general, asked["ts"], "open_swarm_case")
+    [view] = emulator.open_views(maya)
+    emulator.submit_view(maya, view["id"])
+    channel = _case_channel(emulator)
+    emulator.message_shortcut(tom, parcelly.general, asked["ts"], "open_swarm_case")
+    emulator.wait_for(lambda: "already case #0001" in _last_answer(emulator, tom))
+    assert not emulator.open_views(tom)
+    bot.settle()
+    reply = next(m for m in emulator.messages(parcelly.general)
+                 if m.get("thread_ts") == asked["ts"] and m["ts"] != asked["ts"])
+    emulator.message_shortcut(tom, parcelly.general, reply["ts"], "open_swarm_case")
+    emulator.wait_for(lambda: "posted by an app or a bot" in _last_answer(emulator, tom))
+    assert not emulator.open_views(tom)
+    assert [c["name"] for c in _channels(emulator) if c["name"].startswith("swarm-")] == \
+        [channel["name"]]

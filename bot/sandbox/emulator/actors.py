@@ -344,6 +344,34 @@ class UserActions:
         return CommandResult(reply.status or 0, reply.body, reply.elapsed,
                              reply.failure in TIMED_OUT, reply.failure, payload)
 
+    def message_shortcut(self, user: str, channel: str, ts: str, callback_id: str
+                         ) -> CommandResult:
+        """`user` picks the app's message shortcut `callback_id` from a message's menu: a
+        `message_action` payload with the full message, its channel, a trigger_id and a
+        response_url (https://api.slack.com/reference/interaction-payloads/shortcuts)."""
+        with self.workspace.lock:
+            who = self.workspace.user(user)
+            target = self.workspace.channel(channel)
+            if user not in target.members and not target.is_im:
+                raise SlackError("not_in_channel")  # people see the menus of their channels
+            message = copy.deepcopy(self.workspace.message(target, ts))
+            message.pop("reactions", None)
+            source = {"kind": "shortcut", "ts": ts}
+            payload = {
+                "type": "message_action", "callback_id": callback_id,
+                "user": payloads.user_ref(who, self.workspace.team_id),
+                "api_app_id": self.api_app_id, "token": payloads.VERIFICATION_TOKEN,
+                "team": {"id": self.workspace.team_id, "domain": self.workspace.team_domain},
+                "channel": {"id": target.id,
+                            "name": "directmessage" if target.is_im else target.name},
+                "message": message, "message_ts": ts,
+                "trigger_id": self._new_trigger(user),
+                "response_url": self._new_response_url(user, target.id, source),
+                "action_ts": f"{time.time():.6f}", "is_enterprise_install": False,
+                "enterprise": None,
+            }
+        return self._interact("message_action", payload)
+
     def click(self, user: str, channel: str, ts: str, action_id: str, value: Any = None,
               block_id: str | None = None) -> CommandResult:
         """`user` clicks (or picks `value` in) the element `action_id` of a message — a
