@@ -220,6 +220,11 @@ class CaseRepository:
             stmt = locked(stmt)
         return self.session.scalars(stmt).first()
 
+    def by_source_message(self, channel_id: str, ts: str) -> Case | None:
+        """The case opened from the Slack message (channel, ts), if one was."""
+        stmt = select(Case).where(Case.source_channel_id == channel_id, Case.source_ts == ts)
+        return self.session.scalars(stmt).first()
+
     def by_external_id(self, source: str, external_id: str) -> Case | None:
         stmt = select(Case).where(Case.source == source, Case.external_id == external_id)
         return self.session.scalars(stmt).first()

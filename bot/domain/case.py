@@ -28,6 +28,8 @@ _SEVERITY = re.compile(r"^(?:sev|s|p)[-_ ]?([1-4])$", re.IGNORECASE)
 _SEVERITY_LIKE = re.compile(r"^sev[-_]?\d+$", re.IGNORECASE)
 _SERVICE = re.compile(r"^service:([\w.\-/]{1,60})$", re.IGNORECASE)
 _TAG = re.compile(r"^#([\w.\-/]{1,40})$")
+# a `#tag` that is also a channel's name, as Slack sends it with escaping on: `<#C123|tag>`
+_CHANNEL_TAG = re.compile(r"^<#[CG][A-Z0-9]+\|([\w.\-/]{1,40})>$")
 _NAME = re.compile(r"^[\w.\-/]+$")  # a service or tag: one word of letters, digits, . - _ /
 _NAME_JUNK = re.compile(r"[-_]+")
 _JAPANESE = re.compile("[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -105,7 +107,7 @@ def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft
                                    "named.", values={"one": service,
                                                      "other": match.group(1).lower()})
             service = match.group(1).lower()
-        elif match := _TAG.match(word):
+        elif match := (_TAG.match(word) or _CHANNEL_TAG.match(word)):
             tag = match.group(1).lower()
             if tag not in tags:
                 tags.append(tag)

@@ -81,6 +81,9 @@ class NoteKind(StrEnum):
     WORKFLOW_REMIND = "workflow_remind"
     ALERTS_RESOLVED = "alerts_resolved"
     ALL_ALERTS_RESOLVED = "all_alerts_resolved"
+    SOURCE_QUOTED = "source_quoted"  # the case channel quotes the message it came from
+    INTAKE_OPENED = "intake_opened"  # in the message's thread: the case, linked
+    INTAKE_RESOLVED = "intake_resolved"  # in the message's thread: how it was resolved
 
 
 # Effects that render the current state when delivered (members, topic, summary, review,
@@ -95,9 +98,12 @@ def _once() -> str:
     return uuid.uuid4().hex
 
 
-def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None) -> None:
-    """Open the case channel; `notify_in` is where the owner declared it (they get the link)."""
-    uow.outbox.enqueue(f"create_channel:{case.id}", Effect.CREATE_CHANNEL,
+def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None,
+                   again: bool = False) -> None:
+    """Open the case channel; `notify_in` is where the owner declared it (they get the link).
+    `again`: a new one for a case whose channel was archived (reopened)."""
+    key = f"create_channel:{case.id}" + (f":{_once()}" if again else "")
+    uow.outbox.enqueue(key, Effect.CREATE_CHANNEL,
                        {"notify_in": notify_in}, case_id=case.id, priority=URGENT)
 
 
@@ -153,12 +159,14 @@ def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
 
 def post(uow: UnitOfWork, *, note: NoteKind, blocks: list[dict[str, Any]] | None = None,
          case: Case | None = None, channel: str | None = None, key: str | None = None,
-         **data: Any) -> None:
+         thread_ts: str | None = None, **data: Any) -> None:
     """Post a message to `channel`, or to the case's channel once it exists. `note` is a kind
     that bot/slack/notes.py words from `data` when it is delivered (the case channel's link
     is known then). Give `key` when the same intent may be recorded twice and must be posted
     once."""
     payload: dict[str, Any] = {"note": note, "data": data, "blocks": blocks, "channel": channel}
+    if thread_ts:  # a reply in that thread of `channel`
+        payload["thread_ts"] = thread_ts
     uow.outbox.enqueue(key or f"post:{_once()}", Effect.POST, payload,
                        case_id=case.id if case else None)
 

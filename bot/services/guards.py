@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 def case_in_channel(uow: UnitOfWork, channel_id: str) -> Case:
     case = uow.cases.by_channel(channel_id, for_update=True)
     if case is None:
-        raise NotFound("Run this in a case channel (the `swarm-…` channel of a case); "
+        raise NotFound("Run this in a case channel (the `swarm-…` channel of a case), or name the "
+                       "case first: `/swarm reopen 12`, `/swarm status #12 …`; "
                        "`/swarm list` shows the open cases.")
     return case
 

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 from bot.domain.errors import AlreadyHandled
 from bot.i18n import speaking
 from bot.services import queries
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, intake, views
 
 log = logging.getLogger(__name__)
 LOOKUP_TIMEOUT = 2
@@ -38,7 +38,7 @@ def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> 
         logger=_bolt_logger(),
     )
     app.middleware(_same_kind_of_client(client))
-    for listeners in (commands, events, actions, views):
+    for listeners in (commands, events, actions, views, intake):
         listeners.register(app, services)
     app.error(_listener_failed)
     app.dispatch = _in_readers_language(app.dispatch, services)  # type: ignore[method-assign]

@@ -267,32 +267,39 @@ def home_view(*, my_cases: list[tuple[str, str, str, str | None]],
     ]}
 
 
-def declare_modal(*, callback_id: str, private_metadata: str = "") -> dict[str, Any]:
-    """The modal `/swarm new` opens when it has no text."""
+def declare_modal(*, callback_id: str, private_metadata: str = "", title: str = "",
+                  severity: str = "sev3", service: str = "", description: str = "",
+                  heading: str = "") -> dict[str, Any]:
+    """The modal `/swarm new` opens when it has no text; the message shortcut opens it
+    prefilled from the message (typed text goes in as it was typed: inputs are plain)."""
     def text_input(block_id: str, label: str, *, max_length: int, multiline: bool = False,
-                   optional: bool = False) -> dict[str, Any]:
+                   optional: bool = False, initial: str = "") -> dict[str, Any]:
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value",
+                                   "multiline": multiline, "max_length": max_length}
+        if initial:
+            element["initial_value"] = initial[:max_length]
         return {"type": "input", "block_id": block_id, "optional": optional,
-                "label": {"type": "plain_text", "text": label},
-                "element": {"type": "plain_text_input", "action_id": "value",
-                            "multiline": multiline, "max_length": max_length}}
+                "label": {"type": "plain_text", "text": label}, "element": element}
 
     options = [{"text": {"type": "plain_text", "text": f"{sev} — {name}"}, "value": sev}
                for sev, name in (("sev1", _("critical")), ("sev2", _("major")),
                                  ("sev3", _("minor")), ("sev4", _("low")))]
+    initial = next((o for o in options if o["value"] == severity), options[2])
     return {
         "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": _("Declare a case")},
+        "title": {"type": "plain_text", "text": heading or _("Declare a case")},
         "submit": {"type": "plain_text", "text": _("Declare")},
         "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
-            text_input("case_title", _("Title"), max_length=MAX_TITLE),
+            text_input("case_title", _("Title"), max_length=MAX_TITLE, initial=title),
             {"type": "input", "block_id": "case_severity",
              "label": {"type": "plain_text", "text": _("Severity")},
              "element": {"type": "static_select", "action_id": "value", "options": options,
-                         "initial_option": options[2]}},
-            text_input("case_service", _("Service"), max_length=MAX_SERVICE, optional=True),
+                         "initial_option": initial}},
+            text_input("case_service", _("Service"), max_length=MAX_SERVICE, optional=True,
+                       initial=service),
             text_input("case_description", _("What is happening?"), max_length=MAX_DESCRIPTION,
-                       multiline=True, optional=True),
+                       multiline=True, optional=True, initial=description),
         ],
     }
 

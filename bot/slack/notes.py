@@ -335,7 +335,30 @@ def _nobody_to_invite(data: Mapping[str, Any]) -> str:
                 "`swarmbot model train --from-db`)"))
 
 
+def _source_quoted(data: Mapping[str, Any]) -> str:
+    """The case channel's first word on a case opened from a message: who asked, the
+    message quoted (typed text, escaped) and linked."""
+    quoted = "\n".join(f"> {line}" for line in escape(data["text"][:2000]).splitlines() or [""])
+    link = f" (<{data['permalink']}|original message>)" if data.get("permalink") else ""
+    how = "a reaction" if data.get("via") == "reaction" else "a message"
+    return (f":speech_balloon: Opened from {how} by {_person(data['requester'])} in "
+            f"<#{data['message_channel']}>{link}:\n{quoted}")
+
+
+def _intake_opened(data: Mapping[str, Any]) -> str:
+    return (f":sos: {_person(data['owner'])} opened case {data['reference']} for this: "
+            f"{CASE_CHANNEL}. {_person(data['requester'])}, the answer will come here too.")
+
+
+def _intake_resolved(data: Mapping[str, Any]) -> str:
+    summary = f": {escape(data['summary'])}" if data.get("summary") else "."
+    return f":white_check_mark: Case {data['reference']} is resolved{summary}"
+
+
 NOTES: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
+    NoteKind.SOURCE_QUOTED: _source_quoted,
+    NoteKind.INTAKE_OPENED: _intake_opened,
+    NoteKind.INTAKE_RESOLVED: _intake_resolved,
     NoteKind.INVITE_CLOSED: _invite_closed,
     NoteKind.HISTORY: _history,
     NoteKind.WORKFLOW_INVITED: _workflow_invited,

@@ -188,6 +188,11 @@ def _confirmed(result: ResolutionConfirmed) -> str:
 
 @reply.register
 def _reopened(result: CaseReopened) -> str:
+    if result.new_channel:
+        return _("Case {reference} is open again. Its channel {channel} was archived and Slack "
+                 "does not let a bot unarchive it, so the case goes on in a new channel, opening "
+                 "now (you are invited; the old one stays readable).").format(
+            reference=result.reference, channel=f"<#{result.archived_channel}>")
     return _("Case {reference} is open again.").format(reference=result.reference)
 
 

@@ -138,7 +138,8 @@ class Post(Executor):
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         try:
             posted = post_once(self.client, message, channel=plan["channel"],
-                               text=plan["text"], blocks=plan.get("blocks") or None)
+                               text=plan["text"], blocks=plan.get("blocks") or None,
+                               thread_ts=plan.get("thread_ts"))
         except SlackApiError as error:
             if slack_error(error) in GONE or slack_error(error) == "not_in_channel":
                 raise PermanentFailure(f"cannot post to {plan['channel']}: {slack_error(error)}"
