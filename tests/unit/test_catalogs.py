@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.i18n import speaking
+from bot.i18n import _, speaking
 from bot.i18n.catalog import TRANSLATED, extracted, missing, read, stale
 from bot.i18n.extract import messages
 from bot.services.cases import CaseOpened
@@ -70,3 +70,31 @@ def test_a_japanese_reader_reads_japanese_and_others_english() -> None:
     with speaking("fr-FR"):  # no French catalog: the fallback, English
         assert reply(opened).startswith(":rotating_light: Case #0006 declared")
     assert reply(opened).startswith(":rotating_light: Case #0006 declared")
+
+
+def test_a_japanese_channel_reads_its_alerts_in_japanese() -> None:
+    from bot.services.effects import NoteKind
+    from bot.slack.blocks import AlertsShown, alerts_section
+    from bot.slack.notes import note_text
+    shown = AlertsShown(total=3, firing=1, latest=(("db down", "firing"),))
+    resolved = {"titles": ["db down"], "more": 2, "firing": 1, "total": 3}
+    with speaking("ja"):
+        assert "{total} 件中" not in (text := note_text(NoteKind.ALERTS_RESOLVED, resolved))
+        assert "監視ツール側で解消: *db down* ほか 2 件 — 3 件中 1 件" in text
+        assert "アラートはすべて解消" in note_text(NoteKind.ALL_ALERTS_RESOLVED,
+                                            {"reference": "#0006", "total": 3, "owner": "U1"})
+        assert "まだ担当者がいません" in note_text(NoteKind.ALL_ALERTS_RESOLVED,
+                                            {"reference": "#0006", "total": 3})
+        assert alerts_section(shown).startswith("*アラート:* 3 件 — 発生中 1 件、解消 2 件")
+        assert "…ほか 2 件" in alerts_section(shown)
+    assert note_text(NoteKind.ALERTS_RESOLVED, resolved).startswith(
+        ":large_green_circle: Resolved in its tool: *db down* and 2 more — 1 of 3 alerts")
+
+
+def test_a_japanese_channel_reads_its_bookmark_titles_in_japanese() -> None:
+    from bot.services.bookmarks import BookmarkKind
+    from bot.slack.effects.bookmarks import TITLES
+    with speaking("ja"):
+        assert [_(title) for title, _emoji in TITLES.values()] == ["ダッシュボード", "事後レビュー"]
+        assert _("Source ticket ({source})").format(source="JIRA-1") == "元のチケット（JIRA-1）"
+    assert TITLES[BookmarkKind.REVIEW][0] == "Post-case review"
