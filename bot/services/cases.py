@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
+from bot.i18n import N_
 from bot.services import bookmarks, effects, knowledge, workflows
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -220,7 +221,7 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "owner", "hand the case over")
+        require(ctx, uow, case, actor, "owner", N_("hand the case over"))
         if new_owner == case.owner_id:
             raise InvalidInput(f"{{owner}} already owns case {case.reference}.",
                                people={"owner": new_owner})
@@ -252,7 +253,7 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "severity", "change the severity")
+        require(ctx, uow, case, actor, "severity", N_("change the severity"))
         if severity == case.severity:
             return SeverityChanged(case.reference, severity, already=True)
         previous, was_swarm = case.severity, case.mode == CaseMode.SWARM

@@ -16,6 +16,7 @@ from bot.domain.durations import sla_length
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.policy import Policy, rank
 from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
+from bot.i18n import N_
 from bot.services import effects, workflows
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -152,7 +153,7 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
              reason: str) -> LevelMoved:
     with ctx.uow() as uow:
         case = _tiered_case(uow, channel_id)
-        require(ctx, uow, case, actor, "escalate", "escalate it")
+        require(ctx, uow, case, actor, "escalate", N_("escalate it"))
         current = case.level or ""
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
         if not level_text:
@@ -195,7 +196,7 @@ def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: 
     with ctx.uow() as uow:
         case = _tiered_case(uow, channel_id)
         current = case.level or ""
-        require(ctx, uow, case, actor, "deescalate", "move the case down")
+        require(ctx, uow, case, actor, "deescalate", N_("move the case down"))
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
         if not level_text:
             _refuse_a_second_step(ctx, uow, case, actor, "deescalate", "lower")
@@ -224,8 +225,9 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str
             raise Conflict(f"Case {case.reference} is not at any level.")
         if stint.acknowledged_at is not None:
             return AlreadyAcknowledged(case.reference, level, stint.acknowledged_by)
-        require(ctx, uow, case, actor, "ack", f"acknowledge at {level}",
-                detail=f" {level}'s responders: {_names(ctx.policy, level)}.")
+        require(ctx, uow, case, actor, "ack", N_("acknowledge at {level}"),
+                detail=N_(" {level}'s responders: {names}."),
+                values={"level": level, "names": _names(ctx.policy, level)})
         now = ctx.now()
         stint.acknowledged_at, stint.acknowledged_by = now, actor
         case.acknowledged_at = case.acknowledged_at or now

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.states import CaseStatus, TimelineKind
+from bot.i18n import N_
 from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
@@ -83,7 +84,7 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "resolve", "resolve the case")
+        require(ctx, uow, case, actor, "resolve", N_("resolve the case"))
         case.status, case.resolved_at, case.resolution_summary = (CaseStatus.RESOLVED, ctx.now(),
                                                                   summary)
         case.confirmed_at = case.confirmed_by = case.resolution_ts = None  # a new message
@@ -114,7 +115,7 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str
         if not case.asks_confirmation:
             raise Conflict(f"Case {case.reference} was resolved by the person it is for; "
                            "there is nothing to confirm.")
-        require(ctx, uow, case, user_id, "resolution confirm", "confirm the resolution")
+        require(ctx, uow, case, user_id, "resolution confirm", N_("confirm the resolution"))
         if not uow.cases.confirm(case.id, user_id, ctx.now()):
             return ResolutionConfirmed(case.reference, already_by=case.confirmed_by)
         uow.timeline.record(case.id, TimelineKind.RESOLUTION_CONFIRMED, actor=user_id, at=ctx.now())
@@ -135,7 +136,7 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         case = case_in_channel(uow, channel_id) if channel_id else case_by_id(uow, case_id or 0)
         if case.status != CaseStatus.RESOLVED:
             raise Conflict(f"Case {case.reference} is open already.")
-        require(ctx, uow, case, actor, "reopen", "reopen it")
+        require(ctx, uow, case, actor, "reopen", N_("reopen it"))
         case.status, case.resolved_at = CaseStatus.OPEN, None
         case.confirmed_at = case.confirmed_by = None
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.ARCHIVE_CHANNEL])

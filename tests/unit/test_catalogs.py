@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.i18n import _, speaking
+from bot.i18n import N_, _, speaking
 from bot.i18n.catalog import TRANSLATED, extracted, missing, read, stale
 from bot.i18n.extract import messages
 from bot.services.cases import CaseOpened
@@ -95,6 +95,27 @@ def test_a_japanese_channel_reads_its_bookmark_titles_in_japanese() -> None:
     from bot.services.bookmarks import BookmarkKind
     from bot.slack.effects.bookmarks import TITLES
     with speaking("ja"):
-        assert [_(title) for title, _emoji in TITLES.values()] == ["ダッシュボード", "事後レビュー"]
+        assert [_(title) for title, _emoji in TITLES.values()] == [
+            "ダッシュボード", "案件の振り返り"]
         assert _("Source ticket ({source})").format(source="JIRA-1") == "元のチケット（JIRA-1）"
     assert TITLES[BookmarkKind.REVIEW][0] == "Post-case review"
+
+
+def test_a_japanese_reader_is_refused_and_helped_in_japanese() -> None:
+    from bot.domain import permissions
+    from bot.slack.errors import error_words
+    handover = permissions.refusal("owner", N_("hand the case over"), owner="U1")
+    ack = permissions.refusal("ack", N_("acknowledge at {level}"), level="L2",
+                              detail=N_(" {level}'s responders: {names}."),
+                              values={"level": "L2", "names": "Aiko"})
+    with speaking("ja-JP"):
+        assert error_words(handover) == ("案件を引き継げるのは 案件の担当者 <@U1> または "
+                                         "swarmbot 管理者 だけです。")
+        assert error_words(ack) == ("L2 で応答できるのは L2 の対応者（またはそれより上のレベルの"
+                                    "対応者） または swarmbot 管理者 だけです。L2 の対応者: Aiko。")
+        assert permissions.who("followup") == "people on the case or who were, admins; " \
+            "`done`: the item's owner, its author, owner, admins"
+        assert permissions.who("followup", _).startswith(
+            "案件の関係者（元関係者を含む）、管理者、`done`")
+    assert error_words(handover) == ("Only the case owner <@U1> or a swarmbot admin can hand "
+                                     "the case over.")
