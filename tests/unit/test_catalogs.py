@@ -119,3 +119,18 @@ def test_a_japanese_reader_is_refused_and_helped_in_japanese() -> None:
             "案件の関係者（元関係者を含む）、管理者、`done`")
     assert error_words(handover) == ("Only the case owner <@U1> or a swarmbot admin can hand "
                                      "the case over.")
+
+
+def test_a_japanese_channel_reads_its_timeline_in_japanese() -> None:
+    from types import SimpleNamespace
+
+    from bot.domain.states import TimelineKind
+    from bot.domain.timeline import describe
+    claimed = SimpleNamespace(kind=TimelineKind.CLAIMED, actor="U1", text="", data={})
+    breached = SimpleNamespace(kind=TimelineKind.SLA_BREACHED, actor=None, text="",
+                               data={"level": "L1", "sla": "response", "limit": 900})
+    with speaking("ja"):
+        assert describe(claimed, translate=_) == "<@U1> が引き受け"
+        assert describe(breached, translate=_).startswith("L1 の応答 SLA（")
+    assert describe(claimed) == "Claimed by <@U1>"
+    assert describe(breached) == "L1 response SLA (15 min) passed without acknowledgement"
