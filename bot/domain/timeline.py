@@ -161,19 +161,22 @@ def _approval_requested(actor: str | None, data: Mapping[str, Any], person: Pers
 
 _MISSING = {"response": N_("acknowledgement"), "resolution": N_("resolution")}
 _SLAS = {"response": N_("response"), "resolution": N_("resolution")}
-_MOVES = {TimelineKind.LEVEL_SET: "Placed at", TimelineKind.ESCALATED: "Escalated {previous} →",
-          TimelineKind.DEESCALATED: "Moved down {previous} →",
-          TimelineKind.LEVEL_RESTARTED: "Restarted at"}
+_MOVES = {TimelineKind.LEVEL_SET: N_("Placed at {level} ({trigger}: {reason})"),
+          TimelineKind.ESCALATED: N_("Escalated {previous} → {level} ({trigger}: {reason})"),
+          TimelineKind.DEESCALATED: N_("Moved down {previous} → {level} ({trigger}: {reason})"),
+          TimelineKind.LEVEL_RESTARTED: N_("Restarted at {level} ({trigger}: {reason})")}
 
 
 def _moved(kind: TimelineKind) -> _Render:
     def render(actor: str | None, data: Mapping[str, Any], person: Person,
                tr: Translate) -> str:
-        reason = data["reason"] or (f"asked by {person(actor)}" if actor else "")
+        reason = data["reason"] or (
+            tr(N_("asked by {actor}")).format(actor=person(actor)) if actor else "")
         skipped = data.get("bypassed") or []
-        note = f" — bypassed {', '.join(skipped)}" if skipped else ""
-        verb = _MOVES[kind].format(previous=data.get("previous"))
-        return f"{verb} {data['level']} ({data['trigger']}: {reason}){note}"
+        note = (tr(N_(" — bypassed {levels}")).format(levels=tr(", ").join(skipped))
+                if skipped else "")
+        return tr(_MOVES[kind]).format(previous=data.get("previous"), level=data["level"],
+                                       trigger=data["trigger"], reason=reason) + note
     return render
 
 

@@ -134,3 +134,10 @@ def test_a_japanese_channel_reads_its_timeline_in_japanese() -> None:
         assert describe(breached, translate=_).startswith("L1 の応答 SLA（")
     assert describe(claimed) == "Claimed by <@U1>"
     assert describe(breached) == "L1 response SLA (15 min) passed without acknowledgement"
+    escalated = SimpleNamespace(kind=TimelineKind.ESCALATED, actor="U1", text="",
+                                data={"previous": "L1", "level": "L2", "trigger": "manual",
+                                      "reason": "", "bypassed": []})
+    assert describe(escalated) == "Escalated L1 → L2 (manual: asked by <@U1>)"
+    with speaking("ja"):
+        assert describe(escalated, translate=_) == \
+            "L1 → L2 にエスカレーション（manual: <@U1> の依頼）"
