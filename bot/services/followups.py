@@ -56,7 +56,7 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
     if not text:
         raise InvalidInput("Say what needs doing: `/swarm followup <action item> [@owner]`.")
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"Keep a follow-up under {MAX_TEXT} characters.")
+        raise InvalidInput("Keep a follow-up under {limit} characters.", values={"limit": MAX_TEXT})
     if owner is not None and owner != actor:
         require_people(ctx.people, [owner])
     with ctx.uow() as uow:
@@ -80,10 +80,10 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> F
     with ctx.uow() as uow:
         found = with_case_locked(uow.cases, uow.followups, followup_id)
         if found is None:
-            raise NotFound(f"There is no follow-up F{followup_id}.")
+            raise NotFound("There is no follow-up F{number}.", values={"number": followup_id})
         case, item = found
         if item.done_at is not None:
-            raise Conflict(f"F{item.id} was already done by {{by}}.",
+            raise Conflict("F{number} was already done by {by}.", values={"number": item.id},
                            people={"by": item.done_by or ""})
         require(ctx, uow, case, actor, "followup done", N_("mark F{number} done"),
                 followup=item, values={"number": item.id})

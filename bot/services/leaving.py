@@ -27,7 +27,8 @@ def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> LeftSwarm
         participant = next((p for p in case.participants
                             if p.user_id == actor and p.left_at is None), None)
         if participant is None:  # require() let only people in the swarm through
-            raise NotAllowed(f"You are not in the swarm of case {case.reference}.")
+            raise NotAllowed("You are not in the swarm of case {reference}.",
+                             values={"reference": case.reference})
         participant.left_at = ctx.now()
         uow.timeline.record(case.id, TimelineKind.LEFT, actor=actor, at=ctx.now(), user=actor)
         effects.post(uow, case=case, note=NoteKind.LEFT, actor=actor)

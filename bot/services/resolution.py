@@ -80,7 +80,8 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         raise InvalidInput("Say how it was resolved: `/swarm resolve <summary>` — the next "
                            "person with a similar case will read it.")
     if len(summary) > MAX_SUMMARY:
-        raise InvalidInput(f"Keep the summary under {MAX_SUMMARY} characters.")
+        raise InvalidInput("Keep the summary under {limit} characters.",
+                           values={"limit": MAX_SUMMARY})
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
@@ -111,10 +112,11 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str
     with ctx.uow() as uow:
         case = case_by_id(uow, case_id)
         if case.status != CaseStatus.RESOLVED:
-            raise Conflict(f"Case {case.reference} is not resolved.")
+            raise Conflict("Case {reference} is not resolved.",
+                           values={"reference": case.reference})
         if not case.asks_confirmation:
-            raise Conflict(f"Case {case.reference} was resolved by the person it is for; "
-                           "there is nothing to confirm.")
+            raise Conflict("Case {reference} was resolved by the person it is for; "
+                           "there is nothing to confirm.", values={"reference": case.reference})
         require(ctx, uow, case, user_id, "resolution confirm", N_("confirm the resolution"))
         if not uow.cases.confirm(case.id, user_id, ctx.now()):
             return ResolutionConfirmed(case.reference, already_by=case.confirmed_by)
@@ -135,7 +137,8 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id) if channel_id else case_by_id(uow, case_id or 0)
         if case.status != CaseStatus.RESOLVED:
-            raise Conflict(f"Case {case.reference} is open already.")
+            raise Conflict("Case {reference} is open already.",
+                           values={"reference": case.reference})
         require(ctx, uow, case, actor, "reopen", N_("reopen it"))
         case.status, case.resolved_at = CaseStatus.OPEN, None
         case.confirmed_at = case.confirmed_by = None

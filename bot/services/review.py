@@ -62,7 +62,7 @@ class LessonAdded:
 def add_lesson(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -> LessonAdded:
     text = " ".join(text.split())
     if len(text) > MAX_LESSON:
-        raise InvalidInput(f"Keep a lesson under {MAX_LESSON} characters.")
+        raise InvalidInput("Keep a lesson under {limit} characters.", values={"limit": MAX_LESSON})
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require(ctx, uow, case, actor, "review", N_("add to its review"))

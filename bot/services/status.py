@@ -32,7 +32,8 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
     if not text:
         raise InvalidInput("Say what the status is: `/swarm status <what changed, what's next>`.")
     if len(text) > MAX_STATUS:
-        raise InvalidInput(f"Keep a status update under {MAX_STATUS} characters.")
+        raise InvalidInput("Keep a status update under {limit} characters.",
+                           values={"limit": MAX_STATUS})
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)

@@ -317,7 +317,8 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
                  ) -> ExpertsInvited:
     """`/swarm experts [n]`: invite n more recommended experts."""
     if not 1 <= count <= MAX_EXPERTS_PER_ASK:
-        raise InvalidInput(f"Ask for 1 to {MAX_EXPERTS_PER_ASK} experts at a time.")
+        raise InvalidInput("Ask for 1 to {limit} experts at a time.",
+                           values={"limit": MAX_EXPERTS_PER_ASK})
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)

@@ -67,11 +67,12 @@ def run_from_button(ctx: ServiceContext, *, reference: tuple[int, str],
         if case is None or workflow is None:
             raise NotFound("That workflow or case no longer exists.")
         if case.status == CaseStatus.RESOLVED and workflow.when != "resolved":
-            raise Conflict(f"Case {case.reference} is resolved.")
+            raise Conflict("Case {reference} is resolved.", values={"reference": case.reference})
         require(ctx, uow, case, actor, "workflow run", N_("run its workflows"))
         if any(e.kind == TimelineKind.WORKFLOW_RUN and e.data.get("workflow") == name
                for e in uow.timeline.for_case(case.id)):
-            raise Conflict(f"Workflow {name} already ran on case {case.reference}.")
+            raise Conflict("Workflow {name} already ran on case {reference}.",
+                           values={"name": name, "reference": case.reference})
         done = run(ctx, uow, case, workflow, actor=actor)
         uow.commit()
         return WorkflowRan(name, done)

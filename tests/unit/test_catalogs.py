@@ -141,3 +141,12 @@ def test_a_japanese_channel_reads_its_timeline_in_japanese() -> None:
     with speaking("ja"):
         assert describe(escalated, translate=_) == \
             "L1 → L2 にエスカレーション（manual: <@U1> の依頼）"
+
+
+def test_a_japanese_reader_reads_the_errors_raised_with_values_in_japanese() -> None:
+    from bot.domain.errors import Conflict
+    from bot.slack.errors import error_words
+    opened = Conflict("Case {reference} is open already.", values={"reference": "#0006"})
+    with speaking("ja-JP"):
+        assert error_words(opened) == "案件 #0006 はすでに開いています。"
+    assert error_words(opened) == "Case #0006 is open already."
