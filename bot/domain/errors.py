@@ -4,7 +4,9 @@ CLI turn them into messages in one place.
 People a sentence names are data, not markup: `{key}` in the message stands for the user id
 `people[key]`, named where the error is shown (`words`) — Slack as a mention. Other facts
 may be kept apart the same way (`values`): the message is then a fixed sentence the reader's
-language has a translation of (bot/i18n), filled where it is shown."""
+language has a translation of (bot/i18n), filled where it is shown. A part of the sentence
+chosen from a table (a marked `N_` phrase, e.g. who may do something) is a `term`: it is
+translated too, then its own `{value}`s and people are filled in."""
 
 from __future__ import annotations
 
@@ -15,17 +17,21 @@ class SwarmbotError(Exception):
     """Base class: `str(error)` is a complete, user-facing sentence (people as `@U…`)."""
 
     def __init__(self, message: str = "", *, people: Mapping[str, str] | None = None,
-                 values: Mapping[str, object] | None = None) -> None:
+                 values: Mapping[str, object] | None = None,
+                 terms: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.people = dict(people or {})
         self.values = {key: str(value) for key, value in (values or {}).items()}
+        self.terms = dict(terms or {})
 
     def words(self, person: Callable[[str], str],
               translate: Callable[[str], str] = lambda message: message) -> str:
         """The sentence (`translate`d: its fixed words in the reader's language), each person
         named by `person(user_id)` and each value filled in."""
         text = translate(self.message)
+        for key, term in self.terms.items():
+            text = text.replace("{" + key + "}", translate(term) if term else "")
         for key, value in self.values.items():
             text = text.replace("{" + key + "}", value)
         for key, user in self.people.items():

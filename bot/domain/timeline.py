@@ -22,6 +22,7 @@ from bot.domain.durations import sla_length
 from bot.domain.mrkdwn import channel_link, escape, group_mention, mention
 from bot.domain.states import CaseMode, TimelineKind
 from bot.domain.workflows import facts_words, fill
+from bot.i18n import N_
 
 Person = Callable[[str], str]
 
@@ -64,24 +65,32 @@ def step_words(done: Any, *, person: Person = mention, place: Person = channel_l
             "escalated": f"escalated {data.get('previous')} → {data.get('level')}"}[did]
 
 
-_Render = Callable[[str | None, Mapping[str, Any], Person], str]
+Translate = Callable[[str], str]
+_Render = Callable[[str | None, Mapping[str, Any], Person, Translate], str]
+
+
+def _same(words: str) -> str:
+    return words
 
 
 def _actor(words: str) -> _Render:
     """`{actor}` in `words` is who did it."""
-    def render(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+    def render(actor: str | None, data: Mapping[str, Any], person: Person,
+               tr: Translate) -> str:
         if not actor:
             raise KeyError("actor")
-        return words.format(actor=person(actor))
+        return tr(words).format(actor=person(actor))
     return render
 
 
 def _about(key: str, words: str) -> _Render:
     """`{who}` in `words` is the person the event is about (data[key]); `{actor}` who did it."""
-    def render(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+    def render(actor: str | None, data: Mapping[str, Any], person: Person,
+               tr: Translate) -> str:
         if not data.get(key) or ("{actor}" in words and not actor):
             raise KeyError(key)
-        return words.format(who=person(str(data[key])), actor=person(actor) if actor else "")
+        return tr(words).format(who=person(str(data[key])),
+                                actor=person(actor) if actor else "")
     return render
 
 
@@ -89,15 +98,16 @@ def _says(words: str, *, people: tuple[str, ...] = (), lists: tuple[str, ...] = 
           ) -> _Render:
     """`words` filled from the event's data (and `{actor}`, who did it): the keys in `people`
     name a person, those in `lists` several (a list of user ids)."""
-    def render(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+    def render(actor: str | None, data: Mapping[str, Any], person: Person,
+               tr: Translate) -> str:
         values = {**data, "actor": actor}
         for key in people:
             if not values.get(key):
                 raise KeyError(key)
             values[key] = person(str(values[key]))
         for key in lists:
-            values[key] = ", ".join(person(str(u)) for u in values[key])
-        return words.format_map(_Strict(values))
+            values[key] = tr(", ").join(person(str(u)) for u in values[key])
+        return tr(words).format_map(_Strict(values))
     return render
 
 
@@ -108,58 +118,76 @@ class _Strict(dict[str, Any]):
         raise KeyError(key)
 
 
-def _declared(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+def _declared(actor: str | None, data: Mapping[str, Any], person: Person,
+              tr: Translate) -> str:
     if data.get("source"):
-        return f"Opened by {data['source']} ({data['external_id']})"
+        return tr(N_("Opened by {source} ({external_id})")).format(
+            source=data["source"], external_id=data["external_id"])
     if not actor:
         raise KeyError("actor")
-    return f"Declared by {person(actor)} as {data['severity']}"
+    return tr(N_("Declared by {actor} as {severity}")).format(
+        actor=person(actor), severity=data["severity"])
 
 
-def _owner_changed(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+def _owner_changed(actor: str | None, data: Mapping[str, Any], person: Person,
+                   tr: Translate) -> str:
     previous, owner = data.get("previous"), data["owner"]
     if not actor:
         raise KeyError("actor")
-    by = person(actor) if actor == previous else f"{person(actor)} (admin)"
-    away = "" if actor == previous else f" from {person(previous) if previous else ''}"
-    return f"{by} handed the case{away} to {person(owner)}"
+    if actor == previous:
+        return tr(N_("{actor} handed the case to {owner}")).format(
+            actor=person(actor), owner=person(owner))
+    if not previous:
+        return tr(N_("{actor} (admin) handed the case to {owner}")).format(
+            actor=person(actor), owner=person(owner))
+    return tr(N_("{actor} (admin) handed the case from {previous} to {owner}")).format(
+        actor=person(actor), previous=person(previous), owner=person(owner))
 
 
-def _held(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+def _held(actor: str | None, data: Mapping[str, Any], person: Person, tr: Translate) -> str:
     release = datetime.fromisoformat(data["release"])
-    return (f"Invite to {person(data['expert'])} held until their working hours "
-            f"({release:%Y-%m-%d %H:%M} UTC)")
+    return tr(N_("Invite to {expert} held until their working hours ({release} UTC)")).format(
+        expert=person(data["expert"]), release=f"{release:%Y-%m-%d %H:%M}")
 
 
-def _approval_requested(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
+def _approval_requested(actor: str | None, data: Mapping[str, Any], person: Person,
+                        tr: Translate) -> str:
     if not actor or "note" not in data:
         raise KeyError("note")
-    note = f": {data['note']}" if data["note"] else ""
-    return f"{person(actor)} asked {data['level']} to approve `{data['item']}`{note}"
+    asked = tr(N_("{actor} asked {level} to approve `{item}`")).format(
+        actor=person(actor), level=data["level"], item=data["item"])
+    return f"{asked}: {data['note']}" if data["note"] else asked
 
 
-_MISSING = {"response": "acknowledgement", "resolution": "resolution"}
-_MOVES = {TimelineKind.LEVEL_SET: "Placed at", TimelineKind.ESCALATED: "Escalated {previous} →",
-          TimelineKind.DEESCALATED: "Moved down {previous} →",
-          TimelineKind.LEVEL_RESTARTED: "Restarted at"}
+_MISSING = {"response": N_("acknowledgement"), "resolution": N_("resolution")}
+_SLAS = {"response": N_("response"), "resolution": N_("resolution")}
+_MOVES = {TimelineKind.LEVEL_SET: N_("Placed at {level} ({trigger}: {reason})"),
+          TimelineKind.ESCALATED: N_("Escalated {previous} → {level} ({trigger}: {reason})"),
+          TimelineKind.DEESCALATED: N_("Moved down {previous} → {level} ({trigger}: {reason})"),
+          TimelineKind.LEVEL_RESTARTED: N_("Restarted at {level} ({trigger}: {reason})")}
 
 
 def _moved(kind: TimelineKind) -> _Render:
-    def render(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
-        reason = data["reason"] or (f"asked by {person(actor)}" if actor else "")
+    def render(actor: str | None, data: Mapping[str, Any], person: Person,
+               tr: Translate) -> str:
+        reason = data["reason"] or (
+            tr(N_("asked by {actor}")).format(actor=person(actor)) if actor else "")
         skipped = data.get("bypassed") or []
-        note = f" — bypassed {', '.join(skipped)}" if skipped else ""
-        verb = _MOVES[kind].format(previous=data.get("previous"))
-        return f"{verb} {data['level']} ({data['trigger']}: {reason}){note}"
+        note = (tr(N_(" — bypassed {levels}")).format(levels=tr(", ").join(skipped))
+                if skipped else "")
+        return tr(_MOVES[kind]).format(previous=data.get("previous"), level=data["level"],
+                                       trigger=data["trigger"], reason=reason) + note
     return render
 
 
 def _sla(words: str) -> _Render:
-    def render(actor: str | None, data: Mapping[str, Any], person: Person) -> str:
-        values = _Strict({**data, "missing": _MISSING[data["sla"]]})
+    def render(actor: str | None, data: Mapping[str, Any], person: Person,
+               tr: Translate) -> str:
+        values = _Strict({**data, "missing": tr(_MISSING[data["sla"]]),
+                          "sla": tr(_SLAS[data["sla"]])})
         if "limit" in data:
             values["limit"] = sla_length(data["limit"])
-        return words.format_map(values)
+        return tr(words).format_map(values)
     return render
 
 
@@ -178,62 +206,66 @@ STORED_AS_TEXT = frozenset({
     TimelineKind.CHANNEL_CREATED})
 
 _KINDS: dict[str, _Render] = {  # keyed by TimelineKind (a str)
-    TimelineKind.CLAIMED: _actor("Claimed by {actor}"),
-    TimelineKind.REOPENED: _actor("Reopened by {actor}"),
-    TimelineKind.RESOLUTION_CONFIRMED: _actor("{actor} confirmed"),
-    TimelineKind.LEFT: _actor("{actor} left the swarm"),
-    TimelineKind.INVITE_ACCEPTED: _actor("{actor} joined the swarm"),
-    TimelineKind.INVITE_DECLINED: _actor("{actor} declined"),
-    TimelineKind.INVITE_EXPIRED: _about("expert", "Invite to {who} expired"),
-    TimelineKind.ADDED: _about("user", "{actor} added {who}"),
-    TimelineKind.STATUS_REMINDER: _about("owner", "Reminded {who}"),
+    TimelineKind.CLAIMED: _actor(N_("Claimed by {actor}")),
+    TimelineKind.REOPENED: _actor(N_("Reopened by {actor}")),
+    TimelineKind.RESOLUTION_CONFIRMED: _actor(N_("{actor} confirmed")),
+    TimelineKind.LEFT: _actor(N_("{actor} left the swarm")),
+    TimelineKind.INVITE_ACCEPTED: _actor(N_("{actor} joined the swarm")),
+    TimelineKind.INVITE_DECLINED: _actor(N_("{actor} declined")),
+    TimelineKind.INVITE_EXPIRED: _about("expert", N_("Invite to {who} expired")),
+    TimelineKind.ADDED: _about("user", N_("{actor} added {who}")),
+    TimelineKind.STATUS_REMINDER: _about("owner", N_("Reminded {who}")),
     TimelineKind.CONFIRMATION_REMINDED: _about("requester",
-                                               "Reminded {who} to confirm the resolution"),
+                                               N_("Reminded {who} to confirm the resolution")),
     TimelineKind.DECLARED: _declared,
     TimelineKind.OWNER_CHANGED: _owner_changed,
-    TimelineKind.SEVERITY_CHANGED: _says("{previous} → {severity}"),
-    TimelineKind.MODE_CHANGED: lambda actor, data, person: (
-        "Now swarmed" if data["mode"] == CaseMode.SWARM else "Now on the escalation levels"),
-    TimelineKind.INVITES_WITHDRAWN: _says("Withdrew the invites to {experts} (no longer a "
-                                          "swarm)", lists=("experts",)),
-    TimelineKind.INVITED: _says("Invited {expert}: {reason}", people=("expert",)),
+    TimelineKind.SEVERITY_CHANGED: _says(N_("{previous} → {severity}")),
+    TimelineKind.MODE_CHANGED: lambda actor, data, person, tr: tr(
+        N_("Now swarmed") if data["mode"] == CaseMode.SWARM
+        else N_("Now on the escalation levels")),
+    TimelineKind.INVITES_WITHDRAWN: _says(N_("Withdrew the invites to {experts} (no longer a "
+                                          "swarm)"), lists=("experts",)),
+    TimelineKind.INVITED: _says(N_("Invited {expert}: {reason}"), people=("expert",)),
     TimelineKind.INVITE_HELD: _held,
-    TimelineKind.INVITE_RELEASED: _says("Invited {expert} as their working day began",
+    TimelineKind.INVITE_RELEASED: _says(N_("Invited {expert} as their working day began"),
                                         people=("expert",)),
     TimelineKind.APPROVAL_REQUESTED: _approval_requested,
-    TimelineKind.APPROVAL_APPROVED: _says("`{item}` approved by {actor} ({level})",
+    TimelineKind.APPROVAL_APPROVED: _says(N_("`{item}` approved by {actor} ({level})"),
                                           people=("actor",)),
-    TimelineKind.APPROVAL_REJECTED: _says("`{item}` rejected by {actor} ({level})",
+    TimelineKind.APPROVAL_REJECTED: _says(N_("`{item}` rejected by {actor} ({level})"),
                                           people=("actor",)),
-    TimelineKind.ACKNOWLEDGED: _says("Acknowledged at {level} by {actor} after {minutes} min",
+    TimelineKind.ACKNOWLEDGED: _says(N_("Acknowledged at {level} by {actor} after {minutes} min"),
                                      people=("actor",)),
-    TimelineKind.SLA_WARNING: _sla("{level} {sla} SLA: {left} min left without {missing}"),
-    TimelineKind.SLA_BREACHED: _sla("{level} {sla} SLA ({limit}) passed without {missing}"),
+    TimelineKind.SLA_WARNING: _sla(N_("{level} {sla} SLA: {left} min left without {missing}")),
+    TimelineKind.SLA_BREACHED: _sla(N_("{level} {sla} SLA ({limit}) passed without {missing}")),
     **{kind: _moved(kind) for kind in _MOVES},
-    TimelineKind.FOLLOWUP: _says("Follow-up F{followup} for {owner}: {item}",
+    TimelineKind.FOLLOWUP: _says(N_("Follow-up F{followup} for {owner}: {item}"),
                                  people=("owner",)),
-    TimelineKind.FOLLOWUP_DONE: _says("Follow-up F{followup} done: {item}"),
-    TimelineKind.WORKFLOW_OFFERED: _says("Workflow {workflow} offered ({trigger})"),
-    TimelineKind.TOPIC_NOTE: lambda actor, data, person: topic_note(data, person),
-    TimelineKind.FORECAST: _says("{needs_help:.0%} likely to need more than one person"),
-    TimelineKind.ALERT_FIRING: _says("Alert from {source}: {title}"),
-    TimelineKind.ALERT_RESOLVED: _says("Alert resolved ({source}): {title}"),
+    TimelineKind.FOLLOWUP_DONE: _says(N_("Follow-up F{followup} done: {item}")),
+    TimelineKind.WORKFLOW_OFFERED: _says(N_("Workflow {workflow} offered ({trigger})")),
+    TimelineKind.TOPIC_NOTE: lambda actor, data, person, tr: topic_note(data, person),
+    TimelineKind.FORECAST: _says(N_("{needs_help:.0%} likely to need more than one person")),
+    TimelineKind.ALERT_FIRING: _says(N_("Alert from {source}: {title}")),
+    TimelineKind.ALERT_RESOLVED: _says(N_("Alert resolved ({source}): {title}")),
 }
 
 
 def describe(event: Recorded, person: Person = mention, stored: Callable[[str], str] = escape,
-             place: Person = channel_link, typed: Callable[[str], str] = escape) -> str:
+             place: Person = channel_link, typed: Callable[[str], str] = escape,
+             translate: Translate = _same) -> str:
     """The event's sentence, people named by `person` and channels by `place`; by default
     mrkdwn, safe to show as it is. Each text in the event's data (what was typed) goes
     through `typed`, a stored text (an older event, or a kind whose text is what was typed)
-    through `stored` — e.g. `typed=str, stored=mrkdwn.plain` for a plain surface."""
+    through `stored` — e.g. `typed=str, stored=mrkdwn.plain` for a plain surface. The words
+    are marked (`N_`) and `translate`d: a Slack surface passes `bot.i18n._`, the reader's
+    language (an export or a feed keeps English)."""
     try:
         data = _texts(event.data or {}, typed)
         if event.kind == TimelineKind.WORKFLOW_RUN:
             return _workflow_run(event.actor, data, person, place)
         render = _KINDS.get(event.kind)
         if render is not None:
-            return render(event.actor, data, person)
+            return render(event.actor, data, person, translate)
     except (KeyError, TypeError, ValueError, AttributeError):
         pass  # recorded before its data said it all: its stored text says it
     return stored(event.text or "")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.policy import rank
 from bot.domain.states import ApprovalState, TimelineKind
+from bot.i18n import N_
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -40,15 +41,15 @@ def request_approval(ctx: ServiceContext, *, channel_id: str, actor: str, item: 
     item, note = item.strip().lower(), " ".join(note.split())
     if not item:
         known = ", ".join(f"`{i}`" for i in ctx.policy.authority_items)
-        raise InvalidInput(f"Say what needs approving: `/swarm approve <what> [why]`, "
-                           f"where <what> is one of {known}.")
+        raise InvalidInput("Say what needs approving: `/swarm approve <what> [why]`, "
+                           "where <what> is one of {known}.", values={"known": known})
     if len(note) > MAX_NOTE:
-        raise InvalidInput(f"Keep the note under {MAX_NOTE} characters.")
+        raise InvalidInput("Keep the note under {limit} characters.", values={"limit": MAX_NOTE})
     level = ctx.policy.approver_for(item)
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "approve", "ask for approvals on it")
+        require(ctx, uow, case, actor, "approve", N_("ask for approvals on it"))
         approval = uow.approvals.add(Approval(case_id=case.id, item=item, note=note,
                                               level=level, requested_by=actor,
                                               created_at=ctx.now()))
@@ -79,10 +80,16 @@ def decide_approval(ctx: ServiceContext, *, approval_id: int, actor: str, approv
             raise NotFound("That approval request no longer exists.")
         case, approval = found
         if approval.state != ApprovalState.PENDING:
-            raise Conflict(f"`{approval.item}` on case {case.reference} was already "
-                           f"{approval.state} by {{by}}.", people={"by": approval.decided_by or ""})
-        require(ctx, uow, case, actor, "approval decide", f"decide `{approval.item}`",
-                approval=approval, detail=f" {approval.level} can decide it.")
+            values = {"item": approval.item, "reference": case.reference}
+            decided = {"by": approval.decided_by or ""}
+            if approval.state == ApprovalState.APPROVED:
+                raise Conflict("`{item}` on case {reference} was already approved by {by}.",
+                               values=values, people=decided)
+            raise Conflict("`{item}` on case {reference} was already rejected by {by}.",
+                           values=values, people=decided)
+        require(ctx, uow, case, actor, "approval decide", N_("decide `{item}`"),
+                approval=approval, detail=N_(" {approver_level} can decide it."),
+                values={"item": approval.item, "approver_level": approval.level})
         level = _deciding_level(uow, ctx, actor)
         assert level is not None  # an approver or an admin: the table said so
         ctx.policy.require_authority(level, approval.item)

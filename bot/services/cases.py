@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
+from bot.i18n import N_
 from bot.services import bookmarks, effects, knowledge, workflows
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -199,7 +200,8 @@ def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: s
         if case.owner_id == user_id:
             return CaseClaimed(case.reference, already=True)
         if case.owner_id is not None:
-            raise Conflict(f"Case {case.reference} is already owned by {{owner}}.",
+            raise Conflict("Case {reference} is already owned by {owner}.",
+                           values={"reference": case.reference},
                            people={"owner": case.owner_id})
         case.owner_id = user_id
         if case.mode == CaseMode.SWARM and case.acknowledged_at is None:  # tiered: the first ack
@@ -220,9 +222,10 @@ def hand_over(ctx: ServiceContext, *, channel_id: str, actor: str, new_owner: st
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "owner", "hand the case over")
+        require(ctx, uow, case, actor, "owner", N_("hand the case over"))
         if new_owner == case.owner_id:
-            raise InvalidInput(f"{{owner}} already owns case {case.reference}.",
+            raise InvalidInput("{owner} already owns case {reference}.",
+                               values={"reference": case.reference},
                                people={"owner": new_owner})
         previous = case.owner_id
         for participant in case.participants:
@@ -252,7 +255,7 @@ def change_severity(ctx: ServiceContext, *, channel_id: str, actor: str, severit
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "severity", "change the severity")
+        require(ctx, uow, case, actor, "severity", N_("change the severity"))
         if severity == case.severity:
             return SeverityChanged(case.reference, severity, already=True)
         previous, was_swarm = case.severity, case.mode == CaseMode.SWARM
@@ -423,5 +426,5 @@ def _hook_text(payload: dict[str, Any], name: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(f"`{name}` must be a string.")
+        raise InvalidInput("`{name}` must be a string.", values={"name": name})
     return printable(value)

@@ -16,6 +16,7 @@ from bot.domain.durations import sla_length
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.policy import Policy, rank
 from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
+from bot.i18n import N_
 from bot.services import effects, workflows
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -152,7 +153,7 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
              reason: str) -> LevelMoved:
     with ctx.uow() as uow:
         case = _tiered_case(uow, channel_id)
-        require(ctx, uow, case, actor, "escalate", "escalate it")
+        require(ctx, uow, case, actor, "escalate", N_("escalate it"))
         current = case.level or ""
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
         if not level_text:
@@ -160,11 +161,13 @@ def escalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: st
         target = (ctx.policy.parse_level(level_text) if level_text
                   else ctx.policy.next_level(current, path))
         if target is None:
-            raise Conflict(f"Case {case.reference} is at {current}, the top of its path; "
-                           "there is no higher level.")
+            raise Conflict("Case {reference} is at {current}, the top of its path; "
+                           "there is no higher level.",
+                           values={"reference": case.reference, "current": current})
         if rank(target) <= rank(current):
-            raise InvalidInput(f"{target} is not above {current}; use `/swarm deescalate "
-                               f"{target}` to move the case down.")
+            raise InvalidInput("{target} is not above {current}; use `/swarm deescalate "
+                               "{target}` to move the case down.",
+                               values={"target": target, "current": current})
         move(ctx, uow, case, target, trigger=EscalationTrigger.MANUAL, reason=_reason(reason,
                                                                                       actor),
              actor=actor, bypassed=ctx.policy.between(path, current, target))
@@ -185,9 +188,12 @@ def _refuse_a_second_step(ctx: ServiceContext, uow: UnitOfWork, case: Case, acto
     went_up = rank(last.to_level) > rank(last.from_level)
     if (went_up == (direction == "higher") and last.actor not in (None, actor)
             and last.at >= ctx.now() - ONE_STEP_WINDOW):
-        raise Conflict(f"{{by}} just moved case {case.reference} {last.from_level} → "
-                       f"{last.to_level}; nothing changed. To go {direction} still, name the "
-                       f"level: `/swarm {command} <level>`.", people={"by": last.actor or ""})
+        raise Conflict("{by} just moved case {reference} {from_level} → "
+                       "{to_level}; nothing changed. To go {direction} still, name the "
+                       "level: `/swarm {command} <level>`.",
+                       values={"reference": case.reference, "from_level": last.from_level,
+                               "to_level": last.to_level, "direction": direction,
+                               "command": command}, people={"by": last.actor or ""})
 
 
 def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: str | None,
@@ -195,17 +201,19 @@ def deescalate(ctx: ServiceContext, *, channel_id: str, actor: str, level_text: 
     with ctx.uow() as uow:
         case = _tiered_case(uow, channel_id)
         current = case.level or ""
-        require(ctx, uow, case, actor, "deescalate", "move the case down")
+        require(ctx, uow, case, actor, "deescalate", N_("move the case down"))
         path = ctx.policy.path_for(case.service, tuple(case.tags or ()))
         if not level_text:
             _refuse_a_second_step(ctx, uow, case, actor, "deescalate", "lower")
         target = (ctx.policy.parse_level(level_text) if level_text
                   else ctx.policy.previous_level(current, path))
         if target is None:
-            raise Conflict(f"Case {case.reference} is at {current}, the bottom of its path.")
+            raise Conflict("Case {reference} is at {current}, the bottom of its path.",
+                           values={"reference": case.reference, "current": current})
         if rank(target) >= rank(current):
-            raise InvalidInput(f"{target} is not below {current}; use `/swarm escalate "
-                               f"{target}` to move the case up.")
+            raise InvalidInput("{target} is not below {current}; use `/swarm escalate "
+                               "{target}` to move the case up.",
+                               values={"target": target, "current": current})
         move(ctx, uow, case, target, trigger=EscalationTrigger.MANUAL, reason=_reason(reason,
                                                                                       actor),
              actor=actor)
@@ -221,11 +229,13 @@ def acknowledge(ctx: ServiceContext, *, channel_id: str, actor: str
         stint = uow.levels.current(case.id)
         level = case.level or ""
         if stint is None:
-            raise Conflict(f"Case {case.reference} is not at any level.")
+            raise Conflict("Case {reference} is not at any level.",
+                           values={"reference": case.reference})
         if stint.acknowledged_at is not None:
             return AlreadyAcknowledged(case.reference, level, stint.acknowledged_by)
-        require(ctx, uow, case, actor, "ack", f"acknowledge at {level}",
-                detail=f" {level}'s responders: {_names(ctx.policy, level)}.")
+        require(ctx, uow, case, actor, "ack", N_("acknowledge at {level}"),
+                detail=N_(" {level}'s responders: {names}."),
+                values={"level": level, "names": _names(ctx.policy, level)})
         now = ctx.now()
         stint.acknowledged_at, stint.acknowledged_by = now, actor
         case.acknowledged_at = case.acknowledged_at or now
@@ -303,9 +313,10 @@ def _tiered_case(uow: UnitOfWork, channel_id: str) -> Case:
     case = case_in_channel(uow, channel_id)
     require_open(case)
     if case.mode != CaseMode.TIERED or case.level is None:
-        raise Conflict(f"Case {case.reference} is swarmed ({case.severity}), not on the "
+        raise Conflict("Case {reference} is swarmed ({severity}), not on the "
                        "escalation levels: pull people in with `/swarm experts` or "
-                       "`/swarm invite @user`, or lower its severity to put it on the levels.")
+                       "`/swarm invite @user`, or lower its severity to put it on the levels.",
+                       values={"reference": case.reference, "severity": case.severity})
     return case
 
 
@@ -342,7 +353,8 @@ def _direction(previous: str | None, level: str) -> TimelineKind:
 def _reason(reason: str, actor: str) -> str:
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON:
-        raise InvalidInput(f"Keep the reason under {MAX_REASON} characters.")
+        raise InvalidInput("Keep the reason under {limit} characters.",
+                           values={"limit": MAX_REASON})
     return reason  # none given: who asked is the move's actor
 
 

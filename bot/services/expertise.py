@@ -38,14 +38,16 @@ def change_skills(ctx: ServiceContext, *, user_id: str, action: str, words: tupl
         raise InvalidInput(f"`{escape(bad[0][:40])}` is not a skill name (letters, digits, "
                            "`.+#/_-`, at most 40 characters).")
     if action in ("add", "remove") and not skills:
-        raise UsageError(f"Name the skill to {action}, e.g. `/swarm skills {action} postgres`.")
+        raise UsageError("Name the skill to {action}, e.g. `/swarm skills {action} postgres`.",
+                         values={"action": action})
     with ctx.uow() as uow:
         expert = uow.experts.get_or_create(user_id)
         current = list(expert.skills or [])
         if action == "add":
             current += [s for s in skills if s not in current]
             if len(current) > MAX_SKILLS:
-                raise InvalidInput(f"At most {MAX_SKILLS} skills per person.")
+                raise InvalidInput("At most {limit} skills per person.",
+                                   values={"limit": MAX_SKILLS})
         elif action == "remove":
             current = [s for s in current if s not in skills]
         expert.skills = current

@@ -10,6 +10,7 @@ from typing import Any
 from bot.domain.errors import Conflict, InvalidInput, NotFound
 from bot.domain.privacy import visible_to
 from bot.domain.states import TimelineKind
+from bot.i18n import N_
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -55,12 +56,12 @@ def add_followup(ctx: ServiceContext, *, channel_id: str, actor: str, text: str,
     if not text:
         raise InvalidInput("Say what needs doing: `/swarm followup <action item> [@owner]`.")
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"Keep a follow-up under {MAX_TEXT} characters.")
+        raise InvalidInput("Keep a follow-up under {limit} characters.", values={"limit": MAX_TEXT})
     if owner is not None and owner != actor:
         require_people(ctx.people, [owner])
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
-        require(ctx, uow, case, actor, "followup", "add follow-ups to it")
+        require(ctx, uow, case, actor, "followup", N_("add follow-ups to it"))
         owner = owner or actor
         item = uow.followups.add(FollowUp(case_id=case.id, text=text, owner_id=owner,
                                           created_by=actor, created_at=ctx.now()))
@@ -79,12 +80,13 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> F
     with ctx.uow() as uow:
         found = with_case_locked(uow.cases, uow.followups, followup_id)
         if found is None:
-            raise NotFound(f"There is no follow-up F{followup_id}.")
+            raise NotFound("There is no follow-up F{number}.", values={"number": followup_id})
         case, item = found
         if item.done_at is not None:
-            raise Conflict(f"F{item.id} was already done by {{by}}.",
+            raise Conflict("F{number} was already done by {by}.", values={"number": item.id},
                            people={"by": item.done_by or ""})
-        require(ctx, uow, case, actor, "followup done", f"mark F{item.id} done", followup=item)
+        require(ctx, uow, case, actor, "followup done", N_("mark F{number} done"),
+                followup=item, values={"number": item.id})
         item.done_at, item.done_by = ctx.now(), actor  # its reminder timers now do nothing
         uow.timeline.record(case.id, TimelineKind.FOLLOWUP_DONE, actor=actor, at=ctx.now(),
                             followup=item.id, item=item.text)
@@ -99,7 +101,7 @@ def complete_followup(ctx: ServiceContext, *, followup_id: int, actor: str) -> F
 def list_followups(ctx: ServiceContext, *, channel_id: str, actor: str) -> FollowupList:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
-        require(ctx, uow, case, actor, "followup", "list its follow-ups")
+        require(ctx, uow, case, actor, "followup", N_("list its follow-ups"))
         return FollowupList(tuple(FollowupItem(i.id, i.owner_id, i.text, i.done_at is not None)
                                   for i in uow.followups.for_case(case.id)))
 

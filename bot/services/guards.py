@@ -3,6 +3,7 @@ Who may do what is `bot.domain.permissions.RULES`; `require` is how every use ca
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bot.domain import permissions
@@ -68,9 +69,10 @@ def roles_of(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str
 
 def require(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str, action: str,
             verb: str, *, followup: FollowUp | None = None, approval: Approval | None = None,
-            detail: str = "") -> set[Role]:
+            detail: str = "", values: Mapping[str, object] | None = None) -> set[Role]:
     """Refuse (NotAllowed) unless `actor` may do `action` on `case`, by the table; returns the
-    roles they act in; `verb` ends the refusal ("Only the case owner … can <verb>.")."""
+    roles they act in; `verb` ends the refusal ("Only the case owner … can <verb>."): a
+    marked phrase (`N_`), as `detail`, their `{fields}` in `values`."""
     rule = permissions.rule(action)
     if rule.open_to_anyone:
         return set()
@@ -85,7 +87,8 @@ def require(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str,
             action, verb, owner=case.owner_id if case else None,
             level=case.level if case else None,
             requester=case.requester_id if case else None,
-            item_owner=followup.owner_id if followup else None, detail=detail)
+            item_owner=followup.owner_id if followup else None, detail=detail,
+            values=values)
     return roles
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.domain.errors import NotAllowed
 from bot.domain.states import TimelineKind
+from bot.i18n import N_
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -22,11 +23,12 @@ class LeftSwarm:
 def leave_case(ctx: ServiceContext, *, channel_id: str, actor: str) -> LeftSwarm:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
-        require(ctx, uow, case, actor, "leave", "leave it")
+        require(ctx, uow, case, actor, "leave", N_("leave it"))
         participant = next((p for p in case.participants
                             if p.user_id == actor and p.left_at is None), None)
         if participant is None:  # require() let only people in the swarm through
-            raise NotAllowed(f"You are not in the swarm of case {case.reference}.")
+            raise NotAllowed("You are not in the swarm of case {reference}.",
+                             values={"reference": case.reference})
         participant.left_at = ctx.now()
         uow.timeline.record(case.id, TimelineKind.LEFT, actor=actor, at=ctx.now(), user=actor)
         effects.post(uow, case=case, note=NoteKind.LEFT, actor=actor)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.states import CaseStatus, TimelineKind
+from bot.i18n import N_
 from bot.services import effects, intake, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
@@ -84,11 +85,12 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         raise InvalidInput("Say how it was resolved: `/swarm resolve <summary>` — the next "
                            "person with a similar case will read it.")
     if len(summary) > MAX_SUMMARY:
-        raise InvalidInput(f"Keep the summary under {MAX_SUMMARY} characters.")
+        raise InvalidInput("Keep the summary under {limit} characters.",
+                           values={"limit": MAX_SUMMARY})
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "resolve", "resolve the case")
+        require(ctx, uow, case, actor, "resolve", N_("resolve the case"))
         case.status, case.resolved_at, case.resolution_summary = (CaseStatus.RESOLVED, ctx.now(),
                                                                   summary)
         case.confirmed_at = case.confirmed_by = case.resolution_ts = None  # a new message
@@ -116,11 +118,12 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str
     with ctx.uow() as uow:
         case = case_by_id(uow, case_id)
         if case.status != CaseStatus.RESOLVED:
-            raise Conflict(f"Case {case.reference} is not resolved.")
+            raise Conflict("Case {reference} is not resolved.",
+                           values={"reference": case.reference})
         if not case.asks_confirmation:
-            raise Conflict(f"Case {case.reference} was resolved by the person it is for; "
-                           "there is nothing to confirm.")
-        require(ctx, uow, case, user_id, "resolution confirm", "confirm the resolution")
+            raise Conflict("Case {reference} was resolved by the person it is for; "
+                           "there is nothing to confirm.", values={"reference": case.reference})
+        require(ctx, uow, case, user_id, "resolution confirm", N_("confirm the resolution"))
         if not uow.cases.confirm(case.id, user_id, ctx.now()):
             return ResolutionConfirmed(case.reference, already_by=case.confirmed_by)
         uow.timeline.record(case.id, TimelineKind.RESOLUTION_CONFIRMED, actor=user_id, at=ctx.now())
@@ -140,8 +143,9 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id) if channel_id else case_by_id(uow, case_id or 0)
         if case.status != CaseStatus.RESOLVED:
-            raise Conflict(f"Case {case.reference} is open already.")
-        require(ctx, uow, case, actor, "reopen", "reopen it")
+            raise Conflict("Case {reference} is open already.",
+                           values={"reference": case.reference})
+        require(ctx, uow, case, actor, "reopen", N_("reopen it"))
         case.status, case.resolved_at = CaseStatus.OPEN, None
         case.confirmed_at = case.confirmed_by = None
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.ARCHIVE_CHANNEL])

@@ -11,6 +11,7 @@ from bot.domain.metrics import Event
 from bot.domain.privacy import IN_THE_CASE, text_for, title_for, visible_to
 from bot.domain.review import LESSON, CaseFacts, Review, draft_review
 from bot.domain.timeline import Recorded, describe, thinned
+from bot.i18n import N_
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_by_id, case_in_channel, require
@@ -61,10 +62,10 @@ class LessonAdded:
 def add_lesson(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) -> LessonAdded:
     text = " ".join(text.split())
     if len(text) > MAX_LESSON:
-        raise InvalidInput(f"Keep a lesson under {MAX_LESSON} characters.")
+        raise InvalidInput("Keep a lesson under {limit} characters.", values={"limit": MAX_LESSON})
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
-        require(ctx, uow, case, actor, "review", "add to its review")
+        require(ctx, uow, case, actor, "review", N_("add to its review"))
         if not text:
             effects.post_review(uow, case)  # show the draft (again) in the channel
             uow.commit()

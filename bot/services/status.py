@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.domain.errors import InvalidInput
 from bot.domain.privacy import visible_to
 from bot.domain.states import CaseStatus, TimelineKind
+from bot.i18n import N_
 from bot.services import effects, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
@@ -31,11 +32,12 @@ def post_status(ctx: ServiceContext, *, channel_id: str, actor: str, text: str) 
     if not text:
         raise InvalidInput("Say what the status is: `/swarm status <what changed, what's next>`.")
     if len(text) > MAX_STATUS:
-        raise InvalidInput(f"Keep a status update under {MAX_STATUS} characters.")
+        raise InvalidInput("Keep a status update under {limit} characters.",
+                           values={"limit": MAX_STATUS})
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "status", "post its status")
+        require(ctx, uow, case, actor, "status", N_("post its status"))
         uow.status_updates.add(StatusUpdate(case_id=case.id, author_id=actor, text=text,
                                             posted_at=ctx.now()))
         uow.timeline.record(case.id, TimelineKind.STATUS_UPDATE, text, actor=actor, at=ctx.now())

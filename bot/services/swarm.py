@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.domain.availability import next_working_start, within_working_hours
 from bot.domain.errors import InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
+from bot.i18n import N_
 from bot.services import cold_start, effects
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -297,7 +298,7 @@ def add_people(ctx: ServiceContext, *, channel_id: str, actor: str, user_ids: li
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "invite", "add people to the swarm")
+        require(ctx, uow, case, actor, "invite", N_("add people to the swarm"))
         added = [u for u in user_ids if _join(ctx, uow, case, u, role=ParticipantRole.RESPONDER)]
         for user in added:
             for invite in case.invites:
@@ -316,11 +317,12 @@ def ask_for_more(ctx: ServiceContext, *, channel_id: str, actor: str, count: int
                  ) -> ExpertsInvited:
     """`/swarm experts [n]`: invite n more recommended experts."""
     if not 1 <= count <= MAX_EXPERTS_PER_ASK:
-        raise InvalidInput(f"Ask for 1 to {MAX_EXPERTS_PER_ASK} experts at a time.")
+        raise InvalidInput("Ask for 1 to {limit} experts at a time.",
+                           values={"limit": MAX_EXPERTS_PER_ASK})
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id)
         require_open(case)
-        require(ctx, uow, case, actor, "experts", "invite more experts")
+        require(ctx, uow, case, actor, "experts", N_("invite more experts"))
         before = len(case.invites)
         invites = invite_experts(ctx, uow, case, count=count, invited_by=actor)
         held = tuple(i.expert_id for i in case.invites[before:] if i.state == InviteState.HELD)

@@ -14,6 +14,7 @@ from bot.domain.policy import rank
 from bot.domain.privacy import title_for, visible_to
 from bot.domain.states import CaseMode, CaseStatus, EscalationTrigger, ParticipantRole, TimelineKind
 from bot.domain.workflows import Step, StepDone, Workflow
+from bot.i18n import N_
 from bot.services import effects, escalation
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -66,11 +67,12 @@ def run_from_button(ctx: ServiceContext, *, reference: tuple[int, str],
         if case is None or workflow is None:
             raise NotFound("That workflow or case no longer exists.")
         if case.status == CaseStatus.RESOLVED and workflow.when != "resolved":
-            raise Conflict(f"Case {case.reference} is resolved.")
-        require(ctx, uow, case, actor, "workflow run", "run its workflows")
+            raise Conflict("Case {reference} is resolved.", values={"reference": case.reference})
+        require(ctx, uow, case, actor, "workflow run", N_("run its workflows"))
         if any(e.kind == TimelineKind.WORKFLOW_RUN and e.data.get("workflow") == name
                for e in uow.timeline.for_case(case.id)):
-            raise Conflict(f"Workflow {name} already ran on case {case.reference}.")
+            raise Conflict("Workflow {name} already ran on case {reference}.",
+                           values={"name": name, "reference": case.reference})
         done = run(ctx, uow, case, workflow, actor=actor)
         uow.commit()
         return WorkflowRan(name, done)

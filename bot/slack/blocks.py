@@ -120,12 +120,12 @@ class AlertsShown:
 
 
 def alerts_section(alerts: AlertsShown) -> str:
-    lines = [f"*Alerts:* {alerts.total} — {alerts.firing} firing, "
-             f"{alerts.total - alerts.firing} resolved"]
+    lines = [_("*Alerts:* {total} — {firing} firing, {resolved} resolved").format(
+        total=alerts.total, firing=alerts.firing, resolved=alerts.total - alerts.firing)]
     lines += [f"• {':red_circle:' if status == 'firing' else ':large_green_circle:'} "
               f"{escape(title[:150])}" for title, status in alerts.latest]
     if alerts.total > len(alerts.latest):
-        lines.append(f"…and {alerts.total - len(alerts.latest)} more")
+        lines.append(_("…and {n} more").format(n=alerts.total - len(alerts.latest)))
     return "\n".join(lines)[:2900]
 
 

@@ -14,7 +14,7 @@ from bot.domain.mrkdwn import escape, group_mention, slack_time
 from bot.domain.privacy import PRIVATE_TITLE
 from bot.domain.states import InviteState, TimelineKind
 from bot.domain.workflows import facts_words, fill
-from bot.i18n import N_, _
+from bot.i18n import N_, _, ngettext
 from bot.i18n.formats import duration as human_duration
 from bot.i18n.formats import month_year, share, sla_length
 from bot.services.effects import NoteKind
@@ -279,19 +279,30 @@ POSTS: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
 
 
 def _alerts_resolved(data: Mapping[str, Any]) -> str:
-    titles = ", ".join(f"*{escape(t)}*" for t in data["titles"])
-    more = f" and {data['more']} more" if data.get("more") else ""
-    still = (f"{data['firing']} of {data['total']} alerts still firing" if data["firing"]
-             else f"none of its {data['total']} alerts fires any more")
-    return f":large_green_circle: Resolved in its tool: {titles}{more} — {still}."
+    titles = _(", ").join(f"*{escape(t)}*" for t in data["titles"])
+    if data.get("more"):
+        titles = _("{titles} and {n} more").format(titles=titles, n=data["more"])
+    still = (ngettext("{firing} of {total} alert still firing",
+                      "{firing} of {total} alerts still firing", data["total"])
+             .format(firing=data["firing"], total=data["total"]) if data["firing"]
+             else ngettext("none of its {total} alert fires any more",
+                           "none of its {total} alerts fires any more", data["total"])
+             .format(total=data["total"]))
+    return _(":large_green_circle: Resolved in its tool: {titles} — {still}.").format(
+        titles=titles, still=still)
 
 
 def _all_alerts_resolved(data: Mapping[str, Any]) -> str:
-    who = (f"{_person(data['owner'])}, every" if data.get("owner")
-           else "Nobody owns this case yet (*Claim this case* above); every")
-    return (f":white_check_mark: {who} alert of case {data['reference']} has resolved "
-            f"({data['total']} in all). The case stays open until someone resolves it: "
-            "`/swarm resolve <what fixed it>` once it is fixed.")
+    values = {"reference": data["reference"], "total": data["total"]}
+    if data.get("owner"):
+        return _(":white_check_mark: {person}, every alert of case {reference} has resolved "
+                 "({total} in all). The case stays open until someone resolves it: "
+                 "`/swarm resolve <what fixed it>` once it is fixed.").format(
+                     person=_person(data["owner"]), **values)
+    return _(":white_check_mark: Nobody owns this case yet (*Claim this case* above); every "
+             "alert of case {reference} has resolved ({total} in all). The case stays open "
+             "until someone resolves it: `/swarm resolve <what fixed it>` once it is fixed."
+             ).format(**values)
 
 
 def _chosen(data: Mapping[str, Any]) -> str:

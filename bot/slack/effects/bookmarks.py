@@ -10,13 +10,14 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.i18n import N_, _
 from bot.services.bookmarks import BookmarkKind
 from bot.slack.effects.support import Executor, case_channel, case_for, slack_error
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
-TITLES = {BookmarkKind.DASHBOARD: ("Dashboard", ":bar_chart:"),
-          BookmarkKind.REVIEW: ("Post-case review", ":memo:")}
+TITLES = {BookmarkKind.DASHBOARD: (N_("Dashboard"), ":bar_chart:"),
+          BookmarkKind.REVIEW: (N_("Post-case review"), ":memo:")}
 GONE = ("is_archived", "channel_not_found", "message_not_found")
 
 
@@ -36,9 +37,10 @@ class AddBookmark(Executor):
             return None
         kind = message.payload.get("kind")
         if kind == BookmarkKind.SOURCE:
-            title, emoji = f"Source ticket ({case.source})", ":link:"
+            title, emoji = _("Source ticket ({source})").format(source=case.source), ":link:"
         else:
             title, emoji = TITLES[BookmarkKind(kind)]
+            title = _(title)
         if kind == BookmarkKind.REVIEW:
             if case.review_ts is None:
                 return None

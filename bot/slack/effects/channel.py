@@ -15,6 +15,7 @@ from bot.domain.mrkdwn import plain
 from bot.domain.privacy import title_for
 from bot.domain.states import CaseStatus, TimelineKind
 from bot.domain.timeline import describe
+from bot.i18n import _
 from bot.services import effects
 from bot.slack.blocks import case_topic
 from bot.slack.effects.support import Executor, SlackIdentity, case_channel, case_for, slack_error
@@ -198,7 +199,7 @@ class SetTopic(Executor):
         if case is None:
             return None
         events = uow.timeline.for_case(case.id)
-        note = next((describe(e) for e in reversed(events)
+        note = next((describe(e, translate=_) for e in reversed(events)
                      if e.kind == TimelineKind.TOPIC_NOTE), "")
         call = next((e.text for e in reversed(events) if e.kind == TimelineKind.CALL_LINK), "")
         owner = uow.experts.get(case.owner_id) if case.owner_id else None

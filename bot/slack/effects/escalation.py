@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.privacy import IN_THE_CASE, PRIVATE_TITLE, text_for, title_for, visible_to
 from bot.domain.states import TimelineKind
 from bot.domain.timeline import describe
+from bot.i18n import _
 from bot.slack.blocks import Blocks, approval_request_message, handoff_message, human_duration
 from bot.slack.effects.support import (
     Executor,
@@ -43,8 +44,9 @@ class HandOff(Executor):
                 description="", tried=[], timeline=[],
                 sla="Its context is in the case channel.")
             return {"user": user, "text": text, "blocks": blocks}
-        events = [e for e in uow.timeline.for_case(case.id) if e.at <= stint.at and describe(e)]
-        timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {describe(e)}" for e in events]
+        events = [e for e in uow.timeline.for_case(case.id)
+                  if e.at <= stint.at and describe(e, translate=_)]
+        timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {describe(e, translate=_)}" for e in events]
         tried = [f"<@{e.actor}>: {e.text}" if e.actor else e.text
                  for e in events if e.kind == TimelineKind.STATUS_UPDATE]
         policy_line = (f"Case opened {human_duration(stint.at - case.created_at)} before it "

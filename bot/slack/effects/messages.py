@@ -14,6 +14,7 @@ from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy
 from bot.domain.states import CaseStatus
 from bot.domain.timeline import describe, thinned
+from bot.i18n import _
 from bot.services import bookmarks
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
@@ -186,7 +187,8 @@ class UpdateResolution(Executor):
 def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
     duration = (case.resolved_at or case.created_at) - case.created_at
     events = thinned(uow.timeline.for_case(case.id))
-    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {line}" for e in events if (line := describe(e))]
+    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {line}" for e in events
+                if (line := describe(e, translate=_))]
     if not case.asks_confirmation:
         answer = None  # the owner resolved their own case: nobody to ask
     elif case.confirmed_at is not None:

@@ -11,7 +11,8 @@ from bot.slack.listeners.commands.router import CommandContext, Reply, Subcomman
 def add_to(table: SubcommandTable) -> None:
     def handle(__: CommandContext) -> Reply:
         return Reply(text=_("swarmbot help"), blocks=help_blocks(
-            (usage, _(summary) if who(name) == "anyone" else f"{_(summary)} — _{who(name)}_")
+            (usage, _(summary) if who(name) == "anyone"
+             else _("{summary} — _{who}_").format(summary=_(summary), who=who(name, _)))
             for name, usage, summary in table.usages()))
 
     table.add(Subcommand("help", "help", "show this help", handle))
