@@ -2,6 +2,7 @@
 # `make test` — set up and run the whole test suite.
 # `make demo` — play the scripted scenarios in a throwaway sandbox and print what happened.
 # `make lint` — ruff and mypy (configured in pyproject.toml), as CI runs them.
+# `make i18n` — extract the shown strings, update the .po catalogs, compile the .mo files.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
@@ -9,7 +10,7 @@ PYTEST_ARGS ?=
 # `make test` spreads test modules over the cores (pytest-xdist); PYTEST_WORKERS=0 runs them in one
 PYTEST_WORKERS ?= auto
 
-.PHONY: install run demo test lint bench clean
+.PHONY: install run demo test lint bench clean i18n
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "swarmbot needs Python 3.11+"'
@@ -26,6 +27,10 @@ run: install
 
 demo: install
 	$(VENV)/bin/swarmbot demo
+
+i18n: install
+	$(VENV)/bin/python -m bot.i18n.catalog
+	$(VENV)/bin/python -m bot.i18n.catalog check
 
 test: install
 	$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadscope $(PYTEST_ARGS)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Self
 
 import requests
+from sqlalchemy import func, select
 
 from bot.config import load_settings
 from bot.sandbox.emulator import SlackEmulator
@@ -27,6 +28,7 @@ from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from models.base import utcnow
 from models.db import make_engine, make_session_factory, upgrade
+from models.scheduling import OutboxMessage, OutboxState
 from models.uow import UnitOfWork
 
 
@@ -70,22 +72,30 @@ class Fleet:
 
     def __init__(self, emulator: SlackEmulator, database_url: str, users: dict[str, str], *,
                  web: int, folder: Path, workers: int = 1,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, command: list[str] | None = None,
+                 seed: bool = True, cwd: Path | None = None) -> None:
+        """`command`: what to run instead of `swarmbot serve` (bench/floor.py), with `seed`
+        False: no schema, people or model of ours."""
         if database_url.startswith("sqlite") and web * workers > 1:
             raise ValueError(f"{web} web process(es) of {workers} worker(s) on SQLite: it takes "
                              "one of one (with threads); for more, use PostgreSQL")
         self.emulator, self.database_url, self.folder = emulator, database_url, folder
-        self.web = web
-        upgrade(database_url)
+        self.web, self.seeded, self.cwd = web, seed, cwd  # cwd: the checkout the bot runs
+        self.command = command or [sys.executable, "-m", "bot.cli", "serve"]
+        folder.mkdir(parents=True, exist_ok=True)
+        if seed:
+            upgrade(database_url)
         self.engine = make_engine(database_url)
         factory = make_session_factory(self.engine)
         self.services = ServiceContext(
             settings=load_settings(_env_file=None, database_url=database_url),
             uow=lambda: UnitOfWork(factory), now=utcnow, recommender=lambda: None, policy=None)
-        for person in PEOPLE:  # everyone reachable, whatever the hour in their zone
-            register_expert(self.services, user_id=users[person.handle], handle=person.handle,
-                            display_name=person.real_name, skills=person.skills)
-        model = train_model(folder / "model.joblib")
+        if seed:
+            for person in PEOPLE:  # everyone reachable, whatever the hour in their zone
+                register_expert(self.services, user_id=users[person.handle],
+                                handle=person.handle, display_name=person.real_name,
+                                skills=person.skills)
+        model = train_model(folder / "model.joblib") if seed else folder / "none"
         self.ports = [_free_port() for _ in range(web)]
         self.env = {**os.environ, "SLACK_BOT_TOKEN": emulator.bot_token,
                     "SLACK_SIGNING_SECRET": emulator.signing_secret,
@@ -99,15 +109,36 @@ class Fleet:
         for n, port in enumerate(self.ports):
             log = open(self.folder / f"web-{n}.log", "ab")  # noqa: SIM115 — the child's
             self.processes.append(subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "serve"], env={**self.env, "PORT": str(port)},
+                self.command, env={**self.env, "PORT": str(port)}, cwd=self.cwd,
                 stdout=log, stderr=subprocess.STDOUT))
         for port in self.ports:
             if not serving(port, timeout=60):
                 raise RuntimeError(f"swarmbot serve on port {port} did not start: "
                                    f"{self.logs()}")
-        self.emulator.request_url = " ".join(f"http://127.0.0.1:{port}/slack/events"
-                                             for port in self.ports)
+        self.emulator.request_url = self.request_url
         return self
+
+    @property
+    def request_url(self) -> str:
+        """The emulator's request URL for these processes (they take turns)."""
+        return " ".join(f"http://127.0.0.1:{port}/slack/events" for port in self.ports)
+
+    def settled(self, *, timeout: float) -> bool:
+        """Wait until the outbox has nothing left to deliver (False: still some after
+        `timeout` seconds). Read with the engine's plain connections, no lock taken."""
+        if not self.seeded:
+            return True
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.engine.connect() as connection:
+                left = connection.scalar(select(func.count()).select_from(OutboxMessage).where(
+                    OutboxMessage.state == OutboxState.PENDING))
+            if not left:
+                return True
+            if time.monotonic() > deadline:
+                print(f"  (still {left} effects to deliver after {timeout:.0f} s)")
+                return False
+            time.sleep(0.2)
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the web processes and their workers (their children) used

@@ -25,13 +25,14 @@ from bot.delivery.dispatcher import OutboxDispatcher
 from bot.domain.errors import ConfigError
 from bot.domain.policy import Policy, load_policy
 from bot.logs import about
-from bot.services import case_feed, replays, swarm
+from bot.services import case_feed, cases, replays, swarm
 from bot.services.context import ServiceContext
 from bot.services.effects import Effect
 from bot.services.model import ModelHolder
 from bot.slack.app import build_bolt_app
 from bot.slack.effects import build_executors
 from bot.slack.effects.invites import AnswerEarly
+from bot.slack.effects.planning import PlanSwarm
 from bot.slack.gateway import make_slack_client
 from bot.slack.limits import FIRST_CALL
 from bot.slack.people import SlackPeople
@@ -41,8 +42,13 @@ from bot.web.feed_sender import CaseFeedSender
 from bot.web.metrics import observe_delivery
 from models.base import utcnow
 from models.db import make_engine, make_session_factory
-from models.repositories import RECORDED_EFFECTS
+from models.repositories import RECORDED_EFFECTS, RECORDED_LOCKS
 from models.uow import UnitOfWork
+
+# Delivery threads per process. Most of a delivery is waiting for Slack (~150 ms a call), and
+# a new swarm's channel, its planning and each of its invite DMs go side by side: a sev1
+# needs five at once.
+DELIVERY_THREADS = 8
 
 log = logging.getLogger(__name__)
 
@@ -106,15 +112,19 @@ def build(settings: Settings, *, engine: Engine | None = None,
                               people=SlackPeople(client))
     budget = Budget(session_factory, first_waits=FIRST_CALL) if settings.slack_budget else None
     executors = build_executors(client, admins=settings.admin_ids, policy=services.policy,
+                                language=settings.language,
                                 budget=budget)
     executors[Effect.CASE_FEED] = CaseFeedSender(
         settings.case_feed_url,
         settings.case_feed_secret.get_secret_value() if settings.case_feed_secret else None)
     executors[Effect.ANSWER_EARLY] = AnswerEarly(
         lambda invite_id: swarm.answer_early(services, invite_id))
+    executors[Effect.PLAN_SWARM] = PlanSwarm(
+        lambda case_id, intent_id, notify_in: cases.plan_swarm(
+            services, case_id=case_id, intent_id=intent_id, notify_in=notify_in))
     dispatcher = OutboxDispatcher(services, {kind: TimedDelivery(str(kind), executor, now)
                                              for kind, executor in executors.items()},
-                                  budget=budget)
+                                  budget=budget, workers=DELIVERY_THREADS)
     _kick_after_commit(session_factory, dispatcher)
     secret = settings.slack_signing_secret
     # Socket Mode needs no signing secret; without one the request URL refuses everything
@@ -166,10 +176,15 @@ def _kick_after_commit(session_factory: sessionmaker[Session],
 
     @event.listens_for(session_factory, "after_commit")
     def _kick(session: Session) -> None:
+        locks = session.info.pop(RECORDED_LOCKS, ())
         if session.info.pop(RECORDED_EFFECTS, False):
-            dispatcher.kick()
+            # a worker for each lock recorded (up to all of them): a new swarm's planning and
+            # channel, or its invite DMs, go side by side rather than waking one another
+            for _ in range(max(1, min(len(locks), DELIVERY_THREADS))):
+                dispatcher.kick()
 
     @event.listens_for(session_factory, "after_rollback")
     def _forget(session: Session) -> None:
         if not session.in_transaction():  # a savepoint's rollback keeps the outer records
             session.info.pop(RECORDED_EFFECTS, None)
+            session.info.pop(RECORDED_LOCKS, None)

@@ -257,6 +257,7 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 def _sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox.run import run_sandbox
+    from bot.sandbox.seed import company_for
 
     database_url = args.database_url
     if database_url is None:
@@ -265,7 +266,8 @@ def _sandbox(args: argparse.Namespace) -> int:
         for leftover in Path("var").glob("sandbox.sqlite3*"):
             leftover.unlink()
         database_url = "sqlite:///var/sandbox.sqlite3"
-    return run_sandbox(port=args.port, database_url=database_url)
+    return run_sandbox(port=args.port, database_url=database_url,
+                       company=company_for(args.locale))
 
 
 def _doctor(args: argparse.Namespace) -> int:
@@ -295,7 +297,7 @@ def _demo(args: argparse.Namespace) -> int:
     from bot.sandbox.demo import run_demo
 
     logging.getLogger().setLevel(logging.ERROR)  # the transcript is the output
-    return run_demo(args.scenario or None)
+    return run_demo(args.scenario or None, locale=args.locale)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -323,6 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--database-url", help="keep the sandbox's cases in this database "
                          "(default: a fresh var/sandbox.sqlite3 each run, like the emulated "
                          "workspace, which starts empty)")
+    sandbox.add_argument("--locale", default="en", help="en: Parcelly, English; ja: はなまる商店 "
+                         "— Japanese people (ja-JP locales), cases and channels")
     sandbox.set_defaults(run=_sandbox)
 
     demo = commands.add_parser(
@@ -330,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--scenario", action="append", choices=("swarm", "tiers"),
                       help="swarm: a sev1 swarmed and resolved; tiers: a sev4 walking up the "
                            "levels on a fast clock (default: both)")
+    demo.add_argument("--locale", default="en", help="en (Parcelly) or ja (はなまる商店: the "
+                      "same story with Japanese people, cases and messages)")
     demo.set_defaults(run=_demo)
 
     db = commands.add_parser("db", help="database schema")

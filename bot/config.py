@@ -15,8 +15,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.domain.errors import ConfigError
-
-SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+from bot.domain.states import SEVERITIES
 
 
 class Settings(BaseSettings):
@@ -36,6 +35,11 @@ class Settings(BaseSettings):
 
     hooks_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_HOOKS_TOKEN")
     dashboard_token: SecretStr | None = Field(None, validation_alias="SWARMBOT_DASHBOARD_TOKEN")
+    # The web process's public URL (https://swarmbot.example.com): case channels bookmark
+    # the dashboard there.
+    public_url: str | None = Field(None, validation_alias="SWARMBOT_PUBLIC_URL")
+    # PagerDuty V3 webhooks' signing secret: POST /hooks/pagerduty is off without it.
+    pagerduty_secret: SecretStr | None = Field(None, validation_alias="SWARMBOT_PAGERDUTY_SECRET")
     model_path: Path = Field(Path("var/model.joblib"), validation_alias="SWARMBOT_MODEL_PATH")
     history_path: Path | None = Field(None, validation_alias="SWARMBOT_HISTORY_PATH")
     swarm_severities: str = Field("sev1,sev2", validation_alias="SWARMBOT_SWARM_SEVERITIES")
@@ -47,10 +51,9 @@ class Settings(BaseSettings):
     stakeholder_channel: str | None = Field(None, validation_alias="SWARMBOT_STAKEHOLDER_CHANNEL")
     archive_grace_minutes: int = Field(60, ge=0, validation_alias="SWARMBOT_ARCHIVE_GRACE_MINUTES")
     max_open_swarms: int = Field(3, ge=1, validation_alias="SWARMBOT_MAX_OPEN_SWARMS")
-    # Pace Slack calls by a shared rate-limit budget (bot/delivery/budget.py). Off by default
-    # for now: it keeps 429s near 0% in a burst, but adds seconds to a small case's updates
-    # (an invite story 1.2 s → 8 s end to end); see docs/benchmarks.md.
-    slack_budget: bool = Field(False, validation_alias="SWARMBOT_SLACK_BUDGET")
+    # Pace Slack calls by a shared rate-limit budget (bot/delivery/budget.py): 429s near 0%
+    # in a burst, a quiet case as fast as without it (docs/benchmarks.md). `0` turns it off.
+    slack_budget: bool = Field(True, validation_alias="SWARMBOT_SLACK_BUDGET")
     followup_reminder_hours: int = Field(24, ge=1,
                                          validation_alias="SWARMBOT_FOLLOWUP_REMINDER_HOURS")
     admins: str = Field("", validation_alias="SWARMBOT_ADMINS")
@@ -58,6 +61,9 @@ class Settings(BaseSettings):
     case_feed_url: str | None = Field(None, validation_alias="SWARMBOT_CASE_FEED_URL")
     case_feed_secret: SecretStr | None = Field(None, validation_alias="SWARMBOT_CASE_FEED_SECRET")
     log_level: str = Field("INFO", validation_alias="LOG_LEVEL")
+    # What a channel reads (case channels, the stakeholder channel): `en` or `ja`. What one
+    # person sees follows their own Slack locale; this is theirs too until Slack says it.
+    language: str = Field("en", validation_alias="SWARMBOT_LANGUAGE")
 
     @field_validator("slack_api_url")
     @classmethod
@@ -104,6 +110,13 @@ class Settings(BaseSettings):
             value = "postgresql+psycopg://" + value[len("postgresql://") :]
         return value
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL, the address people open swarmbot at")
+        return value or None
+
     @field_validator("case_feed_url")
     @classmethod
     def _feed_url(cls, value: str | None) -> str | None:
@@ -117,6 +130,16 @@ class Settings(BaseSettings):
             raise ValueError("SWARMBOT_CASE_FEED_SECRET must be set with SWARMBOT_CASE_FEED_URL "
                              "(the feed's requests are signed with it)")
         return self
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        from bot.i18n import LANGUAGES, language_of
+
+        language = language_of(value.strip(), fallback="")
+        if language not in LANGUAGES:
+            raise ValueError(f"unknown language {value!r}; use one of {', '.join(LANGUAGES)}")
+        return language
 
     @field_validator("swarm_severities")
     @classmethod

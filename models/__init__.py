@@ -1,6 +1,7 @@
 """The SQLAlchemy data model (2.x typed declarative), engine/session, unit of work.
 Schema changes go through the Alembic migrations in `models/alembic/`."""
 
+from models.alerts import Alert, AlertGroup
 from models.base import Base
 from models.case import (
     Approval,
@@ -25,7 +26,8 @@ from models.expertise import (
 from models.scheduling import OutboxMessage, Timer
 
 __all__ = [
-    "Approval", "Base", "Case", "Declaration", "EarlyAnswer", "FollowUp", "Expert", "Invite",
+    "Alert", "AlertGroup", "Approval", "Base", "Case", "Declaration", "EarlyAnswer",
+    "FollowUp", "Expert", "Invite",
     "LevelChange", "OutboxMessage", "Participant", "ProcessedEvent", "ProcessedRequest",
     "ResolutionRecord", "StatusUpdate", "Timer", "TimelineEvent",
     "UserGroupMember", "UserGroupSync",

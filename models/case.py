@@ -24,7 +24,10 @@ class Case(Base):
     """An incident or ticket. `owner_id` is the case owner, who keeps it to the end."""
 
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (UniqueConstraint("source", "external_id"),
+                      # one case per Slack message, however many open it at once
+                      UniqueConstraint("source_channel_id", "source_ts",
+                                       name="uq_cases_source_message"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -46,6 +49,8 @@ class Case(Base):
     review_ts: Mapped[str | None] = mapped_column(String(32), default=None)  # the review draft
     source: Mapped[str] = mapped_column(String(32), default="slack")
     external_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The ticket or incident in the sending tool (a webhook's `url`): a channel bookmark.
+    source_url: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -55,6 +60,11 @@ class Case(Base):
     resolution_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
     confirmed_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The Slack message the case was opened from (message shortcut, intake reaction): the
+    # bot answers in its thread when the case opens and when it resolves.
+    source_channel_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    source_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    source_thread_ts: Mapped[str | None] = mapped_column(String(32), default=None)
 
     participants: Mapped[list[Participant]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="Participant.id"

@@ -23,6 +23,9 @@ class Expert(Base):
     skills: Mapped[list[str]] = mapped_column(JSON, default=list)
     away: Mapped[bool] = mapped_column(default=False)
     tz: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Slack's locale of the person (`ja-JP`), from users.info include_locale: the language of
+    # what only they see. None until Slack said.
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
     work_start_hour: Mapped[int] = mapped_column(default=9)
     work_end_hour: Mapped[int] = mapped_column(default=18)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

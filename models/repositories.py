@@ -15,7 +15,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from bot.domain.states import ApprovalState, CaseMode, CaseStatus, InviteState
+from bot.domain.states import AlertStatus, ApprovalState, CaseMode, CaseStatus, InviteState
+from models.alerts import Alert, AlertGroup
 from models.audit import GENESIS, event_hash
 from models.base import utcnow
 from models.case import (
@@ -89,8 +90,11 @@ def locked(stmt: Any) -> Any:
 
 
 # session.info key set when a transaction recorded Slack side effects: its commit wakes the
-# delivery (bot.bootstrap listens for it).
+# delivery (bot.bootstrap listens for it). Its value counts the locks recorded under (one
+# deliverer each: that many may go side by side), or is True. RECORDED_LOCKS: the locks of
+# the urgent effects it recorded.
 RECORDED_EFFECTS = "outbox_recorded"
+RECORDED_LOCKS = "outbox_recorded_locks"
 
 
 class PendingInserts:
@@ -214,6 +218,11 @@ class CaseRepository:
         stmt = select(Case).where(Case.channel_id == channel_id)
         if for_update:
             stmt = locked(stmt)
+        return self.session.scalars(stmt).first()
+
+    def by_source_message(self, channel_id: str, ts: str) -> Case | None:
+        """The case opened from the Slack message (channel, ts), if one was."""
+        stmt = select(Case).where(Case.source_channel_id == channel_id, Case.source_ts == ts)
         return self.session.scalars(stmt).first()
 
     def by_external_id(self, source: str, external_id: str) -> Case | None:
@@ -429,12 +438,14 @@ class OutboxRepository:
         if dedupe_key is None and queueing_lock is None:
             raise ValueError(f"an effect {kind!r} needs a dedupe_key or a queueing_lock")
         now = self.now()
+        lock = lock or (case_lock(case_id) if case_id is not None else None)
         self._pending.add({
-            "dedupe_key": dedupe_key, "queueing_lock": queueing_lock,
-            "lock": lock or (case_lock(case_id) if case_id is not None else None),
+            "dedupe_key": dedupe_key, "queueing_lock": queueing_lock, "lock": lock,
             "kind": kind, "payload": payload, "case_id": case_id, "created_at": now,
             "priority": priority, "scheduled_at": not_before or now})
         self.session.info[RECORDED_EFFECTS] = True  # the commit wakes the delivery
+        if priority == 0:  # urgent: may go side by side (the rest wait for one worker)
+            self.session.info.setdefault(RECORDED_LOCKS, set()).add(lock or dedupe_key)
 
     def write_pending(self) -> None:
         """Insert what `enqueue` recorded so far (keys already there are skipped)."""
@@ -477,6 +488,17 @@ class OutboxRepository:
             .order_by(OutboxMessage.id)
         )
         return [dict(result or {}) for result in self.session.scalars(stmt)]
+
+    def settle(self, message_id: int) -> bool:
+        """Mark an effect done inside the transaction that does its work — for an effect that
+        is work of ours rather than a Slack call: True the first time; False when it was done
+        (or given up) already, e.g. by a delivery that crashed after that work committed.
+        The row is locked until commit: two deliveries at once do the work once."""
+        self.write_pending()
+        return changed_rows(self.session, update(OutboxMessage).where(
+            OutboxMessage.id == message_id, OutboxMessage.state == OutboxState.PENDING)
+            .values(state=OutboxState.DONE, done_at=self.now())
+            .execution_options(synchronize_session=False)) == 1
 
     def wake_case(self, case_id: int) -> None:
         """Make the case's effects that wait for something (never failed) due now."""
@@ -731,3 +753,42 @@ class UserGroupRepository:
             UserGroupMember.group_id == group_id)))
         self.session.add_all(UserGroupMember(group_id=group_id, user_id=u)
                              for u in dict.fromkeys(added) if u not in present)
+
+
+class AlertRepository:
+    """Alerts grouped into cases, and the (source, group key) rows that decide the grouping."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def group(self, source: str, group_key: str) -> AlertGroup:
+        """The group's row, created if missing and locked: alerts of one group at once, in
+        any process, wait here for each other (and each sees the case the one before opened)."""
+        insert_ignoring_conflict(self.session, AlertGroup,
+                                 {"source": source, "group_key": group_key})
+        found: AlertGroup = self.session.scalars(locked(select(AlertGroup).where(
+            AlertGroup.source == source, AlertGroup.group_key == group_key))).one()
+        return found
+
+    def known(self, source: str, external_ids: Collection[str]) -> dict[str, Alert]:
+        """The alerts already recorded among these, by external id."""
+        if not external_ids:
+            return {}
+        return {a.external_id: a for a in self.session.scalars(select(Alert).where(
+            Alert.source == source, Alert.external_id.in_(list(external_ids))))}
+
+    def add(self, alert: Alert) -> Alert:
+        self.session.add(alert)
+        return alert
+
+    def counts(self, case_id: int) -> tuple[int, int]:
+        """(alerts on the case, of which still firing)."""
+        self.session.flush()
+        total, firing = self.session.execute(
+            select(func.count(), func.count().filter(Alert.status == AlertStatus.FIRING))
+            .where(Alert.case_id == case_id)).one()
+        return int(total), int(firing)
+
+    def latest(self, case_id: int, limit: int) -> Sequence[Alert]:
+        return self.session.scalars(select(Alert).where(Alert.case_id == case_id)
+                                    .order_by(Alert.id.desc()).limit(limit)).all()

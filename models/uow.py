@@ -12,6 +12,7 @@ from models.base import utcnow
 from models.case import TimelineEvent
 from models.db import READ_ONLY
 from models.repositories import (
+    AlertRepository,
     ApprovalRepository,
     CaseRepository,
     EarlyAnswerRepository,
@@ -60,6 +61,7 @@ class UnitOfWork:
         if self._options:
             self.session.connection(execution_options=self._options)
         self.cases = CaseRepository(self.session)
+        self.alerts = AlertRepository(self.session)
         self.invites = InviteRepository(self.session)
         on_event = self._on_event
         self.timeline = TimelineRepository(

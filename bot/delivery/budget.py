@@ -13,6 +13,11 @@ the limit is learned down (multiplied by LEARN_DOWN) and held for the Retry-Afte
 back up by RECOVERY of the documented limit a minute without another 429 (additive increase,
 multiplicative decrease).
 
+A limit of a `family` (chat.postMessage: one a second per channel, "short bursts" allowed of a
+length Slack does not document) starts at the burst it hopes for, and a refused burst teaches
+the family — every channel — the burst Slack took (the calls it accepted in that window, at
+most LEARN_DOWN of the hope), at the same average rate: one channel's 429 spares the others'.
+
 On SQLite (one web process) the windows live in the process's memory instead.
 
 Why not a limiter library: `limits` keeps its counters in memory, Redis, Memcached or MongoDB,
@@ -45,11 +50,20 @@ KEPT, QUIET = 1000, timedelta(minutes=10)  # in memory: past KEPT windows, drop 
 
 @dataclass(frozen=True)
 class Limit:
-    """One rate limit: its budget's key, and `calls` allowed in any `seconds`."""
+    """One rate limit: its budget's key, and `calls` allowed in any `seconds`. A limit of a
+    `family` (one channel's posts) is learned for the whole family: a burst of fewer calls in
+    proportionally fewer seconds (the same average rate)."""
 
     key: str
     calls: float
     seconds: float
+    family: str | None = None
+
+    def window(self, allowed: float) -> float:
+        """The window's seconds when `allowed` calls may go in it."""
+        if self.family is None:
+            return self.seconds
+        return self.seconds * max(1, int(allowed)) / self.calls
 
 
 def allowed_now(documented: float, learned: float, learned_at: datetime | None,
@@ -113,27 +127,59 @@ class Budget:
             allowed = allowed_now(limit.calls, budget.allowed, budget.learned_at, now)
             if allowed >= limit.calls and budget.learned_at is not None:
                 budget.allowed, budget.learned_at = limit.calls, None
-            recent = [t for t in budget.calls if t > at - limit.seconds]
-            wait = max(turn(recent, allowed, limit.seconds, at) - at,
+            if limit.family is not None:
+                allowed = min(allowed, self._family_allows(limit, budget, now))
+            seconds = limit.window(allowed)
+            recent = [t for t in budget.calls if t > at - seconds]
+            wait = max(turn(recent, allowed, seconds, at) - at,
                        ((budget.held_until or now) - now).total_seconds())
             if wait > EARLY.total_seconds():
                 budget.next_at = now + timedelta(seconds=wait)
                 return wait
             recent.append(at)
             budget.calls = recent
-            budget.next_at = _moment(turn(recent, allowed, limit.seconds, at))
+            budget.next_at = _moment(turn(recent, allowed, seconds, at))
             return 0.0
 
     def refused(self, limit: Limit, retry_after: float) -> None:
-        """Slack answered 429: hold the limit for `retry_after` and learn it down."""
+        """Slack answered 429: hold the limit for `retry_after` and learn it down — a
+        family's limit: the family learns the burst Slack took before refusing (none taken:
+        the refusal was not about the burst, the limit is only held)."""
         now = self.clock()
+        accepted = 0
         with self._window(limit, now) as budget:
-            allowed = allowed_now(limit.calls, budget.allowed, budget.learned_at, now)
-            budget.allowed = max(1.0, allowed * LEARN_DOWN)
-            budget.learned_at = now
+            if limit.family is None:
+                allowed = allowed_now(limit.calls, budget.allowed, budget.learned_at, now)
+                budget.allowed = max(1.0, allowed * LEARN_DOWN)
+                budget.learned_at = now
+            else:  # the calls of the window before the refused one (the last spent)
+                seconds = limit.window(self._family_allows(limit, budget, now))
+                accepted = len([t for t in budget.calls
+                                if t > now.timestamp() - seconds]) - 1
             budget.held_until = max(budget.held_until or now,
                                     now + timedelta(seconds=retry_after))
             budget.next_at = max(budget.next_at, budget.held_until)
+        if limit.family is not None and accepted > 0:
+            with self._window(Limit(limit.family, limit.calls, limit.seconds), now) as family:
+                allowed = allowed_now(limit.calls, family.allowed, family.learned_at, now)
+                family.allowed = max(1.0, min(allowed * LEARN_DOWN, accepted))
+                family.learned_at = now
+
+    def _family_allows(self, limit: Limit, budget: Window | SlackBudget, now: datetime
+                       ) -> float:
+        """The calls a window of `limit`'s family allows now (as learned by any of it) —
+        read beside `budget`, the limit's own window: from this process's windows (its lock
+        held), or the shared table in the same transaction."""
+        assert limit.family is not None
+        if isinstance(budget, Window):
+            family: Window | SlackBudget | None = self._windows.get(limit.family)
+        else:
+            session = Session.object_session(budget)
+            assert session is not None
+            family = session.get(SlackBudget, limit.family)
+        if family is None:
+            return limit.calls
+        return allowed_now(limit.calls, family.allowed, family.learned_at, now)
 
     def spent(self, now: datetime) -> Select[tuple[str]] | list[str]:
         """The keys of the limits that have no room at `now` (for the outbox claim)."""

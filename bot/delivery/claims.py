@@ -35,7 +35,8 @@ BATCH = 50  # at most this many effects of one lock in a claim
 # Within a priority, who spends a shared budget first: the channel and invites of a case (and
 # what tells people of it), then joins (members added to a channel), then everything else —
 # edits of sent messages and refreshes (which coalesce while they wait, queueing_lock).
-SPENDING = {Effect.CREATE_CHANNEL: 0, Effect.SEND_INVITE: 0, Effect.HAND_OFF: 0,
+SPENDING = {Effect.PLAN_SWARM: 0, Effect.CREATE_CHANNEL: 0, Effect.SEND_INVITE: 0,
+            Effect.HAND_OFF: 0,
             Effect.ANSWER_EARLY: 0, Effect.DELIVERY_FAILED: 0, Effect.SYNC_MEMBERS: 1}
 LATER_SPENDING = 2
 # A channel archived or reopened: effects of its case never cross these in either direction

@@ -10,9 +10,13 @@ from typing import Any
 
 from bot.domain.errors import InvalidInput, UsageError
 from bot.domain.mrkdwn import escape
+from bot.domain.states import SEVERITIES
 
-SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 SEVERITY_WORDS = {"sev1": "critical", "sev2": "major", "sev3": "minor", "sev4": "low"}
+# The Japanese words for the severities, as the catalog shows them (sev1 — 緊急 …): typed as
+# a word of their own, they name the severity (`/swarm new 決済が失敗する 緊急`,
+# `/swarm severity 重大`). Inside a title word (`緊急対応`) they stay title.
+JAPANESE_SEVERITIES = {"緊急": "sev1", "重大": "sev2", "軽微": "sev3", "低": "sev4"}
 MAX_TITLE = 150
 MAX_DESCRIPTION = 3000
 MAX_TAGS = 10
@@ -24,18 +28,22 @@ _SEVERITY = re.compile(r"^(?:sev|s|p)[-_ ]?([1-4])$", re.IGNORECASE)
 _SEVERITY_LIKE = re.compile(r"^sev[-_]?\d+$", re.IGNORECASE)
 _SERVICE = re.compile(r"^service:([\w.\-/]{1,60})$", re.IGNORECASE)
 _TAG = re.compile(r"^#([\w.\-/]{1,40})$")
+# a `#tag` that is also a channel's name, as Slack sends it with escaping on: `<#C123|tag>`
+_CHANNEL_TAG = re.compile(r"^<#[CG][A-Z0-9]+\|([\w.\-/]{1,40})>$")
 _NAME = re.compile(r"^[\w.\-/]+$")  # a service or tag: one word of letters, digits, . - _ /
 _NAME_JUNK = re.compile(r"[-_]+")
 _JAPANESE = re.compile("[\u3005\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def parse_severity(text: str) -> str:
-    """`sev1`, `SEV-2`, `s3`, `p4`, `1` → `sev1`..`sev4`; anything else is refused."""
-    cleaned = text.strip()
+    """`sev1`, `SEV-2`, `s3`, `p4`, `1`, `緊急` → `sev1`..`sev4`; anything else is refused."""
+    cleaned = unicodedata.normalize("NFKC", text.strip())
+    if cleaned in JAPANESE_SEVERITIES:
+        return JAPANESE_SEVERITIES[cleaned]
     match = _SEVERITY.match(cleaned) or re.match(r"^([1-4])$", cleaned)
     if not match:
-        raise InvalidInput(f"`{escape(cleaned[:20])}` is not a severity. Use sev1 (critical), sev2 "
-                           "(major), sev3 (minor) or sev4 (low).")
+        raise InvalidInput("`{value}` is not a severity. Use sev1 (critical), sev2 (major), "
+                           "sev3 (minor) or sev4 (low).", values={"value": escape(cleaned[:20])})
     return f"sev{match.group(1)}"
 
 
@@ -55,24 +63,27 @@ class CaseDraft:
             raise UsageError("A case needs a title: `/swarm new <title> [sev1..sev4] "
                              "[service:<name>] [#tags]`.")
         if len(self.title) > MAX_TITLE:
-            raise InvalidInput(f"That title is {len(self.title)} characters; keep it under "
-                               f"{MAX_TITLE} and put the details in the description.",
-                               field="title")
+            raise InvalidInput("That title is {length} characters; keep it under {limit} and "
+                               "put the details in the description.", field="title",
+                               values={"length": len(self.title), "limit": MAX_TITLE})
         if self.severity not in SEVERITIES:
-            raise InvalidInput(f"`{escape(self.severity[:20])}` is not a severity; use sev1..sev4.",
-                               field="severity")
+            raise InvalidInput("`{value}` is not a severity; use sev1..sev4.", field="severity",
+                               values={"value": escape(self.severity[:20])})
         if self.service and (len(self.service) > MAX_SERVICE or not _NAME.match(self.service)):
-            raise InvalidInput(f"The service must be one word of at most {MAX_SERVICE} letters, "
-                               "digits or `. - _ /` (e.g. `payments`).", field="service")
+            raise InvalidInput("The service must be one word of at most {limit} letters, "
+                               "digits or `. - _ /` (e.g. `payments`).", field="service",
+                               values={"limit": MAX_SERVICE})
         if len(self.description) > MAX_DESCRIPTION:
-            raise InvalidInput(f"The description is too long (at most {MAX_DESCRIPTION} "
-                               "characters).", field="description")
+            raise InvalidInput("The description is too long (at most {limit} characters).",
+                               field="description", values={"limit": MAX_DESCRIPTION})
         if len(self.tags) > MAX_TAGS:
-            raise InvalidInput(f"At most {MAX_TAGS} tags per case.", field="tags")
+            raise InvalidInput("At most {limit} tags per case.", field="tags",
+                               values={"limit": MAX_TAGS})
         for tag in self.tags:
             if len(tag) > MAX_TAG or not _NAME.match(tag):
-                raise InvalidInput(f"A tag must be one word of at most {MAX_TAG} letters, digits "
-                                   "or `. - _ /` (e.g. `db`).", field="tags")
+                raise InvalidInput("A tag must be one word of at most {limit} letters, digits "
+                                   "or `. - _ /` (e.g. `db`).", field="tags",
+                                   values={"limit": MAX_TAG})
 
 
 def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft:
@@ -84,18 +95,19 @@ def parse_declaration(text: str, *, default_severity: str = "sev3") -> CaseDraft
     severity, service, tags, words = None, "", [], []
     for typed in text.split():
         word = unicodedata.normalize("NFKC", typed)
-        if _SEVERITY.match(word) or _SEVERITY_LIKE.match(word):
+        if _SEVERITY.match(word) or _SEVERITY_LIKE.match(word) or word in JAPANESE_SEVERITIES:
             named = parse_severity(word)  # `sev9` is refused, not taken as a title word
             if severity is not None and named != severity:
-                raise InvalidInput(f"Give the case one severity: both {severity} and {named} "
-                                   "are named.")
+                raise InvalidInput("Give the case one severity: both {one} and {other} are "
+                                   "named.", values={"one": severity, "other": named})
             severity = named
         elif match := _SERVICE.match(word):
             if service and match.group(1).lower() != service:
-                raise InvalidInput(f"Give the case one service: both `{service}` and "
-                                   f"`{match.group(1).lower()}` are named.")
+                raise InvalidInput("Give the case one service: both `{one}` and `{other}` are "
+                                   "named.", values={"one": service,
+                                                     "other": match.group(1).lower()})
             service = match.group(1).lower()
-        elif match := _TAG.match(word):
+        elif match := (_TAG.match(word) or _CHANNEL_TAG.match(word)):
             tag = match.group(1).lower()
             if tag not in tags:
                 tags.append(tag)

@@ -2,7 +2,9 @@
 CLI turn them into messages in one place.
 
 People a sentence names are data, not markup: `{key}` in the message stands for the user id
-`people[key]`, named where the error is shown (`words`) — Slack as a mention."""
+`people[key]`, named where the error is shown (`words`) — Slack as a mention. Other facts
+may be kept apart the same way (`values`): the message is then a fixed sentence the reader's
+language has a translation of (bot/i18n), filled where it is shown."""
 
 from __future__ import annotations
 
@@ -12,14 +14,20 @@ from collections.abc import Callable, Mapping
 class SwarmbotError(Exception):
     """Base class: `str(error)` is a complete, user-facing sentence (people as `@U…`)."""
 
-    def __init__(self, message: str = "", *, people: Mapping[str, str] | None = None) -> None:
+    def __init__(self, message: str = "", *, people: Mapping[str, str] | None = None,
+                 values: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.people = dict(people or {})
+        self.values = {key: str(value) for key, value in (values or {}).items()}
 
-    def words(self, person: Callable[[str], str]) -> str:
-        """The sentence, each person named by `person(user_id)`."""
-        text = self.message
+    def words(self, person: Callable[[str], str],
+              translate: Callable[[str], str] = lambda message: message) -> str:
+        """The sentence (`translate`d: its fixed words in the reader's language), each person
+        named by `person(user_id)` and each value filled in."""
+        text = translate(self.message)
+        for key, value in self.values.items():
+            text = text.replace("{" + key + "}", value)
         for key, user in self.people.items():
             text = text.replace("{" + key + "}", person(user))
         return text
@@ -41,8 +49,9 @@ class InvalidInput(SwarmbotError):
     the part of a form it is about (e.g. "service" of a case draft), when there is one."""
 
     def __init__(self, message: str, *, field: str | None = None,
-                 people: Mapping[str, str] | None = None) -> None:
-        super().__init__(message, people=people)
+                 people: Mapping[str, str] | None = None,
+                 values: Mapping[str, object] | None = None) -> None:
+        super().__init__(message, people=people, values=values)
         self.field = field
 
 

@@ -29,12 +29,11 @@ from pydantic import (
 
 from bot.domain.errors import ConfigError, InvalidInput, NotAllowed
 from bot.domain.mrkdwn import escape
-from bot.domain.states import EscalationTrigger
+from bot.domain.states import SEVERITIES, EscalationTrigger
 from bot.domain.workflows import RESPONDER, Workflow, check_responders
 from skills_index.text import mentions
 
 LEVELS = ("L1", "L2", "L3", "L4", "Executive")
-SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|second|m|min|minute|h|hr|hour|d|day|w|"
                        r"week)s?\s*$", re.IGNORECASE)
 _UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600,

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# A case's severities, most severe first (the one list: config, policy and cases read it)
+SEVERITIES = ("sev1", "sev2", "sev3", "sev4")
+
 
 class CaseStatus(StrEnum):
     OPEN = "open"
@@ -34,6 +37,13 @@ class InviteState(StrEnum):
     DECLINED = "declined"
     EXPIRED = "expired"
     CANCELLED = "cancelled"  # withdrawn: the case changed mode or was resolved
+
+
+class AlertStatus(StrEnum):
+    """An alert from a monitoring tool, as the tool last said (grouped into a case)."""
+
+    FIRING = "firing"
+    RESOLVED = "resolved"
 
 
 class ApprovalState(StrEnum):
@@ -101,6 +111,9 @@ class TimelineKind(StrEnum):
     REOPENED = "reopened"
     ARCHIVED = "archived"
     LESSON = "lesson"
+    # Alerts grouped into the case (bot/services/alerts.py)
+    ALERT_FIRING = "alert_firing"
+    ALERT_RESOLVED = "alert_resolved"
 
 
 LEVEL_MOVES = frozenset({TimelineKind.LEVEL_SET, TimelineKind.ESCALATED,

@@ -14,9 +14,9 @@ so `swarmbot audit verify` holds for old chains. New events of a converted kind 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.domain.durations import sla_length
 from bot.domain.mrkdwn import channel_link, escape, group_mention, mention
@@ -216,6 +216,8 @@ _KINDS: dict[str, _Render] = {  # keyed by TimelineKind (a str)
     TimelineKind.WORKFLOW_OFFERED: _says("Workflow {workflow} offered ({trigger})"),
     TimelineKind.TOPIC_NOTE: lambda actor, data, person: topic_note(data, person),
     TimelineKind.FORECAST: _says("{needs_help:.0%} likely to need more than one person"),
+    TimelineKind.ALERT_FIRING: _says("Alert from {source}: {title}"),
+    TimelineKind.ALERT_RESOLVED: _says("Alert resolved ({source}): {title}"),
 }
 
 
@@ -247,6 +249,28 @@ def _texts(value: Any, typed: Callable[[str], str]) -> Any:
     if isinstance(value, list | tuple):
         return [_texts(item, typed) for item in value]
     return value
+
+
+# Alerts grouped into a case: a storm records hundreds. Timelines people read (the review,
+# the resolution message) show the first few (`thinned`); the case summary counts them all.
+ALERT_KINDS = frozenset({TimelineKind.ALERT_FIRING, TimelineKind.ALERT_RESOLVED})
+ALERTS_SHOWN = 3
+
+
+_Event = TypeVar("_Event", bound=Recorded)
+
+
+def thinned(events: Sequence[_Event]) -> list[_Event]:
+    """`events` with at most ALERTS_SHOWN alert events (the first ones): a storm's alerts
+    are counted in the case summary, not read one by one."""
+    kept, seen = [], 0
+    for event in events:
+        if event.kind in ALERT_KINDS:
+            seen += 1
+            if seen > ALERTS_SHOWN:
+                continue
+        kept.append(event)
+    return kept
 
 
 def converted(kind: str) -> bool:

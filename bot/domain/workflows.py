@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bot.domain.mrkdwn import escape
+from bot.domain.states import SEVERITIES
 
 TRIGGERS = ("declared", "severity_set", "escalated", "sla_warning", "no_update", "resolved")
 PLACEHOLDERS = frozenset({"reference", "title", "severity", "service", "level", "owner",
@@ -103,7 +104,7 @@ class Workflow(_Strict):
     @field_validator("severities")
     @classmethod
     def _severities(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [s for s in value if s not in ("sev1", "sev2", "sev3", "sev4")]
+        bad = [s for s in value if s not in SEVERITIES]
         if bad:
             raise ValueError(f"{bad[0]!r} is not sev1..sev4")
         return value

@@ -23,6 +23,7 @@ from bot.sandbox.console import plain
 from bot.sandbox.emulator import SlackEmulator
 from bot.sandbox.invites import invite_dms
 from bot.sandbox.run import Sandbox, start_sandbox
+from bot.sandbox.seed import company_for
 from bot.sandbox.web.emoji_names import character
 
 _EMOJI = re.compile(r":([a-z0-9_+\-]+):")
@@ -66,7 +67,15 @@ class Stage:
         return self.sandbox.emulator
 
     def user(self, handle: str) -> str:
-        return self.sandbox.users[handle]
+        return self.sandbox.users[self.part(handle)]
+
+    def part(self, handle: str) -> str:
+        """Who plays a Parcelly person's part in this company (themselves in Parcelly)."""
+        return (self.sandbox.company.cast or {}).get(handle, handle)
+
+    def t(self, text: str) -> str:
+        """What the scenario types or looks for, in the company's language."""
+        return JAPANESE.get(text, text) if self.sandbox.company.language == "ja" else text
 
     def handle(self, user_id: str) -> str:
         return next((h for h, u in self.sandbox.users.items() if u == user_id), user_id)
@@ -74,7 +83,7 @@ class Stage:
     # -- acting ------------------------------------------------------------------------------
     def command(self, handle: str, text: str, channel: str) -> None:
         name = self.transcript.channel_label(channel)
-        self.transcript.action(f"@{handle} in {name}: /swarm {text}")
+        self.transcript.action(f"@{self.part(handle)} in {name}: /swarm {text}")
         result = self.emu.slash_command(self.user(handle), "/swarm", text, channel=channel)
         if result.status != 200:
             raise StepFailed(f"the bot answered /swarm {text} with HTTP {result.status}")
@@ -129,24 +138,56 @@ class Step:
 
 
 # -- the scenarios ---------------------------------------------------------------------------
+TITLE = "Checkout latency over 3s"
+INVOICES = "Customer cannot download invoices"
+# What the scenarios type and look for, as はなまる商店's people and swarmbot say it in
+# Japanese (`swarmbot demo --locale ja`); the catalog's words, bot/i18n/locale/ja.
+JAPANESE = {
+    TITLE: "決済画面の応答が3秒を超える",
+    INVOICES: "お客様が請求書をダウンロードできない",
+    "Case #0001 declared; you own it": "案件 #0001 を宣言しました。担当者はあなたです",
+    "Recommended experts, invited now": "おすすめの専門家を招待しました",
+    "accepted the invite and joined": "が招待を承諾し、スウォームに参加しました",
+    "declined": "辞退済み",
+    "Rolled back checkout-svc 4.2; p95 latency back under 1s":
+        "checkout-svc 4.2 を切り戻し、p95 レイテンシは 1 秒未満に戻った",
+    "Status update": "状況報告",
+    "Bad deploy of checkout-svc 4.2 (N+1 query on cart totals); rolled back":
+        "checkout-svc 4.2 のデプロイ不良（カート合計の N+1 クエリ）。切り戻した",
+    "Case #0001 resolved": "案件 #0001 は解決しました",
+    "Placed at L1": "L1 に配置",
+    "Regenerated the PDF, still a 404": "PDF を再生成したが、まだ 404",
+    "still a 404": "まだ 404",
+    "L1's response SLA": "L1 の応答 SLA",
+    "runs out in": "で切れます",
+    "Escalated L1 → L2": "L1 → L2 にエスカレーション",
+    "is at L2": "は現在 L2 です",
+    "Escalated L2 → L3": "L2 → L3 にエスカレーション",
+    "is at L3": "は現在 L3 です",
+    "acknowledged the case at L3": "L3 で案件に応答しました",
+    "Invoice links pointed at the old bucket; fixed":
+        "請求書のリンクが古いバケットを指していた。修正済み",
+    "resolved": "解決",
+    "old bucket": "古いバケット",
+}
+
 def sev1_swarm() -> list[Step]:
     """A sev1 incident swarmed and resolved: declared, channel, experts invited, one accepts
     by reaction, one declines, a status update, resolved with a summary."""
-    title = "Checkout latency over 3s"
-
     def declare(s: Stage) -> None:
-        s.command("maya", f"new {title} sev1 service:checkout", s.sandbox.channels["general"])
-        s.told("maya", "Case #0001 declared; you own it")
+        s.command("maya", f"new {s.t(TITLE)} sev1 service:checkout",
+                  s.sandbox.channels["general"])
+        s.told("maya", s.t("Case #0001 declared; you own it"))
 
     def channel(s: Stage) -> None:
         case = s.case_channel(1)
         s.found["case"] = case["id"]
         s.wait(lambda: s.user("maya") in s.emu.channel(case["id"])["members"],
                "the owner @maya in the case channel")
-        s.said(case["id"], f"#0001 {title}")
+        s.said(case["id"], f"#0001 {s.t(TITLE)}")
 
     def invited(s: Stage) -> None:
-        s.said(s.found["case"], "Recommended experts, invited now")
+        s.said(s.found["case"], s.t("Recommended experts, invited now"))
         invites = s.wait(lambda: len(s.invites("#0001")) >= 2 and s.invites("#0001"),
                          "swarm invites to at least two experts by DM")
         s.found["invites"] = invites
@@ -156,25 +197,25 @@ def sev1_swarm() -> list[Step]:
         s.react(handle, invite, "white_check_mark")
         s.wait(lambda: s.user(handle) in s.emu.channel(s.found["case"])["members"],
                f"@{handle} added to the case channel")
-        s.said(s.found["case"], f"<@{s.user(handle)}> accepted the invite and joined the swarm")
+        s.said(s.found["case"], f"<@{s.user(handle)}>", s.t("accepted the invite and joined"))
 
     def decline(s: Stage) -> None:
         handle, invite = s.found["invites"][1]
         s.react(handle, invite, "x")
-        s.wait(lambda: "declined" in _full_text(next(
+        s.wait(lambda: s.t("declined") in _full_text(next(
             m for m in s.emu.dm_messages(s.user(handle)) if m["ts"] == invite["ts"])),
             f"the invite to @{handle} marked declined")
 
     def status(s: Stage) -> None:
-        update = "Rolled back checkout-svc 4.2; p95 latency back under 1s"
+        update = s.t("Rolled back checkout-svc 4.2; p95 latency back under 1s")
         s.command("maya", f"status {update}", s.found["case"])
-        s.said(s.found["case"], "Status update", update)
+        s.said(s.found["case"], s.t("Status update"), update)
         s.said(s.sandbox.channels["incidents"], "#0001", update)
 
     def resolve(s: Stage) -> None:
-        summary = "Bad deploy of checkout-svc 4.2 (N+1 query on cart totals); rolled back"
+        summary = s.t("Bad deploy of checkout-svc 4.2 (N+1 query on cart totals); rolled back")
         s.command("maya", f"resolve {summary}", s.found["case"])
-        s.said(s.found["case"], "Case #0001 resolved", summary)
+        s.said(s.found["case"], s.t("Case #0001 resolved"), summary)
 
     return [Step("maya declares a sev1 incident", declare),
             Step("its channel is created with the owner in it", channel),
@@ -188,47 +229,46 @@ def sev1_swarm() -> list[Step]:
 def sev4_tiers() -> list[Step]:
     """A sev4 ticket walking up the escalation levels on a fast clock: placed at L1, an SLA
     warning, escalated L1 → L2 → L3 with hand-off DMs, acknowledged at L3, resolved."""
-    title = "Customer cannot download invoices"
-
     def declare(s: Stage) -> None:
         number = 1 + _cases_before(s)
-        s.command("olivia", f"new {title} sev4 service:orders", s.sandbox.channels["general"])
+        s.command("olivia", f"new {s.t(INVOICES)} sev4 service:orders",
+                  s.sandbox.channels["general"])
         s.found["case"] = s.case_channel(number)["id"]
-        s.said(s.found["case"], "Placed at L1")
+        s.said(s.found["case"], s.t("Placed at L1"))
 
     def update(s: Stage) -> None:
-        s.command("olivia", "status Regenerated the PDF, still a 404", s.found["case"])
-        s.said(s.found["case"], "Status update", "still a 404")
+        s.command("olivia", "status " + s.t("Regenerated the PDF, still a 404"), s.found["case"])
+        s.said(s.found["case"], s.t("Status update"), s.t("still a 404"))
 
     def warned(s: Stage) -> None:
         s.skip(minutes=12)
-        s.said(s.found["case"], "L1's response SLA", "runs out in")
+        s.said(s.found["case"], s.t("L1's response SLA"), s.t("runs out in"))
 
     def escalated(s: Stage) -> None:
         s.skip(minutes=3)
-        message = s.said(s.found["case"], "Escalated L1 → L2")
+        message = s.said(s.found["case"], s.t("Escalated L1 → L2"))
         s.found["l2"] = s.handle(next(iter(_mentions(message, exclude=s.user("olivia"))), ""))
         if s.found["l2"] not in s.sandbox.users:
             raise StepFailed("the escalation names no L2 responder")
-        s.wait(lambda: any("is at L2" in (m.get("text") or "")
+        s.wait(lambda: any(s.t("is at L2") in (m.get("text") or "")
                            for m in s.emu.dm_messages(s.user(s.found["l2"]))),
                f"a hand-off DM to @{s.found['l2']}")
 
     def walked_up(s: Stage) -> None:
         s.skip(hours=1)
-        s.said(s.found["case"], "Escalated L2 → L3", "response SLA of 1 h passed")
-        s.wait(lambda: any("is at L3" in (m.get("text") or "")
+        s.said(s.found["case"], s.t("Escalated L2 → L3"), "1 h")
+        s.wait(lambda: any(s.t("is at L3") in (m.get("text") or "")
                            for m in s.emu.dm_messages(s.user("maya"))),
-               "a hand-off DM to @maya at L3")
+               f"a hand-off DM to @{s.part('maya')} at L3")
 
     def acknowledged(s: Stage) -> None:
         s.command("maya", "ack", s.found["case"])
-        s.said(s.found["case"], "acknowledged the case at L3")
+        s.said(s.found["case"], s.t("acknowledged the case at L3"))
 
     def resolved(s: Stage) -> None:
-        s.command("olivia", "resolve Invoice links pointed at the old bucket; fixed",
+        s.command("olivia", "resolve " + s.t("Invoice links pointed at the old bucket; fixed"),
                   s.found["case"])
-        s.said(s.found["case"], "resolved", "old bucket")
+        s.said(s.found["case"], s.t("resolved"), s.t("old bucket"))
 
     return [Step("olivia opens a sev4 ticket", declare),
             Step("she notes what she tried", update),
@@ -244,19 +284,22 @@ SCENARIOS: dict[str, Callable[[], list[Step]]] = {"swarm": sev1_swarm, "tiers": 
 
 # -- playing and printing ------------------------------------------------------------------
 def run_demo(scenarios: list[str] | None = None, *, out: Callable[[str], None] = print,
-             patience: float = WAIT, prepare: Callable[[Sandbox], None] | None = None) -> int:
+             patience: float = WAIT, prepare: Callable[[Sandbox], None] | None = None,
+             locale: str | None = None) -> int:
     """Play `scenarios` (default: all, in order) in a fresh sandbox; 0 if every step happened.
     `patience`: seconds a step waits for its outcome; `prepare`: called with the sandbox
-    before the first step (to inject a Slack fault, say)."""
+    before the first step (to inject a Slack fault, say); `locale`: `ja` plays it at
+    はなまる商店, in Japanese."""
+    company = company_for(locale)
     names = scenarios or list(SCENARIOS)
     with tempfile.TemporaryDirectory(prefix="swarmbot-demo-") as tmp:
         where = Path(tmp)
         clock = FastClock()
-        out("Starting the sandbox (SQLite, a model trained on Parcelly's history, the Slack "
-            "emulator)…")
+        out(f"Starting the sandbox (SQLite, a model trained on {company.name}'s history, the "
+            "Slack emulator)…")
         sandbox = start_sandbox(database_url=f"sqlite:///{where}/demo.sqlite3",
                                 model_path=where / "model.joblib", page_port=None,
-                                clock=clock, timers=False)
+                                clock=clock, timers=False, company=company)
         try:
             if prepare is not None:
                 prepare(sandbox)

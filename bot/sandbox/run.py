@@ -22,7 +22,7 @@ from bot.domain.policy import load_policy
 from bot.jobs.clock import add_clock_jobs
 from bot.sandbox.console import Console
 from bot.sandbox.emulator import SlackEmulator
-from bot.sandbox.seed import HISTORY_FILE, PEOPLE, POLICY_FILE
+from bot.sandbox.seed import PARCELLY, Company
 from bot.sandbox.web import create_page_app
 from bot.services.expertise import register_expert
 from bot.services.history import import_history
@@ -42,6 +42,7 @@ class Sandbox:
     users: dict[str, str]  # handle → Slack user id
     channels: dict[str, str]
     page: WebServer | None = None  # the web page of the emulated workspace
+    company: Company = PARCELLY
 
     def stop(self) -> None:
         if self.scheduler.running:
@@ -54,20 +55,26 @@ class Sandbox:
 
 
 def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
-                  history: Path = HISTORY_FILE, hooks_token: str = "sandbox",
+                  history: Path | None = None, hooks_token: str = "sandbox",
                   page_port: int | None = 0, clock: Callable[[], datetime] | None = None,
-                  timers: bool = True, policy_path: Path = POLICY_FILE) -> Sandbox:
+                  timers: bool = True, policy_path: Path | None = None,
+                  company: Company = PARCELLY) -> Sandbox:
     """`port`: the bot's; `page_port`: the web page's (None: no page); `clock`: what the bot
     reads as now (the demo moves one by hand); `timers`: run the clock jobs every 5 s;
-    `policy_path`: the escalation policy (Parcelly's by default)."""
+    `policy_path`, `history`: the escalation policy and past cases (the company's by
+    default); `company`: who works there and the language they read (Parcelly, English, or
+    Hanamaru, Japanese: `swarmbot sandbox --locale ja`)."""
+    history = history or company.history_file
+    policy_path = policy_path or company.policy_file
     policy = load_policy(policy_path)  # a broken file stops here, before anything starts
     signing_secret, bot_token = secrets.token_hex(16), "xoxb-sandbox-" + secrets.token_hex(8)
     emulator = SlackEmulator(signing_secret=signing_secret, bot_token=bot_token,
-                             team_domain="parcelly")
+                             team_domain=company.domain)
     emulator.start()
     users = {p.handle: emulator.add_user(p.handle, real_name=p.real_name,
-                                         email=f"{p.handle}@parcelly.example", tz=p.tz)
-             for p in PEOPLE}
+                                         email=f"{p.handle}@{company.domain}.example", tz=p.tz,
+                                         locale=company.locale)
+             for p in company.people}
     everyone = list(users.values())
     channels = {name: emulator.add_channel(name, members=everyone)
                 for name in ("general", "incidents")}
@@ -76,11 +83,13 @@ def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
         _env_file=None, slack_bot_token=bot_token, slack_signing_secret=signing_secret,
         slack_api_url=emulator.api_url, database_url=database_url,
         stakeholder_channel=channels["incidents"], hooks_token=hooks_token,
-        dashboard_token=hooks_token, model_path=model_path, policy_path=policy_path)
+        dashboard_token=hooks_token, model_path=model_path, policy_path=policy_path,
+        language=company.language)
     container = build(settings, policy=policy, clock=clock)
-    for person in PEOPLE:
+    for person in company.people:
         register_expert(container.services, user_id=users[person.handle], handle=person.handle,
-                        display_name=person.real_name, tz=person.tz, skills=person.skills)
+                        display_name=person.real_name, tz=person.tz, skills=person.skills,
+                        locale=company.locale)
     import_history(container.services, history)
     retrain(container.services, container.model)
     container.start()
@@ -90,14 +99,14 @@ def start_sandbox(*, database_url: str, model_path: Path, port: int = 0,
     if timers:
         add_clock_jobs(scheduler, container.services, timer_seconds=5)
         scheduler.start()
-    page = _page_server(emulator, page_port) if page_port is not None else None
-    return Sandbox(emulator, container, server, scheduler, users, channels, page)
+    page = _page_server(emulator, page_port, company) if page_port is not None else None
+    return Sandbox(emulator, container, server, scheduler, users, channels, page, company)
 
 
-def _page_server(emulator: SlackEmulator, port: int) -> WebServer:
+def _page_server(emulator: SlackEmulator, port: int, company: Company) -> WebServer:
     """The page on `port`, or on any free port when that one is taken (a busy 8080 on a
     newcomer's machine must not stop the sandbox)."""
-    app = create_page_app(emulator, default_user=PEOPLE[0].handle)
+    app = create_page_app(emulator, default_user=company.people[0].handle)
     try:
         return WebServer(app, port=port).start()
     except OSError:
@@ -105,12 +114,16 @@ def _page_server(emulator: SlackEmulator, port: int) -> WebServer:
         return WebServer(app, port=0).start()
 
 
-def run_sandbox(*, port: int, database_url: str) -> int:
+def run_sandbox(*, port: int, database_url: str, company: Company = PARCELLY) -> int:
     # SWARMBOT_POLICY (environment or .env) is read as `swarmbot serve` reads it, and checked
-    # the same way; without it the sandbox plays Parcelly's levels.
+    # the same way; without it the sandbox plays the company's levels.
     sandbox = start_sandbox(database_url=database_url, page_port=port,
                             model_path=Path("var/sandbox-model.joblib"),
-                            policy_path=load_settings().policy_path or POLICY_FILE)
+                            policy_path=load_settings().policy_path or company.policy_file,
+                            company=company)
+    first, second = company.people[0].handle, company.people[3].handle
+    example = ("決済画面の応答が3秒を超える sev1 service:checkout" if company.language == "ja"
+               else "Checkout latency over 3s sev1 service:checkout")
     assert sandbox.page is not None
     print(f"swarmbot sandbox is up.\n"
           f"  open the workspace:      {sandbox.page.url}/\n"
@@ -123,9 +136,9 @@ def run_sandbox(*, port: int, database_url: str) -> int:
           f"\"severity\": \"sev2\", \"service\": \"db\"}}'\n"
           f"  people: {', '.join(sandbox.users)}\n"
           f"On the page, or here, type as one of them, e.g.\n"
-          f"  maya: /swarm new Checkout latency over 3s sev1 service:checkout\n"
-          f"  tom: react white_check_mark      (answers tom's newest swarm invite)\n"
-          f"  show #swarm-0001-checkout-latency-over-3s\n"
+          f"  {first}: /swarm new {example}\n"
+          f"  {second}: react white_check_mark      (answers {second}'s newest swarm invite)\n"
+          f"  show #swarm-0001-…\n"
           f"Press Ctrl-C to stop.", flush=True)
     console = Console(sandbox.emulator, sandbox.users, sandbox.channels["general"],
                       sandbox.container.services)

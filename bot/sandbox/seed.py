@@ -1,7 +1,8 @@
 """The sandbox's fictional company, Parcelly (an online shop), its people and a year of past
 incidents: what makes the recommendations in `make run` meaningful.
 
-`python -m bot.sandbox.seed` rewrites bot/sandbox/data/sample_history.csv (deterministic)."""
+`python -m bot.sandbox.seed` rewrites bot/sandbox/data/sample_history.csv and the Japanese
+company's sample_history_ja.csv (bot/sandbox/seed_ja.py), deterministically."""
 
 from __future__ import annotations
 
@@ -109,10 +110,36 @@ TAGS = {"db": ["postgres", "redis"], "payments": ["stripe", "refunds"],
         "web": ["cdn", "frontend"]}
 
 
+@dataclass(frozen=True)
+class Company:
+    """A sandbox's fictional company: its people, its past incidents (and how each was
+    fixed), its policy, the language its people set in Slack."""
+
+    name: str
+    domain: str  # the workspace's, and the people's e-mail domain
+    people: tuple[Person, ...]
+    problems: dict[str, list[str]]
+    fixes: dict[str, list[str]]
+    hard: set[str]
+    places: list[str]
+    tags: dict[str, list[str]]
+    prefix: str  # of the history's ids
+    history_file: Path
+    policy_file: Path
+    locale: str = "en-US"  # each person's Slack locale
+    language: str = "en"  # SWARMBOT_LANGUAGE: what the channels read
+    cast: dict[str, str] | None = None  # the demo's parts (Parcelly's handles) → handles
+
+
 def sample_history(*, count: int = 420, seed: int = 7,
-                   end: datetime = datetime(2026, 10, 31, tzinfo=UTC)) -> list[dict[str, str]]:
+                   end: datetime = datetime(2026, 10, 31, tzinfo=UTC),
+                   company: Company | None = None) -> list[dict[str, str]]:
     """A year of resolved incidents: each service's cases mostly resolved by the people who
     know it, with some drift (people's focus changes over the year)."""
+    company = company or PARCELLY
+    PEOPLE, PROBLEMS, FIXES, HARD, PLACES, TAGS = (  # noqa: N806 — the company's tables
+        company.people, company.problems, company.fixes, company.hard, company.places,
+        company.tags)
     rng = random.Random(seed)
     start = end - timedelta(days=365)
     by_service: dict[str, list[Person]] = {}
@@ -149,18 +176,34 @@ def sample_history(*, count: int = 420, seed: int = 7,
         })
     rows.sort(key=lambda r: r["created_at"])
     for number, row in enumerate(rows, start=1):
-        row["id"] = f"PCL-{number:04d}"
+        row["id"] = f"{company.prefix}-{number:04d}"
     return rows
 
 
-def write_history(path: Path = HISTORY_FILE) -> None:
+PARCELLY = Company("Parcelly", "parcelly", PEOPLE, PROBLEMS, FIXES, HARD, PLACES, TAGS, "PCL",
+                   HISTORY_FILE, POLICY_FILE)
+
+
+def company_for(locale: str | None) -> Company:
+    """The sandbox company whose people speak `locale` (`ja` → Hanamaru, else Parcelly)."""
+    if locale and locale.lower().startswith("ja"):
+        from bot.sandbox.seed_ja import HANAMARU
+
+        return HANAMARU
+    return PARCELLY
+
+
+def write_history(company: Company | None = None) -> None:
+    company = company or PARCELLY
+    path = company.history_file
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         writer.writeheader()
-        writer.writerows(sample_history())
+        writer.writerows(sample_history(company=company))
 
 
 if __name__ == "__main__":
-    write_history()
-    print(f"wrote {HISTORY_FILE}")
+    for each in (PARCELLY, company_for("ja")):
+        write_history(each)
+        print(f"wrote {each.history_file}")

@@ -10,19 +10,19 @@ from typing import Any
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
-from bot.services import effects, knowledge, workflows
+from bot.services import bookmarks, effects, knowledge, workflows
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
 from bot.services.escalation import enter_tiered, on_severity_change
 from bot.services.guards import case_in_channel, require, require_open
 from bot.services.participants import add_participant
 from bot.services.people import require_people
-from bot.services.swarm import invite_experts, recommend, withdraw_invites
+from bot.services.swarm import case_query, invite_experts, recommend, withdraw_invites
 from bot.services.text import printable
 from models.case import Case, Participant
 from models.scheduling import TimerKind
 from models.uow import UnitOfWork
-from skills_index.interface import CaseQuery, Recommendation
+from skills_index.interface import CaseQuery
 
 REPEAT_WINDOW = timedelta(minutes=2)
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
@@ -39,14 +39,25 @@ class CaseOpened:
     swarm: bool
     invited: tuple[str, ...] = ()  # experts invited as it opened
     held: tuple[str, ...] = ()  # experts invited when their working day starts
+    # A swarm's experts are chosen after the answer (`plan_swarm`): who is invited is told
+    # a moment later, in the case channel and to the declarer
+    choosing: bool = False
 
 
 def _opened(case: Case) -> CaseOpened:
-    """A case just opened, with the invites it was opened with (none: nobody was found)."""
-    def of(state: InviteState) -> tuple[str, ...]:
-        return tuple(i.expert_id for i in case.invites if i.state == state)
-    return CaseOpened(case.id, case.reference, True, case.mode == CaseMode.SWARM,
-                      of(InviteState.PENDING), of(InviteState.HELD))
+    """A case just opened: a swarm's experts are being chosen; a tiered case has none."""
+    swarm = case.mode == CaseMode.SWARM
+    return CaseOpened(case.id, case.reference, True, swarm, choosing=swarm)
+
+
+@dataclass(frozen=True)
+class SwarmPlanned:
+    """What planning a declared swarm did (`plan_swarm`); `done_before`: it had been
+    planned already (a delivery run again after a crash), nothing was done."""
+
+    invited: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    done_before: bool = False
 
 
 # -- what the commands tell the person who ran them (rendered in bot/slack/replies.py) ------
@@ -73,8 +84,12 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
                  description: str = "", origin_channel: str | None = None) -> CaseOpened:
     """The declaring person becomes the case owner; the bot opens its channel. Declaring the
     same title again within REPEAT_WINDOW (a retry after Slack showed a timeout, a double
-    submit) returns the case already opened."""
-    recommended, foreseen = _ask_the_history(ctx, draft, description, owner_id)
+    submit) returns the case already opened.
+
+    The answer waits only for the case and its intents: a swarm's experts, similar cases and
+    forecast are worked out after it (`plan_swarm`, an outbox effect recorded here), while
+    its channel is being created."""
+    foreseen = _foresee_tiered(ctx, draft, description)
     with ctx.uow() as uow:
         # The (owner, title) row, locked: identical declarations at once, from any process,
         # take turns here, and each sees the case the one before it opened.
@@ -99,8 +114,7 @@ def declare_case(ctx: ServiceContext, *, owner_id: str, draft: CaseDraft,
             effects.sync_profile(uow, owner_id)  # (then kept current by user_change events)
         uow.timeline.record(case.id, TimelineKind.DECLARED, actor=owner_id, at=ctx.now(),
                             severity=draft.severity)
-        _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel,
-                                 recommended=recommended, foreseen=foreseen)
+        _open_channel_and_timers(ctx, uow, case, notify_in=origin_channel, foreseen=foreseen)
         uow.commit()
         return _opened(case)
 
@@ -122,34 +136,55 @@ def _profile_unknown(uow: UnitOfWork, user_id: str) -> bool:
 
 
 def open_case_from_hook(ctx: ServiceContext, *, source: str, external_id: str,
-                        draft: CaseDraft) -> CaseOpened:
+                        draft: CaseDraft, source_url: str | None = None) -> CaseOpened:
     """A case from an alerting or ticketing tool: same flow, no owner until someone claims.
     The requester, when given, must be an active person of the workspace (asked of Slack
-    before the transaction, like a new owner)."""
+    before the transaction, like a new owner). `source_url`: the ticket in that tool (a
+    bookmark of the case channel)."""
     if draft.requester is not None:
         require_people(ctx.people, [draft.requester])
-    recommended, foreseen = _ask_the_history(ctx, draft, draft.description, None)
+    foreseen = _foresee_tiered(ctx, draft, draft.description)
     with ctx.uow() as uow:
         existing = uow.cases.by_external_id(source, external_id)
         if existing is not None:
             return CaseOpened(existing.id, existing.reference, False,
                               existing.mode == CaseMode.SWARM)
-        case = Case(
-            title=draft.title, description=draft.description, service=draft.service,
-            tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
-            source=source, external_id=external_id, created_at=ctx.now(),
-            requester_id=draft.requester, is_private=_private(draft), invites=[],
-            participants=[])
-        if not uow.cases.add_once(case):  # the same delivery at once, elsewhere: it won
+        case = open_unowned(ctx, uow, source=source, external_id=external_id, draft=draft,
+                            source_url=source_url, history=foreseen)
+        if case is None:  # the same delivery at once, elsewhere: it won
             existing = uow.cases.by_external_id(source, external_id)
             assert existing is not None
             return CaseOpened(existing.id, existing.reference, False,
                               existing.mode == CaseMode.SWARM)
-        uow.timeline.record(case.id, TimelineKind.DECLARED, at=ctx.now(),
-                            severity=draft.severity, source=source, external_id=external_id)
-        _open_channel_and_timers(ctx, uow, case, recommended=recommended, foreseen=foreseen)
         uow.commit()
         return _opened(case)
+
+
+History = knowledge.Outlook | None  # a tiered case's forecast (a swarm's is planned later)
+
+
+def ask_the_history(ctx: ServiceContext, draft: CaseDraft) -> History:
+    """What the model says of a case from another tool, asked before its transaction."""
+    return _foresee_tiered(ctx, draft, draft.description)
+
+
+def open_unowned(ctx: ServiceContext, uow: UnitOfWork, *, source: str, external_id: str,
+                 draft: CaseDraft, source_url: str | None, history: History) -> Case | None:
+    """Open a case nobody owns yet, inside `uow` (channel, invites or level, timers,
+    bookmarks); None when (source, external id) was added meanwhile by another transaction."""
+    foreseen = history
+    case = Case(
+        title=draft.title, description=draft.description, service=draft.service,
+        tags=list(draft.tags), severity=draft.severity, mode=_mode(ctx, draft.severity),
+        source=source, external_id=external_id, source_url=source_url, created_at=ctx.now(),
+        requester_id=draft.requester, is_private=_private(draft), invites=[],
+        participants=[])
+    if not uow.cases.add_once(case):
+        return None
+    uow.timeline.record(case.id, TimelineKind.DECLARED, at=ctx.now(),
+                        severity=draft.severity, source=source, external_id=external_id)
+    _open_channel_and_timers(ctx, uow, case, foreseen=foreseen)
+    return case
 
 
 def claim_case(ctx: ServiceContext, *, case_id: int | None = None, channel_id: str | None = None,
@@ -255,33 +290,71 @@ def schedule_status_reminder(ctx: ServiceContext, uow: UnitOfWork, case: Case) -
                         case_id=case.id)
 
 
-def _ask_the_history(ctx: ServiceContext, draft: CaseDraft, description: str,
-                     owner_id: str | None
-                     ) -> tuple[list[Recommendation] | None, knowledge.Outlook | None]:
-    """What the model says of a new case — experts (for a swarm), similar past cases and the
-    forecast — asked before the declare transaction."""
-    query = CaseQuery(id="new", title=draft.title, description=description or draft.description,
-                      service=draft.service, severity=draft.severity, tags=tuple(draft.tags))
-    foreseen = knowledge.foresee(ctx, query)
-    if _mode(ctx, draft.severity) != CaseMode.SWARM:
-        return None, foreseen
-    return recommend(ctx, query, count=ctx.settings.invite_count,
-                     exclude={owner_id} if owner_id else set()), foreseen
+def _foresee_tiered(ctx: ServiceContext, draft: CaseDraft, description: str
+                    ) -> knowledge.Outlook | None:
+    """A tiered case's forecast, asked before the declare transaction: its entry level's
+    complexity rules read it. A swarm's is asked after the answer (`plan_swarm`)."""
+    if _mode(ctx, draft.severity) == CaseMode.SWARM:
+        return None
+    return knowledge.foresee(ctx, CaseQuery(
+        id="new", title=draft.title, description=description or draft.description,
+        service=draft.service, severity=draft.severity, tags=tuple(draft.tags)))
 
 
 def _open_channel_and_timers(ctx: ServiceContext, uow: UnitOfWork, case: Case, *,
                              notify_in: str | None = None,
-                             recommended: list[Recommendation] | None = None,
                              foreseen: knowledge.Outlook | None = None) -> None:
+    if case.mode == CaseMode.SWARM:  # its experts are planned first: they need no channel
+        effects.plan_swarm(uow, case, notify_in=notify_in)
     effects.create_channel(uow, case, notify_in=notify_in)
+    bookmarks.on_open(ctx, uow, case)
     if case.owner_id is not None:
         schedule_status_reminder(ctx, uow, case)
-    needs_help = knowledge.share_at_declaration(ctx, uow, case, foreseen)
     if case.mode == CaseMode.SWARM:
-        invite_experts(ctx, uow, case, count=ctx.settings.invite_count, recommended=recommended)
-    else:
-        enter_tiered(ctx, uow, case, actor=case.owner_id, needs_help=needs_help)
+        return
+    needs_help = knowledge.share_at_declaration(ctx, uow, case, foreseen)
+    enter_tiered(ctx, uow, case, actor=case.owner_id, needs_help=needs_help)
     workflows.on_trigger(ctx, uow, case, "declared", actor=case.owner_id)
+
+
+def plan_swarm(ctx: ServiceContext, *, case_id: int, intent_id: int,
+               notify_in: str | None = None) -> SwarmPlanned:
+    """The rest of declaring a swarm, once the declarer has their answer: the history's
+    similar cases and forecast, the recommended experts invited, the declared-case workflows
+    — and the declarer told who was invited (`notify_in`: where they declared it). Run by
+    the outbox effect `intent_id` that the declaration recorded; done in the transaction that
+    marks that effect done, so a crash before it commits plans again, and after it never
+    twice. The model is asked before that transaction (no lock held while it works)."""
+    with ctx.uow() as uow:
+        case = uow.cases.get(case_id)
+        if case is None:
+            return SwarmPlanned(done_before=True)
+        query, owner = case_query(case), case.owner_id
+    foreseen = knowledge.foresee(ctx, query)
+    recommended = recommend(ctx, query, count=ctx.settings.invite_count,
+                            exclude={owner} if owner else set())
+    with ctx.uow() as uow:
+        case = uow.cases.get(case_id, for_update=True)
+        if case is None or not uow.outbox.settle(intent_id):
+            return SwarmPlanned(done_before=True)
+        if case.status == CaseStatus.RESOLVED:  # resolved before its experts were chosen
+            uow.commit()
+            return SwarmPlanned()
+        knowledge.share_at_declaration(ctx, uow, case, foreseen)
+        # still a swarm, and not given experts meanwhile (raised again, `/swarm experts`)
+        if case.mode == CaseMode.SWARM and not case.invites:
+            invite_experts(ctx, uow, case, count=ctx.settings.invite_count,
+                                     recommended=recommended)
+        workflows.on_trigger(ctx, uow, case, "declared", actor=case.owner_id)
+        planned = SwarmPlanned(
+            tuple(i.expert_id for i in case.invites if i.state == InviteState.PENDING),
+            tuple(i.expert_id for i in case.invites if i.state == InviteState.HELD))
+        if case.owner_id and notify_in:
+            effects.ephemeral(uow, user=case.owner_id, channel=notify_in,
+                              note=NoteKind.EXPERTS_CHOSEN, reference=case.reference,
+                              invited=list(planned.invited), held=list(planned.held))
+        uow.commit()
+        return planned
 
 
 def _private(draft: CaseDraft) -> bool:

@@ -7,6 +7,7 @@ database, so a message always shows the case as it is then."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -27,6 +28,7 @@ class Effect(StrEnum):
     INVITE_HINTS = "invite_hints"
     UPDATE_INVITE = "update_invite"
     ANSWER_EARLY = "answer_early"  # not Slack: reactions that came before the invite's ts
+    PLAN_SWARM = "plan_swarm"  # not Slack: a declared swarm's experts, chosen after the ack
     EPHEMERAL = "ephemeral"
     ARCHIVE_CHANNEL = "archive_channel"
     UNARCHIVE_CHANNEL = "unarchive_channel"
@@ -40,6 +42,7 @@ class Effect(StrEnum):
     SYNC_PROFILE = "sync_profile"
     WORKFLOW_OFFER = "workflow_offer"
     DELIVERY_FAILED = "delivery_failed"  # tells the owner what could not be done
+    ADD_BOOKMARK = "add_bookmark"
 
 
 class NoteKind(StrEnum):
@@ -52,6 +55,7 @@ class NoteKind(StrEnum):
     CALL_LINK = "call_link"
     CLAIMED = "claimed"
     CONFIRM_REMINDER = "confirm_reminder"
+    EXPERTS_CHOSEN = "experts_chosen"
     EXPERTS_INVITED = "experts_invited"
     FOLLOWUP_ASSIGNED = "followup_assigned"
     FOLLOWUP_DONE = "followup_done"
@@ -75,6 +79,11 @@ class NoteKind(StrEnum):
     WORKFLOW_INVITED = "workflow_invited"
     WORKFLOW_POST = "workflow_post"
     WORKFLOW_REMIND = "workflow_remind"
+    ALERTS_RESOLVED = "alerts_resolved"
+    ALL_ALERTS_RESOLVED = "all_alerts_resolved"
+    SOURCE_QUOTED = "source_quoted"  # the case channel quotes the message it came from
+    INTAKE_OPENED = "intake_opened"  # in the message's thread: the case, linked
+    INTAKE_RESOLVED = "intake_resolved"  # in the message's thread: how it was resolved
 
 
 # Effects that render the current state when delivered (members, topic, summary, review,
@@ -89,10 +98,20 @@ def _once() -> str:
     return uuid.uuid4().hex
 
 
-def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None) -> None:
-    """Open the case channel; `notify_in` is where the owner declared it (they get the link)."""
-    uow.outbox.enqueue(f"create_channel:{case.id}", Effect.CREATE_CHANNEL,
+def create_channel(uow: UnitOfWork, case: Case, *, notify_in: str | None = None,
+                   again: bool = False) -> None:
+    """Open the case channel; `notify_in` is where the owner declared it (they get the link).
+    `again`: a new one for a case whose channel was archived (reopened)."""
+    key = f"create_channel:{case.id}" + (f":{_once()}" if again else "")
+    uow.outbox.enqueue(key, Effect.CREATE_CHANNEL,
                        {"notify_in": notify_in}, case_id=case.id, priority=URGENT)
+
+
+def plan_swarm(uow: UnitOfWork, case: Case, *, notify_in: str | None = None) -> None:
+    """Choose and invite a declared swarm's experts once the declarer has their answer
+    (`cases.plan_swarm`). Under a lock of its own: it goes while the channel is created."""
+    uow.outbox.enqueue(f"plan_swarm:{case.id}", Effect.PLAN_SWARM, {"notify_in": notify_in},
+                       case_id=case.id, priority=URGENT, lock=f"plan:{case.id}")
 
 
 def sync_members(uow: UnitOfWork, case: Case) -> None:
@@ -117,10 +136,17 @@ def refresh_topic(uow: UnitOfWork, case: Case) -> None:
                        queueing_lock=f"set_topic:{case.id}")
 
 
-def post_summary(uow: UnitOfWork, case: Case) -> None:
-    """Post the case summary once; later calls update the same message."""
+def post_summary(uow: UnitOfWork, case: Case, *, gather: timedelta | None = None) -> None:
+    """Post the case summary once; later calls update the same message. `gather`: refresh
+    no sooner than that, outside the case's order (its other effects do not wait for it) —
+    what else changes meanwhile (an alert storm) rides on the same edit."""
+    if gather is None:
+        uow.outbox.enqueue(None, Effect.POST_SUMMARY, {}, case_id=case.id,
+                           queueing_lock=f"post_summary:{case.id}")
+        return
     uow.outbox.enqueue(None, Effect.POST_SUMMARY, {}, case_id=case.id,
-                       queueing_lock=f"post_summary:{case.id}")
+                       queueing_lock=f"post_summary:{case.id}", not_before=uow.now() + gather,
+                       lock=f"summary:{case.id}")
 
 
 def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
@@ -133,12 +159,14 @@ def case_changed(uow: UnitOfWork, case: Case, *, members: bool = False) -> None:
 
 def post(uow: UnitOfWork, *, note: NoteKind, blocks: list[dict[str, Any]] | None = None,
          case: Case | None = None, channel: str | None = None, key: str | None = None,
-         **data: Any) -> None:
+         thread_ts: str | None = None, **data: Any) -> None:
     """Post a message to `channel`, or to the case's channel once it exists. `note` is a kind
     that bot/slack/notes.py words from `data` when it is delivered (the case channel's link
     is known then). Give `key` when the same intent may be recorded twice and must be posted
     once."""
     payload: dict[str, Any] = {"note": note, "data": data, "blocks": blocks, "channel": channel}
+    if thread_ts:  # a reply in that thread of `channel`
+        payload["thread_ts"] = thread_ts
     uow.outbox.enqueue(key or f"post:{_once()}", Effect.POST, payload,
                        case_id=case.id if case else None)
 
@@ -155,9 +183,15 @@ def refresh_resolution(uow: UnitOfWork, case: Case) -> None:
                        queueing_lock=f"update_resolution:{case.id}")
 
 
+def _invite_lock(invite: Invite) -> str:
+    """An invite's effects go in order among themselves, not behind its case's: the DM
+    needs no channel, and a case's invites go out side by side."""
+    return f"invite:{invite.id}"
+
+
 def send_invite(uow: UnitOfWork, invite: Invite) -> None:
     uow.outbox.enqueue(f"send_invite:{invite.id}", Effect.SEND_INVITE, {"invite_id": invite.id},
-                       case_id=invite.case_id, priority=URGENT)
+                       case_id=invite.case_id, priority=URGENT, lock=_invite_lock(invite))
 
 
 def invite_hints(uow: UnitOfWork, invite: Invite) -> None:
@@ -165,19 +199,22 @@ def invite_hints(uow: UnitOfWork, invite: Invite) -> None:
     the invite's text says what to react with, so in a burst every case's invites go out
     before any of them gets its hints."""
     uow.outbox.enqueue(f"invite_hints:{invite.id}", Effect.INVITE_HINTS,
-                       {"invite_id": invite.id}, case_id=invite.case_id)
+                       {"invite_id": invite.id}, case_id=invite.case_id,
+                       lock=_invite_lock(invite))
 
 
 def answer_early(uow: UnitOfWork, invite: Invite) -> None:
     """The expert reacted to the invite before its ts was recorded: apply those reactions
     now that it is (delivered by running the answer, `swarm.answer_early`)."""
     uow.outbox.enqueue(f"answer_early:{invite.id}", Effect.ANSWER_EARLY,
-                       {"invite_id": invite.id}, case_id=invite.case_id, priority=URGENT)
+                       {"invite_id": invite.id}, case_id=invite.case_id, priority=URGENT,
+                       lock=_invite_lock(invite))
 
 
 def update_invite(uow: UnitOfWork, invite: Invite) -> None:
     uow.outbox.enqueue(f"update_invite:{invite.id}:{invite.state}", Effect.UPDATE_INVITE,
-                       {"invite_id": invite.id}, case_id=invite.case_id)
+                       {"invite_id": invite.id}, case_id=invite.case_id,
+                       lock=_invite_lock(invite))
 
 
 def ephemeral(uow: UnitOfWork, *, user: str, channel: str, text: str = "",
@@ -255,3 +292,9 @@ def delivery_failed(uow: UnitOfWork, *, case_id: int, effect_id: int, kind: str,
     uow.outbox.enqueue(f"delivery_failed:{effect_id}", Effect.DELIVERY_FAILED,
                        {"case_id": case_id, "effect_id": effect_id, "kind": kind,
                         "reason": reason[:500]}, priority=URGENT)
+
+
+def add_bookmark(uow: UnitOfWork, case: Case, kind: str, *, link: str | None = None) -> None:
+    """Bookmark `link` (or, for the review, its message) in the case channel, once ever."""
+    uow.outbox.enqueue(f"bookmark:{case.id}:{kind}", Effect.ADD_BOOKMARK,
+                       {"kind": kind, "link": link}, case_id=case.id)

@@ -65,33 +65,40 @@ def set_away(ctx: ServiceContext, *, user_id: str, away: bool) -> Availability:
 
 def register_expert(ctx: ServiceContext, *, user_id: str, handle: str | None = None,
                     display_name: str = "", tz: str | None = None,
-                    skills: tuple[str, ...] = ()) -> None:
+                    skills: tuple[str, ...] = (), locale: str | None = None) -> None:
     """Create or refresh what the bot knows of a person (from Slack's profile or a seed)."""
     with ctx.uow() as uow:
         expert = uow.experts.get_or_create(user_id)
         expert.handle = handle or expert.handle
         expert.display_name = display_name or expert.display_name
         expert.tz = tz or expert.tz
+        expert.locale = locale or expert.locale
         expert.skills = list(dict.fromkeys([*(expert.skills or []), *skills]))
         uow.commit()
 
 
 def update_profile(ctx: ServiceContext, *, user_id: str, tz: str | None, handle: str | None,
-                   display_name: str) -> None:
-    """What a user_change event says of a person."""
+                   display_name: str, locale: str | None = None) -> None:
+    """What a user_change event says of a person. Slack puts a locale in a user object only
+    when asked (users.info include_locale), so an event without one asks for the profile
+    again: a person who switched Slack's language reads the bot in it from then on."""
     with ctx.uow() as uow:
-        apply_profile(uow, user_id=user_id, tz=tz, handle=handle, display_name=display_name)
+        apply_profile(uow, user_id=user_id, tz=tz, handle=handle, display_name=display_name,
+                      locale=locale)
+        if locale is None and uow.experts.get(user_id) is not None:
+            effects.sync_profile(uow, user_id)
         uow.commit()
 
 
 def apply_profile(uow: UnitOfWork, *, user_id: str, tz: str | None, handle: str | None,
-                  display_name: str) -> None:
-    """Keep what Slack says of a person the bot works with: their zone and names. A handle
-    another person already has is not taken over. (Inside the caller's transaction.)"""
+                  display_name: str, locale: str | None = None) -> None:
+    """Keep what Slack says of a person the bot works with: their zone, locale and names. A
+    handle another person already has is not taken over. (Inside the caller's transaction.)"""
     expert = uow.experts.get(user_id)
     if expert is None:
         return
     expert.tz = tz or expert.tz
+    expert.locale = locale or expert.locale
     expert.display_name = display_name or expert.display_name
     if handle and not expert.handle and not uow.experts.by_handles([handle]):
         expert.handle = handle

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 def case_in_channel(uow: UnitOfWork, channel_id: str) -> Case:
     case = uow.cases.by_channel(channel_id, for_update=True)
     if case is None:
-        raise NotFound("Run this in a case channel (the `swarm-…` channel of a case); "
+        raise NotFound("Run this in a case channel (the `swarm-…` channel of a case), or name the "
+                       "case first: `/swarm reopen 12`, `/swarm status #12 …`; "
                        "`/swarm list` shows the open cases.")
     return case
 
@@ -28,7 +29,7 @@ def case_in_channel(uow: UnitOfWork, channel_id: str) -> Case:
 def case_by_id(uow: UnitOfWork, case_id: int) -> Case:
     case = uow.cases.get(case_id, for_update=True)
     if case is None:
-        raise NotFound(f"There is no case #{case_id:04d}.")
+        raise NotFound("There is no case {reference}.", values={"reference": f"#{case_id:04d}"})
     return case
 
 
@@ -74,8 +75,8 @@ def require(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str,
     if rule.open_to_anyone:
         return set()
     if rule is permissions.OWNER_ONLY and case is not None and case.owner_id is None:
-        raise Conflict(f"Case {case.reference} has no owner yet; claim it first with "
-                       "`/swarm claim`.")
+        raise Conflict("Case {reference} has no owner yet; claim it first with `/swarm claim`.",
+                       values={"reference": case.reference})
     roles = roles_of(ctx, uow, case, actor, followup=followup, approval=approval)
     if (refused := rule.refusal(roles)) is not None:
         raise NotAllowed(refused)
@@ -90,4 +91,5 @@ def require(ctx: ServiceContext, uow: UnitOfWork, case: Case | None, actor: str,
 
 def require_open(case: Case) -> None:
     if case.status == CaseStatus.RESOLVED:
-        raise Conflict(f"Case {case.reference} is resolved; `/swarm reopen` it first.")
+        raise Conflict("Case {reference} is resolved; `/swarm reopen` it first.",
+                       values={"reference": case.reference})

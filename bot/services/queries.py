@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.domain.errors import NotFound
 from bot.domain.privacy import PRIVATE_TITLE, title_for, visible_to
 from bot.domain.states import CaseStatus
 from bot.services import effects
@@ -82,3 +83,40 @@ def request_home(ctx: ServiceContext, *, user_id: str) -> None:
         if uow.experts.get(user_id) is not None:
             effects.sync_profile(uow, user_id)
         uow.commit()
+
+
+def locale_of(ctx: ServiceContext, user_id: str) -> str | None:
+    """The Slack locale swarmbot knows for `user_id` (`ja-JP`), None until Slack said."""
+    with ctx.uow() as uow:
+        expert = uow.experts.get(user_id)
+        return expert.locale if expert is not None else None
+
+
+@dataclass(frozen=True)
+class CaseLocated:
+    """The case a command named from outside its channel."""
+
+    case_id: int
+    reference: str
+    channel_id: str | None  # None while its channel is being opened
+
+
+def is_case_channel(ctx: ServiceContext, channel_id: str) -> bool:
+    if not channel_id:
+        return False
+    with ctx.uow().reading() as uow:
+        return uow.cases.by_channel(channel_id) is not None
+
+
+def locate_case(ctx: ServiceContext, *, number: int | None = None,
+                channel_id: str | None = None) -> CaseLocated:
+    """The case numbered `number`, or whose channel is `channel_id`; NotFound otherwise (what
+    the command would have done is not done)."""
+    with ctx.uow().reading() as uow:
+        case = (uow.cases.get(number) if number is not None
+                else uow.cases.by_channel(channel_id or ""))
+        if case is None:
+            named = f"case #{number:04d}" if number is not None else "case with that channel"
+            raise NotFound(f"There is no {named}; nothing was changed. `/swarm list` shows the "
+                           "open cases.")
+        return CaseLocated(case.id, case.reference, case.channel_id)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.domain.errors import Conflict, InvalidInput
 from bot.domain.states import CaseStatus, TimelineKind
-from bot.services import effects, workflows
+from bot.services import effects, intake, workflows
 from bot.services.cases import schedule_status_reminder
 from bot.services.context import ServiceContext
 from bot.services.effects import NoteKind
@@ -70,6 +70,11 @@ class ResolutionConfirmed:
 @dataclass(frozen=True)
 class CaseReopened:
     reference: str
+    # its channel had been archived: Slack does not let a bot unarchive one
+    # (https://api.slack.com/methods/conversations.unarchive, "Bug alert"), so the case goes
+    # on in a new channel; the archived one stays readable
+    new_channel: bool = False
+    archived_channel: str | None = None
 
 
 def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: str
@@ -97,6 +102,7 @@ def resolve_case(ctx: ServiceContext, *, channel_id: str, actor: str, summary: s
         effects.case_changed(uow, case)
         effects.post_resolution(uow, case)
         effects.post_review(uow, case)
+        intake.answer_resolution(uow, case)
         workflows.on_trigger(ctx, uow, case, "resolved", actor=actor)
         uow.commit()
         return CaseResolved(case.reference, grace,
@@ -130,7 +136,7 @@ def confirm_resolution(ctx: ServiceContext, *, case_id: int, user_id: str
 
 
 def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: int | None = None,
-                actor: str) -> CaseReopened:
+                actor: str, notify_in: str | None = None) -> CaseReopened:
     with ctx.uow() as uow:
         case = case_in_channel(uow, channel_id) if channel_id else case_by_id(uow, case_id or 0)
         if case.status != CaseStatus.RESOLVED:
@@ -140,16 +146,19 @@ def reopen_case(ctx: ServiceContext, *, channel_id: str | None = None, case_id: 
         case.confirmed_at = case.confirmed_by = None
         uow.timers.cancel_for_case(case.id, kinds=[TimerKind.ARCHIVE_CHANNEL])
         uow.history.remove(f"swarmbot-{case.id}")
+        archived_channel = case.channel_id if case.archived_at is not None else None
         if case.archived_at is not None:
             case.archived_at = None
-            effects.unarchive_channel(uow, case)
+            case.channel_id = case.channel_name = None  # a new one: what follows waits for it
+            effects.create_channel(uow, case, notify_in=notify_in, again=True)
         uow.timeline.record(case.id, TimelineKind.REOPENED, actor=actor, at=ctx.now())
         schedule_status_reminder(ctx, uow, case)
         restart_level(ctx, uow, case, actor=actor, reason="case reopened")
         effects.case_changed(uow, case, members=True)
         effects.post(uow, case=case, note=NoteKind.REOPENED, actor=actor, reference=case.reference)
         uow.commit()
-        return CaseReopened(case.reference)
+        return CaseReopened(case.reference, new_channel=archived_channel is not None,
+                            archived_channel=archived_channel)
 
 
 def archive_after_grace(ctx: ServiceContext, uow: UnitOfWork, case_id: int, *,

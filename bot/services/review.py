@@ -10,7 +10,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.metrics import Event
 from bot.domain.privacy import IN_THE_CASE, text_for, title_for, visible_to
 from bot.domain.review import LESSON, CaseFacts, Review, draft_review
-from bot.domain.timeline import Recorded, describe
+from bot.domain.timeline import Recorded, describe, thinned
 from bot.services import effects
 from bot.services.context import ServiceContext
 from bot.services.guards import case_by_id, case_in_channel, require
@@ -27,7 +27,7 @@ def review_for(uow: UnitOfWork, case: Case, viewer: str | None = IN_THE_CASE,
     entry by its kind instead of its text; no title, service, summary, lessons or items.
     `line` words each event: Slack mrkdwn by default (typed text escaped, the bot's mentions
     and links kept), `_markdown_line` for the Markdown export."""
-    events = uow.timeline.for_case(case.id)
+    events = thinned(uow.timeline.for_case(case.id))  # a storm's alerts: the first few
     shown = visible_to(case, viewer)
     facts = CaseFacts(reference=case.reference, title=title_for(case, viewer),
                       severity=case.severity, service=case.service if shown else "",

@@ -12,7 +12,9 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
 from bot.domain.errors import AlreadyHandled
-from bot.slack.listeners import actions, commands, events, views
+from bot.i18n import speaking
+from bot.services import queries
+from bot.slack.listeners import actions, commands, events, intake, views
 
 log = logging.getLogger(__name__)
 LOOKUP_TIMEOUT = 2
@@ -36,10 +38,42 @@ def build_bolt_app(*, client: WebClient, signing_secret: str, services: Any) -> 
         logger=_bolt_logger(),
     )
     app.middleware(_same_kind_of_client(client))
-    for listeners in (commands, events, actions, views):
+    for listeners in (commands, events, actions, views, intake):
         listeners.register(app, services)
     app.error(_listener_failed)
+    app.dispatch = _in_readers_language(app.dispatch, services)  # type: ignore[method-assign]
     return app
+
+
+def _in_readers_language(bolt_dispatch: Any, services: Any) -> Any:
+    """Every request is answered in the language of the person who made it: their Slack
+    locale, else SWARMBOT_LANGUAGE. Around bolt's whole dispatch, because bolt runs its
+    listeners after its middleware has returned."""
+    fallback = getattr(services.settings, "language", "en")
+
+    def dispatch(req: Any) -> BoltResponse:
+        user = _requester(req.body if isinstance(req.body, dict) else {})
+        try:
+            locale = queries.locale_of(services, user) if user else None
+        except Exception:  # noqa: BLE001 — a failed lookup must not refuse the request
+            log.warning("could not read the locale of %s; answering in %s", user, fallback)
+            locale = None
+        with speaking(locale, fallback):
+            response: BoltResponse = bolt_dispatch(req)
+        return response
+
+    return dispatch
+
+
+def _requester(body: dict[str, Any]) -> str | None:
+    """Who a command, a click or a form submission is from (events: no one answered)."""
+    if isinstance(body.get("user_id"), str):
+        return str(body["user_id"])
+    user = body.get("user")
+    if body.get("type") in ("block_actions", "view_submission", "shortcut", "message_action") \
+            and isinstance(user, dict) and isinstance(user.get("id"), str):
+        return str(user["id"])
+    return None
 
 
 class _NotOurConcern(logging.Filter):

@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.case import MAX_DESCRIPTION, MAX_SERVICE, MAX_TITLE
-from bot.domain.durations import human_duration
 from bot.domain.mrkdwn import escape, plain
-from bot.domain.states import ApprovalState, CaseMode, InviteState
+from bot.domain.privacy import PRIVATE_TITLE
+from bot.domain.states import ApprovalState, CaseMode, CaseStatus, InviteState
+from bot.i18n import N_, _
+from bot.i18n.formats import duration as human_duration
 
 Blocks = list[dict[str, Any]]
+
+# The words of a state, mode or severity as shown; translated where shown (`word`).
+WORDS = {CaseStatus.OPEN: N_("open"), CaseStatus.RESOLVED: N_("resolved"),
+         CaseMode.SWARM: N_("swarm"), CaseMode.TIERED: N_("tiered"),
+         InviteState.HELD: N_("held"), InviteState.PENDING: N_("pending"),
+         InviteState.ACCEPTED: N_("accepted"), InviteState.DECLINED: N_("declined"),
+         InviteState.EXPIRED: N_("expired"), InviteState.CANCELLED: N_("cancelled"),
+         ApprovalState.APPROVED: N_("approved"), ApprovalState.REJECTED: N_("rejected"),
+         PRIVATE_TITLE: N_("Private case")}
+
+
+def word(value: str) -> str:
+    """A state, mode or fixed title in the reader's language (itself when not one)."""
+    return _(WORDS[value]) if value in WORDS else value
 
 # What people typed (titles, descriptions, status texts, summaries, reasons, notes, lessons,
 # follow-ups, timeline texts) goes through `escape` where it enters mrkdwn — here, once. Header
@@ -29,11 +46,11 @@ def help_blocks(usages: Iterable[tuple[str, str]]) -> Blocks:
     """The `/swarm help` answer: one line per subcommand, usage then what it does."""
     lines = [f"`/swarm {usage}` — {summary}" for usage, summary in usages]
     return [
-        section("*swarmbot* runs swarming for incidents: the person who declares a case owns "
-                "it to the end, and the bot brings the right experts to it."),
+        section(_("*swarmbot* runs swarming for incidents: the person who declares a case "
+                  "owns it to the end, and the bot brings the right experts to it.")),
         section("\n".join(lines)),
-        context("Accept a swarm invite by reacting :white_check_mark: (or :raising_hand:), "
-                "decline with :x:."),
+        context(_("Accept a swarm invite by reacting :white_check_mark: (or :raising_hand:), "
+                  "decline with :x:.")),
     ]
 
 
@@ -42,7 +59,7 @@ SEVERITY_EMOJI = {"sev1": ":red_circle:", "sev2": ":large_orange_circle:",
 
 
 def _user(user_id: str | None) -> str:
-    return f"<@{user_id}>" if user_id else "_nobody yet_"
+    return f"<@{user_id}>" if user_id else _("_nobody yet_")
 
 
 def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
@@ -53,24 +70,33 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
     return element
 
 
+TOPIC_LIMIT = 250  # conversations.setTopic: "does not support formatting", 250 characters
+TOPIC_TITLE_ROOM = 80
+
+
 def case_topic(*, reference: str, severity: str, owner_id: str | None, status: str,
                mode: str, level: str | None, note: str = "", call: str = "",
                owner_handle: str | None = None, title: str = "") -> str:
     """The channel topic. Slack shows a topic as plain text (conversations.setTopic: "does not
     support formatting or linkification"): no mention markup, no entities — the owner by
     handle, markup in a note reduced to its words."""
-    where = f"level {level}" if mode == CaseMode.TIERED and level else mode
-    owner = f"@{owner_handle or owner_id}" if owner_id else "unclaimed"
-    extras = "".join(f" · {plain(part)}" for part in (note, f"call {call}" if call else "")
-                     if part)
-    state = f"{reference} · {severity} · owner {owner} · {status} · {where}{extras}"[:250]
-    # The title first (what the case is), shortened to leave the state its room.
-    room = 250 - len(state) - len(" · ")
+    where = (_("level {level}").format(level=level) if mode == CaseMode.TIERED and level
+             else word(mode))
+    owner = f"@{owner_handle or owner_id}" if owner_id else _("unclaimed")
+    extras = "".join(f" · {plain(part)}" for part in (
+        note, _("call {link}").format(link=call) if call else "") if part)
+    state = _("{reference} · {severity} · owner {owner} · {status} · {where}").format(
+        reference=reference, severity=severity, owner=owner, status=word(status),
+        where=where) + extras
+    # The title first (what the case is), always: it keeps at least TOPIC_TITLE_ROOM
+    # characters, and a long note gives way to it.
     title = plain(title).strip()
-    if title and room >= 10:
-        title = title if len(title) <= room else title[:room - 1].rstrip() + "…"
-        return f"{title} · {state}"
-    return state
+    if not title:
+        return state[:TOPIC_LIMIT]
+    room = max(TOPIC_LIMIT - len(state) - len(" · "), TOPIC_TITLE_ROOM)
+    title = title if len(title) <= room else title[:room - 1].rstrip() + "…"
+    topic = f"{title} · {state}"
+    return topic if len(topic) <= TOPIC_LIMIT else topic[:TOPIC_LIMIT - 1] + "…"
 
 
 def workflow_offer_message(*, reference: str, name: str, trigger: str, steps: list[str],
@@ -84,47 +110,76 @@ def workflow_offer_message(*, reference: str, name: str, trigger: str, steps: li
     ]
 
 
+@dataclass(frozen=True)
+class AlertsShown:
+    """The alerts of a case: how many, how many still fire, and the newest (title, status)."""
+
+    total: int
+    firing: int
+    latest: tuple[tuple[str, str], ...]
+
+
+def alerts_section(alerts: AlertsShown) -> str:
+    lines = [f"*Alerts:* {alerts.total} — {alerts.firing} firing, "
+             f"{alerts.total - alerts.firing} resolved"]
+    lines += [f"• {':red_circle:' if status == 'firing' else ':large_green_circle:'} "
+              f"{escape(title[:150])}" for title, status in alerts.latest]
+    if alerts.total > len(alerts.latest):
+        lines.append(f"…and {alerts.total - len(alerts.latest)} more")
+    return "\n".join(lines)[:2900]
+
+
 def case_summary(*, reference: str, title: str, severity: str, status: str, mode: str,
                  owner_id: str | None, service: str, tags: list[str], description: str,
                  participants: list[str], claim_action: str | None = None,
-                 case_id: int | None = None, level: str | None = None) -> Blocks:
-    """The pinned-style summary at the top of a case channel; updated as the case moves."""
-    where = f"tiered, at *{level}*" if mode == CaseMode.TIERED and level else mode
-    facts = [f"*Severity:* {SEVERITY_EMOJI.get(severity, '')} {severity}",
-             f"*Status:* {status}", f"*Owner:* {_user(owner_id)}", f"*Mode:* {where}"]
+                 case_id: int | None = None, level: str | None = None,
+                 alerts: AlertsShown | None = None) -> Blocks:
+    """The pinned-style summary at the top of a case channel; updated as the case moves.
+    `alerts`: the alerts grouped into the case (an *Alerts* section)."""
+    where = (_("tiered, at *{level}*").format(level=level)
+             if mode == CaseMode.TIERED and level else word(mode))
+    facts = [_("*Severity:* {severity}").format(
+                 severity=f"{SEVERITY_EMOJI.get(severity, '')} {severity}"),
+             _("*Status:* {status}").format(status=word(status)),
+             _("*Owner:* {owner}").format(owner=_user(owner_id)),
+             _("*Mode:* {mode}").format(mode=where)]
     if service:
-        facts.append(f"*Service:* `{escape(service)}`")
+        facts.append(_("*Service:* {service}").format(service=f"`{escape(service)}`"))
     if tags:
-        facts.append("*Tags:* " + " ".join(f"`{escape(t)}`" for t in tags))
+        facts.append(_("*Tags:* {tags}").format(tags=" ".join(f"`{escape(t)}`" for t in tags)))
     blocks: Blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"{reference} {title}"[:150]}},
+        {"type": "header", "text": {"type": "plain_text",
+                                    "text": f"{reference} {word(title)}"[:150]}},
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in facts[:10]]},
     ]
     if description:
         blocks.append(section(escape(description[:2900])))
-    people = ", ".join(_user(p) for p in participants) or "—"
-    blocks.append(context(f"In the swarm: {people}"))
+    if alerts is not None and alerts.total:
+        blocks.append(section(alerts_section(alerts)))
+    people = _(", ").join(_user(p) for p in participants) or "—"
+    blocks.append(context(_("In the swarm: {people}").format(people=people)))
     if owner_id is None and claim_action and case_id is not None:
         blocks.append({"type": "actions", "elements": [
-            button("Claim this case", claim_action, str(case_id), style="primary")]})
+            button(_("Claim this case"), claim_action, str(case_id), style="primary")]})
     return blocks
 
 
 def invite_message(*, reference: str, title: str, severity: str, owner_id: str | None,
                    reason: str, channel_id: str | None, state: str) -> tuple[str, Blocks]:
     """The DM to an expert: what the case is, why them, how to answer."""
-    where = f" in <#{channel_id}>" if channel_id else ""
-    title, reason = escape(title), escape(reason)
-    text = f"Swarm invite: {reference} {title} ({severity})"
+    where = " " + _("in {channel}").format(channel=f"<#{channel_id}>") if channel_id else ""
+    title, reason = escape(word(title)), escape(reason)
+    text = _("Swarm invite: {case}").format(case=f"{reference} {title} ({severity})")
     blocks: Blocks = [
         section(f"{SEVERITY_EMOJI.get(severity, '')} *{reference} {title}* ({severity}){where}\n"
-                f"{_user(owner_id)} owns it and could use your help."),
-        section(f"*Why you:* {reason}"),
+                + _("{owner} owns it and could use your help.").format(owner=_user(owner_id))),
+        section(_("*Why you:* {reason}").format(reason=reason)),
     ]
     if state == InviteState.PENDING:
-        blocks.append(context("React :white_check_mark: to join the swarm, or :x: to decline."))
+        blocks.append(context(_("React :white_check_mark: to join the swarm, or :x: to "
+                                "decline.")))
     else:
-        blocks.append(context(f"This invite is *{state}*."))
+        blocks.append(context(_("This invite is *{state}*.").format(state=word(state))))
     return text, blocks
 
 
@@ -136,36 +191,39 @@ def resolution_message(*, reference: str, owner_id: str | None, duration: str,
     """`confirm_from`: who is asked to confirm (a Yes button); `answer`: what came of the
     asking (no buttons then but Reopen). `timeline`: mrkdwn lines, typed text already escaped
     (bot.domain.timeline.describe), shown as they are."""
-    helped = ", ".join(_user(h) for h in helpers) or "nobody else"
-    text = f"Case {reference} resolved by <@{owner_id}> after {duration}"
+    helped = _(", ").join(_user(h) for h in helpers) or _("nobody else")
+    text = _("Case {reference} resolved by {owner} after {duration}").format(
+        reference=reference, owner=f"<@{owner_id}>", duration=duration)
     lines = "\n".join(f"• {line}" for line in timeline[-15:]) or "—"  # mrkdwn (describe)
     blocks: Blocks = [
-        section(f":white_check_mark: *Case {reference} resolved* by {_user(owner_id)} after "
-                f"{duration}. Helped: {helped}."),
-        section(f"*Resolution:* {escape(summary[:2800])}"),
-        section(f"*Timeline:*\n{lines}"[:2900]),
-        *([section(("*Follow-ups:*\n" + "\n".join(
+        section(_(":white_check_mark: *Case {reference} resolved* by {owner} after {duration}. "
+                  "Helped: {helped}.").format(reference=reference, owner=_user(owner_id),
+                                              duration=duration, helped=helped)),
+        section(_("*Resolution:* {summary}").format(summary=escape(summary[:2800]))),
+        section((_("*Timeline:*") + f"\n{lines}")[:2900]),
+        *([section((_("*Follow-ups:*") + "\n" + "\n".join(
             f"{'✅' if done else '⬜'} F{n} {escape(text)} ({_user(owner)})"
             for n, owner, text, done in followups))[:2900])] if followups else []),
     ]
     if confirm_from:
-        blocks.append(section(f"{_user(confirm_from)}, is it resolved for you?"))
+        blocks.append(section(_("{person}, is it resolved for you?").format(
+            person=_user(confirm_from))))
     elif answer:
         blocks.append(context(answer))
     blocks.append({"type": "actions", "elements": [
-        *([button("Yes, resolved", confirm_action, str(case_id), style="primary")]
+        *([button(_("Yes, resolved"), confirm_action, str(case_id), style="primary")]
           if confirm_from else []),
-        button("Reopen", reopen_action, str(case_id))]})
+        button(_("Reopen"), reopen_action, str(case_id))]})
     return text, blocks
 
 
 def case_list(lines: list[tuple[str, str, str, str | None, str | None]]) -> Blocks:
     """`/swarm list`: (reference, title, severity, owner, channel) per open case."""
     if not lines:
-        return [section("No open cases. :tada:")]
-    rows = [f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {escape(title)} — {_user(owner)}"
+        return [section(_("No open cases. :tada:"))]
+    rows = [f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {escape(word(title))} — {_user(owner)}"
             + (f" · <#{channel}>" if channel else "") for ref, title, sev, owner, channel in lines]
-    return [section("*Open cases*"), section("\n".join(rows)[:2900])]
+    return [section(_("*Open cases*")), section("\n".join(rows)[:2900])]
 
 
 SECTION_TEXT_LIMIT = 3000  # Slack refuses a section whose text is longer (invalid_arguments)
@@ -177,7 +235,8 @@ def _fit(rows: list[str], room: int = SECTION_TEXT_LIMIT - 100) -> str:
     used = 0
     for row in rows:
         if used + len(row) + 1 > room:
-            return "\n".join([*shown, f"…and {len(rows) - len(shown)} more"])
+            return "\n".join([*shown, _("…and {count} more").format(
+                count=len(rows) - len(shown))])
         shown.append(row)
         used += len(row) + 1
     return "\n".join(shown)
@@ -187,50 +246,60 @@ def home_view(*, my_cases: list[tuple[str, str, str, str | None]],
               invites: list[tuple[str, str, str, str]], open_swarms: int,
               skills: list[str], away: bool) -> dict[str, Any]:
     """The App Home tab: your open cases, invites waiting for you, your swarm load."""
-    case_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {escape(title)}"
+    case_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {escape(word(title))}"
                       + (f" · <#{channel}>" if channel else "")
-                      for ref, title, sev, channel in my_cases]) or "None."
-    invite_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {escape(title)} — {escape(why)}"
-                        for ref, title, sev, why in invites]) or "None waiting."
-    status = "away (no invites)" if away else "available"
-    skill_text = ", ".join(f"`{s}`" for s in skills) or "none declared (`/swarm skills add …`)"
+                      for ref, title, sev, channel in my_cases]) or _("None.")
+    invite_rows = _fit([f"{SEVERITY_EMOJI.get(sev, '')} *{ref}* {escape(word(title))} — "
+                        f"{escape(why)}" for ref, title, sev, why in invites]) \
+        or _("None waiting.")
+    status = _("away (no invites)") if away else _("available")
+    skill_text = (_(", ").join(f"`{s}`" for s in skills)
+                  or _("none declared (`/swarm skills add …`)"))
     return {"type": "home", "blocks": [
         {"type": "header", "text": {"type": "plain_text", "text": "swarmbot"}},
-        section(f"*Your open cases*\n{case_rows}"),
+        section(_("*Your open cases*") + f"\n{case_rows}"),
         {"type": "divider"},
-        section(f"*Invites waiting for you*\n{invite_rows}"),
+        section(_("*Invites waiting for you*") + f"\n{invite_rows}"),
         {"type": "divider"},
-        section(f"*Your swarm load:* {open_swarms} open swarm(s) · you are {status}\n"
-                f"*Your skills:* {skill_text}"),
+        section(_("*Your swarm load:* {count} open swarm(s) · you are {status}").format(
+                    count=open_swarms, status=status) + "\n"
+                + _("*Your skills:* {skills}").format(skills=skill_text)),
     ]}
 
 
-def declare_modal(*, callback_id: str, private_metadata: str = "") -> dict[str, Any]:
-    """The modal `/swarm new` opens when it has no text."""
+def declare_modal(*, callback_id: str, private_metadata: str = "", title: str = "",
+                  severity: str = "sev3", service: str = "", description: str = "",
+                  heading: str = "") -> dict[str, Any]:
+    """The modal `/swarm new` opens when it has no text; the message shortcut opens it
+    prefilled from the message (typed text goes in as it was typed: inputs are plain)."""
     def text_input(block_id: str, label: str, *, max_length: int, multiline: bool = False,
-                   optional: bool = False) -> dict[str, Any]:
+                   optional: bool = False, initial: str = "") -> dict[str, Any]:
+        element: dict[str, Any] = {"type": "plain_text_input", "action_id": "value",
+                                   "multiline": multiline, "max_length": max_length}
+        if initial:
+            element["initial_value"] = initial[:max_length]
         return {"type": "input", "block_id": block_id, "optional": optional,
-                "label": {"type": "plain_text", "text": label},
-                "element": {"type": "plain_text_input", "action_id": "value",
-                            "multiline": multiline, "max_length": max_length}}
+                "label": {"type": "plain_text", "text": label}, "element": element}
 
-    options = [{"text": {"type": "plain_text", "text": f"{sev} — {word}"}, "value": sev}
-               for sev, word in (("sev1", "critical"), ("sev2", "major"), ("sev3", "minor"),
-                                 ("sev4", "low"))]
+    options = [{"text": {"type": "plain_text", "text": f"{sev} — {name}"}, "value": sev}
+               for sev, name in (("sev1", _("critical")), ("sev2", _("major")),
+                                 ("sev3", _("minor")), ("sev4", _("low")))]
+    initial = next((o for o in options if o["value"] == severity), options[2])
     return {
         "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
-        "title": {"type": "plain_text", "text": "Declare a case"},
-        "submit": {"type": "plain_text", "text": "Declare"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": heading or _("Declare a case")},
+        "submit": {"type": "plain_text", "text": _("Declare")},
+        "close": {"type": "plain_text", "text": _("Cancel")},
         "blocks": [
-            text_input("case_title", "Title", max_length=MAX_TITLE),
+            text_input("case_title", _("Title"), max_length=MAX_TITLE, initial=title),
             {"type": "input", "block_id": "case_severity",
-             "label": {"type": "plain_text", "text": "Severity"},
+             "label": {"type": "plain_text", "text": _("Severity")},
              "element": {"type": "static_select", "action_id": "value", "options": options,
-                         "initial_option": options[2]}},
-            text_input("case_service", "Service", max_length=MAX_SERVICE, optional=True),
-            text_input("case_description", "What is happening?", max_length=MAX_DESCRIPTION,
-                       multiline=True, optional=True),
+                         "initial_option": initial}},
+            text_input("case_service", _("Service"), max_length=MAX_SERVICE, optional=True,
+                       initial=service),
+            text_input("case_description", _("What is happening?"), max_length=MAX_DESCRIPTION,
+                       multiline=True, optional=True, initial=description),
         ],
     }
 
@@ -243,19 +312,25 @@ def handoff_message(*, reference: str, title: str, severity: str, level: str, re
     to ask the requester to repeat their story. `timeline`: mrkdwn lines, typed text already
     escaped (bot.domain.timeline.describe); `tried` is typed text, escaped here."""
     where = f" — <#{channel_id}>" if channel_id else ""
-    title, reason, service = escape(title), escape(reason[:500]), escape(service)
-    text = f"{reference} {title} ({severity}) is at {level} now: {reason}"
-    facts = [f"*Owner:* {_user(owner_id)}", f"*Requester:* {_user(requester_id)}"]
+    title, reason, service = escape(word(title)), escape(reason[:500]), escape(service)
+    text = _("{case} is at {level} now: {reason}").format(
+        case=f"{reference} {title} ({severity})", level=level, reason=reason)
+    facts = [_("*Owner:* {owner}").format(owner=_user(owner_id)),
+             _("*Requester:* {person}").format(person=_user(requester_id))]
     if service:
-        facts.append(f"*Service:* {service}")
+        facts.append(_("*Service:* {service}").format(service=service))
     blocks: Blocks = [
-        section(f"{SEVERITY_EMOJI.get(severity, '')} *{reference} {title}* ({severity}) reached "
-                f"*{level}*{where}\n*Why:* {reason}"),
+        section(_("{case} reached *{level}*{where}").format(
+                    case=f"{SEVERITY_EMOJI.get(severity, '')} *{reference} {title}* ({severity})",
+                    level=level, where=where)
+                + "\n" + _("*Why:* {reason}").format(reason=reason)),
         context("   ".join(facts)),
-        section(f"*Description:*\n{escape(description[:2800]) or '—'}"),
-        section(("*What was tried:*\n" + "\n".join(f"• {escape(t)}" for t in tried[-10:]))[:2900]
-                if tried else "*What was tried:* no status updates yet."),
-        section(("*Timeline:*\n" + "\n".join(f"• {t}" for t in timeline[-15:]))[:2900]),
+        section(_("*Description:*") + f"\n{escape(description[:2800]) or '—'}"),
+        section((_("*What was tried:*") + "\n"
+                 + "\n".join(f"• {escape(t)}" for t in tried[-10:]))[:2900]
+                if tried else _("*What was tried:* no status updates yet.")),
+        section((_("*Timeline:*") + "\n"
+                 + "\n".join(f"• {t}" for t in timeline[-15:]))[:2900]),
         context(sla),
     ]
     return text, blocks
@@ -265,19 +340,24 @@ def approval_request_message(*, reference: str, title: str, item: str, note: str
                              requested_by: str, state: str, decided_by: str | None,
                              approve_action: str, reject_action: str, approval_id: int
                              ) -> tuple[str, Blocks]:
-    title, item = escape(title), escape(item)
-    text = f"Approval needed on {reference}: {item} ({level})"
+    item = escape(item)
+    title = escape(word(title))
+    text = _("Approval needed on {reference}: {item} ({level})").format(
+        reference=reference, item=item, level=level)
     blocks: Blocks = [
-        section(f":ballot_box_with_check: *Approval needed* on *{reference} {title}*: "
-                f"`{item}`\nAsked by {_user(requested_by)} of *{level}* (the lowest level "
-                f"allowed to approve it)." + (f"\n>{escape(note[:500])}" if note else "")),
+        section(_(":ballot_box_with_check: *Approval needed* on *{case}*: `{item}`\nAsked by "
+                  "{person} of *{level}* (the lowest level allowed to approve it).").format(
+                    case=f"{reference} {title}", item=item, person=_user(requested_by),
+                    level=level) + (f"\n>{escape(note[:500])}" if note else "")),
     ]
     if state == ApprovalState.PENDING:
         blocks.append({"type": "actions", "elements": [
-            button("Approve", approve_action, str(approval_id), style="primary"),
-            button("Reject", reject_action, str(approval_id), style="danger")]})
+            button(_("Approve"), approve_action, str(approval_id), style="primary"),
+            button(_("Reject"), reject_action, str(approval_id), style="danger")]})
     else:
-        blocks.append(context(f"*{state.capitalize()}* by {_user(decided_by)}."))
+        decided = (_("*Approved* by {person}.") if state == ApprovalState.APPROVED
+                   else _("*Rejected* by {person}."))
+        blocks.append(context(decided.format(person=_user(decided_by))))
     return text, blocks
 
 

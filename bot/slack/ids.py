@@ -22,6 +22,13 @@ class Action(StrEnum):
 
 class View(StrEnum):
     DECLARE_CASE = "case.declare"
+    DECLARE_FROM_MESSAGE = "case.declare_from_message"
+
+
+class Shortcut(StrEnum):
+    """Message shortcuts (the manifest's `features.shortcuts`, type `message`)."""
+
+    OPEN_CASE = "open_swarm_case"
 
 
 class Block(StrEnum):

@@ -10,6 +10,7 @@ BOT_SCOPES = frozenset({
     "im:write", "im:history",
     "reactions:read", "reactions:write",
     "users:read", "usergroups:read",
+    "bookmarks:write", "bookmarks:read",
 })
 
 

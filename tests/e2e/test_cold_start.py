@@ -40,6 +40,13 @@ def _ack(emulator: SlackEmulator, user: str) -> str:
     return str(emulator.ephemerals(user)[-1]["text"])
 
 
+def _told(emulator: SlackEmulator, user: str, words: str) -> str:
+    """The note `user` is shown a moment after their ack (who was invited), once it came."""
+    found = emulator.wait_for(lambda: [m["text"] for m in emulator.ephemerals(user)
+                                       if words in (m.get("text") or "")], timeout=20)
+    return str(found[-1])
+
+
 def _invite(emulator: SlackEmulator, user: str) -> str:
     """The swarm invite DM `user` got, as its text and blocks."""
     found = emulator.wait_for(lambda: [m for m in emulator.dm_messages(user)
@@ -61,7 +68,8 @@ def test_a_fresh_install_invites_who_declared_the_skill_and_says_why(
 
     emulator.slash_command(maya, "/swarm", "new Card payments declined sev1 service:payments",
                            channel=people["general"])
-    assert f"Recommended experts are being invited: <@{tom}>." in _ack(emulator, maya)
+    assert "Recommended experts are being chosen" in _ack(emulator, maya)
+    assert f"recommended experts invited: <@{tom}>." in _told(emulator, maya, "experts invited")
 
     assert "declared skill `payments`" in _invite(emulator, tom)
     channel = _case_channel(emulator)["id"]
@@ -78,9 +86,9 @@ def test_with_nobody_to_invite_the_owner_and_the_channel_are_told_the_next_step(
     maya = people["maya"]
     emulator.slash_command(maya, "/swarm", "new Card payments declined sev1 service:payments",
                            channel=people["general"])
-    ack = _ack(emulator, maya)
-    assert "being invited" not in ack
-    assert "Nobody could be invited" in ack and "`/swarm invite @…`" in ack
+    assert "Recommended experts are being chosen" in _ack(emulator, maya)
+    ack = _told(emulator, maya, "Nobody could be invited")
+    assert "experts invited" not in ack and "`/swarm invite @…`" in ack
     assert "`/swarm skills add" in ack and "swarmbot history import" in ack
 
     channel = _case_channel(emulator)["id"]
@@ -148,7 +156,7 @@ def test_a_fresh_install_invites_the_policys_responders_and_past_resolvers(
 
     emulator.slash_command(maya, "/swarm", "new Refunds stuck sev1 service:payments",
                            channel=general)
-    assert "Recommended experts are being invited" in _ack(emulator, maya)
+    assert "Recommended experts are being chosen" in _ack(emulator, maya)
     assert "resolved case #0001 on `payments`" in _invite(emulator, tom)
     assert "on call for `payments` in the policy (L1)" in _invite(emulator, kenji)
     assert "responder for `payments` in the policy (L2)" in _invite(emulator, ana)

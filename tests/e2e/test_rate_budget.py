@@ -16,7 +16,7 @@ from tests.e2e.test_swarming_flow import _declare, _invites_to
 
 @pytest.fixture
 def extra_settings() -> dict[str, object]:
-    return {"slack_budget": True}  # off by default (bot/config.py)
+    return {"slack_budget": True}  # whatever SWARMBOT_SLACK_BUDGET says
 
 pytestmark = pytest.mark.e2e
 
@@ -69,3 +69,52 @@ def test_a_method_held_back_holds_back_only_its_own_effects(emulator: SlackEmula
     updates = _calls(emulator, "chat.update")
     assert [c["status"] for c in updates].count(429) == 1
     assert all(c["at"] >= held_at + HOLD - 0.5 for c in updates if c["status"] != 429)
+
+
+def _case_posts(emulator: SlackEmulator, prefix: str) -> list[dict]:
+    """The chat.postMessage calls Slack took in the case channel named `prefix`…"""
+    channel = next(c["id"] for c in emulator.channels() if c["name"].startswith(prefix))
+    return [c for c in _calls(emulator, "chat.postMessage")
+            if c["params"].get("channel") == channel and c["status"] == 200]
+
+
+def test_a_new_case_channels_first_posts_go_at_once_and_a_join_does_not_wait(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace) -> None:
+    # A quiet case is as fast with the budget as without: the channel's history, experts,
+    # call and summary posts and the first "joined the swarm" go in one short burst — Slack
+    # allows "short bursts" — not the fourth after a 3-post window slides (3.3 s).
+    assert _declare(emulator, parcelly, "Card payments declined sev1 service:payments"
+                    ).status == 200
+    emulator.wait_for(lambda: len(_invites_to(emulator, parcelly)) == 3, timeout=30)
+    emulator.wait_for(lambda: len(_case_posts(emulator, "swarm-0001")) >= 4, timeout=30)
+    handle, invite = next(iter(_invites_to(emulator, parcelly).items()))
+    assert emulator.react(parcelly[handle], invite["channel"], invite["ts"],
+                          "white_check_mark").ok
+    emulator.wait_for(lambda: any("joined the swarm" in (c["params"].get("text") or "")
+                                  for c in _case_posts(emulator, "swarm-0001")), timeout=30)
+    posts = _case_posts(emulator, "swarm-0001")
+    first = min(c["at"] for c in posts)
+    late = [(c["params"].get("text") or "")[:40] for c in posts if c["at"] > first + 3.0]
+    assert not late, f"posts that waited for the channel's window: {late}"
+
+
+def test_one_refused_burst_teaches_every_channel(emulator: SlackEmulator, bot: RunningBot,
+                                                 parcelly: Workspace) -> None:
+    # Slack in strict mode takes 3 posts in any 3 s to a channel: the first case channel's
+    # fourth post is refused once and the budget learns the burst for every channel — the
+    # second case's channel gets no 429, and nothing is posted twice or lost.
+    emulator.strict = True
+    assert _declare(emulator, parcelly, "Checkout down sev1 service:checkout").status == 200
+    emulator.wait_for(lambda: len(_case_posts(emulator, "swarm-0001")) >= 4, timeout=30)
+    assert _declare(emulator, parcelly, "Cart totals wrong sev1 service:checkout",
+                    who="lars").status == 200
+    emulator.wait_for(lambda: any(c["name"].startswith("swarm-0002")
+                                  for c in emulator.channels()), timeout=30)
+    emulator.wait_for(lambda: len(_case_posts(emulator, "swarm-0002")) >= 4, timeout=30)
+    bot.settle(timeout=60)
+    refused = [c["params"].get("channel") for c in _calls(emulator, "chat.postMessage")
+               if c["status"] == 429]
+    assert len(refused) <= 1, f"posts refused: {refused}"
+    for prefix in ("swarm-0001", "swarm-0002"):
+        texts = [c["params"].get("text") for c in _case_posts(emulator, prefix)]
+        assert len(texts) == len(set(texts)) >= 4, texts

@@ -99,3 +99,28 @@ def test_the_web_page_shows_the_workspace_and_acts_as_its_people(tmp_path: Path)
         assert refused.status_code == 400 and "not a valid command" in refused.json()["error"]
     finally:
         sandbox.stop()
+
+
+def test_the_page_shows_the_case_channels_bookmarks(tmp_path: Path) -> None:
+    import requests
+
+    sandbox = start_sandbox(database_url=f"sqlite:///{tmp_path}/sandbox.sqlite3",
+                            model_path=tmp_path / "model.joblib")
+    try:
+        assert sandbox.page is not None
+        ticket = "https://parcelly.zendesk.example/tickets/7?a=1&b=<2>"
+        answer = requests.post(f"{sandbox.server.url}/hooks/cases", timeout=10,
+                               headers={"Authorization": "Bearer sandbox"},
+                               json={"title": "Refunds stuck", "external_id": "ZD-7",
+                                     "source": "zendesk", "url": ticket[:48]})
+        assert answer.status_code == 201, answer.text
+        sandbox.emulator.wait_for(lambda: any(
+            c["name"].startswith("swarm-0001") and c["bookmarks"]
+            for c in sandbox.emulator.channels()), timeout=20)
+        case = next(c for c in sandbox.emulator.channels() if c["name"].startswith("swarm-0001"))
+        header = requests.get(f"{sandbox.page.url}/api/state",
+                              params={"as": "olivia", "c": case["id"]}, timeout=5).json()["header"]
+        assert 'class="bookmark"' in header and "Source ticket (zendesk)" in header
+        assert 'href="https://parcelly.zendesk.example/tickets/7?a=1&amp;b"' in header
+    finally:
+        sandbox.stop()

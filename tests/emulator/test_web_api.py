@@ -274,3 +274,29 @@ def test_views_stack_update_hash_and_home(emu: SlackEmulator, client: WebClient)
                                         "text": {"type": "mrkdwn", "text": "Your cases"}}]}
     client.views_publish(user_id=alice, view=home)
     assert emu.home_view(alice)["blocks"] == home["blocks"]
+
+
+def test_bookmarks_are_added_and_listed_as_slack_documents(emu: SlackEmulator,
+                                                            client: WebClient) -> None:
+    channel = client.conversations_create(name="case-room")["channel"]["id"]
+    added = client.bookmarks_add(channel_id=channel, title="Dashboard", type="link",
+                                 link="https://swarmbot.example.com/dashboard", emoji=":bar_chart:")
+    bookmark = added["bookmark"]
+    assert bookmark["channel_id"] == channel and bookmark["type"] == "link"
+    assert bookmark["title"] == "Dashboard" and bookmark["id"].startswith("Bk")
+    listed = client.bookmarks_list(channel_id=channel)["bookmarks"]
+    assert [(b["title"], b["link"]) for b in listed] == [
+        ("Dashboard", "https://swarmbot.example.com/dashboard")]
+    assert slack_error(lambda: client.bookmarks_add(channel_id="C404", title="x", type="link",
+                                                    link="https://x.example")) == \
+        "channel_not_found"
+    assert slack_error(lambda: client.bookmarks_add(channel_id=channel, title="", type="link",
+                                                    link="https://x.example")) == \
+        "invalid_arguments"
+    assert slack_error(lambda: client.bookmarks_add(channel_id=channel, title="x",
+                                                    type="file", link="https://x.example")) == \
+        "invalid_arguments"
+    client.conversations_archive(channel=channel)
+    assert slack_error(lambda: client.bookmarks_add(channel_id=channel, title="x", type="link",
+                                                    link="https://x.example")) == "is_archived"
+    assert len(emu.channel(channel)["bookmarks"]) == 1

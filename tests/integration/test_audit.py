@@ -12,18 +12,19 @@ from pathlib import Path
 from sqlalchemy import create_engine, delete, text, update
 
 from bot.domain.case import parse_declaration
-from bot.services import cases, status
+from bot.services import status
 from bot.services.audit import verify_timelines
 from bot.services.context import ServiceContext
 from models import TimelineEvent
 from models.db import upgrade
 from tests.integration.conftest import Clock
+from tests.integration.declaring import declare
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _case_with_history(services: ServiceContext, clock: Clock, title: str) -> int:
-    case_id = cases.declare_case(services, owner_id="UOWNER",
+    case_id = declare(services, owner_id="UOWNER",
                                  draft=parse_declaration(f"{title} sev2")).case_id
     with services.uow() as uow:
         uow.cases.get(case_id).channel_id = f"C{case_id}"

@@ -22,6 +22,7 @@ from bot.slack.notes import note_text, text_of
 from models import Case, Invite, OutboxMessage, TimelineEvent, Timer
 from models.audit import verify_chain
 from tests.integration.conftest import Clock
+from tests.integration.declaring import declare
 
 OWNER = "UOWNER"
 RACERS = 8
@@ -44,7 +45,7 @@ def at_once(n: int, work: Callable[[int], Any]) -> list[Any]:
 
 def _declare(services: ServiceContext, text: str = "Checkout latency sev1 service:payments"
              ) -> int:
-    return cases.declare_case(services, owner_id=OWNER, draft=parse_declaration(text)).case_id
+    return declare(services, owner_id=OWNER, draft=parse_declaration(text)).case_id
 
 
 def _send(services: ServiceContext, case_id: int) -> dict[str, tuple[str, str]]:
@@ -87,7 +88,7 @@ def _chain_intact(services: ServiceContext, case_id: int) -> None:
 
 def test_identical_declarations_at_once_open_one_case(services: ServiceContext) -> None:
     draft = parse_declaration("Card payments declined sev1 service:payments")
-    opened = at_once(RACERS, lambda _: cases.declare_case(services, owner_id="UNEWCOMER",
+    opened = at_once(RACERS, lambda _: declare(services, owner_id="UNEWCOMER",
                                                            draft=draft))
 
     assert not [o for o in opened if isinstance(o, Exception)], opened

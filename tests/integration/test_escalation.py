@@ -32,6 +32,7 @@ from bot.slack.replies import reply
 from models import Case, LevelChange, OutboxMessage, TimelineEvent, Timer
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock, FakeExpertModel
+from tests.integration.declaring import declare
 
 OWNER, L1, L2, CAROL, EXEC = "UOWNER", "UAGENTL1", "UAGENTL2", "UCAROL3", "UEXECUTIVE"
 POLICY: dict[str, object] = {
@@ -70,7 +71,7 @@ def services(session_factory: sessionmaker[Session], clock: Clock, fake_model: F
 
 
 def _declare(services: ServiceContext, text: str, description: str = "") -> int:
-    case_id = cases.declare_case(services, owner_id=OWNER, draft=parse_declaration(text),
+    case_id = declare(services, owner_id=OWNER, draft=parse_declaration(text),
                                  description=description).case_id
     with services.uow() as uow:
         case = uow.cases.get(case_id)

@@ -15,14 +15,15 @@ import pytest
 
 from bot.domain.case import parse_declaration
 from bot.domain.errors import InvalidInput
-from bot.services import cases, resolution, swarm
+from bot.services import resolution, swarm
 from bot.services.context import ServiceContext
 from bot.services.export import CASE_FIELDS, EVENT_FIELDS, case_rows, event_rows, write_rows
 from tests.integration.conftest import Clock
+from tests.integration.declaring import declare
 
 
 def _resolved_swarm(services: ServiceContext, clock: Clock) -> int:
-    case_id = cases.declare_case(services, owner_id="UOWNER", draft=parse_declaration(
+    case_id = declare(services, owner_id="UOWNER", draft=parse_declaration(
         "Checkout 500s, \"quoted\", comma sev1 service:checkout #web")).case_id
     with services.uow() as uow:
         uow.cases.get(case_id).channel_id = "CCASE"

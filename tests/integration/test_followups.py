@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.domain.case import parse_declaration
 from bot.domain.errors import Conflict, InvalidInput, NotAllowed
-from bot.services import cases, followups, resolution
+from bot.services import followups, resolution
 from bot.services.context import ServiceContext
 from bot.services.review import review_markdown
 from bot.services.timers import fire_due_timers
@@ -16,12 +16,13 @@ from bot.slack.notes import text_of
 from bot.slack.replies import reply
 from models import FollowUp, OutboxMessage
 from tests.integration.conftest import Clock
+from tests.integration.declaring import declare
 
 OWNER, DANA = "UOWNER", "UDANA"
 
 
 def _case(services: ServiceContext) -> int:
-    case_id = cases.declare_case(services, owner_id=OWNER,
+    case_id = declare(services, owner_id=OWNER,
                                  draft=parse_declaration("Nightly export failed sev2")).case_id
     with services.uow() as uow:
         uow.cases.get(case_id).channel_id = "CCASE"

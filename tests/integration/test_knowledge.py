@@ -15,7 +15,7 @@ from bot.config import load_settings
 from bot.domain.case import parse_declaration
 from bot.domain.errors import InvalidInput
 from bot.domain.policy import policy_from
-from bot.services import cases, knowledge, resolution
+from bot.services import knowledge, resolution
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.model import ModelHolder, retrain
@@ -25,6 +25,7 @@ from models import Case, LevelChange, OutboxMessage, TimelineEvent
 from models.expertise import ResolutionRecord
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock
+from tests.integration.declaring import declare
 
 OWNER, KAI = "UOWNER", "UKAI"
 POLICY = {
@@ -69,7 +70,7 @@ def services(session_factory: sessionmaker[Session], clock: Clock, tmp_path: Pat
 
 
 def _declare(services: ServiceContext, text: str) -> int:
-    case_id = cases.declare_case(services, owner_id=OWNER, draft=parse_declaration(text)).case_id
+    case_id = declare(services, owner_id=OWNER, draft=parse_declaration(text)).case_id
     with services.uow() as uow:
         case = uow.cases.get(case_id)
         assert case is not None
@@ -100,7 +101,7 @@ def test_declaring_shows_similar_resolved_cases_and_the_forecast(
     case_id = _declare(services, "Database failover did not complete in region 2 sev4")
     text = _outlook(services, case_id)
     assert "Database failover did not complete in region 2*" in text
-    assert f"resolved by <@{KAI}>, `lee` in 2 h 0 min: Promoted the standby by hand" in text
+    assert f"resolved by <@{KAI}>, `lee` in 2 h: Promoted the standby by hand" in text
     assert "Broken link" not in text
     with services.uow() as uow:
         forecast = [e.data for e in uow.timeline.for_case(case_id) if e.kind == "forecast"]

@@ -4,14 +4,14 @@ days; everyone else sees only their own cases and invites."""
 from __future__ import annotations
 
 from bot.domain.case import parse_declaration
-from bot.services import cases
 from bot.services.context import ServiceContext
 from bot.slack.effects.home import render_home
+from tests.integration.declaring import declare
 
 
 def test_managers_see_the_last_30_days_and_others_do_not(services: ServiceContext) -> None:
-    cases.declare_case(services, owner_id="UOWNER", draft=parse_declaration("Disk full sev4"))
-    cases.declare_case(services, owner_id="UOWNER", draft=parse_declaration("API down sev1"))
+    declare(services, owner_id="UOWNER", draft=parse_declaration("Disk full sev4"))
+    declare(services, owner_id="UOWNER", draft=parse_declaration("API down sev1"))
     with services.uow() as uow:
         manager = str(render_home(uow, "UADMIN", manager=True)["blocks"])
         owner = str(render_home(uow, "UOWNER")["blocks"])

@@ -15,6 +15,7 @@ from bot.services.expertise import register_expert
 from bot.services.timers import fire_due_timers
 from models import Invite, OutboxMessage, TimelineEvent, Timer
 from tests.integration.conftest import Clock
+from tests.integration.declaring import declare
 
 TOKYO = "Asia/Tokyo"  # 19:00 there when the test clock says Tuesday 10:00 UTC
 
@@ -37,7 +38,7 @@ def _pending_timers(services: ServiceContext, *kinds: str) -> list[str]:
 
 
 def _declare(services: ServiceContext, text: str) -> int:
-    case_id = cases.declare_case(services, owner_id="UOWNER",
+    case_id = declare(services, owner_id="UOWNER",
                                  draft=parse_declaration(text)).case_id
     with services.uow() as uow:
         uow.cases.get(case_id).channel_id = "CCASE"

@@ -34,6 +34,7 @@ from models import Case, OutboxMessage, TimelineEvent
 from models.case import Approval, FollowUp, Participant
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock, FakeExpertModel, FakePeople
+from tests.integration.declaring import declare
 
 OWNER, REQUESTER, EXPERT, LEFT = "UOWNER", "UREQUESTER", "UEXPERT", "ULEFTSWARM"
 L1, L2, ADMIN, OUTSIDER = "UAGENTL1", "UAGENTL2", "UADMIN", "UOUTSIDER"
@@ -63,7 +64,7 @@ def services(session_factory: sessionmaker[Session], clock: Clock, fake_model: F
 def _case(services: ServiceContext) -> str:
     """A sev4 ticket at L1, owned by OWNER for REQUESTER, with EXPERT in its swarm and LEFT
     having left it. Returns its channel."""
-    case_id = cases.declare_case(services, owner_id=OWNER,
+    case_id = declare(services, owner_id=OWNER,
                                  draft=parse_declaration(
                                      f"Invoices missing {next(_TITLES)} sev4")).case_id
     channel = f"CCASE{case_id}"

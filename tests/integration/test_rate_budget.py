@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.delivery.budget import RECOVERY, Budget, Limit, allowed_now
 from bot.delivery.claims import Waiting, claim_next
-from bot.services.effects import Effect
+from bot.services.effects import URGENT, Effect
+from bot.slack.limits import POST_EVERY, limit_of
 from models.scheduling import OutboxMessage
 from models.uow import UnitOfWork
 
@@ -107,3 +108,50 @@ def test_two_processes_on_postgresql_share_one_budget(database_url: str) -> None
     granted = [int(run.communicate(timeout=120)[0].strip()) for run in runs]
     assert sum(granted) == 50, granted  # 80 asked, in one window: Slack's 50 went
     assert all(g > 0 for g in granted), granted  # each asked 40: both spent from it
+
+
+def test_a_channel_takes_a_burst_and_one_refused_burst_teaches_every_channel(
+        session_factory: sessionmaker[Session]) -> None:
+    clock = Clock()
+    budget = Budget(session_factory, clock=clock)
+    first, second = (limit_of("chat.postMessage", {"channel": c}) for c in ("C1", "C2"))
+    # a new case channel's first posts (history, experts, call, summary) go at once
+    assert [budget.take(first) for _ in range(4)] == [0.0] * 4
+    budget.refused(first, 3)  # Slack took 3 of them: the 4th was refused
+    assert budget.take(first) >= 3.0  # held for the Retry-After (and its window)
+    # every other channel now has Slack's burst of 3, at one post a POST_EVERY on average
+    assert [budget.take(second) for _ in range(3)] == [0.0] * 3
+    assert budget.take(second) == pytest.approx(3 * POST_EVERY)
+    clock.now += timedelta(seconds=3 * POST_EVERY)
+    assert budget.take(second) == 0.0
+    # a refusal of a channel's first post is not about its burst: only that channel waits
+    third = limit_of("chat.postMessage", {"channel": "C3"})
+    assert budget.take(third) == 0.0
+    budget.refused(third, 1)
+    assert budget.take(third) == pytest.approx(1.0)
+    clock.now += timedelta(seconds=1)
+    assert [budget.take(third) for _ in range(2)] == [0.0] * 2  # 3 in its window, as before
+
+
+def test_the_claim_spends_on_channels_and_invites_then_joins_then_refreshes(
+        uow_factory: Callable[[], UnitOfWork]) -> None:
+    # recorded in the wrong order on purpose: refreshes first, the new channel last
+    with uow_factory() as uow:
+        uow.outbox.enqueue(None, Effect.PUBLISH_HOME, {"user": "U1"}, queueing_lock="home:U1")
+        uow.outbox.enqueue(None, Effect.SET_TOPIC, {}, queueing_lock="topic:2", lock="case:2")
+        uow.outbox.enqueue("update:2", Effect.UPDATE_INVITE, {}, lock="case:2")
+        uow.outbox.enqueue(None, Effect.SYNC_MEMBERS, {}, queueing_lock="members:1",
+                           lock="case:1", priority=URGENT)
+        uow.outbox.enqueue("create:3", Effect.CREATE_CHANNEL, {}, lock="case:3",
+                           priority=URGENT)
+        uow.outbox.enqueue("invite:3", Effect.SEND_INVITE, {}, lock="case:3", priority=URGENT)
+        uow.commit()
+    now = datetime.now(UTC)
+    rounds = []
+    with uow_factory() as uow:
+        while ids := claim_next(uow, now, lease_until=now + timedelta(seconds=60),
+                                waiting=Waiting([], {})):
+            rounds.append([uow.session.get(OutboxMessage, i).kind for i in ids])
+        uow.commit()
+    assert rounds == [[Effect.CREATE_CHANNEL, Effect.SEND_INVITE], [Effect.SYNC_MEMBERS],
+                      [Effect.PUBLISH_HOME], [Effect.SET_TOPIC, Effect.UPDATE_INVITE]]

@@ -19,6 +19,7 @@ from bot.slack.replies import reply
 from models import OutboxMessage, TimelineEvent
 from models.expertise import ResolutionRecord
 from tests.integration.conftest import Clock
+from tests.integration.declaring import declare
 
 
 def _hook_case(services: ServiceContext, *, requester: str | None = "UREQ",
@@ -63,7 +64,7 @@ def test_the_webhooks_requester_confirms_not_the_owner(services: ServiceContext)
 
 def test_a_declarer_resolving_their_own_case_is_not_asked_to_confirm(
         services: ServiceContext, clock: Clock) -> None:
-    case_id = cases.declare_case(services, owner_id="UOWNER",
+    case_id = declare(services, owner_id="UOWNER",
                                  draft=parse_declaration("Queue lag sev2")).case_id
     with services.uow() as uow:
         uow.cases.get(case_id).channel_id = "CCASE"
@@ -139,7 +140,7 @@ def test_the_history_credits_only_those_who_worked_on_the_case(
     """UEXP1 joined the swarm (accepted), the owner added UHELP, UAUTO was pulled in by the
     bot, UEXP2 and UEXP3 never answered their invites: the owner who resolved, then UEXP1,
     then UHELP."""
-    case_id = cases.declare_case(services, owner_id="UOWNER",
+    case_id = declare(services, owner_id="UOWNER",
                                  draft=parse_declaration("Card payments declined sev2")).case_id
     with services.uow() as uow:
         case = uow.cases.get(case_id)

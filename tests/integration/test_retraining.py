@@ -17,7 +17,7 @@ from bot import cli
 from bot.config import load_settings
 from bot.domain.case import parse_declaration
 from bot.sandbox.seed import HISTORY_FILE
-from bot.services import cases, resolution, status
+from bot.services import resolution, status
 from bot.services.context import ServiceContext
 from bot.services.history import import_history
 from bot.services.model import ModelHolder, retrain
@@ -28,6 +28,7 @@ from skills_index.history import HistoryRecord, read_history
 from skills_index.interface import CaseQuery
 from skills_index.model import ExpertModel
 from tests.integration.conftest import Clock, FakePeople
+from tests.integration.declaring import declare
 
 OWNER, RITA = "UOWNER01", "URITA001"  # rita is in no imported case
 HISTORY = read_history(HISTORY_FILE).records
@@ -52,7 +53,7 @@ def _in_use(services: ServiceContext, records: list[HistoryRecord]) -> Path:
 
 def _resolve_a_ledger_case(services: ServiceContext) -> None:
     """A case swarmbot ran: rita worked on it (a status update) and the owner resolved it."""
-    case_id = cases.declare_case(services, owner_id=OWNER, draft=parse_declaration(
+    case_id = declare(services, owner_id=OWNER, draft=parse_declaration(
         "Ledger export stuck at midnight sev2 service:ledger #export")).case_id
     with services.uow() as uow:
         case = uow.cases.get(case_id)

@@ -13,12 +13,13 @@ from bot.services.timers import fire_due_timers
 from bot.slack.notes import text_of
 from models import Case, Invite, OutboxMessage, ResolutionRecord, Timer
 from tests.integration.conftest import Clock, FakeExpertModel
+from tests.integration.declaring import declare
 
 OWNER = "UOWNER"
 
 
 def _declare(services: ServiceContext, text: str = "Checkout latency sev1 service:payments") -> int:
-    return cases.declare_case(services, owner_id=OWNER, draft=parse_declaration(text)).case_id
+    return declare(services, owner_id=OWNER, draft=parse_declaration(text)).case_id
 
 
 def _give_channel(services: ServiceContext, case_id: int, channel: str = "CCASE") -> None:
@@ -278,12 +279,12 @@ def test_bad_webhook_bodies_are_refused_with_a_reason(body: object) -> None:
 
 def test_declaring_the_same_case_again_returns_the_first(services: ServiceContext,
                                                          clock: Clock) -> None:
-    first = cases.declare_case(services, owner_id=OWNER, draft=parse_declaration("DB down sev1"))
+    first = declare(services, owner_id=OWNER, draft=parse_declaration("DB down sev1"))
     clock.advance(seconds=30)
-    again = cases.declare_case(services, owner_id=OWNER, draft=parse_declaration("DB down sev1"))
+    again = declare(services, owner_id=OWNER, draft=parse_declaration("DB down sev1"))
     assert again.case_id == first.case_id and not again.created
-    other = cases.declare_case(services, owner_id="UOTHER", draft=parse_declaration("DB down sev1"))
+    other = declare(services, owner_id="UOTHER", draft=parse_declaration("DB down sev1"))
     assert other.created
     clock.advance(minutes=3)
-    assert cases.declare_case(services, owner_id=OWNER,
+    assert declare(services, owner_id=OWNER,
                               draft=parse_declaration("DB down sev1")).created

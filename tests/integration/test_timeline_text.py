@@ -17,6 +17,7 @@ from bot.services.expertise import register_expert
 from bot.services.export import EVENT_FIELDS, event_rows, write_rows
 from bot.services.review import review_for
 from tests.integration.conftest import Clock
+from tests.integration.declaring import declare
 
 
 def _hook_case(services: ServiceContext) -> int:
@@ -82,7 +83,7 @@ def test_every_event_the_bot_words_is_stored_as_data_and_reads_as_before(
     from bot.services import followups
 
     register_expert(services, user_id="UDANA", handle="dana")
-    case_id = cases.declare_case(services, owner_id="UDANA", origin_channel="CGEN",
+    case_id = declare(services, owner_id="UDANA", origin_channel="CGEN",
                                  draft=parse_declaration("Disk full on db-7 sev2")).case_id
     with services.uow() as uow:
         uow.cases.get(case_id).channel_id = "CCASE"
@@ -131,7 +132,7 @@ def test_a_workflow_posts_channel_link_shows_as_a_link_and_typed_markup_as_typed
         {"do": "post", "channel": "C0STAKE", "text": "{reference} declared"}]}]})
     ctx = ServiceContext(settings=settings, uow=lambda: UnitOfWork(session_factory, clock),
                          now=clock, recommender=lambda: fake_model, policy=policy)
-    case_id = cases.declare_case(ctx, owner_id="UDANA",
+    case_id = declare(ctx, owner_id="UDANA",
                                  draft=parse_declaration("Disk full on db-7 sev2")).case_id
     with ctx.uow() as uow:
         uow.cases.get(case_id).channel_id = "CCASE"

@@ -21,6 +21,7 @@ from bot.slack.replies import reply
 from models import OutboxMessage, TimelineEvent, Timer
 from models.uow import UnitOfWork
 from tests.integration.conftest import Clock, FakeExpertModel
+from tests.integration.declaring import declare
 
 OWNER, PRIYA = "UOWNER", "UPRIYA1"
 STAKE, EXEC_CHANNEL = "CSTAKE", "CEXECS"
@@ -60,7 +61,7 @@ def services(session_factory: sessionmaker[Session], clock: Clock,
 
 
 def _declare(services: ServiceContext, text: str) -> int:
-    case_id = cases.declare_case(services, owner_id=OWNER,
+    case_id = declare(services, owner_id=OWNER,
                                  draft=parse_declaration(text)).case_id
     with services.uow() as uow:
         uow.cases.get(case_id).channel_id = f"C{case_id:04d}"

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bot.domain.case import parse_declaration
-from bot.services import cases
 from bot.services.context import ServiceContext
 from bot.services.expertise import register_expert
 from bot.services.timers import fire_due_timers
 from bot.slack.notes import text_of
 from models import Invite, OutboxMessage
 from tests.integration.conftest import Clock
+from tests.integration.declaring import declare
 
 TOKYO = "Asia/Tokyo"  # 19:00 there when the test clock says Tuesday 10:00 UTC
 
@@ -41,7 +41,7 @@ def test_a_sev2_holds_invites_for_experts_off_hours_until_their_day_begins(
         services: ServiceContext, clock: Clock) -> None:
     _people(services, off_hours=["UEXP1", "UEXP2", "UEXP3", "UEXP4", "UEXP5"],
             working=["UEXP6"])
-    cases.declare_case(services, owner_id="UOWNER", draft=parse_declaration("Slow API sev2"))
+    declare(services, owner_id="UOWNER", draft=parse_declaration("Slow API sev2"))
     assert _invites(services) == {"UEXP6": "pending", "UEXP1": "held", "UEXP2": "held"}
     assert _sent_invites(services) == 1
     clock.now = datetime(2026, 11, 17, 23, 59, tzinfo=UTC)  # UEXP6 never answered
@@ -58,7 +58,7 @@ def test_a_sev2_holds_invites_for_experts_off_hours_until_their_day_begins(
 
 def test_a_sev1_invites_everyone_now(services: ServiceContext) -> None:
     _people(services, off_hours=["UEXP1", "UEXP2", "UEXP3"], working=[])
-    cases.declare_case(services, owner_id="UOWNER", draft=parse_declaration("Site down sev1"))
+    declare(services, owner_id="UOWNER", draft=parse_declaration("Site down sev1"))
     assert _invites(services) == {"UEXP1": "pending", "UEXP2": "pending", "UEXP3": "pending"}
 
 
@@ -68,7 +68,7 @@ def test_a_resolved_case_never_sends_its_held_invites(services: ServiceContext,
 
     _people(services, off_hours=["UEXP1", "UEXP2", "UEXP3", "UEXP4", "UEXP5", "UEXP6"],
             working=[])
-    case_id = cases.declare_case(services, owner_id="UOWNER",
+    case_id = declare(services, owner_id="UOWNER",
                                  draft=parse_declaration("Cron missed sev2")).case_id
     with services.uow() as uow:
         uow.cases.get(case_id).channel_id = "CCASE"
@@ -82,7 +82,7 @@ def test_a_resolved_case_never_sends_its_held_invites(services: ServiceContext,
 def test_a_status_reminder_waits_for_the_owners_working_day(services: ServiceContext,
                                                             clock: Clock) -> None:
     register_expert(services, user_id="UOWNER", tz=TOKYO)
-    case_id = cases.declare_case(services, owner_id="UOWNER",
+    case_id = declare(services, owner_id="UOWNER",
                                  draft=parse_declaration("Queue lag sev2")).case_id
     with services.uow() as uow:
         uow.cases.get(case_id).channel_id = "CCASE"

@@ -213,3 +213,82 @@ def test_killed_mid_flow_and_restarted_the_case_is_whole(world) -> None:  # type
     # one status reminder and an expiry per invite: the accepted one cancelled, none fired
     assert kinds == [("invite_expiry", "cancelled"), ("invite_expiry", "pending"),
                      ("invite_expiry", "pending"), ("status_reminder", "pending")], kinds
+
+
+def _acked_then_died(emulator: SlackEmulator, env: dict[str, str], people: dict[str, str], *,
+                     planned: bool) -> int:
+    """`/swarm new` answered by a bot (built as `swarmbot serve` builds it, real HTTP and
+    signing) that dies before it delivers anything: its delivery never started, so the ack's
+    transaction — the case and its intents — is all it left. `planned`: it died later, once
+    planning the swarm had committed but before its delivery recorded that (the effect still
+    leased to the dead process)."""
+    from bot.bootstrap import build
+    from bot.delivery.claims import claim_next
+    from bot.delivery.retry import LEASE
+    from bot.services import cases
+    from bot.services.effects import Effect
+    from bot.web.server import WebServer
+
+    settings = load_settings(_env_file=None, slack_bot_token=TOKEN, slack_signing_secret=SECRET,
+                             slack_api_url=emulator.api_url, database_url=env["DATABASE_URL"],
+                             model_path=Path(env["SWARMBOT_MODEL_PATH"]),
+                             policy_path=POLICY_FILE,
+                             stakeholder_channel=env["SWARMBOT_STAKEHOLDER_CHANNEL"])
+    container = build(settings)  # not started: it delivers nothing
+    server = WebServer(container.web_app).start()
+    request_url, emulator.request_url = emulator.request_url, f"{server.url}/slack/events"
+    try:
+        declared = emulator.slash_command(people["maya"], "/swarm",
+                                          "new Checkout down sev1 service:checkout",
+                                          channel=people["general"])
+        assert declared.status == 200 and "Case #0001 declared" in declared.body["text"]
+        assert "being chosen" in declared.body["text"]
+        with container.uow() as uow:
+            [intent] = uow.session.scalars(select(OutboxMessage).where(
+                OutboxMessage.kind == Effect.PLAN_SWARM)).all()
+            intent_id, case_id = intent.id, intent.case_id
+            assert intent.state == "pending" and not uow.cases.get(case_id).invites
+        if planned:
+            now = utcnow()
+            with container.uow() as uow:  # the dead process's claim, as a delivery makes it
+                claimed: list[int] = []
+                while intent_id not in claimed:
+                    claimed = claim_next(uow, now, lease_until=now + LEASE)
+                    assert claimed, "the plan effect was not claimable"
+                uow.commit()
+            done = cases.plan_swarm(container.services, case_id=case_id, intent_id=intent_id,
+                                    notify_in=people["general"])
+            assert len(done.invited) == 3
+    finally:
+        emulator.request_url = request_url
+        server.stop()
+        container.close()
+    return case_id
+
+
+@pytest.mark.parametrize("planned", [False, True], ids=["before-planning", "after-planning"])
+def test_killed_between_the_ack_and_planning_the_case_gets_its_experts_once(  # type: ignore[no-untyped-def]
+        world, planned: bool) -> None:
+    emulator, processes, services, people = world
+    case_id = _acked_then_died(emulator, processes.env, people, planned=planned)
+    assert not _invites(emulator, people)  # nothing reached Slack before the crash
+
+    _lease_runs_out(services)
+    processes.start("serve", "clock")
+    invited = _wait(lambda: (lambda found: found if len(found) == 3 else None)(
+        _invites(emulator, people)), "three invites after the restart", processes)
+    _wait(lambda: not _pending_effect(services), "every effect delivered", processes)
+
+    assert all(len(dms) == 1 for dms in _invites(emulator, people).values()), invited
+    assert len(_invites(emulator, people)) == 3
+    with services.uow() as uow:
+        case = uow.cases.get(case_id)
+        assert len(case.invites) == 3 and all(i.message_ts for i in case.invites)
+        kinds = sorted(t.kind for t in uow.session.scalars(select(Timer)))
+    assert kinds == ["invite_expiry"] * 3 + ["status_reminder"], kinds
+    [channel] = [c for c in emulator.channels() if c["name"].startswith("swarm-")]
+    texts = [m.get("text") or "" for m in emulator.messages(channel["id"])]
+    assert sum("Recommended experts" in t for t in texts) == 1, texts
+    told = [m["text"] for m in emulator.ephemerals(people["maya"])
+            if "experts invited" in (m.get("text") or "")]
+    assert len(told) == 1, told  # the declarer hears who, once

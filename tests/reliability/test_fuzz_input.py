@@ -339,3 +339,32 @@ def test_random_dashboard_routes_never_fail(bot: RunningBot, case_world: dict[st
                           allow_redirects=False)
     assert answer.status_code < 500, (path, answer.status_code, answer.text[:300])
     assert answer.headers.get("X-Content-Type-Options") == "nosniff"
+
+
+an_alert = st.fixed_dictionaries({}, optional={
+    "status": json_value | st.sampled_from(["firing", "resolved"]),
+    "fingerprint": json_value | odd_text | any_text, "labels": json_value,
+    "annotations": json_value | st.dictionaries(any_text, any_text, max_size=3),
+    "startsAt": json_value | any_text, "generatorURL": json_value | odd_text,
+    "dashboardURL": json_value | odd_text})
+alert_bodies = st.one_of(json_value, st.fixed_dictionaries({}, optional={
+    "groupKey": json_value | odd_text | any_text, "commonLabels": json_value,
+    "externalURL": json_value | odd_text,
+    "alerts": json_value | st.lists(an_alert, max_size=3)}))
+
+
+@FUZZ
+@example(body={"groupKey": "g\ud800", "alerts": [{"status": "firing", "fingerprint": "\x00"}]},
+         path="/hooks/alertmanager")
+@example(body={"groupKey": "g", "alerts": [{"status": "firing", "fingerprint": {"a": 1}}]},
+         path="/hooks/grafana")
+@given(body=alert_bodies, path=st.sampled_from(["/hooks/alertmanager", "/hooks/grafana"]))
+def test_malformed_alert_webhooks_are_refused_with_a_reason(
+        bot: RunningBot, case_world: dict[str, str], body: Any, path: str) -> None:
+    before = snapshot(bot)
+    answer = requests.post(f"{bot.url}{path}", data=json.dumps(body).encode(), headers={
+        **JSON, "Authorization": f"Bearer {HOOKS_TOKEN}"}, timeout=10)
+    assert answer.status_code in (200, 201, 400), (answer.status_code, answer.text)
+    if answer.status_code == 400:
+        assert answer.json()["error"], answer.text
+        assert not changed(before, snapshot(bot)), answer.text

@@ -84,3 +84,12 @@ def test_full_width_severity_service_and_tags_are_understood_and_the_title_kept(
     draft = parse_declaration("決済が失敗する ｓｅｖ１ ｓｅｒｖｉｃｅ：ｐａｙｍｅｎｔｓ ＃ｄｂ")
     assert (draft.title, draft.severity, draft.service, draft.tags) == (
         "決済が失敗する", "sev1", "payments", ("db",))
+
+
+def test_japanese_severity_words_name_the_severity_only_as_words_of_their_own() -> None:
+    draft = parse_declaration("決済が失敗する 緊急 service:payments")
+    assert (draft.title, draft.severity) == ("決済が失敗する", "sev1")
+    assert parse_declaration("ログイン画面が遅い 軽微").severity == "sev3"
+    kept = parse_declaration("緊急対応の手順が古い")  # inside a title word: still the title
+    assert (kept.title, kept.severity) == ("緊急対応の手順が古い", "sev3")
+    assert parse_severity("重大") == "sev2" and parse_severity("低") == "sev4"

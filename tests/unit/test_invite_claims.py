@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from bot.services.cases import CaseOpened
+from bot.services.effects import NoteKind
 from bot.services.swarm import ExpertsInvited
 from bot.slack.notes import note_text
 from bot.slack.replies import reply
 
 
-def test_a_new_swarms_ack_names_who_is_invited_or_says_nobody_is() -> None:
-    invited = reply(CaseOpened(1, "#0001", True, True, invited=("UTOM",), held=("UANA",)))
-    assert "Recommended experts are being invited: <@UTOM>." in invited
+def test_a_new_swarms_ack_says_experts_are_being_chosen_and_the_note_after_names_them(
+        ) -> None:
+    # The ack comes before the experts are chosen (issue 18): it says they are being chosen;
+    # the note a moment later names who was invited, who is held, or that nobody could be.
+    ack = reply(CaseOpened(1, "#0001", True, True, choosing=True))
+    assert "Recommended experts are being chosen" in ack and "<@" not in ack
+    invited = note_text(NoteKind.EXPERTS_CHOSEN, {"reference": "#0001", "invited": ["UTOM"],
+                                                  "held": ["UANA"]})
+    assert "recommended experts invited: <@UTOM>." in invited
     assert "Invited when their working day starts: <@UANA>." in invited
-    held = reply(CaseOpened(1, "#0001", True, True, held=("UANA",)))
-    assert "being invited" not in held and "Nobody is invited right now." in held
-    nobody = reply(CaseOpened(1, "#0001", True, True))
-    assert "being invited" not in nobody and "*Nobody could be invited*" in nobody
+    held = note_text(NoteKind.EXPERTS_CHOSEN, {"reference": "#0001", "invited": [],
+                                               "held": ["UANA"]})
+    assert "experts invited" not in held and "nobody is invited right now." in held
+    nobody = note_text(NoteKind.EXPERTS_CHOSEN, {"reference": "#0001", "invited": [],
+                                                 "held": []})
+    assert "experts invited" not in nobody and "*Nobody could be invited*" in nobody
+    assert "`/swarm invite @…`" in nobody
     assert "invite" not in reply(CaseOpened(2, "#0002", True, False)).lower()  # tiered
 
 

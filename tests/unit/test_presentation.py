@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # Service modules whose use cases return typed results (issue 17). The ones not listed yet
 # still return sentences; convert one, then add it here.
 # Results nobody is answered with (an invite answered by a reaction: the event has no reply;
-NOT_REPLIES = {"InviteAnswer", "Outlook"}  # Outlook: what the model sees, worded as History
+NOT_REPLIES = {"InviteAnswer", "Outlook",  # Outlook: what the model sees, worded as History
+               "SwarmPlanned"}  # an outbox effect's result: the declarer reads a note
 CONVERTED = ["approvals", "cases", "cold_start", "escalation", "expertise", "followups",
              "knowledge", "leaving", "resolution", "review", "status", "swarm", "workflows"]
 

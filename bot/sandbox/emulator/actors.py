@@ -32,6 +32,7 @@ TIMED_OUT = ("http_timeout", NO_ACK)  # no answer in time: over HTTP, over Socke
 
 
 _TYPED_MENTION = re.compile(r"(?<![<\w])@([a-z0-9][a-z0-9._-]*)")
+_TYPED_CHANNEL = re.compile(r"(?<![<\w])#([a-z0-9][a-z0-9_\-]*[a-z_\-][a-z0-9_\-]*)")
 
 
 @dataclass(frozen=True)
@@ -159,10 +160,15 @@ class UserActions:
     def _escape_mentions(self, text: str) -> str:
         """What Slack does with a command whose "Escape channels, users, and links" is on (the
         manifest's `should_escape: true`): a typed `@name` of a workspace member is sent as
-        `<@U…|name>` — what choosing them from the composer's autocomplete gives."""
+        `<@U…|name>` — what choosing them from the composer's autocomplete gives — and a
+        typed `#channel` as `<#C…|channel>` ("Escape channels, users, and links sent to your
+        app", https://api.slack.com/interactivity/slash-commands#creating_commands)."""
         by_name = {u.name: u.id for u in self.workspace.users.values()}
-        return _TYPED_MENTION.sub(
+        text = _TYPED_MENTION.sub(
             lambda m: f"<@{by_name[m[1]]}|{m[1]}>" if m[1] in by_name else m[0], text)
+        channels = {c.name: c.id for c in self.workspace.channels.values() if not c.is_im}
+        return _TYPED_CHANNEL.sub(
+            lambda m: f"<#{channels[m[1]]}|{m[1]}>" if m[1] in channels else m[0], text)
 
     def slash_command(self, user: str, command: str, text: str = "", *, channel: str
                       ) -> CommandResult:
@@ -307,6 +313,16 @@ class UserActions:
                      "event_ts": f"{time.time():.6f}", "cache_ts": int(time.time())}
         return self.deliver_event(event)
 
+    def change_locale(self, user: str, locale: str) -> DeliveryResult:
+        """`user` switches Slack's language: Slack sends user_change, whose user object has
+        no `locale` (only users.info / users.list with include_locale carry it)."""
+        with self.workspace.lock:
+            person = self.workspace.user(user)
+            person.locale = locale
+            event = {"type": "user_change", "user": person.to_slack(self.workspace.team_id),
+                     "event_ts": f"{time.time():.6f}", "cache_ts": int(time.time())}
+        return self.deliver_event(event)
+
     def change_usergroup_members(self, group: str, users: list[str]) -> DeliveryResult:
         """An admin sets the members of user group `group`: Slack sends
         subteam_members_changed with who was added and who removed."""
@@ -337,6 +353,34 @@ class UserActions:
         self._record_interaction(kind, payload, reply)
         return CommandResult(reply.status or 0, reply.body, reply.elapsed,
                              reply.failure in TIMED_OUT, reply.failure, payload)
+
+    def message_shortcut(self, user: str, channel: str, ts: str, callback_id: str
+                         ) -> CommandResult:
+        """`user` picks the app's message shortcut `callback_id` from a message's menu: a
+        `message_action` payload with the full message, its channel, a trigger_id and a
+        response_url (https://api.slack.com/reference/interaction-payloads/shortcuts)."""
+        with self.workspace.lock:
+            who = self.workspace.user(user)
+            target = self.workspace.channel(channel)
+            if user not in target.members and not target.is_im:
+                raise SlackError("not_in_channel")  # people see the menus of their channels
+            message = copy.deepcopy(self.workspace.message(target, ts))
+            message.pop("reactions", None)
+            source = {"kind": "shortcut", "ts": ts}
+            payload = {
+                "type": "message_action", "callback_id": callback_id,
+                "user": payloads.user_ref(who, self.workspace.team_id),
+                "api_app_id": self.api_app_id, "token": payloads.VERIFICATION_TOKEN,
+                "team": {"id": self.workspace.team_id, "domain": self.workspace.team_domain},
+                "channel": {"id": target.id,
+                            "name": "directmessage" if target.is_im else target.name},
+                "message": message, "message_ts": ts,
+                "trigger_id": self._new_trigger(user),
+                "response_url": self._new_response_url(user, target.id, source),
+                "action_ts": f"{time.time():.6f}", "is_enterprise_install": False,
+                "enterprise": None,
+            }
+        return self._interact("message_action", payload)
 
     def click(self, user: str, channel: str, ts: str, action_id: str, value: Any = None,
               block_id: str | None = None) -> CommandResult:

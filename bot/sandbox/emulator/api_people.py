@@ -20,11 +20,13 @@ class PeopleApi(ApiBase):
                          "icon": {"image_default": True}}}
 
     def users__info(self, p: Params) -> Result:
-        return {"user": self.ws.user(p.get("user")).to_slack(self.ws.team_id)}
+        return {"user": self.ws.user(p.get("user")).to_slack(
+            self.ws.team_id, include_locale=bool_arg(p.get("include_locale")))}
 
     def users__list(self, p: Params) -> Result:
-        members, cursor = page([u.to_slack(self.ws.team_id) for u in self.ws.users.values()], p,
-                               default=200)
+        locale = bool_arg(p.get("include_locale"))
+        members, cursor = page([u.to_slack(self.ws.team_id, include_locale=locale)
+                                for u in self.ws.users.values()], p, default=200)
         return {"members": members, "cache_ts": 0, "response_metadata": {"next_cursor": cursor}}
 
     def users__lookupByEmail(self, p: Params) -> Result:

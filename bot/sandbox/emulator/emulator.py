@@ -15,6 +15,7 @@ apps.connections.open and `app_token` (socket_mode.py)."""
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +33,21 @@ from bot.slack.scopes import BOT_SCOPES
 __all__ = ["CommandResult", "SlackEmulator"]
 
 TRANSPORTS = ("http", "socket")
+# Real Slack answers a Web API call in about 150 ms from most places (the network both ways
+# and its own work); the emulator answers at once unless told to take that long.
+LATENCY_ENV = "SWARMBOT_EMULATOR_LATENCY_MS"
+
+
+def latency_from_env() -> float:
+    """SWARMBOT_EMULATOR_LATENCY_MS in seconds (0 when unset; a bad value is refused)."""
+    text = os.environ.get(LATENCY_ENV, "").strip()
+    try:
+        value = float(text) / 1000 if text else 0.0
+    except ValueError:
+        raise ValueError(f"{LATENCY_ENV}={text!r}: give milliseconds, e.g. 150") from None
+    if value < 0:
+        raise ValueError(f"{LATENCY_ENV}={text!r}: a latency cannot be negative")
+    return value
 
 
 class SlackEmulator(UserActions):
@@ -41,7 +57,7 @@ class SlackEmulator(UserActions):
                  deadline: float = 3.0, api_app_id: str = "A0001", bot_name: str = "swarmbot",
                  trigger_lifetime: float = 3.0,
                  scopes: Iterable[str] = BOT_SCOPES, app_token: str = "xapp-1-A0001-emulator",
-                 transport: str = "http") -> None:
+                 transport: str = "http", latency: float | None = None) -> None:
         if transport not in TRANSPORTS:
             raise ValueError(f"transport must be one of {', '.join(TRANSPORTS)}")
         self.signing_secret, self.bot_token = signing_secret, bot_token
@@ -52,6 +68,9 @@ class SlackEmulator(UserActions):
         self.request_url = request_url
         self.retry_delays = tuple(retry_delays)
         self.deadline = deadline                  # Slack waits 3 s for the bot's answer
+        # Seconds each Web API call takes, as a round trip: half before Slack acts on it, half
+        # before its answer reaches the caller (None: SWARMBOT_EMULATOR_LATENCY_MS, else 0)
+        self.latency = latency_from_env() if latency is None else latency
         self.trigger_lifetime = trigger_lifetime  # a trigger_id lives 3 s
         self.api_app_id = api_app_id
         self.workspace = Workspace(team_id, team_domain)
@@ -125,7 +144,11 @@ class SlackEmulator(UserActions):
                  ) -> tuple[int, dict[str, Any], dict[str, str]]:
         """One Web API call. The token comes from `Authorization: Bearer …` or a `token`
         argument (form or query; a JSON body needs the header, as
-        https://api.slack.com/web#posting_json says)."""
+        https://api.slack.com/web#posting_json says). With a `latency`, the call is acted on
+        half of it after it was made and answered the other half later."""
+        latency = self.latency
+        if latency > 0:
+            time.sleep(latency / 2)
         started = time.time()
         params = dict(query)
         if not (is_json and method in FORM_ONLY):
@@ -148,6 +171,8 @@ class SlackEmulator(UserActions):
             outcome = status, answer, {**headers, "x-oauth-scopes": ",".join(sorted(self.scopes))}
         self._flush_events()
         self._record(method, params, started, outcome)
+        if latency > 0:
+            time.sleep(latency / 2)
         return outcome
 
     def _answer(self, method: str, params: dict[str, Any], token: Any
@@ -243,13 +268,14 @@ class SlackEmulator(UserActions):
     # -- setup -----------------------------------------------------------------------------
     def add_user(self, name: str, *, real_name: str = "", email: str = "", tz: str = "UTC",
                  is_admin: bool = False, presence: str = "active", deleted: bool = False,
-                 is_bot: bool = False) -> str:
+                 is_bot: bool = False, locale: str = "en-US") -> str:
         """A member of the workspace; `deleted` a deactivated one, `is_bot` another app's bot
-        user (users.info shows both flags as Slack does)."""
+        user (users.info shows both flags as Slack does); `locale` the language they set in
+        Slack (users.info shows it with include_locale)."""
         with self.workspace.lock:
             user = User(id=self.workspace.new_id("U"), name=name, real_name=real_name or name,
                         email=email or f"{name}@example.com", tz=tz or "UTC", is_admin=is_admin,
-                        presence=presence, deleted=deleted, is_bot=is_bot)
+                        presence=presence, deleted=deleted, is_bot=is_bot, locale=locale)
             self.workspace.users[user.id] = user
             return user.id
 

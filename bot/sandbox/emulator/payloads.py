@@ -97,6 +97,16 @@ def state_entry(element: dict[str, Any], value: Any) -> dict[str, Any]:
     return {"type": kind, "value": value}
 
 
+def _initial(element: dict[str, Any]) -> Any:
+    """What an input untouched by the person holds: its initial value or option (a form
+    prefilled by the app is submitted with those, https://api.slack.com/reference/
+    interaction-payloads/views: state.values are the inputs' values at submission)."""
+    if "initial_value" in element:
+        return element["initial_value"]
+    option = element.get("initial_option")
+    return option.get("value") if isinstance(option, dict) else None
+
+
 def state_values(view: dict[str, Any], values: dict[str, dict[str, Any]]
                  ) -> dict[str, dict[str, Any]]:
     """Slack's nested state.values for a view, from {block_id: {action_id: value}}. Every
@@ -106,7 +116,7 @@ def state_values(view: dict[str, Any], values: dict[str, dict[str, Any]]
         element = block.get("element")
         if block.get("type") == "input" and isinstance(element, dict):
             block_id, action_id = block.get("block_id"), element.get("action_id")
-            given = (values.get(block_id) or {}).get(action_id)
+            given = (values.get(block_id) or {}).get(action_id, _initial(element))
             state.setdefault(block_id, {})[action_id] = state_entry(element, given)
     for block_id, actions in values.items():
         for action_id, value in actions.items():

@@ -41,13 +41,17 @@ class User:
     real_name: str
     email: str
     tz: str = "UTC"
+    # The language the person set in Slack; users.info shows it only with include_locale
+    locale: str = "en-US"
     is_admin: bool = False
     is_bot: bool = False
     deleted: bool = False
     presence: str = "active"
 
-    def to_slack(self, team_id: str) -> dict[str, Any]:
-        """A user object (https://api.slack.com/types/user)."""
+    def to_slack(self, team_id: str, *, include_locale: bool = False) -> dict[str, Any]:
+        """A user object (https://api.slack.com/types/user). `locale` only when asked:
+        users.info / users.list `include_locale` — "Set this to true to receive the locale
+        for this user. Defaults to false" (https://api.slack.com/methods/users.info)."""
         profile = {"real_name": self.real_name, "real_name_normalized": self.real_name,
                    "display_name": self.name, "display_name_normalized": self.name,
                    "email": self.email, "team": team_id, "status_text": "", "status_emoji": "",
@@ -55,12 +59,15 @@ class User:
         if self.is_bot:
             profile.update(bot_id=BOT_ID, always_active=True)
             profile.pop("email")
-        return {"id": self.id, "team_id": team_id, "name": self.name, "deleted": self.deleted,
+        user = {"id": self.id, "team_id": team_id, "name": self.name, "deleted": self.deleted,
                 "real_name": self.real_name, "tz": self.tz, "tz_label": self.tz,
                 "tz_offset": _tz_offset(self.tz), "is_admin": self.is_admin,
                 "is_owner": False, "is_primary_owner": False, "is_restricted": False,
                 "is_ultra_restricted": False, "is_bot": self.is_bot, "is_app_user": False,
                 "updated": int(time.time()), "profile": profile}
+        if include_locale:
+            user["locale"] = self.locale
+        return user
 
 
 @dataclass
@@ -77,6 +84,7 @@ class Channel:
     created: int = field(default_factory=lambda: int(time.time()))
     creator: str = ""
     messages: list[dict[str, Any]] = field(default_factory=list)
+    bookmarks: list[dict[str, Any]] = field(default_factory=list)  # bookmarks.add, in order
 
     @property
     def kind(self) -> str:
@@ -110,7 +118,8 @@ class Channel:
                 "members": list(self.members), "is_private": self.is_private,
                 "is_im": self.is_im, "im_user": self.im_user, "is_archived": self.is_archived,
                 "created_by": self.creator, "created": self.created,
-                "messages": copy.deepcopy(self.messages)}
+                "messages": copy.deepcopy(self.messages),
+                "bookmarks": copy.deepcopy(self.bookmarks)}
 
 
 @dataclass

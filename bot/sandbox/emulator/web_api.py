@@ -1,6 +1,7 @@
 """The Web API methods the bot uses, by name: `WebApi(emulator).methods["chat.postMessage"]`.
 
-Each group lives in its own module (api_conversations, api_chat, api_people, api_views);
+Each group lives in its own module (api_conversations, api_chat, api_people, api_views,
+api_bookmarks);
 a method `conversations__setTopic` answers `conversations.setTopic`."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.sandbox.emulator.api_bookmarks import BookmarksApi
 from bot.sandbox.emulator.api_chat import ChatApi
 from bot.sandbox.emulator.api_conversations import ConversationsApi
 from bot.sandbox.emulator.api_people import PeopleApi
@@ -28,7 +30,7 @@ FORM_ONLY = frozenset({
 })
 
 
-class WebApi(ConversationsApi, ChatApi, PeopleApi, ViewsApi):
+class WebApi(ConversationsApi, ChatApi, PeopleApi, ViewsApi, BookmarksApi):
     def __init__(self, emulator: SlackEmulator) -> None:
         super().__init__(emulator)
         self.methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {

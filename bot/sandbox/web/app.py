@@ -235,7 +235,18 @@ def _header(channel: dict[str, Any], names: Directory) -> str:
     return (f'<div class="channel-name">{escape(_label(channel, names))}{archived}</div>'
             f'<div class="topic">{topic}</div>'
             f'<div class="members" title="members">'
-            f'{_count(len(channel.get("members", [])), "member")}: {members}</div>')
+            f'{_count(len(channel.get("members", [])), "member")}: {members}</div>'
+            + _bookmarks(channel.get("bookmarks") or []))
+
+
+def _bookmarks(bookmarks: list[dict[str, Any]]) -> str:
+    """The channel's bookmarks bar, as Slack shows it under the channel name (links open in a
+    new tab; the link is checked to be http(s) by bookmarks.add)."""
+    if not bookmarks:
+        return ""
+    links = "".join(f'<a class="bookmark" href="{escape(b["link"])}" target="_blank" '
+                    f'rel="noopener noreferrer">{escape(b["title"])}</a>' for b in bookmarks)
+    return f'<div class="bookmarks" title="bookmarks">{links}</div>'
 
 
 def _count(n: int, noun: str) -> str:

@@ -10,7 +10,9 @@ from slack_sdk.errors import SlackApiError
 from bot.delivery.budget import Budget
 from bot.delivery.protocol import EffectExecutor, Later, PermanentFailure
 from bot.domain.policy import Policy, load_policy
+from bot.i18n import DEFAULT, speaking
 from bot.services.effects import Effect
+from bot.slack.effects.bookmarks import AddBookmark
 from bot.slack.effects.channel import (
     ArchiveChannel,
     CreateChannel,
@@ -33,6 +35,7 @@ from bot.slack.effects.messages import (
     UpdateResolution,
     WorkflowOffer,
 )
+from bot.slack.effects.readers import Worded, reader_language
 from bot.slack.effects.support import SlackIdentity
 from bot.slack.gateway import final_answer, retry_after, without_rate_limit_waits
 from bot.slack.limits import BudgetedClient, one_effect
@@ -41,9 +44,11 @@ from models.uow import UnitOfWork
 
 
 def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
-                    policy: Policy | None = None, budget: Budget | None = None
-                    ) -> dict[str, EffectExecutor]:
-    """`budget`: every call first spends Slack's rate limit from it (`limits.BudgetedClient`)."""
+                    policy: Policy | None = None, budget: Budget | None = None,
+                    language: str = DEFAULT) -> dict[str, EffectExecutor]:
+    """`budget`: every call first spends Slack's rate limit from it (`limits.BudgetedClient`).
+    `language`: what channels read (SWARMBOT_LANGUAGE); a person's own messages follow their
+    Slack locale (`readers.reader_language`)."""
     client = without_rate_limit_waits(client)
     if budget is not None:
         client = BudgetedClient(client, budget)
@@ -72,25 +77,39 @@ def build_executors(client: WebClient, *, admins: frozenset[str] = frozenset(),
         Effect.SYNC_PROFILE: SyncProfile(client),
         Effect.WORKFLOW_OFFER: WorkflowOffer(client, policy or load_policy()),
         Effect.DELIVERY_FAILED: DeliveryFailed(client),
+        Effect.ADD_BOOKMARK: AddBookmark(client),
     }
-    return {kind: ReadsSlacksAnswer(executor) for kind, executor in executors.items()}
+    return {kind: ReadsSlacksAnswer(executor, kind=kind, language=language)
+            for kind, executor in executors.items()}
 
 
 class ReadsSlacksAnswer:
     """An executor whose Slack errors say what to do next: a 429 (Slack's rate limits)
     becomes `Later` — the effect waits out Retry-After in the outbox, not in a worker's
     sleep; a final answer (`channel_not_found`, `invalid_auth`…) becomes `PermanentFailure`;
-    anything else (5xx, `internal_error`, a timeout…) is transient and tried again."""
+    anything else (5xx, `internal_error`, a timeout…) is transient and tried again.
 
-    def __init__(self, executor: EffectExecutor) -> None:
+    The words are made in the reader's language: the person a direct message, an ephemeral
+    note or an App Home is for, else the channel's (`readers.reader_language`)."""
+
+    def __init__(self, executor: EffectExecutor, *, kind: str = "",
+                 language: str = DEFAULT) -> None:
         self.executor = executor
+        self.kind = kind
+        self.language = language
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> Any | None:
-        return self.executor.prepare(message, uow)
+        language = reader_language(self.kind, message, uow, self.language)
+        with speaking(language):
+            prepared = self.executor.prepare(message, uow)
+        return prepared if prepared is None else Worded(prepared, language)
 
     def send(self, message: OutboxMessage, prepared: Any) -> dict[str, Any]:
+        language = self.language
+        if isinstance(prepared, Worded):
+            prepared, language = prepared.plan, prepared.language
         try:
-            with one_effect():
+            with one_effect(), speaking(language):
                 return self.executor.send(message, prepared)
         except SlackApiError as error:
             seconds = retry_after(error)

@@ -49,22 +49,32 @@ class PublishHome(Executor):
 
 
 class SyncProfile(Executor):
-    """users.info → the person's time zone, handle and name."""
+    """users.info → the person's time zone, locale, handle and name. `include_locale`: Slack
+    adds the user's `locale` (`ja-JP`) only when asked
+    (https://api.slack.com/methods/users.info)."""
 
     def prepare(self, message: OutboxMessage, uow: UnitOfWork) -> dict[str, Any] | None:
         return {"user": message.payload["user"]}
 
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         try:
-            user = self.client.users_info(user=plan["user"])["user"]
+            user = self.client.users_info(user=plan["user"], include_locale=True)["user"]
         except SlackApiError as error:
             if slack_error(error) in ("user_not_found", "user_not_visible"):
                 return {}
             raise
-        return {"tz": user.get("tz"), "name": user.get("name"),
+        return {"tz": user.get("tz"), "name": user.get("name"), "locale": user.get("locale"),
                 "real_name": user.get("real_name") or ""}
 
     def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
         if result:
             apply_profile(uow, user_id=message.payload["user"], tz=result.get("tz"),
-                          handle=result.get("name"), display_name=result.get("real_name", ""))
+                          handle=result.get("name"), display_name=result.get("real_name", ""),
+                          locale=_locale(result.get("locale")))
+
+
+def _locale(value: Any) -> str | None:
+    """A locale as Slack writes it (`en-US`, `ja-JP`), else None."""
+    if isinstance(value, str) and 2 <= len(value) <= 16 and value.replace("-", "").isalnum():
+        return value
+    return None

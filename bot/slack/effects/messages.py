@@ -13,10 +13,12 @@ from bot.delivery.protocol import PermanentFailure
 from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy
 from bot.domain.states import CaseStatus
-from bot.domain.timeline import describe
+from bot.domain.timeline import describe, thinned
+from bot.services import bookmarks
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
 from bot.slack.blocks import (
+    AlertsShown,
     case_summary,
     human_duration,
     resolution_message,
@@ -52,7 +54,8 @@ class PostSummary(Executor):
             status=case.status, mode=case.mode, owner_id=case.owner_id, service=case.service,
             tags=list(case.tags or []), description=case.description or "",
             participants=[p.user_id for p in case.participants if p.left_at is None],
-            claim_action=Action.CLAIM_CASE, case_id=case.id, level=case.level)
+            claim_action=Action.CLAIM_CASE, case_id=case.id, level=case.level,
+            alerts=_alerts_of(uow, case))
         return {"channel": case_channel(case), "ts": case.summary_ts, "blocks": blocks,
                 "text": f"{case.reference} {escape(case.title)} ({case.severity}, {case.status})"}
 
@@ -75,6 +78,17 @@ class PostSummary(Executor):
         case = case_for(uow, message.case_id)
         if case is not None and result.get("ts"):
             case.summary_ts = result["ts"]
+
+
+SHOWN_ALERTS = 5  # the newest alerts the summary lists
+
+
+def _alerts_of(uow: UnitOfWork, case: Case) -> AlertsShown | None:
+    total, firing = uow.alerts.counts(case.id)
+    if not total:
+        return None
+    return AlertsShown(total, firing, tuple((a.title, str(a.status))
+                                            for a in uow.alerts.latest(case.id, SHOWN_ALERTS)))
 
 
 def _earlier_first_post(uow: UnitOfWork, message: OutboxMessage) -> bool:
@@ -103,6 +117,8 @@ class PostReview(PostSummary):
     def apply(self, message: OutboxMessage, result: dict[str, Any], uow: UnitOfWork) -> None:
         case = case_for(uow, message.case_id)
         if case is not None and result.get("ts"):
+            if case.review_ts is None:  # posted now: the channel bookmarks it
+                bookmarks.on_review_posted(uow, case)
             case.review_ts = result["ts"]
 
 
@@ -122,7 +138,8 @@ class Post(Executor):
     def send(self, message: OutboxMessage, plan: dict[str, Any]) -> dict[str, Any]:
         try:
             posted = post_once(self.client, message, channel=plan["channel"],
-                               text=plan["text"], blocks=plan.get("blocks") or None)
+                               text=plan["text"], blocks=plan.get("blocks") or None,
+                               thread_ts=plan.get("thread_ts"))
         except SlackApiError as error:
             if slack_error(error) in GONE or slack_error(error) == "not_in_channel":
                 raise PermanentFailure(f"cannot post to {plan['channel']}: {slack_error(error)}"
@@ -168,7 +185,7 @@ class UpdateResolution(Executor):
 
 def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
     duration = (case.resolved_at or case.created_at) - case.created_at
-    events = uow.timeline.for_case(case.id)
+    events = thinned(uow.timeline.for_case(case.id))
     timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {line}" for e in events if (line := describe(e))]
     if not case.asks_confirmation:
         answer = None  # the owner resolved their own case: nobody to ask

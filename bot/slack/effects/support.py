@@ -34,7 +34,8 @@ HISTORY_LOOKBACK = 200  # how many recent messages a retry searches for its earl
 
 
 def post_once(client: WebClient, message: OutboxMessage, *, channel: str, text: str,
-              blocks: list[dict[str, Any]] | None = None) -> dict[str, str]:
+              blocks: list[dict[str, Any]] | None = None,
+              thread_ts: str | None = None) -> dict[str, str]:
     """chat.postMessage for one outbox record, once: the message carries the record in its
     metadata, and when an earlier attempt may have reached Slack (it failed without a clear
     answer, or the process died mid-way) the channel's recent history is searched for it
@@ -42,21 +43,26 @@ def post_once(client: WebClient, message: OutboxMessage, *, channel: str, text: 
     key = message.dedupe_key or message.kind  # a coalescing refresh has no dedupe_key
     marker = {"effect": message.id, "key": key.split("#", 1)[0][:100]}
     if message.attempts:
-        found = _posted_before(client, channel, marker)
+        found = _posted_before(client, channel, marker, thread_ts=thread_ts)
         if found is not None:
             return {"channel": channel, "ts": found}
-    posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks,
+    extra = {"thread_ts": thread_ts} if thread_ts else {}
+    posted = client.chat_postMessage(channel=channel, text=text, blocks=blocks, **extra,
                                      metadata={"event_type": EFFECT_EVENT,
                                                "event_payload": marker})
     return {"channel": str(posted["channel"]), "ts": str(posted["ts"])}
 
 
-def _posted_before(client: WebClient, channel: str, marker: dict[str, Any]) -> str | None:
+def _posted_before(client: WebClient, channel: str, marker: dict[str, Any], *,
+                   thread_ts: str | None = None) -> str | None:
     cursor, seen = None, 0
     while seen < HISTORY_LOOKBACK:
         try:
-            page = client.conversations_history(channel=channel, limit=100, cursor=cursor,
-                                                include_all_metadata=True)
+            page = (client.conversations_replies(channel=channel, ts=thread_ts, limit=100,
+                                                 cursor=cursor, include_all_metadata=True)
+                    if thread_ts else
+                    client.conversations_history(channel=channel, limit=100, cursor=cursor,
+                                                 include_all_metadata=True))
         except SlackApiError as error:
             if slack_error(error) in ("missing_scope", "not_in_channel", "channel_not_found"):
                 return None  # cannot look: posting again beats not posting at all

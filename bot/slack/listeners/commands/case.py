@@ -31,6 +31,9 @@ def new(ctx: CommandContext) -> Reply:
 
 
 def claim(ctx: CommandContext) -> Reply:
+    if ctx.case_id is not None:
+        return Reply(text=reply(cases.claim_case(ctx.services, case_id=ctx.case_id,
+                                                 user_id=ctx.user_id)))
     return Reply(text=reply(cases.claim_case(ctx.services, channel_id=ctx.channel_id,
                                              user_id=ctx.user_id)))
 
@@ -63,9 +66,9 @@ def add_to(table: SubcommandTable) -> None:
                          "declare a case; you become its owner (no text opens a form)", new,
                          aliases=("declare",)))
     table.add(Subcommand("claim", "claim", "take ownership of an unowned case (in its channel)",
-                         claim))
+                         claim, names_case=True))
     table.add(Subcommand("severity", "severity <sev1..sev4>", "change the case's severity",
-                         severity, aliases=("sev",)))
+                         severity, aliases=("sev",), names_case=True))
     table.add(Subcommand("owner", "owner @user", "hand the case over to someone else",
-                         owner))
+                         owner, names_case=True))
     table.add(Subcommand("list", "list", "open cases", list_cases, aliases=("ls",)))

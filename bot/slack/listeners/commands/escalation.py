@@ -48,10 +48,11 @@ def approve(ctx: CommandContext) -> Reply:
 
 def add_to(table: SubcommandTable) -> None:
     table.add(Subcommand("escalate", "escalate [L2..L4|exec] [reason]", "move a tiered case up "
-                         "a level, or straight to the one named", escalate, aliases=("up",)))
+                         "a level, or straight to the one named", escalate, aliases=("up",),
+                         names_case=True))
     table.add(Subcommand("deescalate", "deescalate [level] [reason]", "move a tiered case down",
-                         deescalate, aliases=("down",)))
+                         deescalate, aliases=("down",), names_case=True))
     table.add(Subcommand("ack", "ack", "take the case at its current level (stops the response "
-                         "SLA)", ack, aliases=("acknowledge",)))
+                         "SLA)", ack, aliases=("acknowledge",), names_case=True))
     table.add(Subcommand("approve", "approve <what> [why]", "ask the lowest level with the "
-                         "authority to approve something", approve))
+                         "authority to approve something", approve, names_case=True))

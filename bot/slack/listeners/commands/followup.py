@@ -40,4 +40,4 @@ def followup(ctx: CommandContext) -> Reply:
 def add_to(table: SubcommandTable) -> None:
     table.add(Subcommand("followup", "followup [<action item> [@owner] | done <n>]",
                          "record an action item (reminded until done), finish one, or list "
-                         "them", followup, aliases=("followups", "todo")))
+                         "them", followup, aliases=("followups", "todo"), names_case=True))

@@ -14,4 +14,4 @@ def add_lesson(ctx: CommandContext) -> Reply:
 
 def add_to(table: SubcommandTable) -> None:
     table.add(Subcommand("review", "review [lesson]", "show the case's review draft, or add a "
-                         "lesson learned to it", add_lesson, aliases=("lesson",)))
+                         "lesson learned to it", add_lesson, aliases=("lesson",), names_case=True))

@@ -20,6 +20,7 @@ class CommandContext:
     trigger_id: str | None = None
     response_url: str | None = None
     client: Any = None
+    case_id: int | None = None  # the case named by reference (the command ran elsewhere)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,10 @@ class Subcommand:
     summary: str
     handler: Handler
     aliases: tuple[str, ...] = field(default=())
+    # acts on one case: run outside its channel, it takes a case reference first
+    # (`#12`, `12`, a channel mention); `bare_numbers=False`: not a plain `12` (text follows)
+    names_case: bool = False
+    bare_numbers: bool = True
 
 
 class SubcommandTable:
@@ -65,8 +70,9 @@ class SubcommandTable:
             return self._by_name[name]
         except KeyError:
             known = ", ".join(f"`{s.name}`" for s in self._ordered)
-            raise UsageError(f"`{escape(name[:40])}` is not a swarmbot command. "
-                             f"Try one of: {known} — or `/swarm help`.") from None
+            raise UsageError("`{name}` is not a swarmbot command. Try one of: {known} — or "
+                             "`/swarm help`.", values={"name": escape(name[:40]),
+                                                       "known": known}) from None
 
     def usages(self) -> list[tuple[str, str, str]]:
         """(name, usage, summary) of each subcommand, in help order."""

@@ -15,4 +15,5 @@ def similar(ctx: CommandContext) -> Reply:
 def add_to(table: SubcommandTable) -> None:
     table.add(Subcommand("similar", "similar [<words>]",
                          "the resolved cases most like this case (or like the words), who "
-                         "resolved them and how", similar, aliases=("past", "history")))
+                         "resolved them and how", similar, aliases=("past", "history"),
+                         names_case=True, bare_numbers=False))

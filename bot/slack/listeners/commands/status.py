@@ -14,4 +14,4 @@ def post_status(ctx: CommandContext) -> Reply:
 
 def add_to(table: SubcommandTable) -> None:
     table.add(Subcommand("status", "status <text>", "post a status update to the case and "
-                         "stakeholders", post_status, aliases=("update",)))
+                         "stakeholders", post_status, aliases=("update",), names_case=True))

@@ -31,8 +31,8 @@ def leave(ctx: CommandContext) -> Reply:
 
 def add_to(table: SubcommandTable) -> None:
     table.add(Subcommand("invite", "invite @user…", "add people to the swarm directly",
-                         invite, aliases=("add",)))
+                         invite, aliases=("add",), names_case=True))
     table.add(Subcommand("experts", "experts [n]", "invite n more recommended experts",
-                         experts))
+                         experts, names_case=True))
     table.add(Subcommand("leave", "leave", "leave the swarm and its channel (an owner "
-                         "hands the case over first)", leave))
+                         "hands the case over first)", leave, names_case=True))

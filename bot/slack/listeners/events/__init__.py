@@ -1,5 +1,5 @@
 """Events API: reactions answer invites; opening App Home shows your cases and invites; a
-changed profile (user_change) updates the person's time zone; subteam events keep the
+changed profile (user_change) updates the person's time zone and locale; subteam events keep the
 members of responder user groups current.
 
 Events come from Slack, but a field of the wrong type or a missing one is ignored (answered
@@ -72,7 +72,8 @@ def register(app: App, services: Any) -> None:
         expertise.update_profile(services, user_id=_slack_id(user.get("id")),
                                  tz=_text(user.get("tz"))[:64] or None,
                                  handle=_text(user.get("name"))[:80] or None,
-                                 display_name=_text(user.get("real_name"))[:120])
+                                 display_name=_text(user.get("real_name"))[:120],
+                                 locale=_text(user.get("locale"))[:16] or None)
 
     @app.event("subteam_members_changed")
     def subteam_members_changed(event: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from bot.services.text import printable
 from bot.slack.errors import error_words, user_message
 from bot.slack.ids import Block, View
 
-_FIELD_BLOCKS = {"title": Block.TITLE, "severity": Block.SEVERITY, "service": Block.SERVICE,
+FIELD_BLOCKS = {"title": Block.TITLE, "severity": Block.SEVERITY, "service": Block.SERVICE,
                  "description": Block.DESCRIPTION}  # a draft's field → the form's input
 
 
@@ -39,6 +39,15 @@ def _channel(value: Any) -> str | None:
     return None
 
 
+def form_draft(view: dict[str, Any]) -> CaseDraft:
+    """The case the submitted form describes (InvalidInput names the field it is about)."""
+    values = _object(_object(view.get("state")).get("values"))
+    return CaseDraft(title=_value(values, Block.TITLE),
+                     severity=_value(values, Block.SEVERITY) or "sev3",
+                     service=_value(values, Block.SERVICE).lower(),
+                     description=_value(values, Block.DESCRIPTION))
+
+
 def register(app: App, services: Any) -> None:
     @app.view(View.DECLARE_CASE)
     def declare(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -54,7 +63,7 @@ def register(app: App, services: Any) -> None:
                               service=_value(values, Block.SERVICE).lower(),
                               description=_value(values, Block.DESCRIPTION))
         except SwarmbotError as error:
-            block = _FIELD_BLOCKS.get(getattr(error, "field", None) or "", Block.TITLE)
+            block = FIELD_BLOCKS.get(getattr(error, "field", None) or "", Block.TITLE)
             ack(response_action="errors", errors={block: error_words(error)})
             return
         try:
