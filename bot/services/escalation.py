@@ -264,9 +264,10 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     limit = _limit(ctx.policy, level, sla)
     missing = "acknowledgement" if sla == "response" else "resolution"
     if stage == "warning":
-        if ctx.now() >= stint.at + limit:
+        due = ctx.policy.sla_due(level, stint.at, limit)
+        if ctx.now() >= due:
             return  # the clock was down past the deadline: the breach speaks for itself
-        left = _minutes(stint.at + limit - ctx.now())
+        left = _minutes(due - ctx.now())
         uow.timeline.record(
             case.id,
             TimelineKind.SLA_WARNING,
@@ -316,7 +317,8 @@ def _schedule_sla(ctx: ServiceContext, uow: UnitOfWork, case: Case, stint: Level
         limit = _limit(ctx.policy, stint.to_level, sla)
         for stage, share in (("warning", ctx.policy.warn_at), ("breach", 1.0)):
             uow.timers.schedule(_timer_key(case, stint, sla, stage), TimerKind.SLA,
-                                stint.at + limit * share, case_id=case.id, stint=stint.id,
+                                ctx.policy.sla_due(stint.to_level, stint.at, limit * share),
+                                case_id=case.id, stint=stint.id,
                                 sla=sla, stage=stage)
 
 
