@@ -136,7 +136,7 @@ class CalendarPolicy(_Strict):
 def _window(day: str, text: str) -> Window:
     match = _HOURS.match(str(text))
     if not match:
-        raise ValueError(f"{day}: {str(text)[:20]!r} is not opening hours; write e.g. 09:00-18:00"
+        raise ValueError(f"{day}: {str(text)[:40]!r} is not opening hours; write e.g. 09:00-18:00"
                          " (one window per day)")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
