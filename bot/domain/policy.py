@@ -192,6 +192,7 @@ class PathPolicy(_Strict):
     levels: tuple[str, ...]
     services: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    calendar: str | None = None  # overrides the levels' calendars for cases on this path
 
     @model_validator(mode="after")
     def _matches_something(self) -> PathPolicy:
@@ -258,6 +259,10 @@ class Policy(_Strict):
             if spec.calendar is not None and spec.calendar not in self.calendars:
                 raise ValueError(f"levels.{name}.calendar: unknown calendar {spec.calendar!r}; "
                                  "define it under [calendars]")
+        for route in self.paths:
+            if route.calendar is not None and route.calendar not in self.calendars:
+                raise ValueError(f"path {route.name!r}: unknown calendar {route.calendar!r}; "
+                                 "define it under [calendars]")
         for severity, level in self.severity_levels.items():
             if severity not in SEVERITIES:
                 raise ValueError(f"severity_levels: {severity!r} is not sev1..sev4")
@@ -296,14 +301,21 @@ class Policy(_Strict):
     def level(self, name: str) -> LevelPolicy:
         return self.levels[name]
 
-    def calendar_for(self, level: str) -> BusinessCalendar | None:
-        """The business-hours calendar a level's SLA clocks run on (None = 24x7)."""
+    def calendar_for(self, level: str, service: str = "", tags: tuple[str, ...] = ()
+                     ) -> BusinessCalendar | None:
+        """The business-hours calendar a level's SLA clocks run on (None = 24x7): the matching
+        path's calendar if it names one, else the level's."""
         name = self.levels[level].calendar
+        for path in self.paths:
+            if service in path.services or set(tags) & set(path.tags):
+                name = path.calendar or name
+                break
         return self.calendars[name].calendar() if name else None
 
-    def sla_due(self, level: str, start: datetime, budget: timedelta) -> datetime:
+    def sla_due(self, level: str, start: datetime, budget: timedelta, *, service: str = "",
+                tags: tuple[str, ...] = ()) -> datetime:
         """When `budget` of SLA time after `start` runs out on the level's clock."""
-        calendar = self.calendar_for(level)
+        calendar = self.calendar_for(level, service, tags)
         return start + budget if calendar is None else calendar.add_business(start, budget)
 
     def path_for(self, service: str, tags: tuple[str, ...]) -> tuple[str, ...]:

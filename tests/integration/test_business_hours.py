@@ -67,3 +67,24 @@ def test_a_holiday_does_not_count(services: ServiceContext, clock: Clock) -> Non
     _at(clock, datetime(2026, 11, 24, 9, 30, tzinfo=UTC))
     fire_due_timers(services)
     assert _stints(services, case_id) == [(None, "L1", "declared"), ("L1", "L2", "time")]
+
+
+def test_a_path_calendar_applies_to_its_cases_only(services: ServiceContext,
+                                                   clock: Clock) -> None:
+    paths = [{"name": "security", "tags": ["security"], "levels": ["L1", "L3", "L4", "Executive"],
+              "calendar": "office"}]
+    services = replace(services, policy=policy_from(
+        {**POLICY, "paths": paths, "calendars": {"office": OFFICE}}))
+    _at(clock, datetime(2026, 11, 20, 17, 50, tzinfo=UTC))  # Friday 17:50, L1 response 15 min
+    on_path = _declare(services, "Odd admin logins sev4 #security")
+    elsewhere = _declare(services, "Invoice PDF missing sev4")
+    _at(clock, datetime(2026, 11, 20, 18, 5, tzinfo=UTC))
+    fire_due_timers(services)
+    assert _stints(services, elsewhere)[-1] == ("L1", "L2", "time")  # 24x7
+    assert _stints(services, on_path) == [(None, "L1", "declared")]
+    _at(clock, datetime(2026, 11, 23, 9, 4, tzinfo=UTC))
+    fire_due_timers(services)
+    assert _stints(services, on_path) == [(None, "L1", "declared")]
+    _at(clock, datetime(2026, 11, 23, 9, 5, tzinfo=UTC))  # 10 min Friday + 5 min Monday
+    fire_due_timers(services)
+    assert _stints(services, on_path) == [(None, "L1", "declared"), ("L1", "L3", "time")]
