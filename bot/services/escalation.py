@@ -268,7 +268,8 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
                                  tags=tuple(case.tags or ()))
         if ctx.now() >= due:
             return  # the clock was down past the deadline: the breach speaks for itself
-        left = _minutes(due - ctx.now())
+        # business time left: the warning's share of the budget, less any late firing
+        left = _minutes(min(due - ctx.now(), limit * (1 - ctx.policy.warn_at)))
         uow.timeline.record(
             case.id,
             TimelineKind.SLA_WARNING,

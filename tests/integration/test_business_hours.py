@@ -88,3 +88,20 @@ def test_a_path_calendar_applies_to_its_cases_only(services: ServiceContext,
     _at(clock, datetime(2026, 11, 23, 9, 5, tzinfo=UTC))  # 10 min Friday + 5 min Monday
     fire_due_timers(services)
     assert _stints(services, on_path) == [(None, "L1", "declared"), ("L1", "L3", "time")]
+
+
+def test_a_warning_before_closing_tells_the_business_time_left(services: ServiceContext,
+                                                               clock: Clock) -> None:
+    services = _on_office(services)
+    _at(clock, datetime(2026, 11, 20, 17, 10, tzinfo=UTC))  # Friday 17:10, 1 h response
+    case_id = _declare(services, "Invoice PDF missing sev4")
+    _at(clock, datetime(2026, 11, 20, 17, 58, tzinfo=UTC))  # 48 business minutes in
+    fire_due_timers(services)
+    assert _events(services, case_id, "sla_warning") == [
+        "L1 response SLA: 12 min left without acknowledgement"]
+    _at(clock, datetime(2026, 11, 23, 9, 9, tzinfo=UTC))  # 2 min Friday + 10 min Monday
+    fire_due_timers(services)
+    assert _stints(services, case_id) == [(None, "L1", "declared")]
+    _at(clock, datetime(2026, 11, 23, 9, 10, tzinfo=UTC))
+    fire_due_timers(services)
+    assert _stints(services, case_id)[-1] == ("L1", "L2", "time")
