@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -27,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from bot.domain.calendars import BusinessCalendar, Window
 from bot.domain.errors import ConfigError, InvalidInput, NotAllowed
 from bot.domain.mrkdwn import escape
 from bot.domain.states import SEVERITIES, EscalationTrigger
@@ -91,6 +93,59 @@ class Rotation(_Strict):
         turn = (now - self.starts) // self.every
         return self.people[turn % len(self.people)]
 
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+class CalendarPolicy(_Strict):
+    """`[calendars.NAME]`: a time zone, weekly hours (`mon = "09:00-18:00"`) and holiday dates.
+    SLA clocks of levels that name the calendar only run inside these hours."""
+
+    zone: str
+    hours: dict[str, str]
+    holidays: tuple[date, ...] = ()
+
+    @field_validator("zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value[:40]!r} is not a time zone; write e.g. Europe/Paris"
+                             ) from None
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, text in value.items():
+            if day not in _DAYS:
+                raise ValueError(f"{day[:10]!r} is not a weekday; use {', '.join(_DAYS)}")
+            _window(day, text)
+        if not value:
+            raise ValueError("a calendar needs opening hours on at least one day")
+        return value
+
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(
+            zone=self.zone,
+            hours={_DAYS.index(day): _window(day, text) for day, text in self.hours.items()},
+            holidays=frozenset(self.holidays))
+
+
+def _window(day: str, text: str) -> Window:
+    match = _HOURS.match(str(text))
+    if not match:
+        raise ValueError(f"{day}: {str(text)[:40]!r} is not opening hours; write e.g. 09:00-18:00"
+                         " (one window per day)")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        raise ValueError(f"{day}: {text!r} is not a valid time of day")
+    closes = time(23, 59, 59, 999999) if h2 == 24 else time(h2, m2)
+    if time(h1, m1) >= closes:
+        raise ValueError(f"{day}: {text!r} closes before it opens")
+    return Window(time(h1, m1), closes)
+
 
 class LevelPolicy(_Strict):
     """One level: how fast it must respond and resolve, who responds (people, user groups,
@@ -102,6 +157,7 @@ class LevelPolicy(_Strict):
     rotation: Rotation | None = None
     authority: tuple[str, ...] = ()
     description: str = ""
+    calendar: str | None = None  # a [calendars] name: SLA clocks count business hours only
 
     @field_validator("responders")
     @classmethod
@@ -136,6 +192,7 @@ class PathPolicy(_Strict):
     levels: tuple[str, ...]
     services: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    calendar: str | None = None  # overrides the levels' calendars for cases on this path
 
     @model_validator(mode="after")
     def _matches_something(self) -> PathPolicy:
@@ -185,6 +242,7 @@ class Policy(_Strict):
 
     warn_at: float = Field(0.8, gt=0, lt=1)
     levels: dict[str, LevelPolicy]
+    calendars: dict[str, CalendarPolicy] = Field(default_factory=dict)
     severity_levels: dict[str, str] = Field(default_factory=lambda: {"sev3": "L2", "sev4": "L1"})
     paths: tuple[PathPolicy, ...] = ()
     complexity: tuple[ComplexityRule, ...] = ()
@@ -197,6 +255,14 @@ class Policy(_Strict):
             raise ValueError(f"unknown level {unknown[0]!r}; levels are {', '.join(LEVELS)}")
         if not self.levels:
             raise ValueError("the policy has no levels")
+        for name, spec in self.levels.items():
+            if spec.calendar is not None and spec.calendar not in self.calendars:
+                raise ValueError(f"levels.{name}.calendar: unknown calendar {spec.calendar!r}; "
+                                 "define it under [calendars]")
+        for route in self.paths:
+            if route.calendar is not None and route.calendar not in self.calendars:
+                raise ValueError(f"path {route.name!r}: unknown calendar {route.calendar!r}; "
+                                 "define it under [calendars]")
         for severity, level in self.severity_levels.items():
             if severity not in SEVERITIES:
                 raise ValueError(f"severity_levels: {severity!r} is not sev1..sev4")
@@ -234,6 +300,23 @@ class Policy(_Strict):
 
     def level(self, name: str) -> LevelPolicy:
         return self.levels[name]
+
+    def calendar_for(self, level: str, service: str = "", tags: tuple[str, ...] = ()
+                     ) -> BusinessCalendar | None:
+        """The business-hours calendar a level's SLA clocks run on (None = 24x7): the matching
+        path's calendar if it names one, else the level's."""
+        name = self.levels[level].calendar
+        for path in self.paths:
+            if service in path.services or set(tags) & set(path.tags):
+                name = path.calendar or name
+                break
+        return self.calendars[name].calendar() if name else None
+
+    def sla_due(self, level: str, start: datetime, budget: timedelta, *, service: str = "",
+                tags: tuple[str, ...] = ()) -> datetime:
+        """When `budget` of SLA time after `start` runs out on the level's clock."""
+        calendar = self.calendar_for(level, service, tags)
+        return start + budget if calendar is None else calendar.add_business(start, budget)
 
     def path_for(self, service: str, tags: tuple[str, ...]) -> tuple[str, ...]:
         """The first path matching the case's service or tags; else every level in order."""

@@ -274,9 +274,12 @@ def fire_sla_timer(ctx: ServiceContext, uow: UnitOfWork, timer: Timer) -> None:
     limit = _limit(ctx.policy, level, sla)
     missing = "acknowledgement" if sla == "response" else "resolution"
     if stage == "warning":
-        if ctx.now() >= stint.at + limit:
+        due = ctx.policy.sla_due(level, stint.at, limit, service=case.service,
+                                 tags=tuple(case.tags or ()))
+        if ctx.now() >= due:
             return  # the clock was down past the deadline: the breach speaks for itself
-        left = _minutes(stint.at + limit - ctx.now())
+        # business time left: the warning's share of the budget, less any late firing
+        left = _minutes(min(due - ctx.now(), limit * (1 - ctx.policy.warn_at)))
         uow.timeline.record(
             case.id,
             TimelineKind.SLA_WARNING,
@@ -327,7 +330,10 @@ def _schedule_sla(ctx: ServiceContext, uow: UnitOfWork, case: Case, stint: Level
         limit = _limit(ctx.policy, stint.to_level, sla)
         for stage, share in (("warning", ctx.policy.warn_at), ("breach", 1.0)):
             uow.timers.schedule(_timer_key(case, stint, sla, stage), TimerKind.SLA,
-                                stint.at + limit * share, case_id=case.id, stint=stint.id,
+                                ctx.policy.sla_due(stint.to_level, stint.at, limit * share,
+                                                   service=case.service,
+                                                   tags=tuple(case.tags or ())),
+                                case_id=case.id, stint=stint.id,
                                 sla=sla, stage=stage)
 
 

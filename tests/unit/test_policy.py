@@ -53,6 +53,19 @@ def test_durations_read_the_way_people_write_them(text: object, minutes: int) ->
      "must list levels upwards"),
     ({"severity_levels": {"sev4": "L7"}}, "level 'L7' is not defined"),
     ({"complexity": [{"name": "r", "level": "L3", "reason": "x"}]}, "rule 'r' matches nothing"),
+    ({"levels": {"L1": {"response": "1h", "resolution": "2h", "calendar": "office"}}},
+     "levels.L1.calendar: unknown calendar 'office'"),
+    ({"calendars": {"office": {"zone": "Mars/Olympus", "hours": {"mon": "09:00-18:00"}}}},
+     "calendars.office.zone: 'Mars/Olympus' is not a time zone"),
+    ({"calendars": {"office": {"zone": "UTC", "hours": {"mon": "18:00-09:00"}}}},
+     "calendars.office.hours: mon: '18:00-09:00' closes before it opens"),
+    ({"calendars": {"office": {"zone": "UTC", "hours": {"mon": "09:00-12:00, 11:00-18:00"}}}},
+     "calendars.office.hours: mon: '09:00-12:00, 11:00-18:00' is not opening hours"),
+    ({"calendars": {"office": {"zone": "UTC", "hours": {"mon": "9-5"}, "holidays": []}}},
+     "is not opening hours"),
+    ({"calendars": {"office": {"zone": "UTC", "hours": {"mon": "09:00-18:00"},
+                               "holidays": ["xmas"]}}},
+     "calendars.office.holidays.0:"),
 ])
 def test_a_bad_policy_is_refused_naming_the_place(change: dict[str, object], message: str
                                                   ) -> None:
