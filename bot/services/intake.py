@@ -113,7 +113,7 @@ def open_from_message(ctx: ServiceContext, *, owner_id: str, message: SourceMess
                             message_channel=message.channel_id, message_ts=message.ts)
         effects.post(uow, case=case, key=f"source_quoted:{case.id}", note=NoteKind.SOURCE_QUOTED,
                      requester=message.author_id, message_channel=message.channel_id,
-                     text=message.text[:MAX_QUOTE], permalink=message.permalink, via=via)
+                     quote=message.text[:MAX_QUOTE], permalink=message.permalink, via=via)
         _open_channel_and_timers(ctx, uow, case, foreseen=foreseen)
         effects.post(uow, case=case, key=f"intake_opened:{case.id}",
                      note=NoteKind.INTAKE_OPENED, channel=message.channel_id,

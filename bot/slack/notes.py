@@ -349,21 +349,29 @@ def _nobody_to_invite(data: Mapping[str, Any]) -> str:
 def _source_quoted(data: Mapping[str, Any]) -> str:
     """The case channel's first word on a case opened from a message: who asked, the
     message quoted (typed text, escaped) and linked."""
-    quoted = "\n".join(f"> {line}" for line in escape(data["text"][:2000]).splitlines() or [""])
-    link = f" (<{data['permalink']}|original message>)" if data.get("permalink") else ""
-    how = "a reaction" if data.get("via") == "reaction" else "a message"
-    return (f":speech_balloon: Opened from {how} by {_person(data['requester'])} in "
-            f"<#{data['message_channel']}>{link}:\n{quoted}")
+    quoted = "\n".join(f"> {line}" for line in escape(data["quote"][:2000]).splitlines() or [""])
+    link = (" (<{url}|{label}>)".format(url=data["permalink"], label=_("original message"))
+            if data.get("permalink") else "")
+    opened = (_(":speech_balloon: Opened from a reaction by {requester} in {channel}")
+              if data.get("via") == "reaction"
+              else _(":speech_balloon: Opened from a message by {requester} in {channel}"))
+    return opened.format(requester=_person(data["requester"]),
+                         channel=f"<#{data['message_channel']}>") + f"{link}:\n{quoted}"
 
 
 def _intake_opened(data: Mapping[str, Any]) -> str:
-    return (f":sos: {_person(data['owner'])} opened case {data['reference']} for this: "
-            f"{CASE_CHANNEL}. {_person(data['requester'])}, the answer will come here too.")
+    return _(":sos: {owner} opened case {reference} for this: {channel}. {requester}, the "
+             "answer will come here too.").format(
+        owner=_person(data["owner"]), reference=data["reference"], channel=CASE_CHANNEL,
+        requester=_person(data["requester"]))
 
 
 def _intake_resolved(data: Mapping[str, Any]) -> str:
-    summary = f": {escape(data['summary'])}" if data.get("summary") else "."
-    return f":white_check_mark: Case {data['reference']} is resolved{summary}"
+    if data.get("summary"):
+        return _(":white_check_mark: Case {reference} is resolved: {summary}").format(
+            reference=data["reference"], summary=escape(data["summary"]))
+    return _(":white_check_mark: Case {reference} is resolved.").format(
+        reference=data["reference"])
 
 
 NOTES: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
