@@ -386,6 +386,10 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
         )
     external_id = printable(external_id).strip()
     source = _hook_text(payload, "source").strip() or "webhook"
+    if not _SOURCE.fullmatch(source[:MAX_SOURCE + 1]):
+        # it names the case's tool in its bookmark and the case feed: a word, never markup
+        raise InvalidInput("`source` must be one word naming the sending tool (letters, "
+                           "digits, `. - _`), such as \"zabbix\".")
     for name, value, limit in (("source", source, MAX_SOURCE),
                                ("external_id", external_id, MAX_EXTERNAL_ID)):
         if len(value) > limit:  # cut, two different ids could become one case
@@ -411,6 +415,9 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
                       description=_hook_text(payload, "description"),
                       requester=requester.strip() if requester else None)
     return source, external_id, draft
+
+
+_SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 def _as_word(name: str) -> str:

@@ -205,6 +205,23 @@ def test_pagerduty_webhooks_are_verified_and_an_incident_is_one_case(
      "`url` must be an http(s) link"),
     ("/hooks/cases", {"title": "t", "external_id": "1", "group_key": "g", "status": "gone"},
      "must be \"firing\" or \"resolved\""),
+    ("/hooks/alertmanager", {"version": "4", "groupKey": "g", "alerts": [
+        {"status": "firing", "fingerprint": 123}]}, "`alerts[0].fingerprint` is required and"),
+    ("/hooks/alertmanager", {"version": "4", "groupKey": 5, "alerts": [
+        {"status": "firing", "fingerprint": "f"}]}, "`groupKey` is required and must be"),
+    ("/hooks/alertmanager", {"version": "3", "groupKey": "g", "alerts": []},
+     "version \"3\" is not supported"),
+    ("/hooks/alertmanager", {"groupKey": "g", "alerts": [
+        {"status": "firing", "fingerprint": "f", "startsAt": "yesterday"}]},
+     "`alerts[0].startsAt` must be an RFC 3339 time"),
+    ("/hooks/grafana", {"groupKey": "g", "alerts": [
+        {"status": "firing", "labels": {"alertname": "CPU"}}]},
+     "`alerts[0].fingerprint` is required"),
+    ("/hooks/grafana", {"text": "hello"}, "This is not a Grafana alerting webhook body"),
+    ("/hooks/cases", {"title": "t", "external_id": "1", "source": "<!channel>"},
+     "`source` must be one word"),
+    ("/hooks/cases", {"title": "t", "external_id": "1", "source": "two words"},
+     "`source` must be one word"),
 ])
 def test_a_bad_alert_body_is_refused_with_a_reason_and_creates_nothing(
         emulator: SlackEmulator, bot: RunningBot, path: str, body: Any, said: str) -> None:
@@ -255,3 +272,33 @@ def test_the_review_is_bookmarked_once_it_is_posted(
     review = emulator.channel(channel["id"])["bookmarks"][1]
     assert review["title"] == "Post-case review"
     assert review["link"].startswith("https://") and "/archives/" in review["link"]
+
+
+def test_a_pagerduty_incident_id_of_the_wrong_type_is_refused(
+        emulator: SlackEmulator, bot: RunningBot) -> None:
+    body = pagerduty("incident.triggered")
+    body["event"]["data"]["id"] = 777
+    raw, headers = signed(body)
+    answer = requests.post(f"{bot.url}/hooks/pagerduty", data=raw, headers=headers, timeout=30)
+    assert answer.status_code == 400, answer.text
+    assert "`event.data.id` is required and must be a string" in answer.json()["error"]
+    assert counts(bot) == (0, 0) and not case_channels(emulator)
+
+
+def test_the_same_alert_under_a_second_route_opens_that_routes_case(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    """Alertmanager sends one alert to every matching route (`continue: true`), each its own
+    group: each group gets its case."""
+    first = post(bot, "/hooks/alertmanager", alertmanager("{}:{team=\"web\"}",
+                                                          ("same", "firing")))
+    assert first.status_code == 201, first.text
+    second = post(bot, "/hooks/alertmanager", alertmanager("{}:{team=\"sre\"}",
+                                                           ("same", "firing")))
+    assert second.status_code == 201, second.text
+    assert second.json()["opened"] == 1 and second.json()["repeated"] == 0
+    assert second.json()["cases"] == ["#0002"]
+    assert counts(bot) == (2, 2)
+    # within its group the alert is still one alert
+    assert post(bot, "/hooks/alertmanager", alertmanager("{}:{team=\"sre\"}",
+                                                         ("same", "firing"))
+                ).json()["repeated"] == 1
