@@ -14,7 +14,7 @@ from bot.domain.mrkdwn import escape, group_mention, slack_time
 from bot.domain.privacy import PRIVATE_TITLE
 from bot.domain.states import InviteState, TimelineKind
 from bot.domain.workflows import facts_words, fill
-from bot.i18n import N_, _
+from bot.i18n import N_, _, ngettext
 from bot.i18n.formats import duration as human_duration
 from bot.i18n.formats import month_year, share, sla_length
 from bot.services.effects import NoteKind
@@ -280,10 +280,23 @@ POSTS: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
 
 def _alerts_resolved(data: Mapping[str, Any]) -> str:
     titles = ", ".join(f"*{escape(t)}*" for t in data["titles"])
-    more = f" and {data['more']} more" if data.get("more") else ""
-    still = (f"{data['firing']} of {data['total']} alerts still firing" if data["firing"]
-             else f"none of its {data['total']} alerts fires any more")
-    return f":large_green_circle: Resolved in its tool: {titles}{more} — {still}."
+    more = (_(" and {n} more").format(n=data["more"]) if data.get("more") else "")
+    still = (ngettext("{firing} of {total} alert still firing",
+                      "{firing} of {total} alerts still firing", data["total"]
+                      ).format(firing=data["firing"], total=data["total"]) if data["firing"]
+             else ngettext("its one alert fires no more",
+                           "none of its {total} alerts fires any more", data["total"]
+                           ).format(total=data["total"]))
+    return _(":large_green_circle: Resolved in its tool: {titles}{more} — {still}.").format(
+        titles=titles, more=more, still=still)
+
+
+def _alerts_firing_again(data: Mapping[str, Any]) -> str:
+    titles = ", ".join(f"*{escape(t)}*" for t in data["titles"])
+    more = (_(" and {n} more").format(n=data["more"]) if data.get("more") else "")
+    return _(":red_circle: Firing again in its tool after it resolved: {titles}{more} — "
+             "{firing} of {total} alerts firing.").format(
+        titles=titles, more=more, firing=data["firing"], total=data["total"])
 
 
 def _all_alerts_resolved(data: Mapping[str, Any]) -> str:
@@ -346,6 +359,7 @@ NOTES: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
     **POSTS,
     NoteKind.NOBODY_TO_INVITE: _nobody_to_invite,
     NoteKind.ALERTS_RESOLVED: _alerts_resolved,
+    NoteKind.ALERTS_FIRING_AGAIN: _alerts_firing_again,
     NoteKind.ALL_ALERTS_RESOLVED: _all_alerts_resolved,
     NoteKind.EXPERTS_CHOSEN: _chosen,
 }

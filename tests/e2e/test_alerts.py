@@ -302,3 +302,26 @@ def test_the_same_alert_under_a_second_route_opens_that_routes_case(
     assert post(bot, "/hooks/alertmanager", alertmanager("{}:{team=\"sre\"}",
                                                          ("same", "firing"))
                 ).json()["repeated"] == 1
+
+
+def test_a_reopened_pagerduty_incident_says_so_in_the_channel(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    url = f"{bot.url}/hooks/pagerduty"
+    for kind in ("incident.triggered", "incident.resolved", "incident.reopened"):
+        raw, headers = signed(pagerduty(kind))
+        assert requests.post(url, data=raw, headers=headers, timeout=30).ok
+    settle(bot, clock)
+    [channel] = case_channels(emulator)
+    emulator.wait_for(lambda: any("Firing again in its tool after it resolved: "
+                                  "*Payments API error rate*" in (m.get("text") or "")
+                                  for m in emulator.messages(channel["id"])), timeout=30)
+
+
+def test_a_resolved_note_counts_one_alert_in_the_singular(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    assert post(bot, "/hooks/alertmanager", alertmanager("g1", ("s1", "firing"))).ok
+    assert post(bot, "/hooks/alertmanager", alertmanager("g1", ("s1", "resolved"))).ok
+    settle(bot, clock)
+    [channel] = case_channels(emulator)
+    emulator.wait_for(lambda: any("its one alert fires no more" in (m.get("text") or "")
+                                  for m in emulator.messages(channel["id"])), timeout=30)
