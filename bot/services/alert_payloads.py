@@ -30,6 +30,7 @@ from typing import Any
 
 from bot.domain.case import MAX_TITLE
 from bot.domain.errors import InvalidInput
+from bot.domain.mrkdwn import unmentioned
 from bot.domain.states import AlertStatus
 from bot.services.text import printable
 
@@ -74,7 +75,7 @@ def service_word(name: object) -> str:
 
 
 def _text(value: object, limit: int) -> str:
-    return printable(value).strip()[:limit] if isinstance(value, str) else ""
+    return unmentioned(printable(value)).strip()[:limit] if isinstance(value, str) else ""
 
 
 def _url(value: object) -> str | None:

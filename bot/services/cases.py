@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
+from bot.domain.mrkdwn import unmentioned
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
 from bot.services import bookmarks, effects, knowledge, workflows
 from bot.services.context import ServiceContext
@@ -431,4 +432,4 @@ def _hook_text(payload: dict[str, Any], name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidInput(f"`{name}` must be a string.")
-    return printable(value)
+    return unmentioned(printable(value))  # a machine's text names nobody into a ping

@@ -325,3 +325,21 @@ def test_a_resolved_note_counts_one_alert_in_the_singular(
     [channel] = case_channels(emulator)
     emulator.wait_for(lambda: any("its one alert fires no more" in (m.get("text") or "")
                                   for m in emulator.messages(channel["id"])), timeout=30)
+
+
+def test_alert_text_from_a_machine_pings_nobody(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    ines = "U0PAGEME9"  # someone a tool names; the bot's own mentions of experts are not it
+    body = alertmanager("g-ping", ("p1", "firing"))
+    body["alerts"][0]["annotations"]["summary"] = f"Disk full, ask <@{ines}> <!channel>"
+    assert post(bot, "/hooks/alertmanager", body).status_code == 201
+    hook = post(bot, "/hooks/cases", {"title": f"Queue stuck <@{ines}|ines>",
+                                      "external_id": "Q-1", "source": "zabbix"})
+    assert hook.status_code == 201, hook.text
+    settle(bot, clock)
+    messages = [m for c in case_channels(emulator) for m in emulator.messages(c["id"])]
+    texts = [str(m) for m in messages]
+    assert any("Disk full, ask @U0PAGEME9" in t for t in texts)
+    assert any("Queue stuck @ines" in t for t in texts)
+    assert not any(f"<@{ines}" in t for t in texts)  # plain_text headers included: no ping
+    assert not any("<!channel>" in (m.get("text") or "") for m in messages)
