@@ -343,3 +343,17 @@ def test_alert_text_from_a_machine_pings_nobody(
     assert any("Queue stuck @ines" in t for t in texts)
     assert not any(f"<@{ines}" in t for t in texts)  # plain_text headers included: no ping
     assert not any("<!channel>" in (m.get("text") or "") for m in messages)
+
+
+def test_the_resolution_says_how_many_alert_events_it_left_out(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    assert post(bot, "/hooks/alertmanager", alertmanager(
+        "g-many", *((f"m{n}", "firing") for n in range(5)))).status_code == 201
+    settle(bot, clock)
+    [channel] = case_channels(emulator)
+    emulator.slash_command(parcelly["ines"], "/swarm", "claim", channel=channel["id"])
+    emulator.slash_command(parcelly["ines"], "/swarm", "resolve Restarted the cache",
+                           channel=channel["id"])
+    settle(bot, clock)
+    emulator.wait_for(lambda: any("…and 2 more alert events" in str(m)
+                                  for m in emulator.messages(channel["id"])), timeout=30)
