@@ -36,6 +36,17 @@ def escape(text: str | None) -> str:
     return _TOKEN.sub(one, text)
 
 
+_PERSON = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>]*))?>")
+
+
+def unmentioned(text: str) -> str:
+    """Text a machine sent (a webhook's title, an alert's summary): a person's mention
+    (`<@U123>`, `<@U123|dana>`) written as `@dana` / `@U123`, so it names without pinging.
+    A monitoring tool cannot mean to page someone through the bot; `escape` then shows every
+    other `<…>` as typed."""
+    return _PERSON.sub(lambda m: "@" + (m[2] or m[1]), text) if text else text
+
+
 _PLAIN_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|([^<>]*))?>")
 _PLAIN_OTHER = re.compile(r"<([^<>]*)>")
 

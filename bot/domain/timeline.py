@@ -305,6 +305,11 @@ def thinned(events: Sequence[_Event]) -> list[_Event]:
     return kept
 
 
+def alerts_left_out(events: Sequence[_Event]) -> int:
+    """How many alert events `thinned` leaves out of `events` (said as "…and N more")."""
+    return max(0, sum(1 for e in events if e.kind in ALERT_KINDS) - ALERTS_SHOWN)
+
+
 def converted(kind: str) -> bool:
     """True if events of `kind` are recorded without text."""
     return kind in _KINDS or kind == TimelineKind.WORKFLOW_RUN

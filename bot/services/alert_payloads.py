@@ -20,13 +20,17 @@ is not the tool's shape is refused with what is wrong (InvalidInput), never half
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.domain.case import MAX_TITLE
 from bot.domain.errors import InvalidInput
+from bot.domain.mrkdwn import unmentioned
 from bot.domain.states import AlertStatus
 from bot.services.text import printable
 
@@ -71,7 +75,7 @@ def service_word(name: object) -> str:
 
 
 def _text(value: object, limit: int) -> str:
-    return printable(value).strip()[:limit] if isinstance(value, str) else ""
+    return unmentioned(printable(value)).strip()[:limit] if isinstance(value, str) else ""
 
 
 def _url(value: object) -> str | None:
@@ -81,8 +85,10 @@ def _url(value: object) -> str | None:
     return text
 
 
-def _key(value: object, name: str) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
+def _key(value: object, name: str, *, numbers: bool = True) -> str:
+    """A key or id; `numbers`: a JSON number is taken as its digits (swarmbot's own hook),
+    otherwise refused (a tool that documents a string sends a string)."""
+    if numbers and isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str) or not printable(value).strip():
         raise InvalidInput(f"`{name}` is required and must be a string.")
@@ -115,13 +121,38 @@ def _strings(value: object, what: str) -> Mapping[str, str]:
     return found
 
 
+def _starts(value: object, where: str) -> str:
+    """`startsAt`: an RFC 3339 time as the tool sent it (absent: empty)."""
+    if value is None:
+        return ""
+    text = value.strip() if isinstance(value, str) else ""
+    try:
+        datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{where}.startsAt` must be an RFC 3339 time such as "
+                           "\"2026-11-17T09:58:00Z\".") from None
+    return text[:40]
+
+
+def _in_group(group_key: str, alert_id: str) -> str:
+    """An alert's id within its group: Alertmanager sends the same alert (fingerprint and
+    start) under every route that matches it (`continue: true`), each route its own group
+    and its own case."""
+    group = hashlib.sha256(group_key.encode()).hexdigest()[:12]
+    return f"{group}:{alert_id}"[:MAX_KEY]
+
+
 def alertmanager(payload: Any, *, source: str = "alertmanager") -> list[AlertIn]:
     """An Alertmanager (or Grafana alerting) notification: its alerts, of its `groupKey`."""
     body = _object(payload, "The body")
     if "alerts" not in body or "groupKey" not in body:
-        raise InvalidInput(f"This is not an {_TOOL[source]} webhook body: it needs `groupKey` "
+        raise InvalidInput(f"This is not {_TOOL[source]} webhook body: it needs `groupKey` "
                            "and `alerts` (see the README, *Alerts*).")
-    group_key = _key(body.get("groupKey"), "groupKey")
+    version = body.get("version")
+    if version is not None and version != "4":
+        raise InvalidInput(f"Webhook version {json.dumps(version)[:20]} is not supported: "
+                           "swarmbot reads version \"4\".")
+    group_key = _key(body.get("groupKey"), "groupKey", numbers=False)
     alerts = body.get("alerts")
     if not isinstance(alerts, list) or not alerts:
         raise InvalidInput("`alerts` must be a non-empty list of alerts.")
@@ -132,9 +163,13 @@ def alertmanager(payload: Any, *, source: str = "alertmanager") -> list[AlertIn]
         alert = _object(raw, where)
         labels = {**common, **_strings(alert.get("labels"), f"{where}.labels")}
         notes = _strings(alert.get("annotations"), f"{where}.annotations")
-        fingerprint = _key(alert.get("fingerprint") or _label_key(labels),
-                           f"alerts[{n}].fingerprint")
-        starts = _text(alert.get("startsAt"), 40)
+        if "fingerprint" in alert or source == "grafana":
+            # Grafana always sends one: an alert without it is not Grafana's, refused
+            fingerprint = _key(alert.get("fingerprint"), f"alerts[{n}].fingerprint",
+                               numbers=False)
+        else:  # an old Alertmanager: named by its labels
+            fingerprint = _key(_label_key(labels), f"alerts[{n}].fingerprint")
+        starts = _starts(alert.get("startsAt"), f"{where[:-1]}")
         title = (notes.get("summary") or labels.get("alertname") or _text(body.get("title"), 150)
                  or "Alert")
         url = next((u for u in (_url(alert.get("dashboardURL")), _url(alert.get("panelURL")),
@@ -142,7 +177,8 @@ def alertmanager(payload: Any, *, source: str = "alertmanager") -> list[AlertIn]
                     if u), None)
         found.append(AlertIn(
             source=source, group_key=group_key,
-            external_id=f"{fingerprint}@{starts}"[:MAX_KEY] if starts else fingerprint,
+            external_id=_in_group(group_key, f"{fingerprint}@{starts}" if starts
+                                  else fingerprint),
             status=_status(alert.get("status"), f"{where}."),
             title=_text(title, MAX_TITLE) or "Alert", severity=severity_of(labels.get("severity")),
             service=service_word(labels.get("service") or labels.get("job") or ""),
@@ -150,7 +186,7 @@ def alertmanager(payload: Any, *, source: str = "alertmanager") -> list[AlertIn]
     return found
 
 
-_TOOL = {"alertmanager": "Alertmanager", "grafana": "Grafana alerting"}
+_TOOL = {"alertmanager": "an Alertmanager", "grafana": "a Grafana alerting"}
 
 
 def _label_key(labels: Mapping[str, str]) -> str:
@@ -188,7 +224,7 @@ def pagerduty(payload: Any) -> list[AlertIn]:
     data = _object(event.get("data"), "`event.data`")
     if data.get("type") not in (None, "incident"):
         raise InvalidInput("`event.data` must be an incident.")
-    incident = _key(data.get("id"), "event.data.id")
+    incident = _key(data.get("id"), "event.data.id", numbers=False)
     service = _maybe(data.get("service"))
     priority = _maybe(data.get("priority"))
     severity = (severity_of(priority.get("summary")) if priority.get("summary")

@@ -58,6 +58,7 @@ class AlertsReceived:
 class _Changes:
     case: Case
     resolved: list[str] = field(default_factory=list)
+    again: list[str] = field(default_factory=list)  # resolved, now firing again
 
 
 def receive(ctx: ServiceContext, alerts: Sequence[AlertIn], *,
@@ -140,6 +141,8 @@ def _record(ctx: ServiceContext, alerts: list[AlertIn],
             if alert.status == AlertStatus.RESOLVED:
                 changes.resolved.append(row.title)
                 resolved += 1
+            else:
+                changes.again.append(row.title)
         for changes in touched.values():
             _show(uow, changes)
         resolved += sum(1 for a in new if a.status == AlertStatus.RESOLVED and case is not None)
@@ -179,9 +182,15 @@ def _show(uow: UnitOfWork, changes: _Changes) -> None:
     and the owner told when none fires any more."""
     case = changes.case
     effects.post_summary(uow, case, gather=GATHER)
-    if not changes.resolved:
+    if not changes.resolved and not changes.again:
         return
     total, firing = uow.alerts.counts(case.id)
+    if changes.again:
+        effects.post(uow, case=case, note=NoteKind.ALERTS_FIRING_AGAIN,
+                     titles=changes.again[:NOTED], more=max(0, len(changes.again) - NOTED),
+                     firing=firing, total=total)
+    if not changes.resolved:
+        return
     effects.post(uow, case=case, note=NoteKind.ALERTS_RESOLVED,
                  titles=changes.resolved[:NOTED], more=max(0, len(changes.resolved) - NOTED),
                  firing=firing, total=total)

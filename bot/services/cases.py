@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.case import CaseDraft, parse_severity
 from bot.domain.errors import Conflict, InvalidInput
+from bot.domain.mrkdwn import unmentioned
 from bot.domain.states import CaseMode, CaseStatus, InviteState, ParticipantRole, TimelineKind
 from bot.i18n import N_
 from bot.services import bookmarks, effects, knowledge, workflows
@@ -389,6 +390,10 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
         )
     external_id = printable(external_id).strip()
     source = _hook_text(payload, "source").strip() or "webhook"
+    if not _SOURCE.fullmatch(source[:MAX_SOURCE + 1]):
+        # it names the case's tool in its bookmark and the case feed: a word, never markup
+        raise InvalidInput("`source` must be one word naming the sending tool (letters, "
+                           "digits, `. - _`), such as \"zabbix\".")
     for name, value, limit in (("source", source, MAX_SOURCE),
                                ("external_id", external_id, MAX_EXTERNAL_ID)):
         if len(value) > limit:  # cut, two different ids could become one case
@@ -416,6 +421,9 @@ def hook_draft(payload: Any) -> tuple[str, str, CaseDraft]:
     return source, external_id, draft
 
 
+_SOURCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
 def _as_word(name: str) -> str:
     """A tool's "Payments API" is the service `payments-api`, as someone would type it."""
     return "-".join(name.lower().split())
@@ -427,4 +435,4 @@ def _hook_text(payload: dict[str, Any], name: str) -> str:
         return ""
     if not isinstance(value, str):
         raise InvalidInput("`{name}` must be a string.", values={"name": name})
-    return printable(value)
+    return unmentioned(printable(value))  # a machine's text names nobody into a ping

@@ -80,6 +80,7 @@ class NoteKind(StrEnum):
     WORKFLOW_POST = "workflow_post"
     WORKFLOW_REMIND = "workflow_remind"
     ALERTS_RESOLVED = "alerts_resolved"
+    ALERTS_FIRING_AGAIN = "alerts_firing_again"
     ALL_ALERTS_RESOLVED = "all_alerts_resolved"
     SOURCE_QUOTED = "source_quoted"  # the case channel quotes the message it came from
     INTAKE_OPENED = "intake_opened"  # in the message's thread: the case, linked

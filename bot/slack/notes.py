@@ -279,17 +279,24 @@ POSTS: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
 
 
 def _alerts_resolved(data: Mapping[str, Any]) -> str:
-    titles = _(", ").join(f"*{escape(t)}*" for t in data["titles"])
-    if data.get("more"):
-        titles = _("{titles} and {n} more").format(titles=titles, n=data["more"])
+    titles = ", ".join(f"*{escape(t)}*" for t in data["titles"])
+    more = (_(" and {n} more").format(n=data["more"]) if data.get("more") else "")
     still = (ngettext("{firing} of {total} alert still firing",
-                      "{firing} of {total} alerts still firing", data["total"])
-             .format(firing=data["firing"], total=data["total"]) if data["firing"]
-             else ngettext("none of its {total} alert fires any more",
-                           "none of its {total} alerts fires any more", data["total"])
-             .format(total=data["total"]))
-    return _(":large_green_circle: Resolved in its tool: {titles} — {still}.").format(
-        titles=titles, still=still)
+                      "{firing} of {total} alerts still firing", data["total"]
+                      ).format(firing=data["firing"], total=data["total"]) if data["firing"]
+             else ngettext("its one alert fires no more",
+                           "none of its {total} alerts fires any more", data["total"]
+                           ).format(total=data["total"]))
+    return _(":large_green_circle: Resolved in its tool: {titles}{more} — {still}.").format(
+        titles=titles, more=more, still=still)
+
+
+def _alerts_firing_again(data: Mapping[str, Any]) -> str:
+    titles = ", ".join(f"*{escape(t)}*" for t in data["titles"])
+    more = (_(" and {n} more").format(n=data["more"]) if data.get("more") else "")
+    return _(":red_circle: Firing again in its tool after it resolved: {titles}{more} — "
+             "{firing} of {total} alerts firing.").format(
+        titles=titles, more=more, firing=data["firing"], total=data["total"])
 
 
 def _all_alerts_resolved(data: Mapping[str, Any]) -> str:
@@ -388,6 +395,7 @@ NOTES: dict[NoteKind, Callable[[Mapping[str, Any]], str]] = {
     **POSTS,
     NoteKind.NOBODY_TO_INVITE: _nobody_to_invite,
     NoteKind.ALERTS_RESOLVED: _alerts_resolved,
+    NoteKind.ALERTS_FIRING_AGAIN: _alerts_firing_again,
     NoteKind.ALL_ALERTS_RESOLVED: _all_alerts_resolved,
     NoteKind.EXPERTS_CHOSEN: _chosen,
 }

@@ -205,6 +205,23 @@ def test_pagerduty_webhooks_are_verified_and_an_incident_is_one_case(
      "`url` must be an http(s) link"),
     ("/hooks/cases", {"title": "t", "external_id": "1", "group_key": "g", "status": "gone"},
      "must be \"firing\" or \"resolved\""),
+    ("/hooks/alertmanager", {"version": "4", "groupKey": "g", "alerts": [
+        {"status": "firing", "fingerprint": 123}]}, "`alerts[0].fingerprint` is required and"),
+    ("/hooks/alertmanager", {"version": "4", "groupKey": 5, "alerts": [
+        {"status": "firing", "fingerprint": "f"}]}, "`groupKey` is required and must be"),
+    ("/hooks/alertmanager", {"version": "3", "groupKey": "g", "alerts": []},
+     "version \"3\" is not supported"),
+    ("/hooks/alertmanager", {"groupKey": "g", "alerts": [
+        {"status": "firing", "fingerprint": "f", "startsAt": "yesterday"}]},
+     "`alerts[0].startsAt` must be an RFC 3339 time"),
+    ("/hooks/grafana", {"groupKey": "g", "alerts": [
+        {"status": "firing", "labels": {"alertname": "CPU"}}]},
+     "`alerts[0].fingerprint` is required"),
+    ("/hooks/grafana", {"text": "hello"}, "This is not a Grafana alerting webhook body"),
+    ("/hooks/cases", {"title": "t", "external_id": "1", "source": "<!channel>"},
+     "`source` must be one word"),
+    ("/hooks/cases", {"title": "t", "external_id": "1", "source": "two words"},
+     "`source` must be one word"),
 ])
 def test_a_bad_alert_body_is_refused_with_a_reason_and_creates_nothing(
         emulator: SlackEmulator, bot: RunningBot, path: str, body: Any, said: str) -> None:
@@ -255,3 +272,88 @@ def test_the_review_is_bookmarked_once_it_is_posted(
     review = emulator.channel(channel["id"])["bookmarks"][1]
     assert review["title"] == "Post-case review"
     assert review["link"].startswith("https://") and "/archives/" in review["link"]
+
+
+def test_a_pagerduty_incident_id_of_the_wrong_type_is_refused(
+        emulator: SlackEmulator, bot: RunningBot) -> None:
+    body = pagerduty("incident.triggered")
+    body["event"]["data"]["id"] = 777
+    raw, headers = signed(body)
+    answer = requests.post(f"{bot.url}/hooks/pagerduty", data=raw, headers=headers, timeout=30)
+    assert answer.status_code == 400, answer.text
+    assert "`event.data.id` is required and must be a string" in answer.json()["error"]
+    assert counts(bot) == (0, 0) and not case_channels(emulator)
+
+
+def test_the_same_alert_under_a_second_route_opens_that_routes_case(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    """Alertmanager sends one alert to every matching route (`continue: true`), each its own
+    group: each group gets its case."""
+    first = post(bot, "/hooks/alertmanager", alertmanager("{}:{team=\"web\"}",
+                                                          ("same", "firing")))
+    assert first.status_code == 201, first.text
+    second = post(bot, "/hooks/alertmanager", alertmanager("{}:{team=\"sre\"}",
+                                                           ("same", "firing")))
+    assert second.status_code == 201, second.text
+    assert second.json()["opened"] == 1 and second.json()["repeated"] == 0
+    assert second.json()["cases"] == ["#0002"]
+    assert counts(bot) == (2, 2)
+    # within its group the alert is still one alert
+    assert post(bot, "/hooks/alertmanager", alertmanager("{}:{team=\"sre\"}",
+                                                         ("same", "firing"))
+                ).json()["repeated"] == 1
+
+
+def test_a_reopened_pagerduty_incident_says_so_in_the_channel(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    url = f"{bot.url}/hooks/pagerduty"
+    for kind in ("incident.triggered", "incident.resolved", "incident.reopened"):
+        raw, headers = signed(pagerduty(kind))
+        assert requests.post(url, data=raw, headers=headers, timeout=30).ok
+    settle(bot, clock)
+    [channel] = case_channels(emulator)
+    emulator.wait_for(lambda: any("Firing again in its tool after it resolved: "
+                                  "*Payments API error rate*" in (m.get("text") or "")
+                                  for m in emulator.messages(channel["id"])), timeout=30)
+
+
+def test_a_resolved_note_counts_one_alert_in_the_singular(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    assert post(bot, "/hooks/alertmanager", alertmanager("g1", ("s1", "firing"))).ok
+    assert post(bot, "/hooks/alertmanager", alertmanager("g1", ("s1", "resolved"))).ok
+    settle(bot, clock)
+    [channel] = case_channels(emulator)
+    emulator.wait_for(lambda: any("its one alert fires no more" in (m.get("text") or "")
+                                  for m in emulator.messages(channel["id"])), timeout=30)
+
+
+def test_alert_text_from_a_machine_pings_nobody(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    ines = "U0PAGEME9"  # someone a tool names; the bot's own mentions of experts are not it
+    body = alertmanager("g-ping", ("p1", "firing"))
+    body["alerts"][0]["annotations"]["summary"] = f"Disk full, ask <@{ines}> <!channel>"
+    assert post(bot, "/hooks/alertmanager", body).status_code == 201
+    hook = post(bot, "/hooks/cases", {"title": f"Queue stuck <@{ines}|ines>",
+                                      "external_id": "Q-1", "source": "zabbix"})
+    assert hook.status_code == 201, hook.text
+    settle(bot, clock)
+    messages = [m for c in case_channels(emulator) for m in emulator.messages(c["id"])]
+    texts = [str(m) for m in messages]
+    assert any("Disk full, ask @U0PAGEME9" in t for t in texts)
+    assert any("Queue stuck @ines" in t for t in texts)
+    assert not any(f"<@{ines}" in t for t in texts)  # plain_text headers included: no ping
+    assert not any("<!channel>" in (m.get("text") or "") for m in messages)
+
+
+def test_the_resolution_says_how_many_alert_events_it_left_out(
+        emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, clock: Clock) -> None:
+    assert post(bot, "/hooks/alertmanager", alertmanager(
+        "g-many", *((f"m{n}", "firing") for n in range(5)))).status_code == 201
+    settle(bot, clock)
+    [channel] = case_channels(emulator)
+    emulator.slash_command(parcelly["ines"], "/swarm", "claim", channel=channel["id"])
+    emulator.slash_command(parcelly["ines"], "/swarm", "resolve Restarted the cache",
+                           channel=channel["id"])
+    settle(bot, clock)
+    emulator.wait_for(lambda: any("…and 2 more alert events" in str(m)
+                                  for m in emulator.messages(channel["id"])), timeout=30)

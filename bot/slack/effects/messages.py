@@ -13,8 +13,8 @@ from bot.delivery.protocol import PermanentFailure
 from bot.domain.mrkdwn import escape
 from bot.domain.policy import Policy
 from bot.domain.states import CaseStatus
-from bot.domain.timeline import describe, thinned
-from bot.i18n import _
+from bot.domain.timeline import ALERT_KINDS, alerts_left_out, describe, thinned
+from bot.i18n import _, ngettext
 from bot.services import bookmarks
 from bot.services.resolution import resolvers_of
 from bot.services.review import review_for
@@ -186,9 +186,16 @@ class UpdateResolution(Executor):
 
 def _resolution_plan(uow: UnitOfWork, case: Case) -> dict[str, Any]:
     duration = (case.resolved_at or case.created_at) - case.created_at
-    events = thinned(uow.timeline.for_case(case.id))
-    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {line}" for e in events
-                if (line := describe(e, translate=_))]
+    recorded = uow.timeline.for_case(case.id)
+    events = thinned(recorded)
+    worded = [(e, line) for e in events if (line := describe(e, translate=_))]
+    timeline = [f"{e.at:%Y-%m-%d %H:%M} UTC — {line}" for e, line in worded]
+    if left_out := alerts_left_out(recorded):
+        last = max((n for n, (e, _line) in enumerate(worded) if e.kind in ALERT_KINDS),
+                   default=len(worded) - 1)
+        timeline.insert(last + 1, ngettext("…and {n} more alert event",
+                                           "…and {n} more alert events", left_out
+                                           ).format(n=left_out))
     if not case.asks_confirmation:
         answer = None  # the owner resolved their own case: nobody to ask
     elif case.confirmed_at is not None:
