@@ -87,10 +87,12 @@ def test_an_alert_storm_of_one_group_opens_one_case_and_lists_its_alerts(
     emulator.wait_for(lambda: "*Alerts:* 7 — 7 firing" in summary_of(emulator, channel["id"]),
                       timeout=30)
     assert "Checkout p99 over 2s on checkout-a7" in summary_of(emulator, channel["id"])
-    # the storm's refreshes gathered into one: the summary posted once, never edited for it
+    # the storm's refreshes gathered: the summary posted once and edited at most twice for six
+    # deliveries (none when they all came before the channel; a busy machine can spread
+    # them over two of the 3 s gathering windows), not once per delivery
     assert len([m for m in emulator.messages(channel["id"])
                 if "In the swarm" in str(m.get("blocks"))]) == 1
-    assert not emulator.calls("chat.update")
+    assert len(emulator.calls("chat.update")) <= 2
     bookmarks = {b["title"]: b["link"] for b in emulator.channel(channel["id"])["bookmarks"]}
     assert bookmarks == {"Dashboard": f"{PUBLIC}/dashboard",
                          "Source ticket (alertmanager)":
