@@ -45,7 +45,7 @@ def serving(port: int, *, timeout: float) -> bool:
         try:
             if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
                 return True
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy to answer in 1 s
             time.sleep(0.1)
     return False
 

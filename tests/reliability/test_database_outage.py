@@ -39,6 +39,7 @@ def _hold_write_lock(database_url: str, seconds: float) -> threading.Thread:
     return holder
 
 
+@pytest.mark.slack_deadline(3.0)  # a lock held longer than Slack waits
 def test_a_locked_database_delays_but_loses_and_doubles_nothing(
         emulator: SlackEmulator, bot: RunningBot, parcelly: Workspace, database_url: str
         ) -> None:
