@@ -111,11 +111,17 @@ def test_envelopes_are_counted_in_metrics_like_requests(
     before = scrape(bot)
     emulator.slash_command(parcelly["maya"], "/swarm", "help", channel=parcelly.general)
     emulator.open_home(parcelly["maya"])
+
+    def counted() -> bool:  # an event is acked first and counted once handled: wait for it
+        after = scrape(bot)
+        return all(
+            total(after, "swarmbot_slack_requests_total", surface=surface, status="200")
+            == total(before, "swarmbot_slack_requests_total", surface=surface,
+                     status="200") + 1 for surface in ("command", "event"))
+
+    emulator.wait_for(counted, timeout=20)
     after = scrape(bot)
     for surface in ("command", "event"):
-        assert total(after, "swarmbot_slack_requests_total", surface=surface, status="200") \
-            == total(before, "swarmbot_slack_requests_total", surface=surface,
-                     status="200") + 1
         assert total(after, "swarmbot_slack_ack_seconds_count", surface=surface) \
             > total(before, "swarmbot_slack_ack_seconds_count", surface=surface)
 
