@@ -16,13 +16,12 @@ from sqlalchemy import func, select
 
 from bench.fleet import Fleet, people
 from bot.sandbox.emulator import SlackEmulator
-from models import Alert, Case, OutboxMessage
-from tests.reliability.test_concurrency import at_once
+from models import Alert, Case
+from tests.reliability.test_concurrency import SETTLE, at_once, settle
 
 pytestmark = pytest.mark.e2e
 
 TOKEN = "alert-groups-token"
-SETTLE = 180.0
 
 
 @pytest.fixture
@@ -63,18 +62,6 @@ def burst(running: Fleet, n: int, starts: str) -> list[requests.Response]:
     answers = at_once([send(i) for i in range(n)])
     assert all(a.status_code in (200, 201) for a in answers), [a.text for a in answers]
     return answers
-
-
-def settle(running: Fleet) -> None:
-    deadline = time.monotonic() + SETTLE
-    while time.monotonic() < deadline:
-        with running.services.uow() as uow:
-            pending = uow.session.scalar(select(func.count()).select_from(OutboxMessage)
-                                         .where(OutboxMessage.state == "pending"))
-        if not pending:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"not settled after {SETTLE}s\n{running.logs()}")
 
 
 def test_one_group_at_once_on_two_web_processes_opens_one_case(fleet) -> None:
