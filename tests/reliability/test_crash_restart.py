@@ -66,8 +66,14 @@ class Processes:
             self._wait_for_web()
 
     def _wait_for_web(self) -> None:
-        if not serving(self.port, timeout=30):
-            raise AssertionError(f"swarmbot serve did not start: {self.log('serve')}")
+        # a cold start imports scikit-learn and loads the model: ~7 s on an idle 2-core
+        # machine, several times that when the machine is busy
+        deadline = time.monotonic() + 120
+        while not serving(self.port, timeout=2):
+            exited = self.running["serve"].poll()
+            if exited is not None or time.monotonic() > deadline:
+                raise AssertionError(f"swarmbot serve did not start (exit {exited}): "
+                                     f"{self.log('serve')}")
 
     def kill(self, *names: str) -> None:
         for name in names:
