@@ -247,17 +247,27 @@ class CaseRepository:
         )
         return self.session.scalars(stmt).all()
 
-    def open_swarm_load(self, user_ids: Iterable[str]) -> dict[str, int]:
-        """How many open swarms each user is in."""
+    def open_swarm_load(self, user_ids: Iterable[str], *, invited: bool = False
+                        ) -> dict[str, int]:
+        """How many open swarms each user is in. `invited`: also those they are invited to
+        and have not answered yet (held or pending) — the load a new invite adds to, so a
+        storm of cases does not invite the same few people to all of them."""
         ids = list(user_ids)
         if not ids:
             return {}
+        joined = select(Participant.user_id.label("user_id"),
+                        Participant.case_id.label("case_id")).where(
+            Participant.user_id.in_(ids), Participant.left_at.is_(None))
+        if invited:
+            joined = joined.union(select(Invite.expert_id, Invite.case_id).where(
+                Invite.expert_id.in_(ids),
+                Invite.state.in_((InviteState.HELD, InviteState.PENDING))))
+        involved = joined.subquery()
         stmt = (
-            select(Participant.user_id, func.count())
-            .join(Case, Case.id == Participant.case_id)
-            .where(Case.status != CaseStatus.RESOLVED, Case.mode == CaseMode.SWARM,
-                   Participant.user_id.in_(ids), Participant.left_at.is_(None))
-            .group_by(Participant.user_id)
+            select(involved.c.user_id, func.count(func.distinct(involved.c.case_id)))
+            .join(Case, Case.id == involved.c.case_id)
+            .where(Case.status != CaseStatus.RESOLVED, Case.mode == CaseMode.SWARM)
+            .group_by(involved.c.user_id)
         )
         return {user: count for user, count in self.session.execute(stmt)}
 

@@ -360,7 +360,7 @@ def _profiles(ctx: ServiceContext, uow: UnitOfWork, case: Case, user_ids: list[s
     """`cold`: the candidates' reasons already name their declared skills (not boosted
     twice)."""
     experts = uow.experts.many(user_ids)
-    load = uow.cases.open_swarm_load(user_ids)
+    load = uow.cases.open_swarm_load(user_ids, invited=True)
     urgent = case.severity == "sev1"
     profiles = {}
     for user_id in user_ids:
