@@ -258,11 +258,9 @@ class CaseRepository:
         joined = select(Participant.user_id.label("user_id"),
                         Participant.case_id.label("case_id")).where(
             Participant.user_id.in_(ids), Participant.left_at.is_(None))
-        if invited:
-            joined = joined.union(select(Invite.expert_id, Invite.case_id).where(
-                Invite.expert_id.in_(ids),
-                Invite.state.in_((InviteState.HELD, InviteState.PENDING))))
-        involved = joined.subquery()
+        asked = select(Invite.expert_id, Invite.case_id).where(
+            Invite.expert_id.in_(ids), Invite.state.in_((InviteState.HELD, InviteState.PENDING)))
+        involved = (joined.union(asked) if invited else joined).subquery()
         stmt = (
             select(involved.c.user_id, func.count(func.distinct(involved.c.case_id)))
             .join(Case, Case.id == involved.c.case_id)
